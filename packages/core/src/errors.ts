@@ -1,0 +1,344 @@
+/**
+ * The error catalogue. Every refusal Lanyard makes is one of these classes, each with a
+ * stable `code`. `message` is safe to send to the caller; `detail` and `cause` are for logs
+ * only and are already redacted (no tokens, keys, secrets or upstream bodies).
+ *
+ * Adding a code: add it to the union, add a class, map it in
+ * apps/broker/src/http/error-mapping.ts (a missing mapping does not compile) and document it in
+ * docs/errors.md (errors.test.ts fails otherwise). Retired codes are never reused.
+ */
+export type LanyardErrorCode =
+  | 'ERR_HANDLE_INVALID'
+  | 'ERR_AGENT_NOT_FOUND'
+  | 'ERR_AGENT_EXISTS'
+  | 'ERR_AGENT_NOT_ACTIVE'
+  | 'ERR_KEY_INVALID'
+  | 'ERR_TOKEN_INVALID'
+  | 'ERR_ASSERTION_INVALID'
+  | 'ERR_ASSERTION_REPLAYED'
+  | 'ERR_SCOPE_UNKNOWN'
+  | 'ERR_SCOPE_WIDENING'
+  | 'ERR_BINDING_NOT_FOUND'
+  | 'ERR_BINDING_INVALID'
+  | 'ERR_GRANT_NOT_FOUND'
+  | 'ERR_REVOCATION_NOT_FOUND'
+  | 'ERR_SYSTEM_UNKNOWN'
+  | 'ERR_UPSTREAM_REFUSED'
+  | 'ERR_UPSTREAM_UNAVAILABLE'
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_AUDIT_UNAVAILABLE'
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_CONNECTOR_INVALID'
+  | 'ERR_REQUEST_INVALID'
+  | 'ERR_GRANT_TYPE_UNSUPPORTED'
+  | 'ERR_CLIENT_UNAUTHORIZED'
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_INTERNAL'
+
+export interface LanyardErrorOptions extends ErrorOptions {
+  /** Logged, never sent. Must already be free of tokens, keys, secrets and upstream bodies. */
+  detail?: string
+}
+
+export class LanyardError extends Error {
+  code: LanyardErrorCode = 'ERR_INTERNAL'
+  /** Logged, never sent. Already redacted: no tokens, keys, secrets or upstream bodies. */
+  readonly detail?: string
+
+  constructor(message: string, options?: LanyardErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    if (options?.detail !== undefined) this.detail = options.detail
+    Error.captureStackTrace?.(this, new.target)
+  }
+}
+
+/** A handle is not lower-case `local@domain`. */
+export class HandleInvalid extends LanyardError {
+  override code = 'ERR_HANDLE_INVALID' as const
+  readonly reason: string
+  constructor(reason: string, options?: LanyardErrorOptions) {
+    super(`handle is invalid: ${reason}`, options)
+    this.reason = reason
+  }
+}
+
+export class AgentNotFound extends LanyardError {
+  override code = 'ERR_AGENT_NOT_FOUND' as const
+  readonly handle: string
+  constructor(handle: string, options?: LanyardErrorOptions) {
+    super(`agent "${handle}" does not exist`, options)
+    this.handle = handle
+  }
+}
+
+export class AgentExists extends LanyardError {
+  override code = 'ERR_AGENT_EXISTS' as const
+  readonly handle: string
+  constructor(handle: string, options?: LanyardErrorOptions) {
+    super(`agent "${handle}" already exists`, options)
+    this.handle = handle
+  }
+}
+
+/** The agent is suspended or revoked, or its generation moved past the token presented. */
+export class AgentNotActive extends LanyardError {
+  override code = 'ERR_AGENT_NOT_ACTIVE' as const
+  readonly handle: string
+  readonly status: string
+  constructor(handle: string, status: string, options?: LanyardErrorOptions) {
+    super(`agent "${handle}" is ${status}`, options)
+    this.handle = handle
+    this.status = status
+  }
+}
+
+/** A public key that cannot be registered (private material, unsupported curve or type). */
+export class KeyInvalid extends LanyardError {
+  override code = 'ERR_KEY_INVALID' as const
+  readonly reason: string
+  constructor(reason: string, options?: LanyardErrorOptions) {
+    super(`key is invalid: ${reason}`, options)
+    this.reason = reason
+  }
+}
+
+/** A handle token (or other bearer) that is malformed, forged, expired, revoked or stale. */
+export class TokenInvalid extends LanyardError {
+  override code = 'ERR_TOKEN_INVALID' as const
+  readonly reason: string
+  constructor(reason: string, options?: LanyardErrorOptions) {
+    super(`token is invalid: ${reason}`, options)
+    this.reason = reason
+  }
+}
+
+/** An agent's authentication assertion (RFC 7523) was refused. */
+export class AssertionInvalid extends LanyardError {
+  override code = 'ERR_ASSERTION_INVALID' as const
+  readonly reason: string
+  constructor(reason: string, options?: LanyardErrorOptions) {
+    super(`assertion is invalid: ${reason}`, options)
+    this.reason = reason
+  }
+}
+
+export class AssertionReplayed extends LanyardError {
+  override code = 'ERR_ASSERTION_REPLAYED' as const
+  constructor(options?: LanyardErrorOptions) {
+    super('assertion jti was already used', options)
+  }
+}
+
+export class ScopeUnknown extends LanyardError {
+  override code = 'ERR_SCOPE_UNKNOWN' as const
+  readonly scope: string
+  constructor(scope: string, options?: LanyardErrorOptions) {
+    super(`scope "${scope}" is not known to this system`, options)
+    this.scope = scope
+  }
+}
+
+export class ScopeWidening extends LanyardError {
+  override code = 'ERR_SCOPE_WIDENING' as const
+  readonly scope: string
+  constructor(scope: string, options?: LanyardErrorOptions) {
+    super(`scope "${scope}" exceeds the binding ceiling`, options)
+    this.scope = scope
+  }
+}
+
+export class BindingNotFound extends LanyardError {
+  override code = 'ERR_BINDING_NOT_FOUND' as const
+  readonly handle: string
+  readonly system: string
+  constructor(handle: string, system: string, options?: LanyardErrorOptions) {
+    super(`agent "${handle}" has no binding to system "${system}"`, options)
+    this.handle = handle
+    this.system = system
+  }
+}
+
+/** A binding's target or ceiling was refused by its connector. */
+export class BindingInvalid extends LanyardError {
+  override code = 'ERR_BINDING_INVALID' as const
+  readonly reason: string
+  constructor(reason: string, options?: LanyardErrorOptions) {
+    super(`binding is invalid: ${reason}`, options)
+    this.reason = reason
+  }
+}
+
+export class GrantNotFound extends LanyardError {
+  override code = 'ERR_GRANT_NOT_FOUND' as const
+  readonly grantId: string
+  constructor(grantId: string, options?: LanyardErrorOptions) {
+    super(`grant "${grantId}" does not exist`, options)
+    this.grantId = grantId
+  }
+}
+
+export class RevocationNotFound extends LanyardError {
+  override code = 'ERR_REVOCATION_NOT_FOUND' as const
+  readonly revocationId: string
+  constructor(revocationId: string, options?: LanyardErrorOptions) {
+    super(`revocation "${revocationId}" does not exist`, options)
+    this.revocationId = revocationId
+  }
+}
+
+export class SystemUnknown extends LanyardError {
+  override code = 'ERR_SYSTEM_UNKNOWN' as const
+  readonly system: string
+  constructor(system: string, options?: LanyardErrorOptions) {
+    super(`system "${system}" is not configured`, options)
+    this.system = system
+  }
+}
+
+/** The upstream answered and said no. Final: retrying the same request will not help. */
+export class UpstreamRefused extends LanyardError {
+  override code = 'ERR_UPSTREAM_REFUSED' as const
+  readonly system: string
+  readonly reason: string
+  constructor(system: string, reason: string, options?: LanyardErrorOptions) {
+    super(`system "${system}" refused the request: ${reason}`, options)
+    this.system = system
+    this.reason = reason
+  }
+}
+
+/** The upstream could not be reached or failed transiently. Retryable. */
+export class UpstreamUnavailable extends LanyardError {
+  override code = 'ERR_UPSTREAM_UNAVAILABLE' as const
+  readonly system: string
+  constructor(system: string, options?: LanyardErrorOptions) {
+    super(`system "${system}" is unavailable`, options)
+    this.system = system
+  }
+}
+
+export class StoreUnavailable extends LanyardError {
+  override code = 'ERR_STORE_UNAVAILABLE' as const
+  constructor(options?: LanyardErrorOptions) {
+    super('the store is unavailable', options)
+  }
+}
+
+export class AuditUnavailable extends LanyardError {
+  override code = 'ERR_AUDIT_UNAVAILABLE' as const
+  constructor(options?: LanyardErrorOptions) {
+    super('the audit log is unavailable', options)
+  }
+}
+
+/** Configuration refused at start. `issues` lists every problem, each naming its field path. */
+export class ConfigInvalid extends LanyardError {
+  override code = 'ERR_CONFIG_INVALID' as const
+  readonly issues: readonly string[]
+  constructor(issues: readonly string[], options?: LanyardErrorOptions) {
+    super(`configuration is invalid:\n  - ${issues.join('\n  - ')}`, options)
+    this.issues = issues
+  }
+}
+
+/** A connector plugin is not a valid ConnectorDefinition. */
+export class ConnectorInvalid extends LanyardError {
+  override code = 'ERR_CONNECTOR_INVALID' as const
+  readonly connector: string
+  readonly reason: string
+  constructor(connector: string, reason: string, options?: LanyardErrorOptions) {
+    super(`connector "${connector}" is invalid: ${reason}`, options)
+    this.connector = connector
+    this.reason = reason
+  }
+}
+
+/** A request body or parameter failed validation. `issues` name the fields. */
+export class RequestInvalid extends LanyardError {
+  override code = 'ERR_REQUEST_INVALID' as const
+  readonly issues: readonly string[]
+  constructor(issues: readonly string[], options?: LanyardErrorOptions) {
+    super(`request is invalid: ${issues.join('; ')}`, options)
+    this.issues = issues
+  }
+}
+
+export class GrantTypeUnsupported extends LanyardError {
+  override code = 'ERR_GRANT_TYPE_UNSUPPORTED' as const
+  readonly grantType: string
+  constructor(grantType: string, options?: LanyardErrorOptions) {
+    super(`grant_type "${grantType}" is not supported`, options)
+    this.grantType = grantType
+  }
+}
+
+/** The caller's admin or client credentials are missing or wrong. */
+export class ClientUnauthorized extends LanyardError {
+  override code = 'ERR_CLIENT_UNAUTHORIZED' as const
+  constructor(options?: LanyardErrorOptions) {
+    super('client authentication failed', options)
+  }
+}
+
+export class RateLimited extends LanyardError {
+  override code = 'ERR_RATE_LIMITED' as const
+  readonly retryAfterSeconds: number
+  constructor(retryAfterSeconds: number, options?: LanyardErrorOptions) {
+    super(`rate limit exceeded; retry after ${retryAfterSeconds} s`, options)
+    this.retryAfterSeconds = retryAfterSeconds
+  }
+}
+
+export class InternalError extends LanyardError {
+  override code = 'ERR_INTERNAL' as const
+  constructor(options?: LanyardErrorOptions) {
+    super('internal error', options)
+  }
+}
+
+export type AnyLanyardError =
+  | HandleInvalid
+  | AgentNotFound
+  | AgentExists
+  | AgentNotActive
+  | KeyInvalid
+  | TokenInvalid
+  | AssertionInvalid
+  | AssertionReplayed
+  | ScopeUnknown
+  | ScopeWidening
+  | BindingNotFound
+  | BindingInvalid
+  | GrantNotFound
+  | RevocationNotFound
+  | SystemUnknown
+  | UpstreamRefused
+  | UpstreamUnavailable
+  | StoreUnavailable
+  | AuditUnavailable
+  | ConfigInvalid
+  | ConnectorInvalid
+  | RequestInvalid
+  | GrantTypeUnsupported
+  | ClientUnauthorized
+  | RateLimited
+  | InternalError
+
+/** Every class in the catalogue, for the catalogue integrity test. */
+export const errorClasses = [
+  HandleInvalid, AgentNotFound, AgentExists, AgentNotActive, KeyInvalid, TokenInvalid,
+  AssertionInvalid, AssertionReplayed, ScopeUnknown, ScopeWidening, BindingNotFound,
+  BindingInvalid, GrantNotFound, RevocationNotFound, SystemUnknown, UpstreamRefused,
+  UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
+  RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalError,
+] as const
+
+export function isLanyardError(value: unknown): value is AnyLanyardError {
+  return value instanceof LanyardError
+}
+
+/** Retryable is a property of the code, never of who threw it. */
+export function isRetryable(error: unknown): boolean {
+  return isLanyardError(error) && (error.code === 'ERR_UPSTREAM_UNAVAILABLE' || error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_RATE_LIMITED')
+}

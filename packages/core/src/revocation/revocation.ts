@@ -1,0 +1,38 @@
+/** What a revocation covers. `owner` fans out into one job per agent of that owner. */
+export type RevocationScope =
+  | { readonly kind: 'agent'; readonly handle: string }
+  | { readonly kind: 'binding'; readonly handle: string; readonly bindingId: string }
+  | { readonly kind: 'grant'; readonly handle: string; readonly grantId: string }
+
+/** Results are values; only transient failure throws (UpstreamUnavailable), and is retried. */
+export type RevokeOutcome =
+  | { readonly kind: 'revoked' }
+  | { readonly kind: 'expired' }
+  | { readonly kind: 'unrevocable-until'; readonly until: Date }
+
+export type TaskOutcome = RevokeOutcome | { readonly kind: 'failed'; readonly error: string }
+
+export interface RevocationTask {
+  readonly revocationId: string
+  readonly grantId: string
+  readonly handle: string
+  readonly system: string
+  readonly status: 'pending' | 'done'
+  readonly attempts: number
+  readonly nextAttemptAt: Date
+  readonly lastError?: string
+  readonly outcome?: TaskOutcome
+  readonly leaseOwner?: string
+  readonly leaseExpiresAt?: Date
+}
+
+export interface Revocation {
+  readonly id: string
+  readonly scope: RevocationScope
+  readonly reason: string
+  readonly actor: string
+  readonly createdAt: Date
+  readonly status: 'running' | 'done'
+  readonly finishedAt?: Date
+  readonly tasks: readonly RevocationTask[]
+}

@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config'
+
+// Every package is tested from source: the `lanyard-source` export condition points each
+// `@lanyard/*` import at `src/` so no build step stands between an edit and a test run.
+const sourceCondition = { resolve: { conditions: ['lanyard-source'] }, ssr: { resolve: { conditions: ['lanyard-source'] } } }
+
+export default defineConfig({
+  ...sourceCondition,
+  test: {
+    allowOnly: !process.env.CI,
+    // Two cores on the reference machine: more workers only adds contention.
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { ...sourceCondition, test: { name: 'packages', include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'] } },
+      { ...sourceCondition, test: { name: 'apps', include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'] } },
+      { ...sourceCondition, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: ['test/bench/**'] } },
+    ],
+  },
+})
