@@ -29,7 +29,11 @@ export type GrantSettlement =
     }
   | { readonly status: 'failed'; readonly error: string }
 
-/** A newly opened revocation job; the store adds one task per grant still `live` in scope. */
+/**
+ * A newly opened revocation job; the store adds one task per grant in scope that is `live` or
+ * still `pending` (an exchange in flight when the revocation committed: its credential may yet
+ * go live, so the cascade must see it).
+ */
 export interface RevocationStart {
   readonly id: string
   readonly scope: RevocationScope
@@ -101,7 +105,7 @@ export interface Store {
 
   /**
    * Atomic: applies the optional status change (bumping the generation), opens the job with one
-   * pending task per `live` grant in scope, appends the audit event. AgentNotActive if the
+   * pending task per `live` or `pending` grant in scope, appends the audit event. AgentNotActive if the
    * status change is not allowed from the current status.
    */
   startRevocation(start: RevocationStart, audit: AuditDraft): Promise<{ revocation: Revocation; agent: Agent }>
