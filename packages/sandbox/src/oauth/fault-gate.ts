@@ -1,0 +1,91 @@
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** How the gate treats new traffic: pass it on, refuse the TCP connection, or answer 503. */
+export type GateMode = 'up' | 'refuse' | 'unavailable'
+
+/**
+ * A loopback HTTP listener in front of a request handler, with the failures a connector must
+ * survive: connections refused (nothing listening on the port), 503 from a proxy in front of
+ * the server, and latency. The handler itself is never altered.
+ */
+export interface FaultGate {
+  readonly port: number
+  readonly mode: GateMode
+  setMode(mode: GateMode): Promise<void>
+  setLatency(latencyMs: number): void
+  close(): Promise<void>
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+export async function openFaultGate(handler: () => Handler): Promise<FaultGate> {
+  let mode: GateMode = 'up'
+  let latencyMs = 0
+  let closed = false
+  const delayed = new Set<NodeJS.Timeout>()
+
+  const server = createServer((req, res) => {
+    if (mode === 'unavailable') {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('Service Unavailable')
+      return
+    }
+    if (latencyMs === 0) {
+      handler()(req, res)
+      return
+    }
+    const timer = setTimeout(() => {
+      delayed.delete(timer)
+      if (!res.destroyed) handler()(req, res)
+    }, latencyMs)
+    delayed.add(timer)
+  })
+
+  await listen(server, 0)
+  const { port } = server.address() as AddressInfo
+
+  const stopListening = async (): Promise<void> => {
+    for (const timer of delayed) clearTimeout(timer)
+    delayed.clear()
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeAllConnections()
+    await stopped
+  }
+
+  return {
+    port,
+    get mode() {
+      return mode
+    },
+    async setMode(next) {
+      if (closed) throw new Error('the fault gate is closed')
+      if (next === mode) return
+      // (1) refuse: stop listening, so the OS answers ECONNREFUSED as for a host that is down;
+      // (2) back from refuse: listen again on the same port, so the issuer URL stays valid;
+      // (3) up <-> unavailable: only the answer changes.
+      if (next === 'refuse') await stopListening()
+      else if (mode === 'refuse') await listen(server, port)
+      mode = next
+    },
+    setLatency(next) {
+      if (!Number.isInteger(next) || next < 0) throw new TypeError('latencyMs must be a non-negative integer')
+      latencyMs = next
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      if (mode !== 'refuse') await stopListening()
+    },
+  }
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
