@@ -40,6 +40,11 @@ export interface ConnectorHost {
   readonly clock: Clock
   readonly fetch: typeof fetch
   readonly signer: BrokerSigner
+  /**
+   * True only in a sandbox deployment (`sandbox: true` + `upstream.allowInsecureUpstreamHttp`).
+   * Otherwise a connector refuses `http://` upstream URLs (openid-client's allowInsecureRequests).
+   */
+  readonly allowInsecureUpstreamHttp?: boolean
 }
 
 /** What the connector stores to revoke and attribute later. JSON; holds no secret. */

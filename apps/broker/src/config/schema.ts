@@ -1,0 +1,68 @@
+import { z } from 'zod'
+
+const secretRef = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()])
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port')
+
+/**
+ * lanyard.yaml. Closed at every level: an unknown field is an error, not a silent no-op.
+ * `systems[]` is checked in two passes: here only `name` and `type`; the connector's own
+ * schema checks the rest of each entry.
+ */
+export const configSchema = z
+  .object({
+    listen: hostPort.optional(),
+    /** The issuer identifier; defaults to http://<listen>. Set it when behind a proxy. */
+    issuer: z.url().optional(),
+    dataDir: z.string().min(1).optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    masterKey: secretRef.optional(),
+    adminToken: secretRef.optional(),
+    store: z
+      .discriminatedUnion('type', [
+        z.object({ type: z.literal('sqlite'), path: z.string().min(1).optional() }).strict(),
+        z.object({ type: z.literal('redis'), url: z.union([z.string().min(1), secretRef]), keyPrefix: z.string().min(1).optional(), cluster: z.boolean().optional() }).strict(),
+      ])
+      .optional(),
+    tokens: z
+      .object({
+        handleTokenTtlSeconds: z.number().int().min(60).max(3600).optional(),
+        maxCredentialTtlSeconds: z.number().int().min(60).max(43_200).optional(),
+      })
+      .strict()
+      .optional(),
+    http: z.object({ bodyLimitBytes: z.number().int().min(1024).max(1_048_576).optional() }).strict().optional(),
+    upstream: z
+      .object({
+        timeoutMs: z.number().int().min(100).max(120_000).optional(),
+        /** Plain-http upstreams: for the local sandbox only; refused unless `sandbox: true`. */
+        allowInsecureUpstreamHttp: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Marks a local sandbox deployment; unlocks insecure switches meant for it. */
+    sandbox: z.boolean().optional(),
+    cascade: z
+      .object({
+        concurrency: z.number().int().min(1).max(256).optional(),
+        leaseMs: z.number().int().min(1000).optional(),
+        maxAttempts: z.number().int().min(1).max(100).optional(),
+        backoffBaseMs: z.number().int().min(1).optional(),
+        backoffMaxMs: z.number().int().min(1).optional(),
+        pollMs: z.number().int().min(10).optional(),
+      })
+      .strict()
+      .optional(),
+    systems: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and "-"'),
+            type: z.string().min(1),
+          })
+          .loose(),
+      )
+      .optional(),
+  })
+  .strict()
+
+export type RawConfig = z.infer<typeof configSchema>

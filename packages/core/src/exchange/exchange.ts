@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto'
+import {
+  AgentNotActive,
+  BindingNotFound,
+  InternalError,
+  SystemUnknown,
+  TokenInvalid,
+  UpstreamUnavailable,
+  isLanyardError,
+  type AnyLanyardError,
+} from '../errors.js'
+import type { AgentReader } from '../agents/agent-reader.js'
+import type { Sealer } from '../crypto/sealer.js'
+import type { Clock } from '../ports/clock.js'
+import type { ExchangeCredential, Logger } from '../ports/connector.js'
+import type { Store } from '../ports/store.js'
+import type { HandleTokens } from '../tokens/handle-token.js'
+import type { Grant } from './grant.js'
+import type { Systems } from './connectors.js'
+
+export interface ExchangeRequest {
+  readonly subjectToken: string
+  readonly system: string
+  /** Absent: the binding's whole ceiling. Present: must narrow it. */
+  readonly scopes?: readonly string[]
+}
+
+export interface Exchanged {
+  readonly grantId: string
+  readonly system: string
+  readonly scopes: readonly string[]
+  readonly expiresAt: Date
+  readonly credential: ExchangeCredential
+}
+
+export interface ExchangeDeps {
+  readonly store: Store
+  readonly agents: AgentReader
+  readonly tokens: HandleTokens
+  readonly systems: Systems
+  readonly sealer: Sealer
+  readonly clock: Clock
+  readonly log: Logger
+  readonly maxCredentialTtlSeconds: number
+  readonly upstreamTimeoutMs: number
+}
+
+export function grantSealContext(grantId: string): string {
+  return `grant:${grantId}`
+}
+
+/**
+ * RFC 8693 exchange: handle token in, one down-scoped upstream credential out.
+ *
+ * (1) The handle token is verified and its generation compared with a possibly cached agent, to
+ *     refuse early. (2) The request is narrowed against the binding's ceiling by the connector.
+ * (3) `beginGrant` re-checks status and generation inside the write that records the grant, so
+ *     once a revocation has committed no exchange can record, and so none can mint. (4) The
+ *     upstream mints. (5) `settleGrant` records it live with its audit event before the
+ *     credential is returned; if that write fails the credential is revoked and never returned.
+ */
+export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Promise<Exchanged> {
+  const { store, agents, tokens, systems, clock } = deps
+  const claims = await tokens.verify(request.subjectToken)
+  if (await store.isTokenRevoked(claims.jti, clock.now())) throw new TokenInvalid('revoked')
+  const agent = await agents.get(claims.handle)
+  if (agent === undefined) throw new TokenInvalid('unknown agent')
+  if (agent.status !== 'active') throw new AgentNotActive(agent.handle, agent.status)
+  if (agent.generation !== claims.generation) throw new TokenInvalid('issued before the agent last changed; authenticate again')
+
+  const system = systems.get(request.system)
+  if (system === undefined) throw new SystemUnknown(request.system)
+  const binding = await store.getBinding(agent.handle, system.name)
+  if (binding === undefined) throw new BindingNotFound(agent.handle, system.name)
+  if (agent.tier < binding.minTier) throw new AgentNotActive(agent.handle, `at trust tier ${agent.tier}, below this binding's minimum of ${binding.minTier}`)
+  const scopes = system.instance.narrow(binding.ceiling, request.scopes ?? binding.ceiling)
+
+  const grant: Grant = {
+    id: randomUUID(),
+    handle: agent.handle,
+    bindingId: binding.id,
+    system: system.name,
+    connectorType: system.type,
+    scopes,
+    status: 'pending',
+    createdAt: clock.now(),
+    index: {},
+  }
+  const actor = `agent:${agent.handle}`
+  await store.beginGrant(grant, claims.generation, {
+    at: clock.now(), actor, action: 'grant.requested', target: grant.id, outcome: 'success',
+    details: { system: system.name, scopes },
+  })
+
+  let issued
+  try {
+    issued = await system.instance.issue(
+      { grantId: grant.id, agent: { handle: agent.handle, owner: agent.owner, tier: agent.tier }, target: binding.target, scopes, maxTtlSeconds: deps.maxCredentialTtlSeconds },
+      AbortSignal.timeout(deps.upstreamTimeoutMs),
+    )
+  } catch (cause) {
+    const error: AnyLanyardError = isLanyardError(cause)
+      ? cause
+      : cause instanceof DOMException && cause.name === 'TimeoutError'
+        ? new UpstreamUnavailable(system.name, { detail: `no answer within ${deps.upstreamTimeoutMs} ms` })
+        : new InternalError({ cause })
+    await store.settleGrant(agent.handle, grant.id, { status: 'failed', error: error.message }, {
+      at: clock.now(), actor, action: 'grant.failed', target: grant.id, outcome: 'failure',
+      details: { system: system.name, code: error.code, error: error.message },
+    })
+    throw error
+  }
+
+  const expiresAt = issued.expiresAt
+  try {
+    await store.settleGrant(
+      agent.handle,
+      grant.id,
+      {
+        status: 'live',
+        expiresAt,
+        ref: issued.ref,
+        index: { ...issued.index, grant_id: grant.id },
+        ...(issued.revocationSecret === undefined ? {} : { sealedSecret: deps.sealer.seal(issued.revocationSecret, grantSealContext(grant.id)) }),
+      },
+      {
+        at: clock.now(), actor, action: 'grant.issued', target: grant.id, outcome: 'success',
+        details: { system: system.name, scopes, expires_at: expiresAt.toISOString(), ...issued.index },
+      },
+    )
+  } catch (error) {
+    // Audit before answer: unrecorded, the credential must not reach the agent or stay alive.
+    await system.instance
+      .revoke({ grantId: grant.id, handle: agent.handle, ref: issued.ref, issuedAt: grant.createdAt, expiresAt, ...(issued.revocationSecret === undefined ? {} : { secret: issued.revocationSecret }) }, AbortSignal.timeout(deps.upstreamTimeoutMs))
+      .catch((revokeError: unknown) => deps.log.error({ grant_id: grant.id, system: system.name, err: String(revokeError) }, 'unrecorded credential could not be revoked; it stays pending for reconciliation'))
+    throw error
+  }
+  return { grantId: grant.id, system: system.name, scopes, expiresAt, credential: issued.credential }
+}

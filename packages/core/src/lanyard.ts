@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto'
+import { AgentNotActive, AgentNotFound, BindingInvalid, RequestInvalid, RevocationNotFound, SystemUnknown, TokenInvalid, isLanyardError } from './errors.js'
+import type { Agent, AgentKey, AgentStatus, TrustTier } from './agents/agent.js'
+import { createAgentReader, type AgentReader } from './agents/agent-reader.js'
+import { parseHandle } from './agents/handle.js'
+import { parseAgentKey } from './agents/keys.js'
+import { authenticate, type Authenticated } from './auth/authenticate.js'
+import { verifyAuditChain, type ChainVerdict } from './audit/chain.js'
+import type { AuditDraft, AuditEvent } from './audit/event.js'
+import type { Binding } from './bindings/binding.js'
+import type { Sealer } from './crypto/sealer.js'
+import type { Systems } from './exchange/connectors.js'
+import { exchange, type Exchanged, type ExchangeRequest } from './exchange/exchange.js'
+import type { Grant, GrantStatus } from './exchange/grant.js'
+import type { Clock } from './ports/clock.js'
+import type { Logger } from './ports/connector.js'
+import type { EventBus } from './ports/event-bus.js'
+import type { AgentFilter, Store } from './ports/store.js'
+import { createCascadeWorker, type CascadeSettings, type CascadeWorker } from './revocation/cascade.js'
+import type { Revocation } from './revocation/revocation.js'
+import { createHandleTokens, type HandleTokenClaims, type HandleTokens } from './tokens/handle-token.js'
+import type { KeyRing } from './tokens/key-ring.js'
+
+export interface LanyardSettings {
+  readonly issuer: string
+  readonly handleTokenTtlSeconds: number
+  readonly maxCredentialTtlSeconds: number
+  readonly upstreamTimeoutMs: number
+  readonly agentCacheMs: number
+  readonly cascade: CascadeSettings
+}
+
+export interface LanyardDeps {
+  readonly store: Store
+  readonly bus: EventBus
+  readonly clock: Clock
+  readonly sealer: Sealer
+  readonly keys: KeyRing
+  readonly systems: Systems
+  readonly log: Logger
+  /** Names this replica in task leases. */
+  readonly replicaId: string
+  readonly settings: LanyardSettings
+}
+
+export interface NewAgent {
+  readonly handle: string
+  readonly owner: string
+  readonly tier?: TrustTier
+  readonly labels?: Record<string, string>
+}
+
+export interface NewBinding {
+  readonly system: string
+  readonly target: unknown
+  readonly ceiling: readonly string[]
+  readonly minTier?: number
+}
+
+export interface Introspection {
+  readonly active: boolean
+  readonly claims?: HandleTokenClaims
+}
+
+/** The use cases, composed from ports. Apps call these; nothing else touches the store. */
+export interface Lanyard {
+  readonly settings: LanyardSettings
+  readonly keys: KeyRing
+  readonly cascade: CascadeWorker
+  createAgent(actor: string, input: NewAgent): Promise<Agent>
+  getAgent(handle: string): Promise<Agent>
+  listAgents(filter?: AgentFilter): Promise<Agent[]>
+  listKeys(handle: string): Promise<AgentKey[]>
+  addKey(actor: string, handle: string, jwk: unknown): Promise<AgentKey>
+  bind(actor: string, handle: string, input: NewBinding): Promise<Binding>
+  listBindings(handle: string): Promise<Binding[]>
+  listGrants(handle: string, status?: GrantStatus): Promise<Grant[]>
+  suspend(actor: string, handle: string, reason: string): Promise<Agent>
+  resume(actor: string, handle: string, reason: string): Promise<Agent>
+  /** Terminal. Once this returns, no replica records a grant for the agent; the job is durable. */
+  revoke(actor: string, handle: string, reason: string): Promise<{ revocation: Revocation; agent: Agent }>
+  getRevocation(id: string): Promise<Revocation>
+  readAudit(handle: string, options?: { afterSeq?: number; limit?: number }): Promise<AuditEvent[]>
+  verifyAudit(handle: string): Promise<ChainVerdict>
+  whois(key: string, value: string): Promise<Array<{ agent: Agent; grant: Grant }>>
+  authenticate(assertion: string): Promise<Authenticated>
+  exchange(request: ExchangeRequest): Promise<Exchanged>
+  introspect(token: string): Promise<Introspection>
+  /** RFC 7009 for handle tokens: idempotent, silent on tokens it does not know. */
+  revokeToken(token: string): Promise<void>
+  /** Grants left `pending` by a crash: marked failed and reported (the upstream ref is unknown). */
+  reconcile(olderThanMs: number): Promise<Grant[]>
+  close(): Promise<void>
+}
+
+const emailLike = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+export function createLanyard(deps: LanyardDeps): Lanyard {
+  const { store, bus, clock, systems, settings } = deps
+  const agents: AgentReader = createAgentReader({ store, bus, clock, maxAgeMs: settings.agentCacheMs })
+  const tokens: HandleTokens = createHandleTokens({ keys: deps.keys, clock, issuer: settings.issuer, ttlSeconds: settings.handleTokenTtlSeconds })
+  const cascade = createCascadeWorker({ store, systems, sealer: deps.sealer, clock, log: deps.log, owner: deps.replicaId, settings: settings.cascade })
+
+  function audit(actor: string, action: string, target: string, details: Record<string, unknown> = {}): AuditDraft {
+    return { at: clock.now(), actor, action, target, outcome: 'success', details }
+  }
+
+  async function mustGetAgent(handle: string): Promise<Agent> {
+    const agent = await store.getAgent(parseHandle(handle))
+    if (agent === undefined) throw new AgentNotFound(handle)
+    return agent
+  }
+
+  async function changed(agent: Agent): Promise<Agent> {
+    // Best effort: caches elsewhere expire or read through; correctness never waits on the bus.
+    await bus.publish({ type: 'agent.changed', handle: agent.handle, status: agent.status, generation: agent.generation }).catch((error: unknown) => deps.log.warn({ handle: agent.handle, err: String(error) }, 'agent change not published; other replicas read through'))
+    return agent
+  }
+
+  async function changeStatus(actor: string, handle: string, status: AgentStatus, from: AgentStatus[], action: string, reason: string): Promise<Agent> {
+    await mustGetAgent(handle)
+    const agent = await store.changeAgentStatus(handle, { status, reason, from }, audit(actor, action, handle, { reason }))
+    return changed(agent)
+  }
+
+  return {
+    settings,
+    keys: deps.keys,
+    cascade,
+    async createAgent(actor, input) {
+      const handle = parseHandle(input.handle)
+      const issues: string[] = []
+      if (typeof input.owner !== 'string' || !emailLike.test(input.owner)) issues.push('owner: expected an email address')
+      if (input.tier !== undefined && ![0, 1, 2, 3].includes(input.tier)) issues.push('tier: expected 0, 1, 2 or 3')
+      if (issues.length > 0) throw new RequestInvalid(issues)
+      const now = clock.now()
+      const agent: Agent = { handle, owner: input.owner, status: 'active', tier: input.tier ?? 0, generation: 1, labels: { ...input.labels }, createdAt: now, updatedAt: now }
+      await store.createAgent(agent, audit(actor, 'agent.created', handle, { owner: agent.owner, tier: agent.tier, labels: agent.labels }))
+      return agent
+    },
+    getAgent: mustGetAgent,
+    listAgents: (filter) => store.listAgents(filter),
+    async listKeys(handle) {
+      await mustGetAgent(handle)
+      return store.listKeys(handle)
+    },
+    async addKey(actor, handle, jwk) {
+      const agent = await mustGetAgent(handle)
+      if (agent.status === 'revoked') throw new AgentNotActive(handle, agent.status)
+      const key = await parseAgentKey(agent.handle, jwk, clock.now())
+      await store.addKey(key, audit(actor, 'key.added', agent.handle, { kid: key.kid, alg: key.alg }))
+      return key
+    },
+    async bind(actor, handle, input) {
+      const agent = await mustGetAgent(handle)
+      const system = systems.get(input.system)
+      if (system === undefined) throw new SystemUnknown(input.system)
+      if (!Array.isArray(input.ceiling) || input.ceiling.length === 0 || !input.ceiling.every((s) => typeof s === 'string')) throw new RequestInvalid(['ceiling: expected a non-empty array of scope strings'])
+      for (const scope of input.ceiling) if (!system.definition.scopes.isKnown(scope)) throw new BindingInvalid(`scope "${scope}" is not known to system "${system.name}"`)
+      const parsed = await system.definition.target['~standard'].validate(input.target)
+      if (parsed.issues !== undefined) throw new RequestInvalid(parsed.issues.map((i) => `target${(i.path ?? []).map((p) => `.${String(typeof p === 'object' ? p.key : p)}`).join('')}: ${i.message}`))
+      const target = await system.instance.validateBinding(parsed.value, input.ceiling, AbortSignal.timeout(settings.upstreamTimeoutMs))
+      const binding: Binding = { id: randomUUID(), handle: agent.handle, system: system.name, target, ceiling: [...input.ceiling], minTier: input.minTier ?? 0, createdAt: clock.now() }
+      await store.putBinding(binding, audit(actor, 'binding.put', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier }))
+      return binding
+    },
+    async listBindings(handle) {
+      await mustGetAgent(handle)
+      return store.listBindings(handle)
+    },
+    async listGrants(handle, status) {
+      await mustGetAgent(handle)
+      return store.listGrants(handle, status)
+    },
+    suspend: (actor, handle, reason) => changeStatus(actor, handle, 'suspended', ['active'], 'agent.suspended', reason),
+    resume: (actor, handle, reason) => changeStatus(actor, handle, 'active', ['suspended'], 'agent.resumed', reason),
+    async revoke(actor, handle, reason) {
+      await mustGetAgent(handle)
+      const result = await store.startRevocation(
+        { id: randomUUID(), scope: { kind: 'agent', handle }, reason, actor, createdAt: clock.now(), statusChange: { status: 'revoked', reason, from: ['active', 'suspended'] } },
+        audit(actor, 'agent.revoked', handle, { reason }),
+      )
+      await changed(result.agent)
+      cascade.wake()
+      return result
+    },
+    async getRevocation(id) {
+      const revocation = await store.getRevocation(id)
+      if (revocation === undefined) throw new RevocationNotFound(id)
+      return revocation
+    },
+    async readAudit(handle, options) {
+      await mustGetAgent(handle)
+      return store.readAudit(handle, options)
+    },
+    async verifyAudit(handle) {
+      await mustGetAgent(handle)
+      return verifyAuditChain(await store.readAudit(handle))
+    },
+    async whois(key, value) {
+      const grants = await store.findGrants(key, value)
+      const found: Array<{ agent: Agent; grant: Grant }> = []
+      for (const grant of grants) {
+        const agent = await store.getAgent(grant.handle)
+        if (agent) found.push({ agent, grant })
+      }
+      return found
+    },
+    authenticate: (assertion) => authenticate({ store, agents, tokens, clock, issuer: settings.issuer }, assertion),
+    exchange: (request) =>
+      exchange({ store, agents, tokens, systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs }, request),
+    async introspect(token) {
+      let claims: HandleTokenClaims
+      try {
+        claims = await tokens.verify(token)
+      } catch (error) {
+        if (error instanceof TokenInvalid) return { active: false }
+        throw error
+      }
+      if (await store.isTokenRevoked(claims.jti, clock.now())) return { active: false }
+      const agent = await agents.fresh(claims.handle)
+      if (agent === undefined || agent.status !== 'active' || agent.generation !== claims.generation) return { active: false }
+      return { active: true, claims }
+    },
+    async revokeToken(token) {
+      try {
+        const claims = await tokens.verify(token)
+        await store.revokeToken(claims.jti, claims.expiresAt)
+        await store.appendAudit(claims.handle, audit(`agent:${claims.handle}`, 'token.revoked', claims.jti))
+      } catch (error) {
+        if (!isLanyardError(error) || error.code !== 'ERR_TOKEN_INVALID') throw error
+      }
+    },
+    async reconcile(olderThanMs) {
+      const stale = await store.listPendingGrants(new Date(clock.now().getTime() - olderThanMs))
+      const settled: Grant[] = []
+      for (const grant of stale) {
+        const error = 'interrupted before the upstream answered; its upstream state is unknown'
+        deps.log.warn({ grant_id: grant.id, handle: grant.handle, system: grant.system }, 'reconciling a grant left pending by a crash')
+        settled.push(
+          await store.settleGrant(grant.handle, grant.id, { status: 'failed', error }, { at: clock.now(), actor: 'system', action: 'grant.reconciled', target: grant.id, outcome: 'failure', details: { system: grant.system, error } }),
+        )
+      }
+      return settled
+    },
+    async close() {
+      await cascade.stop()
+      agents.close()
+      await Promise.allSettled([...systems.values()].map((s) => s.instance.close?.()))
+    },
+  }
+}
+

@@ -1,0 +1,153 @@
+import { isLanyardError, isRetryable } from '../errors.js'
+import type { Sealer } from '../crypto/sealer.js'
+import type { Systems } from '../exchange/connectors.js'
+import { grantSealContext } from '../exchange/exchange.js'
+import type { GrantStatus } from '../exchange/grant.js'
+import type { Clock } from '../ports/clock.js'
+import type { Logger } from '../ports/connector.js'
+import type { Store } from '../ports/store.js'
+import type { RevocationTask, TaskOutcome } from './revocation.js'
+
+export interface CascadeSettings {
+  /** Tasks worked at once by this replica. */
+  readonly concurrency: number
+  /** A task's lease; a replica that dies loses it after this long and another takes over. */
+  readonly leaseMs: number
+  /** Attempts before a transient failure becomes the final outcome `failed`. */
+  readonly maxAttempts: number
+  readonly backoffBaseMs: number
+  readonly backoffMaxMs: number
+  readonly upstreamTimeoutMs: number
+  /** How long to wait for a grant still `pending` (exchange in flight) before looking again. */
+  readonly pendingRecheckMs: number
+}
+
+export interface CascadeWorker {
+  /** Claims and works due tasks until none is left; returns how many it finished or rescheduled. */
+  drain(): Promise<number>
+  /** Starts polling every `pollMs`; `wake()` runs a pass at once (after a revoke). */
+  start(pollMs: number): void
+  wake(): void
+  stop(): Promise<void>
+}
+
+/** Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff and Jitter"). */
+export function backoffMs(attempt: number, settings: Pick<CascadeSettings, 'backoffBaseMs' | 'backoffMaxMs'>, random = Math.random): number {
+  const ceiling = Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** attempt)
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2)
+}
+
+function statusAfter(outcome: TaskOutcome): GrantStatus {
+  switch (outcome.kind) {
+    case 'revoked':
+      return 'revoked'
+    case 'expired':
+      return 'expired'
+    case 'unrevocable-until':
+    case 'failed':
+      return 'live'
+  }
+}
+
+/**
+ * Works revocation tasks: each leased to one replica at a time, revoked through the grant's
+ * connector, finished with a per-task outcome. Survives restarts because every step is a store
+ * write: a task whose holder died is leased again when its lease expires.
+ */
+export function createCascadeWorker(deps: { store: Store; systems: Systems; sealer: Sealer; clock: Clock; log: Logger; owner: string; settings: CascadeSettings }): CascadeWorker {
+  const { store, systems, sealer, clock, log, owner, settings } = deps
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<number> | undefined
+  let again = false
+
+  async function finish(task: RevocationTask, outcome: TaskOutcome, grantStatus: GrantStatus): Promise<void> {
+    const details: Record<string, unknown> = { revocation_id: task.revocationId, system: task.system, outcome: outcome.kind }
+    if (outcome.kind === 'unrevocable-until') details.until = outcome.until.toISOString()
+    if (outcome.kind === 'failed') details.error = outcome.error
+    await store.completeTask(owner, task.revocationId, task.grantId, { outcome, grantStatus }, clock.now(), {
+      at: clock.now(), actor: 'system', action: 'grant.revoked', target: task.grantId,
+      outcome: outcome.kind === 'failed' ? 'failure' : 'success', details,
+    })
+  }
+
+  async function work(task: RevocationTask): Promise<void> {
+    const grant = await store.getGrant(task.handle, task.grantId)
+    const now = clock.now()
+    // (1) Nothing to revoke: the grant is gone, never went live, or already ended.
+    if (grant === undefined || grant.status === 'failed') return finish(task, { kind: 'expired' }, grant?.status ?? 'failed')
+    if (grant.status === 'revoked' || grant.status === 'expired') return finish(task, { kind: grant.status }, grant.status)
+    // (2) An exchange still in flight: look again shortly; it settles live or failed.
+    if (grant.status === 'pending') return store.retryTask(owner, task.revocationId, task.grantId, new Date(now.getTime() + settings.pendingRecheckMs), 'grant still pending')
+    // (3) Live: ask its connector.
+    const system = systems.get(grant.system)
+    if (system === undefined) return fail(task, `system "${grant.system}" is no longer configured`, false)
+    try {
+      const outcome = await system.instance.revoke(
+        {
+          grantId: grant.id,
+          handle: grant.handle,
+          ref: (grant.ref ?? {}) as Record<string, unknown>,
+          issuedAt: grant.createdAt,
+          expiresAt: grant.expiresAt ?? now,
+          ...(grant.sealedSecret === undefined ? {} : { secret: sealer.open(grant.sealedSecret, grantSealContext(grant.id)) }),
+        },
+        AbortSignal.timeout(settings.upstreamTimeoutMs),
+      )
+      await finish(task, outcome, statusAfter(outcome))
+    } catch (error) {
+      const message = isLanyardError(error) ? error.message : 'unexpected error'
+      if (!isLanyardError(error)) log.error({ grant_id: grant.id, system: grant.system, err: String(error) }, 'connector revoke threw a non-catalogue error')
+      await fail(task, message, isRetryable(error) || (error instanceof DOMException && error.name === 'TimeoutError'))
+    }
+  }
+
+  async function fail(task: RevocationTask, message: string, retryable: boolean): Promise<void> {
+    const attempts = task.attempts + 1
+    if (!retryable || attempts >= settings.maxAttempts) return finish(task, { kind: 'failed', error: message }, 'live')
+    const next = new Date(clock.now().getTime() + backoffMs(attempts, settings))
+    await store.retryTask(owner, task.revocationId, task.grantId, next, message)
+  }
+
+  async function pass(): Promise<number> {
+    let done = 0
+    for (;;) {
+      const tasks = await store.claimTasks(owner, clock.now(), settings.leaseMs, settings.concurrency)
+      if (tasks.length === 0) return done
+      const results = await Promise.allSettled(tasks.map(work))
+      for (const result of results) if (result.status === 'rejected') log.error({ err: String(result.reason) }, 'revocation task could not be recorded; its lease will expire and it will run again')
+      done += tasks.length
+    }
+  }
+
+  function drain(): Promise<number> {
+    if (running) {
+      again = true
+      return running
+    }
+    running = (async () => {
+      let total = 0
+      do {
+        again = false
+        total += await pass()
+      } while (again)
+      return total
+    })().finally(() => (running = undefined))
+    return running
+  }
+
+  return {
+    drain,
+    start(pollMs) {
+      timer ??= setInterval(() => void drain().catch((error: unknown) => log.warn({ err: String(error) }, 'cascade pass failed')), pollMs)
+      timer.unref()
+    },
+    wake() {
+      void drain().catch((error: unknown) => log.warn({ err: String(error) }, 'cascade pass failed'))
+    },
+    async stop() {
+      if (timer) clearInterval(timer)
+      timer = undefined
+      await running?.catch(() => undefined)
+    },
+  }
+}
