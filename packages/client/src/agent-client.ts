@@ -1,0 +1,189 @@
+import { SignJWT } from 'jose'
+import type { JWK } from 'jose'
+import { loadAgentKey, signingAlgorithm } from './agent-key.js'
+import type { AgentKey } from './agent-key.js'
+import { requestJson } from './broker-http.js'
+import { InvalidGrant, isRecord, LanyardClientError } from './errors.js'
+import { createExpiringCache } from './expiring-cache.js'
+import type { Expiring } from './expiring-cache.js'
+import { GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, SYSTEM_RESOURCE_PREFIX, TOKEN_TYPE_JWT } from './wire.js'
+import type { AwsCredentialsMember, DiscoveryDocument, TokenExchangeResponse } from './wire.js'
+
+export interface AgentClientOptions {
+  /** Where the agent reaches the broker, e.g. `https://lanyard.acme.dev`. */
+  brokerUrl: string
+  /** The agent's handle, e.g. `deploy-bot@agents.acme.dev`. */
+  handle: string
+  /** A private Ed25519 (EdDSA) or P-256 (ES256) key whose public half is registered for the handle. */
+  privateKey: JWK | CryptoKey
+  /** RFC 7638 thumbprint of the public key. Derived from the key; needed only for a non-extractable CryptoKey. */
+  kid?: string
+  fetch?: typeof fetch
+  /** Credentials are refreshed this long before they expire. Default 30. */
+  refreshSkewSeconds?: number
+  /** Time source (structurally @lanyard/core's Clock); tests pass a fake one. */
+  clock?: { now(): Date }
+}
+
+export interface ExchangeRequest {
+  /** The system's name in the broker's configuration, e.g. `aws-prod`. */
+  system: string
+  /** What the agent needs; the broker narrows within the binding's ceiling. Omitted: the ceiling. */
+  scope?: string[] | string
+}
+
+/** The RFC 8693 response as the broker sent it (system members included), plus when to stop using it. */
+export type ExchangedCredential = TokenExchangeResponse & { expiresAt: Date }
+
+/** Shape of the AWS SDK v3 `AwsCredentialIdentity`, without depending on it. */
+export interface AwsCredentialIdentity {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken: string
+  expiration: Date
+}
+
+/** Compatible with the AWS SDK v3 `AwsCredentialIdentityProvider` (`credentials:` of any client). */
+export type AwsCredentialProvider = () => Promise<AwsCredentialIdentity>
+
+export interface AgentClient {
+  readonly handle: string
+  /** A handle token, signed by the broker. Cached until `refreshSkewSeconds` before it expires. */
+  token(): Promise<string>
+  /** A credential of one system. Cached per (system, scope set) until shortly before it expires. */
+  exchange(request: ExchangeRequest): Promise<ExchangedCredential>
+  /** AWS credentials for clients of the AWS SDK v3, exchanged again before they expire. */
+  awsCredentialProvider(request: ExchangeRequest): AwsCredentialProvider
+}
+
+/** RFC 7523 §3 wants a short assertion lifetime; the broker accepts at most 5 minutes. */
+const ASSERTION_TTL_SECONDS = 60
+const HANDLE_TOKEN = 'handle-token'
+
+/**
+ * Creates the agent's client. Throws TypeError at once for a key it cannot sign with. Nothing
+ * is fetched until the first call; discovery is fetched once and kept (a failed fetch is
+ * retried on the next call). The key is imported once.
+ */
+export function createAgentClient(options: AgentClientOptions): AgentClient {
+  if (!options.handle) throw new TypeError('handle is required')
+  signingAlgorithm(options.privateKey)
+  const fetchImpl = options.fetch ?? globalThis.fetch
+  const now = () => (options.clock ? options.clock.now() : new Date())
+  const base = options.brokerUrl.replace(/\/+$/, '')
+  // Endpoints are resolved against brokerUrl, not the discovered `token_endpoint`: a broker may
+  // advertise a public name that the agent, inside the same network, cannot or should not use.
+  const endpoint = (path: string) => new URL(`${base}${path}`)
+  const cache = createExpiringCache<unknown>(now, (options.refreshSkewSeconds ?? 30) * 1000)
+
+  let key: Promise<AgentKey> | undefined
+  let discovery: Promise<DiscoveryDocument> | undefined
+  const agentKey = () => (key ??= loadAgentKey(options.privateKey, options.kid))
+  const discover = () =>
+    (discovery ??= requestJson(fetchImpl, endpoint('/.well-known/openid-configuration')).then(
+      (body) => {
+        if (typeof body.issuer !== 'string') throw new LanyardClientError('invalid_response', { description: 'the discovery document has no issuer' })
+        return body as DiscoveryDocument
+      },
+    ).catch((err: unknown) => {
+      discovery = undefined
+      throw err
+    }))
+
+  async function mintHandleToken(): Promise<Expiring<string>> {
+    const [{ alg, kid, key: signingKey }, { issuer }] = await Promise.all([agentKey(), discover()])
+    const issuedAt = Math.floor(now().getTime() / 1000)
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg, kid })
+      .setIssuer(options.handle)
+      .setSubject(options.handle)
+      .setAudience(issuer)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ASSERTION_TTL_SECONDS)
+      .setJti(crypto.randomUUID())
+      .sign(signingKey)
+    const body = await requestJson(fetchImpl, endpoint('/oauth/token'), { form: new URLSearchParams({ grant_type: GRANT_TYPE_JWT_BEARER, assertion }) })
+    const accessToken = requireString(body, 'access_token')
+    return { value: accessToken, expiresAt: expiresAt(body, now()) }
+  }
+
+  const token = () => cache.get(HANDLE_TOKEN, mintHandleToken) as Promise<string>
+
+  async function exchangeOnce(system: string, scopes: string[], subjectToken: string): Promise<Expiring<ExchangedCredential>> {
+    const form = new URLSearchParams({
+      grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
+      subject_token: subjectToken,
+      subject_token_type: TOKEN_TYPE_JWT,
+      resource: `${SYSTEM_RESOURCE_PREFIX}${system}`,
+    })
+    if (scopes.length > 0) form.set('scope', scopes.join(' '))
+    const body = await requestJson(fetchImpl, endpoint('/oauth/token'), { form })
+    requireString(body, 'access_token')
+    let until = expiresAt(body, now())
+    // AWS session credentials carry their own expiry; the earlier of the two wins.
+    if (isAwsMember(body.aws_credentials)) {
+      const aws = new Date(body.aws_credentials.expiration)
+      if (aws.getTime() < until.getTime()) until = aws
+    }
+    return { value: { ...(body as TokenExchangeResponse), expiresAt: until }, expiresAt: until }
+  }
+
+  async function exchange(request: ExchangeRequest): Promise<ExchangedCredential> {
+    if (!request.system) throw new TypeError('system is required')
+    const scopes = normaliseScope(request.scope)
+    const load = async () => {
+      const cached = cache.has(HANDLE_TOKEN)
+      try {
+        return await exchangeOnce(request.system, scopes, await token())
+      } catch (err) {
+        // A cached handle token can be dead before its `exp` (revoked via /oauth/revoke, key
+        // rotated, broker signing key rolled): mint one fresh and try once more. A suspended
+        // or revoked agent then fails at minting, with the broker's own reason.
+        if (!(err instanceof InvalidGrant) || !cached) throw err
+        cache.delete(HANDLE_TOKEN)
+        return exchangeOnce(request.system, scopes, await token())
+      }
+    }
+    return cache.get(`exchange\u0000${request.system}\u0000${scopes.join(' ')}`, load) as Promise<ExchangedCredential>
+  }
+
+  function awsCredentialProvider(request: ExchangeRequest): AwsCredentialProvider {
+    return async () => {
+      const credential = await exchange(request)
+      const aws = credential.aws_credentials
+      if (!isAwsMember(aws)) throw new LanyardClientError('invalid_response', { description: `the exchange for system "${request.system}" returned no aws_credentials member` })
+      return { accessKeyId: aws.access_key_id, secretAccessKey: aws.secret_access_key, sessionToken: aws.session_token, expiration: new Date(aws.expiration) }
+    }
+  }
+
+  return { handle: options.handle, token, exchange, awsCredentialProvider }
+}
+
+/** `"b a"`, `["a", "b", "a"]` -> `["a", "b"]`: the cache key must not depend on order or spelling. */
+function normaliseScope(scope: string[] | string | undefined): string[] {
+  const words = typeof scope === 'string' ? scope.split(/\s+/) : (scope ?? []).flatMap((s) => s.split(/\s+/))
+  return [...new Set(words.filter(Boolean))].sort()
+}
+
+/** `expires_in` is RECOMMENDED, not required (RFC 6749 §5.1): without it nothing is cached. */
+function expiresAt(body: Record<string, unknown>, issuedAt: Date): Date {
+  const seconds = typeof body.expires_in === 'number' && Number.isFinite(body.expires_in) ? body.expires_in : 0
+  return new Date(issuedAt.getTime() + seconds * 1000)
+}
+
+function requireString(body: Record<string, unknown>, member: string): string {
+  const value = body[member]
+  if (typeof value !== 'string' || value === '') throw new LanyardClientError('invalid_response', { description: `the token response has no ${member}` })
+  return value
+}
+
+function isAwsMember(value: unknown): value is AwsCredentialsMember {
+  return (
+    isRecord(value) &&
+    typeof value.access_key_id === 'string' &&
+    typeof value.secret_access_key === 'string' &&
+    typeof value.session_token === 'string' &&
+    typeof value.expiration === 'string' &&
+    !Number.isNaN(Date.parse(value.expiration))
+  )
+}
