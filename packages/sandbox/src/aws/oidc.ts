@@ -45,7 +45,8 @@ export async function registerProvider(state: AwsState, input: { url: string; au
     arn: `arn:aws:iam::${state.accountId}:oidc-provider/${keyPrefix}`,
     keyPrefix,
     audiences: [...input.audiences],
-    jwks: createRemoteJWKSet(loopbackUrl(discovery.jwks_uri)),
+    // A `kid` the cached set lacks triggers a refetch at once, so tests may rotate keys freely.
+    jwks: createRemoteJWKSet(loopbackUrl(discovery.jwks_uri), { cooldownDuration: 0 }),
   }
   state.providers.set(issuer, provider)
   return { arn: provider.arn }
