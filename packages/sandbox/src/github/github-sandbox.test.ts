@@ -222,6 +222,14 @@ describe('installation access tokens', () => {
     expect(sandbox.tokenState('ghs_never')).toBe('unknown')
   })
 
+  it('GET /rate_limit answers a live token and refuses a revoked one', async () => {
+    const { token } = (await mint({ repositories: ['api'], permissions: { issues: 'read' } })).json
+    const auth = `token ${token}`
+    expect((await call('GET', '/rate_limit', { auth })).json.resources.core.limit).toBe(5000)
+    await call('DELETE', '/installation/token', { auth })
+    expect((await call('GET', '/rate_limit', { auth })).status).toBe(401)
+  })
+
   it('a token stops working at expires_at', async () => {
     const { token } = (await mint()).json
     nowMs = start + 3_600_000 - 1000

@@ -234,6 +234,16 @@ function createRoutes(world: GitHubWorld): Route[] {
         return { status: 204 }
       },
     },
+    {
+      // Needs no permission and, on GitHub, does not count against the rate limit: a liveness check.
+      method: 'GET',
+      pattern: /^\/rate_limit$/,
+      handle: async (ctx) => {
+        await ctx.auth()
+        const core = { limit: 5000, used: 0, remaining: 5000, reset: Math.floor(world.now() / 1000) + 3600 }
+        return { status: 200, json: { resources: { core }, rate: core } }
+      },
+    },
     { method: 'GET', pattern: /^\/repos\/([^/]+)\/([^/]+)$/, handle: async (ctx) => ({ status: 200, json: world.repositoryFor(await asToken(ctx), p(ctx, 0), p(ctx, 1)) }) },
     {
       method: 'GET',
