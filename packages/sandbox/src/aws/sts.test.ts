@@ -79,10 +79,7 @@ describe('AssumeRole', () => {
     const { arn } = sandbox.createRole({ name: 'deployer' })
     const client = sts(key)
     client.middlewareStack.addRelativeTo(
-      (next: (args: { request: { body: string } }) => Promise<unknown>) => async (args: { request: { body: string } }) => {
-        args.request.body = args.request.body.replace('DurationSeconds=900', 'DurationSeconds=901')
-        return next(args)
-      },
+      tamper((body) => body.replace('DurationSeconds=900', 'DurationSeconds=901')),
       { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'tamper' },
     )
     await expect(client.send(assume({ RoleArn: arn, DurationSeconds: 900 }))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' })
@@ -217,6 +214,15 @@ describe('AssumeRole', () => {
     })
   })
 })
+
+/** A middleware that rewrites the body after the SDK signed it. */
+function tamper(edit: (body: string) => string): Parameters<STSClient['middlewareStack']['addRelativeTo']>[0] {
+  const middleware = (next: (args: unknown) => Promise<unknown>) => async (args: { request: { body: string } }) => {
+    args.request.body = edit(args.request.body)
+    return next(args)
+  }
+  return middleware as unknown as Parameters<STSClient['middlewareStack']['addRelativeTo']>[0]
+}
 
 function allowResources(resources: string[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: resources }] })
