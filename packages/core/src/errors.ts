@@ -290,7 +290,7 @@ export class RateLimited extends LanyardError {
   }
 }
 
-export class InternalError extends LanyardError {
+export class InternalFailure extends LanyardError {
   override code = 'ERR_INTERNAL' as const
   constructor(options?: LanyardErrorOptions) {
     super('internal error', options)
@@ -323,7 +323,7 @@ export type AnyLanyardError =
   | GrantTypeUnsupported
   | ClientUnauthorized
   | RateLimited
-  | InternalError
+  | InternalFailure
 
 /** Every class in the catalogue, for the catalogue integrity test. */
 export const errorClasses = [
@@ -331,7 +331,7 @@ export const errorClasses = [
   AssertionInvalid, AssertionReplayed, ScopeUnknown, ScopeWidening, BindingNotFound,
   BindingInvalid, GrantNotFound, RevocationNotFound, SystemUnknown, UpstreamRefused,
   UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
-  RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalError,
+  RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalFailure,
 ] as const
 
 export function isLanyardError(value: unknown): value is AnyLanyardError {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import {
   AgentNotActive,
   BindingNotFound,
-  InternalError,
+  InternalFailure,
   SystemUnknown,
   TokenInvalid,
   UpstreamUnavailable,
@@ -103,7 +103,7 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
       ? cause
       : cause instanceof DOMException && cause.name === 'TimeoutError'
         ? new UpstreamUnavailable(system.name, { detail: `no answer within ${deps.upstreamTimeoutMs} ms` })
-        : new InternalError({ cause })
+        : new InternalFailure({ cause })
     await store.settleGrant(agent.handle, grant.id, { status: 'failed', error: error.message }, {
       at: clock.now(), actor, action: 'grant.failed', target: grant.id, outcome: 'failure',
       details: { system: system.name, code: error.code, error: error.message },

@@ -1,0 +1,176 @@
+import { createServer, type Server } from 'node:http'
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import pino from 'pino'
+import {
+  createAesGcmSealer,
+  createKeyRing,
+  createLanyard,
+  createLocalEventBus,
+  systemClock,
+  type Clock,
+  type EventBus,
+  type Lanyard,
+  type Store,
+} from '@lanyard/core'
+import { defaults } from './config/defaults.js'
+import { loadConfig, type BrokerConfig } from './config/load.js'
+import { createSystems } from './connectors/registry.js'
+import { createApp } from './http/app.js'
+import { createMetrics } from './http/metrics.js'
+import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
+import { createSigner } from './signer.js'
+
+export interface StartOptions {
+  /** Path of lanyard.yaml (`--config`). */
+  readonly config?: string
+  /** Environment to read overrides from; defaults to process.env. Tests pass their own. */
+  readonly env?: NodeJS.ProcessEnv
+  /** Overrides `listen` (host:port; port 0 picks a free one). */
+  readonly listen?: string
+  readonly cwd?: string
+  readonly clock?: Clock
+  /** Replaces the `fetch` lent to connectors (tests, proxies). */
+  readonly fetch?: typeof fetch
+  /** Where notices (admin-token path) go; defaults to stderr. */
+  readonly notice?: (line: string) => void
+}
+
+export interface RunningBroker {
+  readonly url: string
+  readonly issuer: string
+  /** The bootstrap admin bearer. Never logged. */
+  readonly adminToken: string
+  /** Where a generated admin token was written, if it was. */
+  readonly adminTokenPath: string | undefined
+  readonly config: BrokerConfig
+  readonly lanyard: Lanyard
+  readonly store: Store
+  close(): Promise<void>
+}
+
+async function openStore(config: BrokerConfig, clock: Clock): Promise<{ store: Store; bus: EventBus }> {
+  if (config.store.type === 'sqlite') {
+    const { createSqliteStore } = await import('@lanyard/store-sqlite')
+    return { store: await createSqliteStore({ path: config.store.path, clock }), bus: createLocalEventBus() }
+  }
+  // Loaded by name so that an embedded deployment never loads ioredis.
+  const redisPackage = '@lanyard/store-redis'
+  const redis = (await import(redisPackage)) as {
+    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock }): Promise<{ store: Store; bus: EventBus }>
+  }
+  return redis.createRedisStore({ url: config.store.url.reveal(), keyPrefix: config.store.keyPrefix, cluster: config.store.cluster, clock })
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve(server.address() as AddressInfo)
+    })
+  })
+}
+
+/**
+ * Starts a broker: configuration, store, keys, connectors, HTTP. With no configuration at all
+ * it runs on the embedded store in `./.lanyard`, on 127.0.0.1:7420.
+ */
+export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
+  const env = options.env ?? process.env
+  const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const config = loadConfig({ ...(options.config === undefined ? {} : { path: options.config }), env: options.listen ? { ...env, LANYARD_LISTEN: options.listen } : env, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) })
+  const clock = options.clock ?? systemClock
+  const log = pino({ level: config.logLevel, base: { service: 'lanyard' }, redact: { paths: ['*.token', '*.secret', '*.assertion', '*.password', 'req.headers.authorization'], censor: '[redacted]' } }, pino.destination(2))
+
+  let masterKey = config.masterKey
+  if (masterKey === undefined) {
+    if (config.store.type === 'redis') throw new (await import('@lanyard/core')).ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
+    const generated = localMasterKey(config.dataDir)
+    if (generated.created) notice(`lanyard: generated a master key at ${generated.path} (set LANYARD_MASTER_KEY in production)`)
+    masterKey = generated.value
+  }
+  const sealer = createAesGcmSealer(decodeMasterKey(masterKey, config.masterKey ? 'LANYARD_MASTER_KEY' : 'master.key'))
+
+  let adminToken = config.adminToken
+  let adminTokenPath: string | undefined
+  if (adminToken === undefined) {
+    const generated = localAdminToken(config.dataDir)
+    adminToken = generated.value
+    adminTokenPath = generated.path
+    notice(`lanyard: admin token ${generated.created ? 'generated' : 'read'} at ${generated.path}`)
+  }
+
+  const server = createServer()
+  const address = await listenOn(server, config.listen.host, config.listen.port)
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${host}:${address.port}`
+  const issuer = config.issuer ?? url
+
+  const opened = await openStore(config, clock).catch((error: unknown) => {
+    server.close()
+    throw error
+  })
+  const { store, bus } = opened
+  try {
+    const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.handleTokenTtlSeconds, config.maxCredentialTtlSeconds) })
+    const systems = await createSystems(config.systems, {
+      log,
+      clock,
+      signer: createSigner(keys, clock, issuer),
+      allowInsecureUpstreamHttp: config.allowInsecureUpstreamHttp,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    })
+    const lanyard = createLanyard({
+      store,
+      bus,
+      clock,
+      sealer,
+      keys,
+      systems,
+      log,
+      replicaId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      settings: {
+        issuer,
+        handleTokenTtlSeconds: config.handleTokenTtlSeconds,
+        maxCredentialTtlSeconds: config.maxCredentialTtlSeconds,
+        upstreamTimeoutMs: config.upstreamTimeoutMs,
+        agentCacheMs: defaults.agentCacheMs,
+        cascade: config.cascade,
+      },
+    })
+    await keys.jwks()
+    const reconciled = await lanyard.reconcile(defaults.reconcilePendingAfterMs)
+    if (reconciled.length > 0) log.warn({ count: reconciled.length }, 'grants left pending by an earlier crash were reconciled')
+    const metrics = createMetrics()
+    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log }))
+    lanyard.cascade.start(config.cascade.pollMs)
+    lanyard.cascade.wake()
+    log.info({ url, issuer, store: config.store.type, systems: [...systems.keys()] }, 'lanyard broker listening')
+    const secret = adminToken
+    return {
+      url,
+      issuer,
+      get adminToken() {
+        return secret.reveal()
+      },
+      adminTokenPath,
+      config,
+      lanyard,
+      store,
+      async close() {
+        server.closeAllConnections()
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+        await lanyard.close()
+        await bus.close()
+        await store.close()
+        log.flush()
+      },
+    }
+  } catch (error) {
+    server.close()
+    await store.close().catch(() => undefined)
+    throw error
+  }
+}

@@ -1,0 +1,61 @@
+import type { LanyardErrorCode } from '@lanyard/core'
+
+/** RFC 6749 5.2 codes, plus RFC 8693's invalid_target and the 503 code of RFC 6749 4.1.2.1. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'access_denied'
+  | 'temporarily_unavailable'
+  | 'server_error'
+
+/**
+ * The one place a code becomes HTTP. `status` is used on /v1 (problem details); on /oauth the
+ * status follows the OAuth code (`oauthStatus`). A code without a row does not compile.
+ */
+export const errorMapping = {
+  ERR_HANDLE_INVALID: { status: 400, oauth: 'invalid_request' },
+  ERR_AGENT_NOT_FOUND: { status: 404, oauth: 'invalid_grant' },
+  ERR_AGENT_EXISTS: { status: 409, oauth: 'invalid_request' },
+  ERR_AGENT_NOT_ACTIVE: { status: 409, oauth: 'invalid_grant' },
+  ERR_KEY_INVALID: { status: 400, oauth: 'invalid_request' },
+  ERR_TOKEN_INVALID: { status: 401, oauth: 'invalid_request' },
+  ERR_ASSERTION_INVALID: { status: 400, oauth: 'invalid_grant' },
+  ERR_ASSERTION_REPLAYED: { status: 400, oauth: 'invalid_grant' },
+  ERR_SCOPE_UNKNOWN: { status: 400, oauth: 'invalid_scope' },
+  ERR_SCOPE_WIDENING: { status: 400, oauth: 'invalid_scope' },
+  ERR_BINDING_NOT_FOUND: { status: 404, oauth: 'invalid_target' },
+  ERR_BINDING_INVALID: { status: 400, oauth: 'invalid_request' },
+  ERR_GRANT_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
+  ERR_REVOCATION_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
+  ERR_SYSTEM_UNKNOWN: { status: 404, oauth: 'invalid_target' },
+  ERR_UPSTREAM_REFUSED: { status: 502, oauth: 'invalid_request' },
+  ERR_UPSTREAM_UNAVAILABLE: { status: 503, oauth: 'temporarily_unavailable' },
+  ERR_STORE_UNAVAILABLE: { status: 503, oauth: 'temporarily_unavailable' },
+  ERR_AUDIT_UNAVAILABLE: { status: 503, oauth: 'temporarily_unavailable' },
+  ERR_CONFIG_INVALID: { status: 500, oauth: 'server_error' },
+  ERR_CONNECTOR_INVALID: { status: 500, oauth: 'server_error' },
+  ERR_REQUEST_INVALID: { status: 400, oauth: 'invalid_request' },
+  ERR_GRANT_TYPE_UNSUPPORTED: { status: 400, oauth: 'unsupported_grant_type' },
+  ERR_CLIENT_UNAUTHORIZED: { status: 401, oauth: 'invalid_client' },
+  ERR_RATE_LIMITED: { status: 429, oauth: 'temporarily_unavailable' },
+  ERR_INTERNAL: { status: 500, oauth: 'server_error' },
+} as const satisfies { [C in LanyardErrorCode]: { status: number; oauth: OAuthErrorCode } }
+
+/** RFC 6749 5.2: 400 for everything but a failed client authentication (401); 503/500 and 429
+ * keep their meaning so that clients back off. */
+export function oauthStatus(code: LanyardErrorCode): number {
+  const { status, oauth } = errorMapping[code]
+  if (oauth === 'invalid_client') return 401
+  if (status === 429 || status === 503 || status === 500) return status
+  return 400
+}
+
+/** RFC 9457 `type`, derived from the code by one rule: the catalogue's anchor for it. */
+export function problemType(code: LanyardErrorCode): string {
+  return `https://lanyard.dev/docs/errors#${code.toLowerCase().replaceAll('_', '-')}`
+}

@@ -1,0 +1,30 @@
+import { Router, type RequestHandler } from 'express'
+import { RequestInvalid, type Lanyard } from '@lanyard/core'
+
+/** POST /oauth/introspect (RFC 7662), admin bearer required. Inactive says nothing more. */
+export function oauthIntrospectRoutes(lanyard: Lanyard, auth: RequestHandler): Router {
+  const router = Router()
+  router.post('/oauth/introspect', auth, async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store')
+    const token = (req.body as Record<string, unknown> | undefined)?.token
+    if (typeof token !== 'string' || token.length === 0) throw new RequestInvalid(['token: required'])
+    const result = await lanyard.introspect(token)
+    if (!result.active || result.claims === undefined) {
+      res.json({ active: false })
+      return
+    }
+    const { claims } = result
+    res.json({
+      active: true,
+      sub: claims.handle,
+      iss: lanyard.settings.issuer,
+      aud: lanyard.settings.issuer,
+      exp: Math.floor(claims.expiresAt.getTime() / 1000),
+      iat: Math.floor(claims.issuedAt.getTime() / 1000),
+      jti: claims.jti,
+      gen: claims.generation,
+      token_type: 'Bearer',
+    })
+  })
+  return router
+}

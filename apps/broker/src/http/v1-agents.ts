@@ -1,0 +1,134 @@
+import { Router } from 'express'
+import { z } from 'zod'
+import { RequestInvalid, type Lanyard, type SystemEntry } from '@lanyard/core'
+import { parseInput } from './validate.js'
+import { agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
+
+const createAgentBody = z
+  .object({
+    handle: z.string(),
+    owner: z.string(),
+    tier: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
+    labels: z.record(z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, 'label keys: lower-case, digits, . _ / -'), z.string().max(256)).optional(),
+  })
+  .strict()
+const listQuery = z
+  .object({
+    owner: z.string().optional(),
+    status: z.enum(['active', 'suspended', 'revoked']).optional(),
+    after: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+  })
+  .strict()
+const keyBody = z.object({ jwk: z.record(z.string(), z.unknown()) }).strict()
+const bindingBody = z
+  .object({
+    system: z.string().min(1),
+    target: z.unknown(),
+    ceiling: z.array(z.string().min(1).max(512)).min(1).max(200),
+    min_tier: z.number().int().min(0).max(3).optional(),
+  })
+  .strict()
+const reasonBody = z.object({ reason: z.string().min(1).max(1000) }).strict()
+const grantsQuery = z.object({ status: z.enum(['pending', 'live', 'failed', 'revoked', 'expired']).optional() }).strict()
+const auditQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).optional(),
+    verify: z.enum(['0', '1', 'true', 'false']).optional(),
+  })
+  .strict()
+
+/** /v1/agents/...: the admin API of agents, keys, bindings, grants, status and audit. */
+export function v1AgentRoutes(lanyard: Lanyard): Router {
+  const router = Router()
+  const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
+
+  router.post('/agents', async (req, res) => {
+    const body = parseInput(createAgentBody, req.body, 'body')
+    const agent = await lanyard.createAgent(actor(res), body)
+    res.status(201).location(`/v1/agents/${encodeURIComponent(agent.handle)}`).json(agentJson(agent))
+  })
+  router.get('/agents', async (req, res) => {
+    const query = parseInput(listQuery, req.query, 'query')
+    const limit = query.limit ?? 100
+    const agents = await lanyard.listAgents({ ...query, limit: limit + 1 })
+    const page = agents.slice(0, limit)
+    res.json({ agents: page.map(agentJson), ...(agents.length > limit ? { next: page.at(-1)?.handle } : {}) })
+  })
+  router.get('/agents/:handle', async (req, res) => {
+    const agent = await lanyard.getAgent(req.params.handle)
+    const [keys, bindings] = await Promise.all([lanyard.listKeys(agent.handle), lanyard.listBindings(agent.handle)])
+    res.json({ ...agentJson(agent), keys: keys.map(keyJson), bindings: bindings.map(bindingJson) })
+  })
+  router.post('/agents/:handle/keys', async (req, res) => {
+    const body = parseInput(keyBody, req.body, 'body')
+    const key = await lanyard.addKey(actor(res), req.params.handle, body.jwk)
+    res.status(201).json(keyJson(key))
+  })
+  router.post('/agents/:handle/bindings', async (req, res) => {
+    const body = parseInput(bindingBody, req.body, 'body')
+    const binding = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }) })
+    res.status(201).json(bindingJson(binding))
+  })
+  router.get('/agents/:handle/grants', async (req, res) => {
+    const query = parseInput(grantsQuery, req.query, 'query')
+    const grants = await lanyard.listGrants(req.params.handle, query.status)
+    res.json({ grants: grants.map(grantJson) })
+  })
+  router.post('/agents/:handle/suspend', async (req, res) => {
+    const { reason } = parseInput(reasonBody, req.body, 'body')
+    res.json(agentJson(await lanyard.suspend(actor(res), req.params.handle, reason)))
+  })
+  router.post('/agents/:handle/resume', async (req, res) => {
+    const { reason } = parseInput(reasonBody, req.body, 'body')
+    res.json(agentJson(await lanyard.resume(actor(res), req.params.handle, reason)))
+  })
+  router.post('/agents/:handle/revoke', async (req, res) => {
+    const { reason } = parseInput(reasonBody, req.body, 'body')
+    const { revocation, agent } = await lanyard.revoke(actor(res), req.params.handle, reason)
+    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
+  })
+  router.get('/agents/:handle/audit', async (req, res) => {
+    const query = parseInput(auditQuery, req.query, 'query')
+    const events = await lanyard.readAudit(req.params.handle, { ...(query.after === undefined ? {} : { afterSeq: query.after }), ...(query.limit === undefined ? {} : { limit: query.limit }) })
+    const verify = query.verify === '1' || query.verify === 'true'
+    const verdict = verify ? await lanyard.verifyAudit(req.params.handle) : undefined
+    res.json({
+      events: events.map(auditJson),
+      ...(verdict === undefined ? {} : { verification: verdict.ok ? { ok: true, length: verdict.length, head: verdict.head } : { ok: false, broken_at: verdict.brokenAt, reason: verdict.reason } }),
+    })
+  })
+  return router
+}
+
+/** /v1/revocations, /v1/systems, /v1/whois. */
+export function v1OtherRoutes(lanyard: Lanyard, systems: ReadonlyMap<string, SystemEntry>): Router {
+  const router = Router()
+  router.get('/revocations/:id', async (req, res) => {
+    res.json(revocationJson(await lanyard.getRevocation(req.params.id)))
+  })
+  router.post('/signing-keys/rotate', async (req, res) => {
+    const { alg } = parseInput(z.object({ alg: z.enum(['EdDSA', 'RS256', 'ES256']).optional() }).strict(), req.body, 'body')
+    const key = await lanyard.keys.rotate(alg)
+    res.status(201).json({ kid: key.kid, alg: key.alg })
+  })
+  router.get('/systems', (_req, res) => {
+    res.json({ systems: [...systems.values()].map((s) => ({ name: s.name, type: s.type, whois_keys: [...(s.definition.whoisKeys ?? []), 'grant_id'] })) })
+  })
+  router.get('/whois', async (req, res) => {
+    const entries = Object.entries(req.query).filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    if (entries.length !== 1) {
+      throw new RequestInvalid(['query: exactly one attribution key, e.g. ?github_hashed_token=... or ?grant_id=...'])
+    }
+    const [key, value] = entries[0]!
+    const found = await lanyard.whois(key, value)
+    res.json({
+      matches: found.map(({ agent, grant }) => ({
+        handle: agent.handle, owner: agent.owner, grant_id: grant.id, system: grant.system, scopes: grant.scopes, status: grant.status,
+        created_at: grant.createdAt.toISOString(), expires_at: grant.expiresAt?.toISOString(),
+      })),
+    })
+  })
+  return router
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { HandleInvalid } from '../errors.js'
+import { parseHandle } from './handle.js'
+
+describe('parseHandle', () => {
+  it.each(['deploy-bot@agents.acme.dev', 'a@b.co', 'ci.runner_7@x-y.example.org'])('accepts %s', (handle) => {
+    expect(parseHandle(handle)).toBe(handle)
+  })
+
+  it.each([
+    ['Deploy@acme.dev', /lower-case/],
+    ['deploy', /exactly one "@"/],
+    ['a@b@c.dev', /exactly one "@"/],
+    ['-bot@acme.dev', /local part/],
+    ['bot@localhost', /domain/],
+    ['bot@acme..dev', /domain/],
+    ['bot @acme.dev', /local part/],
+    ['', /expected a string/],
+    [`${'a'.repeat(120)}@acme.dev`, /longer than/],
+  ])('refuses %j', (handle, reason) => {
+    expect(() => parseHandle(handle)).toThrow(HandleInvalid)
+    expect(() => parseHandle(handle)).toThrow(reason)
+  })
+
+  it('refuses non-strings with the stable code', () => {
+    try {
+      parseHandle(42)
+      expect.unreachable()
+    } catch (error) {
+      expect((error as HandleInvalid).code).toBe('ERR_HANDLE_INVALID')
+    }
+  })
+})

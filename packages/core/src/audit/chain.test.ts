@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import type { AuditDraft, AuditEvent } from './event.js'
+import { canonicalJson, genesisHash, sealAuditEvent, verifyAuditChain } from './chain.js'
+
+const draft = (n: number): AuditDraft => ({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)), actor: 'admin:root', action: 'agent.created', target: 'a@b.co', outcome: 'success', details: { n, nested: { z: 1, a: 2 } } })
+
+function chain(length: number): AuditEvent[] {
+  const events: AuditEvent[] = []
+  for (let i = 0; i < length; i++) events.push(sealAuditEvent('a@b.co', events.at(-1), draft(i)))
+  return events
+}
+
+describe('audit chain', () => {
+  it('links each event to the previous one from the genesis hash', () => {
+    const events = chain(3)
+    expect(events[0]!.prevHash).toBe(genesisHash)
+    expect(events[1]!.prevHash).toBe(events[0]!.hash)
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3])
+    expect(verifyAuditChain(events)).toEqual({ ok: true, length: 3, head: events[2]!.hash })
+  })
+
+  it('detects a changed field anywhere', () => {
+    const events = chain(4)
+    events[2] = { ...events[2]!, details: { n: 99 } }
+    expect(verifyAuditChain(events)).toMatchObject({ ok: false, brokenAt: 3 })
+  })
+
+  it('detects a removed event and a reordering', () => {
+    const events = chain(4)
+    expect(verifyAuditChain([events[0]!, events[2]!, events[3]!])).toMatchObject({ ok: false, brokenAt: 3 })
+    expect(verifyAuditChain([events[1]!, events[0]!])).toMatchObject({ ok: false })
+  })
+
+  it('detects a re-hashed forgery because the next link no longer matches', () => {
+    const events = chain(3)
+    const forged = sealAuditEvent('a@b.co', events[0], { ...draft(1), action: 'agent.deleted' })
+    expect(verifyAuditChain([events[0]!, forged, events[2]!])).toMatchObject({ ok: false, brokenAt: 3 })
+  })
+
+  it('hashes independently of key order', () => {
+    expect(canonicalJson({ b: 1, a: { d: 1, c: 2 } })).toBe('{"a":{"c":2,"d":1},"b":1}')
+  })
+})

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startBroker, type RunningBroker } from '@lanyard/broker'
+import { stringify } from 'yaml'
+
+export interface TestBrokerOptions {
+  /** Extra top-level config (systems, tokens, cascade, ...). */
+  readonly config?: Record<string, unknown>
+  readonly env?: Record<string, string>
+  /** Reuse a data folder (restart tests). */
+  readonly dataDir?: string
+}
+
+export interface TestBroker {
+  readonly broker: RunningBroker
+  readonly url: string
+  readonly issuer: string
+  readonly dataDir: string
+  readonly adminToken: string
+  /** Admin call on /v1 with the bearer; returns status, parsed body, headers. */
+  admin(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any; headers: Headers }>
+  /** Form POST (OAuth endpoints). */
+  form(path: string, params: Record<string, string>, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>
+  close(): Promise<void>
+}
+
+export const testMasterKey = randomBytes(32).toString('base64')
+
+/** Which store the system suites run on: LANYARD_TEST_STORE=sqlite|redis (default sqlite). */
+export function storeEnv(): Record<string, string> {
+  if (process.env.LANYARD_TEST_STORE === 'redis') {
+    return { LANYARD_REDIS_URL: process.env.LANYARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0' }
+  }
+  return {}
+}
+
+async function parse(response: Response): Promise<any> {
+  const text = await response.text()
+  if (text === '') return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Starts the real broker on 127.0.0.1:0 with its own data folder and configuration file. */
+export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lanyard-test-'))
+  const configPath = join(dataDir, 'lanyard.yaml')
+  const redis = storeEnv().LANYARD_REDIS_URL !== undefined
+  const config = { logLevel: 'silent', ...(redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix: `lanyard-test-${randomBytes(4).toString('hex')}` } } : {}), ...options.config }
+  writeFileSync(configPath, stringify(config))
+  const adminToken = `test-admin-${randomBytes(12).toString('hex')}`
+  const broker = await startBroker({
+    config: configPath,
+    env: { LANYARD_MASTER_KEY: testMasterKey, LANYARD_ADMIN_TOKEN: adminToken, LANYARD_DATA_DIR: dataDir, ...storeEnv(), ...options.env },
+    listen: '127.0.0.1:0',
+    notice: () => {},
+  })
+  const call = async (path: string, init: RequestInit) => {
+    const response = await fetch(`${broker.url}${path}`, init)
+    return { status: response.status, body: await parse(response), headers: response.headers }
+  }
+  return {
+    broker,
+    url: broker.url,
+    issuer: broker.issuer,
+    dataDir,
+    adminToken,
+    admin: (method, path, body, token = adminToken) =>
+      call(path, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) }),
+    form: (path, params, headers = {}) => call(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params).toString() }),
+    async close() {
+      await broker.close()
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
