@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import type { Binding } from '../admin-wire.js'
+import { adminApi, emit } from '../cli-context.js'
+import { UsageError } from '../cli-error.js'
+import { commaList, handlePath, integerIn } from '../option-parsers.js'
+import { formatTable } from '../output/table.js'
+import { bindingColumns } from './agents-show.js'
+
+/** `lanyard bind <handle> <system> --target <json|@file> --ceiling <a,b,c> [--min-tier n]` */
+export function bindingsCreate(program: Command): void {
+  program
+    .command('bind')
+    .description("bind an agent to a system: the target and the ceiling of what it may ask for")
+    .argument('<handle>')
+    .argument('<system>', 'a system name from the broker configuration (GET /v1/systems)')
+    .requiredOption('--target <json>', "the connector's target, as JSON or @file.json")
+    .requiredOption('--ceiling <scopes>', 'comma-separated scopes: the most an exchange may get', commaList)
+    .option('--min-tier <n>', 'lowest trust tier that may exchange', integerIn(0, 3))
+    .action(async (handle: string, system: string, options: { target: string; ceiling: string[]; minTier?: number }, command: Command) => {
+      const target = await parseTarget(options.target)
+      const binding = await adminApi(command).post<Binding>(`${handlePath(handle)}/bindings`, { system, target, ceiling: options.ceiling, min_tier: options.minTier })
+      emit(command, binding, (b) => `bound ${handle} to ${b.system}\n${formatTable(bindingColumns, [b])}`)
+    })
+}
+
+async function parseTarget(value: string): Promise<unknown> {
+  const text = value.startsWith('@') ? await readFile(value.slice(1), 'utf8') : value
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new UsageError(`--target is not JSON${value.startsWith('@') ? ` (in ${value.slice(1)})` : ''}`)
+  }
+}
