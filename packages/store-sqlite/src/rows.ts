@@ -1,0 +1,216 @@
+import type { Agent, AgentKey, AgentStatus, AuditEvent, Binding, Grant, GrantStatus, Revocation, RevocationScope, RevocationTask, SigningKeyRecord, TaskOutcome, TrustTier } from '@lanyard/core'
+
+// Rows as better-sqlite3 returns them, and their mapping to the domain. Times are epoch ms;
+// nullable columns become absent properties, never `null`, so rows compare equal to what was put.
+
+export interface AgentRow {
+  handle: string
+  owner: string
+  status: AgentStatus
+  tier: number
+  generation: number
+  labels: string
+  status_reason: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface GrantRow {
+  id: string
+  handle: string
+  binding_id: string
+  system: string
+  connector_type: string
+  scopes: string
+  status: GrantStatus
+  created_at: number
+  expires_at: number | null
+  ref: string | null
+  attribution: string
+  sealed_secret: string | null
+  error: string | null
+  ended_at: number | null
+}
+
+export interface TaskRow {
+  revocation_id: string
+  grant_id: string
+  handle: string
+  system: string
+  status: 'pending' | 'done'
+  attempts: number
+  next_attempt_at: number
+  last_error: string | null
+  outcome: string | null
+  lease_owner: string | null
+  lease_expires_at: number | null
+}
+
+export interface RevocationRow {
+  id: string
+  handle: string
+  scope: string
+  reason: string
+  actor: string
+  created_at: number
+  status: 'running' | 'done'
+  finished_at: number | null
+}
+
+export interface AuditRow {
+  handle: string
+  seq: number
+  prev_hash: string
+  hash: string
+  at: number
+  actor: string
+  action: string
+  target: string
+  outcome: 'success' | 'failure'
+  details: string
+}
+
+export interface KeyRow {
+  handle: string
+  kid: string
+  alg: AgentKey['alg']
+  jwk: string
+  created_at: number
+}
+
+export interface BindingRow {
+  handle: string
+  system: string
+  id: string
+  target: string
+  ceiling: string
+  min_tier: number
+  created_at: number
+}
+
+export interface SigningKeyRow {
+  kid: string
+  alg: string
+  public_jwk: string
+  sealed_private_key: string
+  created_at: number
+  retired_at: number | null
+}
+
+/** `{ [key]: value }` when the column holds something, `{}` when it is NULL. */
+function present<K extends string, V>(key: K, value: V | null, map: (value: V) => unknown = (v) => v): Partial<Record<K, unknown>> {
+  return value === null ? {} : ({ [key]: map(value) } as Record<K, unknown>)
+}
+
+const date = (ms: number): Date => new Date(ms)
+const json = (text: string): unknown => JSON.parse(text)
+
+export function toAgent(row: AgentRow): Agent {
+  return {
+    handle: row.handle,
+    owner: row.owner,
+    status: row.status,
+    tier: row.tier as TrustTier,
+    generation: row.generation,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    ...(present('statusReason', row.status_reason) as { statusReason?: string }),
+    createdAt: date(row.created_at),
+    updatedAt: date(row.updated_at),
+  }
+}
+
+export function toKey(row: KeyRow): AgentKey {
+  return { handle: row.handle, kid: row.kid, alg: row.alg, jwk: JSON.parse(row.jwk) as Record<string, string>, createdAt: date(row.created_at) }
+}
+
+export function toBinding(row: BindingRow): Binding {
+  return {
+    id: row.id,
+    handle: row.handle,
+    system: row.system,
+    target: JSON.parse(row.target) as unknown,
+    ceiling: JSON.parse(row.ceiling) as string[],
+    minTier: row.min_tier,
+    createdAt: date(row.created_at),
+  }
+}
+
+export function toGrant(row: GrantRow): Grant {
+  return {
+    id: row.id,
+    handle: row.handle,
+    bindingId: row.binding_id,
+    system: row.system,
+    connectorType: row.connector_type,
+    scopes: JSON.parse(row.scopes) as string[],
+    status: row.status,
+    createdAt: date(row.created_at),
+    index: JSON.parse(row.attribution) as Record<string, string>,
+    ...(present('expiresAt', row.expires_at, date) as { expiresAt?: Date }),
+    ...(present('ref', row.ref, json) as { ref?: unknown }),
+    ...(present('sealedSecret', row.sealed_secret) as { sealedSecret?: string }),
+    ...(present('error', row.error) as { error?: string }),
+    ...(present('endedAt', row.ended_at, date) as { endedAt?: Date }),
+  }
+}
+
+/** Outcomes go to JSON with `until` as ISO text; this brings the Date back. */
+export function toOutcome(text: string): TaskOutcome {
+  const outcome = JSON.parse(text) as TaskOutcome | { kind: 'unrevocable-until'; until: string }
+  return outcome.kind === 'unrevocable-until' ? { kind: outcome.kind, until: new Date(outcome.until) } : outcome
+}
+
+export function toTask(row: TaskRow): RevocationTask {
+  return {
+    revocationId: row.revocation_id,
+    grantId: row.grant_id,
+    handle: row.handle,
+    system: row.system,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: date(row.next_attempt_at),
+    ...(present('lastError', row.last_error) as { lastError?: string }),
+    ...(present('outcome', row.outcome, toOutcome) as { outcome?: TaskOutcome }),
+    ...(present('leaseOwner', row.lease_owner) as { leaseOwner?: string }),
+    ...(present('leaseExpiresAt', row.lease_expires_at, date) as { leaseExpiresAt?: Date }),
+  }
+}
+
+export function toRevocation(row: RevocationRow, tasks: readonly TaskRow[]): Revocation {
+  return {
+    id: row.id,
+    scope: JSON.parse(row.scope) as RevocationScope,
+    reason: row.reason,
+    actor: row.actor,
+    createdAt: date(row.created_at),
+    status: row.status,
+    ...(present('finishedAt', row.finished_at, date) as { finishedAt?: Date }),
+    tasks: tasks.map(toTask),
+  }
+}
+
+export function toAuditEvent(row: AuditRow): AuditEvent {
+  return {
+    handle: row.handle,
+    seq: row.seq,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+    at: date(row.at),
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    outcome: row.outcome,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  }
+}
+
+export function toSigningKey(row: SigningKeyRow): SigningKeyRecord {
+  return {
+    kid: row.kid,
+    alg: row.alg,
+    publicJwk: JSON.parse(row.public_jwk) as Record<string, string>,
+    sealedPrivateKey: row.sealed_private_key,
+    createdAt: date(row.created_at),
+    ...(present('retiredAt', row.retired_at, date) as { retiredAt?: Date }),
+  }
+}

@@ -1,0 +1,488 @@
+import BetterSqlite3 from 'better-sqlite3'
+import type { Database, Statement } from 'better-sqlite3'
+import {
+  AgentExists,
+  AgentNotActive,
+  AgentNotFound,
+  AuditUnavailable,
+  GrantNotFound,
+  InternalFailure,
+  StoreUnavailable,
+  sealAuditEvent,
+  systemClock,
+} from '@lanyard/core'
+import type {
+  Agent,
+  AgentFilter,
+  AgentKey,
+  AuditDraft,
+  AuditEvent,
+  Binding,
+  Clock,
+  Grant,
+  GrantSettlement,
+  GrantStatus,
+  Revocation,
+  RevocationStart,
+  RevocationTask,
+  SigningKeyRecord,
+  StatusChange,
+  Store,
+  TaskResult,
+} from '@lanyard/core'
+import { loadMigrations, migrate } from './migrate.js'
+import {
+  toAgent,
+  toAuditEvent,
+  toBinding,
+  toGrant,
+  toKey,
+  toRevocation,
+  toSigningKey,
+  toTask,
+  type AgentRow,
+  type AuditRow,
+  type BindingRow,
+  type GrantRow,
+  type KeyRow,
+  type RevocationRow,
+  type SigningKeyRow,
+  type TaskRow,
+} from './rows.js'
+import { translateError } from './translate-error.js'
+
+export interface SqliteStoreOptions {
+  /** The database file. Created, with its folder's WAL side files, if it does not exist. */
+  readonly path: string
+  /** Stamps bookkeeping only (migrations, purges); every recorded time comes from the caller. */
+  readonly clock?: Clock
+  /**
+   * How long a write waits for another process's write lock before failing with
+   * StoreUnavailable. 5 s: a use case's transaction takes well under a millisecond, so only a
+   * stuck process holds the lock this long.
+   */
+  readonly busyTimeoutMs?: number
+}
+
+/** Expired replay and revoked-token rows each write sweeps: bounded work per call, and the
+ * tables stay at roughly one row per live entry. */
+const purgeBatch = 16
+
+const ms = (date: Date): number => date.getTime()
+const json = (value: unknown): string => JSON.stringify(value)
+
+/**
+ * Opens (creating and migrating if needed) the embedded store: one SQLite file, WAL,
+ * `synchronous=FULL` so a committed write survives power loss, BEGIN IMMEDIATE for every
+ * use case so processes sharing the file serialise their writes instead of failing to upgrade a
+ * read lock. Throws StoreUnavailable if the file cannot be opened or was written by a newer
+ * release.
+ */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const clock = options.clock ?? systemClock
+  let db: Database | undefined
+  try {
+    db = new BetterSqlite3(options.path, { timeout: options.busyTimeoutMs ?? 5_000 })
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    migrate(db, loadMigrations(), clock.now())
+  } catch (error) {
+    db?.close()
+    const translated = translateError(error)
+    throw translated instanceof StoreUnavailable ? translated : new StoreUnavailable({ cause: error, detail: `cannot open ${options.path}: ${translated.detail ?? translated.message}` })
+  }
+  return new SqliteStore(db, clock)
+}
+
+class SqliteStore implements Store {
+  readonly #db: Database
+  readonly #clock: Clock
+  readonly #statements = new Map<string, Statement>()
+
+  constructor(db: Database, clock: Clock) {
+    this.#db = db
+    this.#clock = clock
+  }
+
+  // --- plumbing: every public method goes through #read or #write -------------------------
+
+  /** A prepared statement, compiled once per connection. */
+  #sql(source: string): Statement {
+    let statement = this.#statements.get(source)
+    if (statement === undefined) {
+      statement = this.#db.prepare(source)
+      this.#statements.set(source, statement)
+    }
+    return statement
+  }
+
+  #run<T>(kind: 'deferred' | 'immediate', work: () => T): T {
+    if (!this.#db.open) throw new StoreUnavailable({ detail: 'the store was closed' })
+    try {
+      return this.#db.transaction(work)[kind]()
+    } catch (error) {
+      throw translateError(error)
+    }
+  }
+
+  /** One consistent snapshot for reads of several statements. */
+  #read<T>(work: () => T): T {
+    return this.#run('deferred', work)
+  }
+
+  /** One use case, one BEGIN IMMEDIATE transaction: all of it or none of it. */
+  #write<T>(work: () => T): T {
+    return this.#run('immediate', work)
+  }
+
+  #agentRow(handle: string): AgentRow | undefined {
+    return this.#sql('SELECT * FROM agents WHERE handle = ?').get(handle) as AgentRow | undefined
+  }
+
+  #mustAgent(handle: string): AgentRow {
+    const row = this.#agentRow(handle)
+    if (row === undefined) throw new AgentNotFound(handle)
+    return row
+  }
+
+  #grantRow(handle: string, grantId: string): GrantRow | undefined {
+    return this.#sql('SELECT * FROM grants WHERE id = ? AND handle = ?').get(grantId, handle) as GrantRow | undefined
+  }
+
+  /**
+   * Seals `draft` onto the agent's chain inside the caller's transaction: the head read and the
+   * insert share the write lock, so two appends cannot take one seq. Only the draft's own
+   * fields are sealed (extra properties on the object would be hashed but not stored).
+   */
+  #audit(handle: string, draft: AuditDraft): AuditEvent {
+    const head = this.#sql('SELECT seq, hash FROM audit_events WHERE handle = ? ORDER BY seq DESC LIMIT 1').get(handle) as { seq: number; hash: string } | undefined
+    let event: AuditEvent
+    let details: string
+    try {
+      event = sealAuditEvent(handle, head, { at: draft.at, actor: draft.actor, action: draft.action, target: draft.target, outcome: draft.outcome, details: draft.details })
+      details = json(event.details)
+    } catch (cause) {
+      throw new AuditUnavailable({ cause, detail: `the audit event "${draft.action}" could not be sealed` })
+    }
+    this.#sql('INSERT INTO audit_events (handle, seq, prev_hash, hash, at, actor, action, target, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      handle, event.seq, event.prevHash, event.hash, ms(event.at), event.actor, event.action, event.target, event.outcome, details,
+    )
+    // What a later read returns (details through JSON), so callers see one shape.
+    return { ...event, details: JSON.parse(details) as Record<string, unknown> }
+  }
+
+  #changeStatus(handle: string, change: StatusChange, at: Date): Agent {
+    const row = this.#mustAgent(handle)
+    if (!change.from.includes(row.status)) throw new AgentNotActive(handle, row.status)
+    const next: AgentRow = { ...row, status: change.status, status_reason: change.reason ?? null, generation: row.generation + 1, updated_at: ms(at) }
+    this.#sql('UPDATE agents SET status = ?, status_reason = ?, generation = ?, updated_at = ? WHERE handle = ?').run(next.status, next.status_reason, next.generation, next.updated_at, handle)
+    return toAgent(next)
+  }
+
+  #revocation(id: string): Revocation | undefined {
+    const row = this.#sql('SELECT * FROM revocations WHERE id = ?').get(id) as RevocationRow | undefined
+    if (row === undefined) return undefined
+    return toRevocation(row, this.#sql('SELECT * FROM revocation_tasks WHERE revocation_id = ? ORDER BY rowid').all(id) as TaskRow[])
+  }
+
+  // --- agents ------------------------------------------------------------------------------
+
+  async createAgent(agent: Agent, audit: AuditDraft): Promise<void> {
+    this.#write(() => {
+      try {
+        this.#sql('INSERT INTO agents (handle, owner, status, tier, generation, labels, status_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+          agent.handle, agent.owner, agent.status, agent.tier, agent.generation, json(agent.labels), agent.statusReason ?? null, ms(agent.createdAt), ms(agent.updatedAt),
+        )
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new AgentExists(agent.handle, { cause: error })
+        throw error
+      }
+      this.#audit(agent.handle, audit)
+    })
+  }
+
+  async getAgent(handle: string): Promise<Agent | undefined> {
+    const row = this.#read(() => this.#agentRow(handle))
+    return row && toAgent(row)
+  }
+
+  async listAgents(filter: AgentFilter = {}): Promise<Agent[]> {
+    const rows = this.#read(
+      () =>
+        this.#sql(
+          `SELECT * FROM agents
+           WHERE (:owner IS NULL OR owner = :owner) AND (:status IS NULL OR status = :status) AND (:after IS NULL OR handle > :after)
+           ORDER BY handle LIMIT :limit`,
+        ).all({ owner: filter.owner ?? null, status: filter.status ?? null, after: filter.after ?? null, limit: filter.limit ?? -1 }) as AgentRow[],
+    )
+    return rows.map(toAgent)
+  }
+
+  async changeAgentStatus(handle: string, change: StatusChange, audit: AuditDraft): Promise<Agent> {
+    return this.#write(() => {
+      const agent = this.#changeStatus(handle, change, audit.at)
+      this.#audit(handle, audit)
+      return agent
+    })
+  }
+
+  // --- keys and bindings ---------------------------------------------------------------------
+
+  async addKey(key: AgentKey, audit: AuditDraft): Promise<void> {
+    this.#write(() => {
+      this.#mustAgent(key.handle)
+      const added = this.#sql('INSERT INTO agent_keys (handle, kid, alg, jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (handle, kid) DO NOTHING').run(
+        key.handle, key.kid, key.alg, json(key.jwk), ms(key.createdAt),
+      )
+      // Idempotent: the same key again changes nothing, so it records nothing either.
+      if (added.changes === 1) this.#audit(key.handle, audit)
+    })
+  }
+
+  async listKeys(handle: string): Promise<AgentKey[]> {
+    return this.#read(() => this.#sql('SELECT * FROM agent_keys WHERE handle = ? ORDER BY created_at, kid').all(handle) as KeyRow[]).map(toKey)
+  }
+
+  async putBinding(binding: Binding, audit: AuditDraft): Promise<void> {
+    this.#write(() => {
+      this.#mustAgent(binding.handle)
+      this.#sql(
+        `INSERT INTO bindings (handle, system, id, target, ceiling, min_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (handle, system) DO UPDATE SET id = excluded.id, target = excluded.target, ceiling = excluded.ceiling, min_tier = excluded.min_tier, created_at = excluded.created_at`,
+      ).run(binding.handle, binding.system, binding.id, json(binding.target), json(binding.ceiling), binding.minTier, ms(binding.createdAt))
+      this.#audit(binding.handle, audit)
+    })
+  }
+
+  async getBinding(handle: string, system: string): Promise<Binding | undefined> {
+    const row = this.#read(() => this.#sql('SELECT * FROM bindings WHERE handle = ? AND system = ?').get(handle, system) as BindingRow | undefined)
+    return row && toBinding(row)
+  }
+
+  async listBindings(handle: string): Promise<Binding[]> {
+    return this.#read(() => this.#sql('SELECT * FROM bindings WHERE handle = ? ORDER BY system').all(handle) as BindingRow[]).map(toBinding)
+  }
+
+  // --- grants ------------------------------------------------------------------------------
+
+  async beginGrant(grant: Grant, generation: number, audit: AuditDraft): Promise<void> {
+    this.#write(() => {
+      // The consistency point: status and generation are read under the write lock that
+      // records the grant, so a revocation either committed before (refused here) or after
+      // (and then sees this grant as pending and takes it into its job).
+      const agent = this.#mustAgent(grant.handle)
+      if (agent.status !== 'active') throw new AgentNotActive(grant.handle, agent.status)
+      if (agent.generation !== generation) throw new AgentNotActive(grant.handle, "no longer at the token's generation", { detail: `agent generation ${agent.generation}, token generation ${generation}` })
+      this.#sql(
+        `INSERT INTO grants (id, handle, binding_id, system, connector_type, scopes, status, created_at, expires_at, ref, attribution, sealed_secret, error, ended_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL)`,
+      ).run(
+        grant.id, grant.handle, grant.bindingId, grant.system, grant.connectorType, json(grant.scopes), ms(grant.createdAt),
+        grant.expiresAt ? ms(grant.expiresAt) : null, grant.ref === undefined ? null : json(grant.ref), json(grant.index), grant.sealedSecret ?? null,
+      )
+      this.#index(grant.id, grant.index)
+      this.#audit(grant.handle, audit)
+    })
+  }
+
+  #index(grantId: string, index: Readonly<Record<string, string>>): void {
+    this.#sql('DELETE FROM grant_index WHERE grant_id = ?').run(grantId)
+    const insert = this.#sql('INSERT INTO grant_index (grant_id, key, value) VALUES (?, ?, ?)')
+    for (const [key, value] of Object.entries(index)) insert.run(grantId, key, value)
+  }
+
+  async settleGrant(handle: string, grantId: string, settlement: GrantSettlement, audit: AuditDraft): Promise<Grant> {
+    return this.#write(() => {
+      const row = this.#grantRow(handle, grantId)
+      if (row === undefined) throw new GrantNotFound(grantId)
+      // A reconciler and a slow exchange can race to settle one grant; the first one wins.
+      if (row.status !== 'pending') throw new InternalFailure({ detail: `grant ${grantId} is already ${row.status}; refused to settle it as ${settlement.status}` })
+      if (settlement.status === 'live') {
+        this.#sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ?").run(
+          ms(settlement.expiresAt), settlement.ref === undefined ? null : json(settlement.ref), json(settlement.index), settlement.sealedSecret ?? null, grantId,
+        )
+        this.#index(grantId, settlement.index)
+      } else {
+        this.#sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ? WHERE id = ?").run(settlement.error, ms(audit.at), grantId)
+      }
+      this.#audit(handle, audit)
+      return toGrant(this.#grantRow(handle, grantId)!)
+    })
+  }
+
+  async getGrant(handle: string, grantId: string): Promise<Grant | undefined> {
+    const row = this.#read(() => this.#grantRow(handle, grantId))
+    return row && toGrant(row)
+  }
+
+  async listGrants(handle: string, status?: GrantStatus): Promise<Grant[]> {
+    const rows = this.#read(() => this.#sql('SELECT * FROM grants WHERE handle = :handle AND (:status IS NULL OR status = :status) ORDER BY created_at, id').all({ handle, status: status ?? null }) as GrantRow[])
+    return rows.map(toGrant)
+  }
+
+  async findGrants(key: string, value: string): Promise<Grant[]> {
+    const rows = this.#read(
+      () => this.#sql('SELECT g.* FROM grant_index i JOIN grants g ON g.id = i.grant_id WHERE i.key = ? AND i.value = ? ORDER BY g.created_at, g.id').all(key, value) as GrantRow[],
+    )
+    return rows.map(toGrant)
+  }
+
+  async listPendingGrants(before: Date): Promise<Grant[]> {
+    const rows = this.#read(() => this.#sql("SELECT * FROM grants WHERE status = 'pending' AND created_at < ? ORDER BY created_at, id").all(ms(before)) as GrantRow[])
+    return rows.map(toGrant)
+  }
+
+  // --- revocations -------------------------------------------------------------------------
+
+  async startRevocation(start: RevocationStart, audit: AuditDraft): Promise<{ revocation: Revocation; agent: Agent }> {
+    return this.#write(() => {
+      const { scope } = start
+      let agent = toAgent(this.#mustAgent(scope.handle))
+      // Live grants and those still pending: an exchange in flight may yet go live, and the
+      // cascade must own it (it waits for the grant to settle).
+      const inScope = "status IN ('live', 'pending')"
+      let grants: Array<{ id: string; system: string }>
+      switch (scope.kind) {
+        case 'agent':
+          grants = this.#sql(`SELECT id, system FROM grants WHERE handle = ? AND ${inScope} ORDER BY created_at, id`).all(scope.handle) as typeof grants
+          break
+        case 'binding':
+          grants = this.#sql(`SELECT id, system FROM grants WHERE handle = ? AND binding_id = ? AND ${inScope} ORDER BY created_at, id`).all(scope.handle, scope.bindingId) as typeof grants
+          break
+        case 'grant': {
+          if (this.#grantRow(scope.handle, scope.grantId) === undefined) throw new GrantNotFound(scope.grantId)
+          grants = this.#sql(`SELECT id, system FROM grants WHERE handle = ? AND id = ? AND ${inScope}`).all(scope.handle, scope.grantId) as typeof grants
+          break
+        }
+      }
+      if (start.statusChange) agent = this.#changeStatus(scope.handle, start.statusChange, audit.at)
+      const done = grants.length === 0
+      this.#sql('INSERT INTO revocations (id, handle, scope, reason, actor, created_at, status, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        start.id, scope.handle, json(scope), start.reason, start.actor, ms(start.createdAt), done ? 'done' : 'running', done ? ms(start.createdAt) : null,
+      )
+      const task = this.#sql("INSERT INTO revocation_tasks (revocation_id, grant_id, handle, system, status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)")
+      for (const grant of grants) task.run(start.id, grant.id, scope.handle, grant.system, ms(start.createdAt))
+      this.#audit(scope.handle, audit)
+      return { revocation: this.#revocation(start.id)!, agent }
+    })
+  }
+
+  async getRevocation(id: string): Promise<Revocation | undefined> {
+    return this.#read(() => this.#revocation(id))
+  }
+
+  async listOpenRevocations(): Promise<Revocation[]> {
+    return this.#read(() => {
+      const ids = this.#sql("SELECT id FROM revocations WHERE status = 'running' ORDER BY created_at, id").pluck().all() as string[]
+      return ids.map((id) => this.#revocation(id)!)
+    })
+  }
+
+  async claimTasks(owner: string, now: Date, leaseMs: number, limit: number): Promise<RevocationTask[]> {
+    return this.#write(() => {
+      const due = this.#sql(
+        `SELECT rowid FROM revocation_tasks
+         WHERE status = 'pending' AND next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
+         ORDER BY next_attempt_at, rowid LIMIT :limit`,
+      ).pluck().all({ now: ms(now), limit }) as number[]
+      const lease = this.#sql('UPDATE revocation_tasks SET lease_owner = ?, lease_expires_at = ? WHERE rowid = ? RETURNING *')
+      return due.map((rowid) => toTask(lease.get(owner, ms(now) + leaseMs, rowid) as TaskRow))
+    })
+  }
+
+  async completeTask(owner: string, revocationId: string, grantId: string, result: TaskResult, now: Date, audit: AuditDraft): Promise<boolean> {
+    return this.#write(() => {
+      const task = this.#sql('SELECT * FROM revocation_tasks WHERE revocation_id = ? AND grant_id = ?').get(revocationId, grantId) as TaskRow | undefined
+      // Only the holder of an unexpired lease: after expiry another replica may be on it.
+      if (task === undefined || task.status !== 'pending' || task.lease_owner !== owner || (task.lease_expires_at ?? 0) <= ms(now)) return false
+      this.#sql("UPDATE revocation_tasks SET status = 'done', outcome = ?, lease_owner = NULL, lease_expires_at = NULL WHERE revocation_id = ? AND grant_id = ?").run(json(result.outcome), revocationId, grantId)
+      const ended = result.grantStatus === 'revoked' || result.grantStatus === 'expired'
+      this.#sql('UPDATE grants SET status = ?, sealed_secret = NULL, ended_at = CASE WHEN ? THEN ? ELSE ended_at END WHERE id = ?').run(result.grantStatus, ended ? 1 : 0, ms(now), grantId)
+      this.#audit(task.handle, audit)
+      this.#sql(
+        `UPDATE revocations SET status = 'done', finished_at = ?
+         WHERE id = ? AND NOT EXISTS (SELECT 1 FROM revocation_tasks WHERE revocation_id = ? AND status = 'pending')`,
+      ).run(ms(now), revocationId, revocationId)
+      return true
+    })
+  }
+
+  async retryTask(owner: string, revocationId: string, grantId: string, nextAttemptAt: Date, error: string): Promise<void> {
+    this.#write(() => {
+      this.#sql(
+        `UPDATE revocation_tasks SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL
+         WHERE revocation_id = ? AND grant_id = ? AND status = 'pending' AND lease_owner = ?`,
+      ).run(ms(nextAttemptAt), error, revocationId, grantId, owner)
+    })
+  }
+
+  // --- audit -------------------------------------------------------------------------------
+
+  async appendAudit(handle: string, audit: AuditDraft): Promise<AuditEvent> {
+    return this.#write(() => {
+      this.#mustAgent(handle)
+      return this.#audit(handle, audit)
+    })
+  }
+
+  async readAudit(handle: string, options: { afterSeq?: number; limit?: number } = {}): Promise<AuditEvent[]> {
+    const rows = this.#read(() => this.#sql('SELECT * FROM audit_events WHERE handle = ? AND seq > ? ORDER BY seq LIMIT ?').all(handle, options.afterSeq ?? 0, options.limit ?? -1) as AuditRow[])
+    return rows.map(toAuditEvent)
+  }
+
+  // --- replay cache, revoked tokens ----------------------------------------------------------
+
+  async useOnce(key: string, expiresAt: Date, now: Date): Promise<boolean> {
+    return this.#write(() => {
+      this.#sql('DELETE FROM used_once WHERE rowid IN (SELECT rowid FROM used_once WHERE expires_at <= ? LIMIT ?)').run(ms(now), purgeBatch)
+      const seen = this.#sql('SELECT expires_at FROM used_once WHERE key = ?').pluck().get(key) as number | undefined
+      if (seen !== undefined && seen > ms(now)) return false
+      this.#sql('INSERT INTO used_once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at').run(key, ms(expiresAt))
+      return true
+    })
+  }
+
+  async revokeToken(jti: string, expiresAt: Date): Promise<void> {
+    this.#write(() => {
+      this.#sql('DELETE FROM revoked_tokens WHERE rowid IN (SELECT rowid FROM revoked_tokens WHERE expires_at <= ? LIMIT ?)').run(ms(this.#clock.now()), purgeBatch)
+      this.#sql('INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)').run(jti, ms(expiresAt))
+    })
+  }
+
+  async isTokenRevoked(jti: string, now: Date): Promise<boolean> {
+    return this.#read(() => this.#sql('SELECT 1 FROM revoked_tokens WHERE jti = ? AND expires_at > ?').get(jti, ms(now)) !== undefined)
+  }
+
+  // --- signing keys --------------------------------------------------------------------------
+
+  async putSigningKey(key: SigningKeyRecord): Promise<void> {
+    this.#write(() => {
+      // A kid is the key's thumbprint: the same kid is the same key, first write wins.
+      this.#sql('INSERT INTO signing_keys (kid, alg, public_jwk, sealed_private_key, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING').run(
+        key.kid, key.alg, json(key.publicJwk), key.sealedPrivateKey, ms(key.createdAt), key.retiredAt ? ms(key.retiredAt) : null,
+      )
+    })
+  }
+
+  async retireSigningKey(kid: string, at: Date): Promise<void> {
+    this.#write(() => {
+      this.#sql('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL').run(ms(at), kid)
+    })
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.#read(() => this.#sql('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as SigningKeyRow[]).map(toSigningKey)
+  }
+
+  // --- health ------------------------------------------------------------------------------
+
+  async ping(): Promise<void> {
+    this.#read(() => this.#sql('SELECT 1').get())
+  }
+
+  /** Idempotent. Afterwards every method rejects with StoreUnavailable. */
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close()
+  }
+}
