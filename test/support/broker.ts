@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startBroker, type RunningBroker } from '@lanyard/broker'
-import { stringify } from 'yaml'
 
 export interface TestBrokerOptions {
   /** Extra top-level config (systems, tokens, cascade, ...). */
@@ -52,7 +51,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const configPath = join(dataDir, 'lanyard.yaml')
   const redis = storeEnv().LANYARD_REDIS_URL !== undefined
   const config = { logLevel: 'silent', ...(redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix: `lanyard-test-${randomBytes(4).toString('hex')}` } } : {}), ...options.config }
-  writeFileSync(configPath, stringify(config))
+  writeFileSync(configPath, JSON.stringify(config, null, 2)) // JSON is YAML
   const adminToken = `test-admin-${randomBytes(12).toString('hex')}`
   const broker = await startBroker({
     config: configPath,
