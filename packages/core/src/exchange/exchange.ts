@@ -9,6 +9,7 @@ import {
   isLanyardError,
   type AnyLanyardError,
 } from '../errors.js'
+import type { Agent } from '../agents/agent.js'
 import type { AgentReader } from '../agents/agent-reader.js'
 import type { Sealer } from '../crypto/sealer.js'
 import type { Clock } from '../ports/clock.js'
@@ -60,13 +61,37 @@ export function grantSealContext(grantId: string): string {
  *     credential is returned; if that write fails the credential is revoked and never returned.
  */
 export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Promise<Exchanged> {
-  const { store, agents, tokens, systems, clock } = deps
+  const { store, agents, tokens, clock } = deps
   const claims = await tokens.verify(request.subjectToken)
   if (await store.isTokenRevoked(claims.jti, clock.now())) throw new TokenInvalid('revoked')
   const agent = await agents.get(claims.handle)
   if (agent === undefined) throw new TokenInvalid('unknown agent')
+  try {
+    return await exchangeFor(deps, agent, claims.generation, request)
+  } catch (error) {
+    // Refusals before a grant was begun leave no grant event: record them on the agent's chain.
+    if (isLanyardError(error) && !(error instanceof GrantRecorded)) {
+      await store
+        .appendAudit(agent.handle, { at: clock.now(), actor: `agent:${agent.handle}`, action: 'exchange.refused', target: request.system, outcome: 'failure', details: { system: request.system, code: error.code, reason: error.message } })
+        .catch((auditError: unknown) => deps.log.warn({ handle: agent.handle, err: String(auditError) }, 'refused exchange could not be audited'))
+    }
+    throw error instanceof GrantRecorded ? error.cause : error
+  }
+}
+
+/** Wraps an error whose grant already carries its own audit event (grant.failed). */
+class GrantRecorded extends Error {
+  override readonly cause: unknown
+  constructor(cause: unknown) {
+    super('grant recorded')
+    this.cause = cause
+  }
+}
+
+async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number, request: ExchangeRequest): Promise<Exchanged> {
+  const { store, systems, clock } = deps
   if (agent.status !== 'active') throw new AgentNotActive(agent.handle, agent.status)
-  if (agent.generation !== claims.generation) throw new TokenInvalid('issued before the agent last changed; authenticate again')
+  if (agent.generation !== generation) throw new TokenInvalid('issued before the agent last changed; authenticate again')
 
   const system = systems.get(request.system)
   if (system === undefined) throw new SystemUnknown(request.system)
@@ -87,7 +112,7 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
     index: {},
   }
   const actor = `agent:${agent.handle}`
-  await store.beginGrant(grant, claims.generation, {
+  await store.beginGrant(grant, generation, {
     at: clock.now(), actor, action: 'grant.requested', target: grant.id, outcome: 'success',
     details: { system: system.name, scopes },
   })
@@ -108,7 +133,7 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
       at: clock.now(), actor, action: 'grant.failed', target: grant.id, outcome: 'failure',
       details: { system: system.name, code: error.code, error: error.message },
     })
-    throw error
+    throw new GrantRecorded(error)
   }
 
   const expiresAt = issued.expiresAt
