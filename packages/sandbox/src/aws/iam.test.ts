@@ -15,7 +15,11 @@ let iam: IAMClient
 
 beforeEach(async () => {
   sandbox = await startAwsSandbox()
-  sandbox.createRole({ name: 'deployer', maxSessionDurationSeconds: 7200 })
+  sandbox.createRole({
+    name: 'deployer',
+    maxSessionDurationSeconds: 7200,
+    permissions: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+  })
   iam = client(sandbox.addAccessKey({ iam: true }))
 })
 afterEach(() => sandbox.close())
@@ -49,7 +53,7 @@ describe('inline role policies', () => {
     await expect(iam.send(new GetRoleCommand({ RoleName: 'nobody' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' })
   })
 
-  it('refuses callers without IAM rights, including session credentials', async () => {
+  it('refuses callers without IAM rights: keys without them, sessions whose role permissions lack them', async () => {
     const plain = sandbox.addAccessKey({ userName: 'broker' })
     const put = new PutRolePolicyCommand({ RoleName: 'deployer', PolicyName: 'p', PolicyDocument: denyAll('A') })
     await expect(client(plain).send(put)).rejects.toMatchObject({
@@ -63,6 +67,25 @@ describe('inline role policies', () => {
       client({ accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! }).send(put),
     ).rejects.toMatchObject({ name: 'AccessDenied' })
     expect(sandbox.rolePolicies('deployer')).toEqual({})
+  })
+
+  it('lets session credentials write role policies where their role permissions allow it', async () => {
+    const revoker = sandbox.createRole({
+      name: 'revoker',
+      permissions: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['iam:PutRolePolicy', 'iam:GetRolePolicy'], Resource: `arn:aws:iam::${sandbox.accountId}:role/deployer` }],
+      },
+    })
+    const sts = new STSClient({ endpoint: sandbox.url, region: sandbox.region, credentials: sandbox.addAccessKey(), maxAttempts: 1 })
+    const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: revoker.arn, RoleSessionName: 'lanyard-revoker' }))
+    const asRevoker = client({ accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! })
+    await asRevoker.send(new PutRolePolicyCommand({ RoleName: 'deployer', PolicyName: 'p', PolicyDocument: denyAll('A') }))
+    expect(Object.keys(sandbox.rolePolicies('deployer'))).toEqual(['p'])
+    await expect(asRevoker.send(new DeleteRolePolicyCommand({ RoleName: 'deployer', PolicyName: 'p' }))).rejects.toMatchObject({ name: 'AccessDenied' })
+    await expect(asRevoker.send(new PutRolePolicyCommand({ RoleName: 'revoker', PolicyName: 'p', PolicyDocument: denyAll('A') }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+    })
   })
 
   it('keeps the inline policies of a role within 10,240 characters in total, white space not counted', async () => {

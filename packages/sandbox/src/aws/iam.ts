@@ -1,3 +1,4 @@
+import { decideSessionAccess } from './access.js'
 import { AwsSandboxError, accessDenied, noSuchEntity } from './errors.js'
 import { type AwsState, type Caller, type Role, awsTime, callerArn } from './model.js'
 import { parsePolicy } from './policy.js'
@@ -70,11 +71,16 @@ export function getRole(state: AwsState, caller: Caller, params: URLSearchParams
   }
 }
 
-/** Only long-term keys granted IAM rights may call IAM; every other caller gets AccessDenied. */
+/**
+ * Long-term keys call IAM when added with `iam: true`; session credentials when their role's
+ * permissions and session policy allow the action on the role (and no deny stops it), as AWS
+ * decides for any other action.
+ */
 function authorizedRole(state: AwsState, caller: Caller, params: URLSearchParams, action: string): Role {
   const roleName = required(params, 'RoleName')
   const resource = `arn:aws:iam::${state.accountId}:role/${roleName}`
-  if (caller.kind !== 'user' || !caller.key.iam) {
+  const allowed = caller.kind === 'user' ? caller.key.iam : decideSessionAccess(state, caller.session, action, resource) === 'allowed'
+  if (!allowed) {
     throw accessDenied(
       `User: ${callerArn(caller, state.accountId)} is not authorized to perform: ${action} on resource: role ${roleName} because no identity-based policy allows the ${action} action`,
     )
