@@ -1,4 +1,3 @@
-import BetterSqlite3 from 'better-sqlite3'
 import type { Database, Statement } from 'better-sqlite3'
 import {
   AgentExists,
@@ -30,7 +29,7 @@ import type {
   Store,
   TaskResult,
 } from '@lanyard/core'
-import { loadMigrations, migrate } from './migrate.js'
+import { openDatabase } from './open-database.js'
 import {
   toAgent,
   toAuditEvent,
@@ -58,8 +57,8 @@ export interface SqliteStoreOptions {
   readonly clock?: Clock
   /**
    * How long a write waits for another process's write lock before failing with
-   * StoreUnavailable. 5 s: a use case's transaction takes well under a millisecond, so only a
-   * stuck process holds the lock this long.
+   * StoreUnavailable. 5 s: a use case holds the lock for about one fsync (milliseconds), so
+   * only a stuck process holds it this long.
    */
   readonly busyTimeoutMs?: number
 }
@@ -72,27 +71,14 @@ const ms = (date: Date): number => date.getTime()
 const json = (value: unknown): string => JSON.stringify(value)
 
 /**
- * Opens (creating and migrating if needed) the embedded store: one SQLite file, WAL,
- * `synchronous=FULL` so a committed write survives power loss, BEGIN IMMEDIATE for every
- * use case so processes sharing the file serialise their writes instead of failing to upgrade a
- * read lock. Throws StoreUnavailable if the file cannot be opened or was written by a newer
- * release.
+ * Opens (creating and migrating if needed) the embedded store. Every use case is one BEGIN
+ * IMMEDIATE transaction, so processes sharing the file serialise their writes instead of
+ * failing to upgrade a read lock. Throws StoreUnavailable if the file cannot be opened or was
+ * written by a newer release.
  */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const clock = options.clock ?? systemClock
-  let db: Database | undefined
-  try {
-    db = new BetterSqlite3(options.path, { timeout: options.busyTimeoutMs ?? 5_000 })
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.pragma('foreign_keys = ON')
-    migrate(db, loadMigrations(), clock.now())
-  } catch (error) {
-    db?.close()
-    const translated = translateError(error)
-    throw translated instanceof StoreUnavailable ? translated : new StoreUnavailable({ cause: error, detail: `cannot open ${options.path}: ${translated.detail ?? translated.message}` })
-  }
-  return new SqliteStore(db, clock)
+  return new SqliteStore(openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs ?? 5_000, now: clock.now() }), clock)
 }
 
 class SqliteStore implements Store {

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import BetterSqlite3 from 'better-sqlite3'
+import { verifyAuditChain, type AuditDraft } from '@lanyard/core'
+import { FakeClock } from '@lanyard/core/testing'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createSqliteStore } from '../src/index.js'
+import { openDatabase } from '../src/open-database.js'
+import { translateError } from '../src/translate-error.js'
+
+const folder = mkdtempSync(join(tmpdir(), 'lanyard-sqlite-'))
+afterAll(() => rmSync(folder, { recursive: true, force: true }))
+let files = 0
+const newPath = () => join(folder, `db-${++files}.db`)
+
+const clock = new FakeClock()
+const draft = (action: string, target: string): AuditDraft => ({ at: clock.now(), actor: 'admin:test', action, target, outcome: 'success', details: {} })
+const agent = (handle: string) => ({ handle, owner: 'ops@acme.test', status: 'active' as const, tier: 1 as const, generation: 1, labels: { env: 'prod' }, createdAt: clock.now(), updatedAt: clock.now() })
+
+describe('createSqliteStore', () => {
+  it('keeps everything across close and reopen: agents, grants, audit chain, signing keys', async () => {
+    const path = newPath()
+    const first = await createSqliteStore({ path, clock })
+    await first.createAgent(agent('keep@agents.acme.dev'), draft('agent.created', 'keep@agents.acme.dev'))
+    await first.putBinding({ id: 'b1', handle: 'keep@agents.acme.dev', system: 'github-acme', target: { installationId: 1 }, ceiling: ['contents:read'], minTier: 0, createdAt: clock.now() }, draft('binding.put', 'b1'))
+    await first.beginGrant({ id: 'g1', handle: 'keep@agents.acme.dev', bindingId: 'b1', system: 'github-acme', connectorType: 'github', scopes: ['contents:read'], status: 'pending', createdAt: clock.now(), index: {} }, 1, draft('grant.requested', 'g1'))
+    await first.settleGrant('keep@agents.acme.dev', 'g1', { status: 'live', expiresAt: clock.now(), ref: { sha: 'abc' }, index: { github_hashed_token: 'abc' } }, draft('grant.issued', 'g1'))
+    await first.putSigningKey({ kid: 'k1', alg: 'EdDSA', publicJwk: { kty: 'OKP' }, sealedPrivateKey: 'sealed', createdAt: clock.now() })
+    const chain = await first.readAudit('keep@agents.acme.dev')
+    await first.close()
+
+    const again = await createSqliteStore({ path, clock })
+    expect(await again.getAgent('keep@agents.acme.dev')).toEqual(agent('keep@agents.acme.dev'))
+    expect(await again.findGrants('github_hashed_token', 'abc')).toMatchObject([{ id: 'g1', status: 'live', ref: { sha: 'abc' } }])
+    expect(await again.readAudit('keep@agents.acme.dev')).toEqual(chain)
+    expect(verifyAuditChain(chain)).toMatchObject({ ok: true, length: 4 })
+    expect(await again.listSigningKeys()).toMatchObject([{ kid: 'k1' }])
+    await again.close()
+  })
+
+  it('applies each migration once, recorded, idempotently at every open', async () => {
+    const path = newPath()
+    await (await createSqliteStore({ path, clock })).close()
+    clock.advance(60_000)
+    await (await createSqliteStore({ path, clock })).close()
+    const db = new BetterSqlite3(path)
+    expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([{ version: 1, name: '0001-init.sql', applied_at: clock.now().getTime() - 60_000 }])
+    db.close()
+  })
+
+  it('opens the file in WAL, synchronous=FULL, with a busy timeout and foreign keys on', () => {
+    const db = openDatabase(newPath(), { busyTimeoutMs: 1_234, now: clock.now() })
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('synchronous', { simple: true })).toBe(2)
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(1_234)
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    db.close()
+  })
+
+  it('refuses a database migrated by a newer release, with StoreUnavailable', async () => {
+    const path = newPath()
+    await (await createSqliteStore({ path, clock })).close()
+    const db = new BetterSqlite3(path)
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, ?, 0)').run('0099-future.sql')
+    db.close()
+    await expect(createSqliteStore({ path, clock })).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: 'the store is unavailable', detail: expect.stringContaining('newer') })
+  })
+
+  it('fails to open an unreachable path with StoreUnavailable, the driver text in detail only', async () => {
+    const error = await createSqliteStore({ path: join(folder, 'missing-folder', 'x.db') }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: 'the store is unavailable' })
+    expect((error as { detail: string }).detail).toMatch(/missing-folder|directory/)
+  })
+
+  it('serialises writes from several processes sharing one file: no lost generation bump, one creator, one first use', async () => {
+    const path = newPath()
+    await (await createSqliteStore({ path, clock })).close()
+    const handle = 'contended@agents.acme.dev'
+    const rounds = 30
+    const root = fileURLToPath(new URL('../../..', import.meta.url))
+    const script = fileURLToPath(new URL('./fixtures/contend.ts', import.meta.url))
+    const processes = 3
+    const contenders = Array.from({ length: processes }, () => {
+      const child = spawn(process.execPath, ['--conditions=lanyard-source', '--import', 'tsx', script, path, handle, String(rounds)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] })
+      let out = ''
+      let err = ''
+      let markReady: () => void
+      const ready = new Promise<void>((resolve) => (markReady = resolve))
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+        if (out.startsWith('ready\n')) markReady()
+      })
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+      const result = new Promise<{ created: boolean; firsts: number }>((resolve, reject) => {
+        child.on('error', reject)
+        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length)) as { created: boolean; firsts: number }) : reject(new Error(`contender exited ${code}: ${err}`))))
+      })
+      result.catch(() => markReady())
+      return { child, ready, result }
+    })
+    await Promise.all(contenders.map((c) => c.ready))
+    for (const { child } of contenders) child.stdin.end('go\n')
+    const results = await Promise.all(contenders.map((c) => c.result))
+
+    expect(results.filter((r) => r.created)).toHaveLength(1)
+    expect(results.reduce((sum, r) => sum + r.firsts, 0)).toBe(rounds)
+    const store = await createSqliteStore({ path, clock })
+    expect((await store.getAgent(handle))?.generation).toBe(1 + processes * rounds)
+    const chain = await store.readAudit(handle)
+    expect(chain).toHaveLength(1 + processes * rounds)
+    expect(verifyAuditChain(chain)).toMatchObject({ ok: true })
+    await store.close()
+  }, 30_000)
+})
+
+describe('translateError', () => {
+  it('maps outage codes to StoreUnavailable and bugs to InternalFailure, keeping driver text out of the message', () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
+    expect(translateError(busy)).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: 'the store is unavailable', detail: 'sqlite SQLITE_BUSY: database is locked', cause: busy })
+    expect(translateError(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' }))).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' })
+    expect(translateError(new TypeError('The database connection is not open'))).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' })
+    const constraint = translateError(Object.assign(new Error('NOT NULL constraint failed: agents.owner'), { code: 'SQLITE_CONSTRAINT_NOTNULL' }))
+    expect(constraint).toMatchObject({ code: 'ERR_INTERNAL', message: 'internal error' })
+    expect(constraint.message).not.toContain('agents')
+  })
+})
