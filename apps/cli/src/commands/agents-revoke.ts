@@ -41,7 +41,7 @@ export function agentsRevoke(agents: Command): void {
 }
 
 async function follow(api: AdminApi, revocation: Revocation, timeoutMs: number, showProgress: boolean): Promise<Revocation> {
-  const progress = showProgress ? createProgress(process.stdout, 'grants') : undefined
+  const progress = showProgress && revocation.tasks.length > 0 ? createProgress(process.stdout, 'grants') : undefined
   const deadline = Date.now() + timeoutMs
   let current = revocation
   let waitMs = 100

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 
@@ -18,6 +19,8 @@ export function brokerServe(program: Command): void {
       // Imported here, not at the top: the broker pulls in express, the stores and every
       // connector, which no other command needs (the CLI starts about 3x faster without).
       const { startBroker } = await import('@lanyard/broker')
+      // The broker creates its data folder only when it generates a secret there.
+      if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
       const env = options.dataDir === undefined ? process.env : { ...process.env, LANYARD_DATA_DIR: options.dataDir }
       const broker = await startBroker({ ...(options.config ? { config: options.config } : {}), ...(options.listen ? { listen: options.listen } : {}), env })
       process.stdout.write(

@@ -1,0 +1,28 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const binPath = fileURLToPath(new URL('../bin/lanyard.js', import.meta.url))
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs `node apps/cli/bin/lanyard.js ...args` as a subprocess, as a user would, with only the
+ * environment given (plus PATH): no LANYARD_* leaks in from the shell running the tests.
+ */
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [binPath, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...options.env }, cwd: options.cwd, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1
+        resolve({ code, stdout, stderr })
+      },
+    )
+  })
+}
