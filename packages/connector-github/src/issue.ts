@@ -58,7 +58,8 @@ export class ReuseCache {
  * gap as "everything". (2) With reuse on, a live cached token for the same agent, installation
  * and scopes is handed out again. (3) GitHub's 422 (installation lacks a repository or
  * permission) is UpstreamRefused; 5xx and rate limits, after octokit's retries,
- * UpstreamUnavailable. (4) A token minted after the caller gave up is revoked at once.
+ * UpstreamUnavailable. (4) A caller that gives up is answered at once; the mint runs on and
+ * its token, if any, is revoked.
  * (5) A token outliving `maxTtlSeconds` is revoked and refused: GitHub's hour cannot be shortened.
  */
 export async function issue(client: GitHubClient, reuse: ReuseCache, request: IssueRequest<GitHubTarget>, signal: AbortSignal): Promise<Issued<ExchangeCredential>> {
@@ -77,11 +78,12 @@ export async function issue(client: GitHubClient, reuse: ReuseCache, request: Is
     }
   }
 
+  // Not cancelled with the caller: GitHub may mint even when the client hangs up, and a token
+  // never read cannot be revoked. The caller is released at once; a late token is revoked.
   const minting = client.app.request('POST /app/installations/{installation_id}/access_tokens', {
     installation_id: installationId,
     permissions: { ...wanted.permissions },
     ...(wanted.repositories === undefined ? {} : { repositories: [...wanted.repositories] }),
-    request: { signal },
   })
   minting.then(
     ({ data }) => {

@@ -104,12 +104,20 @@ export function toTokenRequest(scopes: ScopeSet): TokenRequest | undefined {
   let all = false
   for (const item of scopes) {
     const parsed = parseScopeItem(item)
-    if (parsed === undefined) continue
-    if (parsed.kind === 'all-repositories') all = true
-    else if (parsed.kind === 'repository') repositories.set(parsed.name.toLowerCase(), parsed.name)
-    else {
-      const current = permissions[parsed.name]
-      if (current === undefined || levelRank[parsed.level] > levelRank[current]) permissions[parsed.name] = parsed.level
+    switch (parsed?.kind) {
+      case 'all-repositories':
+        all = true
+        break
+      case 'repository': {
+        const key = parsed.name.toLowerCase()
+        if (!repositories.has(key)) repositories.set(key, parsed.name)
+        break
+      }
+      case 'permission': {
+        const current = permissions[parsed.name]
+        if (current === undefined || levelRank[parsed.level] > levelRank[current]) permissions[parsed.name] = parsed.level
+        break
+      }
     }
   }
   if (Object.keys(permissions).length === 0 || (!all && repositories.size === 0)) return undefined

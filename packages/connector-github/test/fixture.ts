@@ -18,27 +18,33 @@ export interface GitHubFixture {
   readonly appId: number
   readonly installationId: number
   readonly config: Record<string, unknown>
-  readonly clock: { now(): Date; advanceMs(ms: number): void }
+  /** Starts at the real time (octokit signs App JWTs with it); tests move it forward. */
+  readonly clock: { now(): Date; advanceMs(ms: number): void; reset(): void }
   /** Another RSA key: a config with it is a tampered App key. */
   readonly otherKey: SecretValue
   /** Asks the stand-in, never the connector, whether a token is accepted for every item. */
   works(credential: ExchangeCredential, scopes: ScopeSet): Promise<boolean>
 }
 
+/** RSA key generation costs a few hundred ms on a small machine: one per test process. */
+let otherPem: string | undefined
+
 export async function startGitHubFixture(): Promise<GitHubFixture> {
-  let nowMs = Date.UTC(2025, 5, 1, 9, 0, 0)
+  let nowMs = Date.now()
   const sandbox = await startGitHubSandbox({ now: () => nowMs })
   const { appId, privateKeyPem } = await sandbox.createApp()
   const { id: installationId } = sandbox.addInstallation({ appId, account: 'acme', repositories: [...installedRepositories], permissions: installedPermissions })
-  const otherPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
   return {
     sandbox,
     appId,
     installationId,
     // Fast backoff: the retry cases below wait 1 ms, 4 ms, ... instead of seconds.
     config: { appId, privateKey: new SecretValue(privateKeyPem), baseUrl: sandbox.url, retryBaseDelayMs: 1 },
-    clock: { now: () => new Date(nowMs), advanceMs: (ms) => void (nowMs += ms) },
-    otherKey: new SecretValue(otherPem),
+    clock: { now: () => new Date(nowMs), advanceMs: (ms) => void (nowMs += ms), reset: () => void (nowMs = Date.now()) },
+    get otherKey() {
+      otherPem ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+      return new SecretValue(otherPem)
+    },
     async works(credential, scopes) {
       const get = (path: string) => fetch(`${sandbox.url}${path}`, { headers: { authorization: `token ${credential.accessToken}` } })
       if ((await get('/installation/repositories')).status !== 200) return false

@@ -220,7 +220,9 @@ export class GitHubWorld {
     }
 
     const issuedAtMs = this.#now()
-    const record: TokenRecord = { token: newToken(), installation, repositoryIds, permissions: granted, issuedAtMs, expiresAtMs: issuedAtMs + tokenLifetimeMs, revoked: false }
+    // The token dies when `expires_at` (whole seconds) says, not a fraction of a second later.
+    const expiresAtMs = Math.floor((issuedAtMs + tokenLifetimeMs) / 1000) * 1000
+    const record: TokenRecord = { token: newToken(), installation, repositoryIds, permissions: granted, issuedAtMs, expiresAtMs, revoked: false }
     this.#tokens.set(record.token, record)
     const json: Record<string, unknown> = {
       token: record.token,
