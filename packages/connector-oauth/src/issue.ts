@@ -81,25 +81,34 @@ async function checked(
   const now = oauth.host.clock.now()
   const refused = (reason: string) => new UpstreamRefused(oauth.system, reason, { detail: `token sha256 ${tokenSha256(token)} discarded` })
 
-  // RFC 6749 5.1: `scope` may be omitted when it is exactly what was asked.
+  // The scopes granted must be exactly those asked, by every account the server gives:
+  // (1) the token response (RFC 6749 5.1: `scope` may be omitted when identical to the request);
+  // (2) a JWT's own claim (RFC 9068 2.2.3: `scope`, or `scp` as some servers write it), absent
+  //     meaning none, since servers (oidc-provider among them) omit `scope` when they dropped all;
+  // (3) introspection, when the server tracks the token; silent there and in the response, the
+  //     server never said it granted anything, which is how oidc-provider answers having
+  //     dropped every scope asked.
   const asked = splitItems(request.scopes).scopes
-  const granted = response.scope === undefined ? asked : response.scope.split(' ').filter(Boolean)
-  const differences = [
-    ...asked.filter((scope) => !granted.includes(scope)).map((scope) => `"${scope}" missing`),
-    ...granted.filter((scope) => !asked.includes(scope)).map((scope) => `"${scope}" added`),
-  ]
-  if (differences.length > 0) throw refused(`the server granted other scopes than asked (${differences.join(', ')})`)
-
   const claims = jwtPayload(token)
   const introspection = await confirm(oauth, configuration, token, signal)
+  const accounts: Array<[string, readonly string[] | undefined]> = [
+    ['token response', response.scope === undefined ? undefined : splitScope(response.scope)],
+    ['JWT scope claim', claims ? jwtScopes(claims) : undefined],
+    ['introspection', introspectedScopes(introspection, response.scope)],
+  ]
+  for (const [source, granted] of accounts) {
+    const differences = granted === undefined ? [] : [
+      ...asked.filter((scope) => !granted.includes(scope)).map((scope) => `"${scope}" missing`),
+      ...granted.filter((scope) => !asked.includes(scope)).map((scope) => `"${scope}" added`),
+    ]
+    if (differences.length > 0) throw refused(`the server granted other scopes than asked (${source}: ${differences.join(', ')})`)
+  }
+
   const lifetimeSeconds =
     response.expires_in ?? secondsUntil(claims?.['exp'], now) ?? (introspection?.active ? secondsUntil(introspection.exp, now) : undefined)
   if (lifetimeSeconds === undefined) throw refused('the server did not say when the token expires')
   if (lifetimeSeconds > request.maxTtlSeconds) {
     throw refused(`the token lives ${lifetimeSeconds} s, beyond the broker's cap of ${request.maxTtlSeconds} s: shorten the access token lifetime at the server`)
-  }
-  if (introspection?.active && introspection.scope !== undefined && !sameSet(introspection.scope.split(' ').filter(Boolean), granted)) {
-    throw refused('introspection reports other scopes than the token response')
   }
 
   const format = claims ? 'jwt' : 'opaque'
@@ -167,8 +176,22 @@ function secondsUntil(exp: unknown, now: Date): number | undefined {
   return typeof exp === 'number' ? Math.max(0, Math.floor(exp - now.getTime() / 1000)) : undefined
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item) => b.includes(item))
+function introspectedScopes(introspection: oidc.IntrospectionResponse | undefined, responseScope: string | undefined): readonly string[] | undefined {
+  if (!introspection?.active) return undefined
+  if (introspection.scope !== undefined) return splitScope(introspection.scope)
+  return responseScope === undefined ? [] : undefined
+}
+
+function splitScope(scope: string): string[] {
+  return scope.split(' ').filter(Boolean)
+}
+
+function jwtScopes(claims: Record<string, unknown>): readonly string[] {
+  const { scope, scp } = claims
+  if (typeof scope === 'string') return splitScope(scope)
+  if (Array.isArray(scp)) return scp.filter((item): item is string => typeof item === 'string')
+  if (typeof scp === 'string') return splitScope(scp)
+  return []
 }
 
 /** RFC 7638 JWK thumbprint (SHA-256, base64url) of an EC public key. */

@@ -27,6 +27,9 @@ export async function openFaultGate(handler: () => Handler): Promise<FaultGate> 
   const delayed = new Set<NodeJS.Timeout>()
 
   const server = createServer((req, res) => {
+    // One connection per request: a pooled keep-alive socket that `refuse` closed would
+    // otherwise fail the client's next POST at random (a race with the FIN), making tests flaky.
+    res.shouldKeepAlive = false
     if (mode === 'unavailable') {
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('Service Unavailable')
       return
