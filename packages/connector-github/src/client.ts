@@ -134,3 +134,22 @@ export async function untilAborted<T>(signal: AbortSignal, work: () => Promise<T
     if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
   }
 }
+
+/** GitHub's permission maps, typed with optional members, as plain string records. */
+export function stringEntries(record: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+}
+
+/**
+ * One call authenticated as an installation token. True when GitHub accepted the token, false
+ * when it answered 401 (revoked, expired, or the App uninstalled); anything else is translated.
+ */
+export async function acceptsToken(client: GitHubClient, token: string, route: 'DELETE /installation/token' | 'GET /rate_limit', signal: AbortSignal, action: string): Promise<boolean> {
+  try {
+    await untilAborted<unknown>(signal, () => client.asToken(token).request(route, { request: { signal } }))
+    return true
+  } catch (error) {
+    if (statusOf(error) === 401) return false
+    throw translate(client, error, action)
+  }
+}

@@ -1,6 +1,6 @@
 import { UpstreamRefused } from '@lanyard/connector-sdk'
 import type { ExchangeCredential, IssueRequest, Issued, UpstreamRef } from '@lanyard/connector-sdk'
-import { ensureNotAborted, translate, untilAborted, type GitHubClient } from './client.js'
+import { ensureNotAborted, stringEntries, translate, untilAborted, type GitHubClient } from './client.js'
 import { isAlive } from './probe.js'
 import { revokeToken } from './revoke.js'
 import { toTokenRequest } from './scopes.js'
@@ -123,8 +123,4 @@ export async function issue(client: GitHubClient, reuse: ReuseCache, request: Is
   }
   if (config.reuse.enabled) reuse.put(key, issued, host.clock.now().getTime())
   return issued
-}
-
-function stringEntries(record: object): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
 }

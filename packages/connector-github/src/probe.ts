@@ -1,5 +1,5 @@
 import type { RevokeRequest } from '@lanyard/connector-sdk'
-import { statusOf, translate, untilAborted, type GitHubClient } from './client.js'
+import { acceptsToken, type GitHubClient } from './client.js'
 
 /**
  * Is the grant's token still accepted by GitHub? Asks `GET /rate_limit` as the token: it
@@ -12,11 +12,5 @@ export async function probe(client: GitHubClient, request: RevokeRequest, signal
 }
 
 export async function isAlive(client: GitHubClient, token: string, signal: AbortSignal): Promise<'dead' | 'alive'> {
-  try {
-    await untilAborted(signal, () => client.asToken(token).request('GET /rate_limit', { request: { signal } }))
-    return 'alive'
-  } catch (error) {
-    if (statusOf(error) === 401) return 'dead'
-    throw translate(client, error, 'probe the installation token')
-  }
+  return (await acceptsToken(client, token, 'GET /rate_limit', signal, 'probe the installation token')) ? 'alive' : 'dead'
 }

@@ -1,6 +1,6 @@
 import { UpstreamRefused } from '@lanyard/connector-sdk'
 import type { RevokeOutcome, RevokeRequest } from '@lanyard/connector-sdk'
-import { ensureNotAborted, statusOf, translate, untilAborted, type GitHubClient } from './client.js'
+import { acceptsToken, ensureNotAborted, type GitHubClient } from './client.js'
 import { hashedToken } from './whois.js'
 
 /**
@@ -9,13 +9,7 @@ import { hashedToken } from './whois.js'
  * or the App was uninstalled).
  */
 export async function revokeToken(client: GitHubClient, token: string, signal: AbortSignal): Promise<'revoked' | 'gone'> {
-  try {
-    await untilAborted(signal, () => client.asToken(token).request('DELETE /installation/token', { request: { signal } }))
-    return 'revoked'
-  } catch (error) {
-    if (statusOf(error) === 401) return 'gone'
-    throw translate(client, error, 'revoke the installation token', { 403: 'GitHub refused to revoke the installation token' })
-  }
+  return (await acceptsToken(client, token, 'DELETE /installation/token', signal, 'revoke the installation token')) ? 'revoked' : 'gone'
 }
 
 /**

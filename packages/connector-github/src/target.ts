@@ -1,7 +1,7 @@
 import { BindingInvalid, ScopeUnknown } from '@lanyard/connector-sdk'
 import type { ScopeSet } from '@lanyard/connector-sdk'
 import { z } from 'zod'
-import { ensureNotAborted, statusOf, translate, untilAborted, type GitHubClient } from './client.js'
+import { ensureNotAborted, statusOf, stringEntries, translate, untilAborted, type GitHubClient } from './client.js'
 import { revokeToken } from './revoke.js'
 import { githubScopes, holds, parseScopeItem, toTokenRequest } from './scopes.js'
 
@@ -51,8 +51,7 @@ export async function resolveInstallation(client: GitHubClient, target: GitHubTa
   if (target.account !== undefined && account.toLowerCase() !== target.account.toLowerCase()) {
     throw new BindingInvalid(`installation ${data.id} is on account "${account}", not "${target.account}"`)
   }
-  const permissions = Object.fromEntries(Object.entries(data.permissions).filter((e): e is [string, string] => typeof e[1] === 'string'))
-  return { id: data.id, account, permissions }
+  return { id: data.id, account, permissions: stringEntries(data.permissions) }
 }
 
 /**
