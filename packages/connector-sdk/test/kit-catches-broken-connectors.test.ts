@@ -68,6 +68,7 @@ describe('the kit catches a broken connector', () => {
       'abort: an already-aborted signal stops issue, validateBinding and revoke',
       'probe: alive before revoke, dead after',
       'revoke: afterwards the credential stops working upstream',
+      'revoke: one grant only (another credential keeps working)',
       'revoke: twice succeeds (idempotent)',
     ])
     expect(failures(report)['revoke: afterwards the credential stops working upstream']).toMatch(/said "revoked" but the credential still works upstream/)
@@ -81,6 +82,27 @@ describe('the kit catches a broken connector', () => {
     expect(report.cases.find((c) => c.name === 'revoke: after expiry succeeds (expired or revoked)')?.status).toBe('skipped')
     expect(failures(report)['cleanup: every credential this run issued is revoked']).toMatch(/may still be live:\n {2}- conformance-\d+-\d+: revoke said "revoked" but the credential still works upstream/)
     expect(report.leftovers.length).toBeGreaterThanOrEqual(5)
+  })
+
+  it('a revoke that takes every credential down with it fails "one grant only"', async () => {
+    const report = await run(
+      broken((base) => {
+        const refs: Array<Parameters<Instance['revoke']>[0]['ref']> = []
+        return {
+          issue: async (request, signal) => {
+            const issued = await base.issue(request, signal)
+            refs.push(issued.ref)
+            return issued
+          },
+          revoke: async (request, signal) => {
+            for (const ref of refs) await base.revoke({ ...request, ref }, signal)
+            return { kind: 'revoked' }
+          },
+        }
+      }),
+    )
+    expect(Object.keys(failures(report))).toEqual(['revoke: one grant only (another credential keeps working)'])
+    expect(failures(report)['revoke: one grant only (another credential keeps working)']).toMatch(/also killed another credential/)
   })
 
   it('a revoke that throws leaves leftovers the cleanup lists by grant id', async () => {

@@ -54,6 +54,15 @@ export const revokeCases: readonly ConformanceCase[] = [
       await ensureHonestOutcome(ctx, grant, await revokeOrFail(ctx, grant, 'the second revoke'), 'the second revoke', note)
     },
   },
+  {
+    name: 'revoke: one grant only (another credential keeps working)',
+    async run(ctx, note) {
+      const revoked = await ctx.issue()
+      const kept = await ctx.issue()
+      await ensureHonestOutcome(ctx, revoked, await revokeOrFail(ctx, revoked, 'revoke'), 'revoke', note)
+      ensure(await ctx.setup.upstream.works(kept.issued.credential, kept.scopes), 'revoking one grant also killed another credential: revoke must reach only the grant it was given')
+    },
+  },
 ]
 
 /** Last of the issuing cases: `expire` moves upstream time for everything issued before it. */
