@@ -194,6 +194,13 @@ describe('upstream trouble', () => {
     expect(minted()).toHaveLength(0)
   })
 
+  it('an exhausted primary rate limit is UpstreamUnavailable, not a wait until the reset', async () => {
+    const connector = await connect()
+    github.sandbox.primaryRateLimitNext(1, { path: mintPath(), resetInSeconds: 600 })
+    await expect(connector.issue(request(['contents:read', 'repo:api']), signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE' })
+    expect(minted()).toHaveLength(0)
+  })
+
   it('a 5xx on revoke is UpstreamUnavailable, for the cascade to retry', async () => {
     const connector = await connect()
     const issued = await connector.issue(request(['contents:read', 'repo:api']), signal())
