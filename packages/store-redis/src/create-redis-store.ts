@@ -1,0 +1,64 @@
+import { Cluster } from 'ioredis'
+import { systemClock, type Clock, type EventBus, type Store } from '@lanyard/core'
+import { closeClient, openClient, openSubscriber, seedNodes, waitReady, type RedisNode } from './connection.js'
+import { redisKeys } from './keys.js'
+import type { RateLimiter } from './rate-limiter.js'
+import { createRedisEventBus } from './redis-event-bus.js'
+import { createRedisRateLimiter } from './redis-rate-limiter.js'
+import { createStoreOn } from './redis-store.js'
+
+export interface CreateRedisStoreOptions {
+  /** `redis://[user:password@]host:port` (`rediss://` for TLS); in cluster mode a seed node. */
+  readonly url: string
+  /** Keys and the event channel are named under it; several deployments can share one Redis. */
+  readonly keyPrefix: string
+  /** Redis Cluster (ioredis `Cluster`) instead of a single Redis. */
+  readonly cluster?: boolean
+  readonly clock?: Clock
+  /** Cluster seed nodes; default: the node in `url`. */
+  readonly nodes?: readonly RedisNode[]
+}
+
+export interface RedisBackend {
+  readonly store: Store
+  /** Pub/sub on `<keyPrefix>:events`, over its own subscriber connection. */
+  readonly bus: EventBus
+  /** GCRA on the same Redis, keys under `<keyPrefix>:rate:`. */
+  readonly rateLimiter: RateLimiter
+}
+
+/**
+ * Opens the Redis backend for many broker replicas: the Store, the EventBus and a rate
+ * limiter, sharing one command connection (closed once both store and bus are closed); the bus
+ * adds one subscriber connection. Rejects with StoreUnavailable if Redis is not ready within
+ * 5 s, ConfigInvalid for a key prefix that would break hash tags.
+ */
+export async function createRedisStore(options: CreateRedisStoreOptions): Promise<RedisBackend> {
+  const keys = redisKeys(options.keyPrefix)
+  const clock = options.clock ?? systemClock
+  const client = openClient(options)
+  try {
+    await waitReady(client)
+  } catch (error) {
+    client.disconnect()
+    throw error
+  }
+  let users = 2
+  const release = async () => {
+    users -= 1
+    if (users === 0) await closeClient(client)
+  }
+  // Cluster: subscribe on whichever master the client knows now, falling back to the seeds.
+  const subscriberNodes = (): RedisNode[] => {
+    const masters = client instanceof Cluster ? client.nodes('master').map((node) => ({ host: node.options.host ?? '127.0.0.1', port: node.options.port ?? 6379 })) : []
+    return masters.length > 0 ? masters : seedNodes(options)
+  }
+  const store = createStoreOn(client, { keyPrefix: options.keyPrefix, clock }, release)
+  const bus = createRedisEventBus({
+    publisher: client,
+    channel: keys.channel,
+    openSubscriber: (round) => openSubscriber(options, subscriberNodes(), round, `${options.keyPrefix}:bus`),
+    onClose: release,
+  })
+  return { store, bus, rateLimiter: createRedisRateLimiter(client, { keyPrefix: options.keyPrefix, clock }) }
+}

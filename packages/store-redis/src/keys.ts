@@ -1,0 +1,98 @@
+import { ConfigInvalid } from '@lanyard/core'
+
+/**
+ * Every key the Redis store uses, in one place.
+ *
+ * (1) Per-agent keys share the hash tag `{<prefix>:<handle>}`, so one agent's writes (one Lua
+ *     commit touching its record, chain head, audit list, grants, revocations and tasks) stay in
+ *     one Redis Cluster slot. This is the source of truth.
+ * (2) Global keys (`<prefix>:...`, no tag) are indexes across agents: agent list, owner list,
+ *     whois, pending grants, revocation id -> handle, open revocations, due tasks. They live in
+ *     other slots, so they cannot join an agent's atomic commit. Each is derived: written before
+ *     the commit as a superset (an entry may point at nothing) and verified against the
+ *     agent-side record on every read, or removed after the commit best effort and repaired by
+ *     the reader that finds it stale. A crash between index write and commit therefore costs a
+ *     dangling entry, never a missing one.
+ * (3) Single-key globals (replay cache, revoked tokens, signing keys, rate limits) need no
+ *     partner key and are atomic on their own.
+ * (4) Webhooks and their deliveries share one tag, `{<prefix>:webhooks}`: one slot, so their
+ *     due index is exact and every change is one commit. They are few (one delivery per
+ *     subscriber per revocation), so one slot carries them; a busy deployment would shard them
+ *     by webhook id.
+ */
+export interface RedisKeys {
+  readonly head: (handle: string) => string
+  readonly agent: (handle: string) => string
+  readonly audit: (handle: string) => string
+  readonly keys: (handle: string) => string
+  readonly bindings: (handle: string) => string
+  readonly grants: (handle: string) => string
+  readonly revocations: (handle: string) => string
+  readonly tasks: (handle: string, revocationId: string) => string
+  readonly agents: string
+  readonly owner: (owner: string) => string
+  readonly whois: (key: string, value: string) => string
+  readonly pendingGrants: string
+  readonly revocation: (revocationId: string) => string
+  readonly openRevocations: string
+  readonly dueTasks: string
+  readonly once: (key: string) => string
+  readonly revokedToken: (jti: string) => string
+  readonly signingKeys: string
+  readonly webhooks: string
+  readonly deliveries: string
+  readonly dueDeliveries: string
+  readonly deliveriesOf: (webhookId: string) => string
+  readonly rate: (key: string) => string
+  readonly channel: string
+}
+
+// Braces would move the hash tag, whitespace breaks CLIENT SETNAME; 64 characters is plenty.
+const prefixPattern = /^[A-Za-z0-9._:-]{1,64}$/
+
+export function checkKeyPrefix(prefix: string): string {
+  if (!prefixPattern.test(prefix)) throw new ConfigInvalid([`store.keyPrefix: expected 1-64 of A-Z, a-z, 0-9, ".", "_", ":", "-" (no braces), got ${JSON.stringify(prefix)}`])
+  return prefix
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  checkKeyPrefix(prefix)
+  const tag = (handle: string) => `{${prefix}:${handle}}`
+  const webhooks = `{${prefix}:webhooks}`
+  return {
+    head: (handle) => `${tag(handle)}:head`,
+    agent: (handle) => `${tag(handle)}:agent`,
+    audit: (handle) => `${tag(handle)}:audit`,
+    keys: (handle) => `${tag(handle)}:keys`,
+    bindings: (handle) => `${tag(handle)}:bindings`,
+    grants: (handle) => `${tag(handle)}:grants`,
+    revocations: (handle) => `${tag(handle)}:revocations`,
+    tasks: (handle, revocationId) => `${tag(handle)}:tasks:${revocationId}`,
+    agents: `${prefix}:agents`,
+    owner: (owner) => `${prefix}:owner:${owner}`,
+    whois: (key, value) => `${prefix}:whois:${JSON.stringify([key, value])}`,
+    pendingGrants: `${prefix}:grants:pending`,
+    revocation: (revocationId) => `${prefix}:revocation:${revocationId}`,
+    openRevocations: `${prefix}:revocations:open`,
+    dueTasks: `${prefix}:tasks:due`,
+    once: (key) => `${prefix}:once:${key}`,
+    revokedToken: (jti) => `${prefix}:revoked-token:${jti}`,
+    signingKeys: `${prefix}:signing-keys`,
+    webhooks: `${webhooks}:hooks`,
+    deliveries: `${webhooks}:deliveries`,
+    dueDeliveries: `${webhooks}:due`,
+    deliveriesOf: (webhookId) => `${webhooks}:of:${webhookId}`,
+    rate: (key) => `${prefix}:rate:${key}`,
+    channel: `${prefix}:events`,
+  }
+}
+
+/** Members of the global sorted sets and sets: the agent-side coordinates of what they index. */
+export function indexMember(...parts: string[]): string {
+  return JSON.stringify(parts)
+}
+
+export function parseIndexMember(member: string): string[] {
+  const parts: unknown = JSON.parse(member)
+  return Array.isArray(parts) && parts.every((p) => typeof p === 'string') ? parts : []
+}

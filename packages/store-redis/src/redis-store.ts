@@ -1,0 +1,550 @@
+import {
+  AgentExists,
+  AgentNotActive,
+  AgentNotFound,
+  GrantNotFound,
+  InternalFailure,
+  StoreUnavailable,
+  isLanyardError,
+  systemClock,
+  type Agent,
+  type AgentFilter,
+  type AuditDraft,
+  type Clock,
+  type Grant,
+  type Revocation,
+  type RevocationScope,
+  type RevocationTask,
+  type StatusChange,
+  type Store,
+} from '@lanyard/core'
+import {
+  decodeAgent,
+  decodeAll,
+  decodeBinding,
+  decodeEvent,
+  decodeGrant,
+  decodeKey,
+  decodeRevocation,
+  decodeSigningKey,
+  decodeTask,
+  encode,
+} from './codec.js'
+import { call, closeClient, defineScript, driverFailure, openClient, waitReady, type ConnectionOptions, type RedisClient } from './connection.js'
+import { indexMember, parseIndexMember, redisKeys } from './keys.js'
+import { createWebhookMethods } from './redis-webhooks.js'
+import { useOnceLua } from './scripts/use-once.js'
+import { Transaction, mutate as mutateOn, type Planned } from './transaction.js'
+
+export interface RedisStoreOptions {
+  readonly keyPrefix: string
+  /** Only `revokeToken` reads it (to size a TTL); every other time comes from the caller. */
+  readonly clock?: Clock
+}
+
+const noop = () => undefined
+const byId = (item: { id: string }) => item.id
+
+function applyStatus(agent: Agent, change: StatusChange, at: Date): Agent {
+  if (!change.from.includes(agent.status)) throw new AgentNotActive(agent.handle, agent.status)
+  const { statusReason: _previous, ...rest } = agent
+  return { ...rest, status: change.status, generation: agent.generation + 1, updatedAt: at, ...(change.reason === undefined ? {} : { statusReason: change.reason }) }
+}
+
+function inScope(scope: RevocationScope, grant: Grant): boolean {
+  switch (scope.kind) {
+    case 'agent':
+      return true
+    case 'binding':
+      return grant.bindingId === scope.bindingId
+    case 'grant':
+      return grant.id === scope.grantId
+  }
+}
+
+function withoutLease(task: RevocationTask): RevocationTask {
+  const { leaseOwner: _owner, leaseExpiresAt: _expires, ...rest } = task
+  return rest
+}
+
+/**
+ * The Store on Redis, over a client the caller opened (single Redis or Cluster). `onClose`
+ * releases that client. Every method maps failure to the catalogue: driver failures to
+ * StoreUnavailable (see connection.ts), anything else to InternalFailure; after `close()` every
+ * method rejects with StoreUnavailable.
+ */
+export function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose: () => Promise<void>): Store {
+  const keys = redisKeys(options.keyPrefix)
+  const clock = options.clock ?? systemClock
+  const useOnceScript = defineScript(useOnceLua)
+  let closed = false
+
+  /** Reads several keys of one agent as one snapshot (MULTI: one slot, one round trip). */
+  async function snapshot(commands: (string | number)[][]): Promise<unknown[]> {
+    const replies = await call(() => client.multi(commands).exec())
+    if (replies === null) throw new StoreUnavailable({ detail: 'snapshot transaction was discarded' })
+    return replies.map(([error, value]) => {
+      if (error) throw driverFailure(error)
+      return value
+    })
+  }
+
+  const mutate = <T>(plan: () => Promise<Planned<T>>): Promise<T> => mutateOn(client, plan)
+
+  const index = {
+    zadd: (key: string, score: number, member: string) => () => call(() => client.zadd(key, score, member)),
+    /** Updates a score only if the entry is still there: a finished task is not brought back. */
+    rescore: (key: string, score: number, member: string) => () => call(() => client.zadd(key, 'XX', score, member)),
+    zrem: (key: string, member: string) => () => call(() => client.zrem(key, member)),
+    sadd: (key: string, member: string) => () => call(() => client.sadd(key, member)),
+  }
+
+  async function headOf(handle: string): Promise<string | null> {
+    return call(() => client.get(keys.head(handle)))
+  }
+
+  async function getAgent(handle: string): Promise<Agent | undefined> {
+    return decodeAgent(await call(() => client.get(keys.agent(handle))))
+  }
+
+  async function getGrant(handle: string, grantId: string): Promise<Grant | undefined> {
+    return decodeGrant(await call(() => client.hget(keys.grants(handle), grantId)))
+  }
+
+  async function getRevocation(id: string): Promise<Revocation | undefined> {
+    const handle = await call(() => client.get(keys.revocation(id)))
+    if (handle === null) return undefined
+    const [record, tasks] = (await snapshot([
+      ['hget', keys.revocations(handle), id],
+      ['hvals', keys.tasks(handle, id)],
+    ])) as [string | null, string[]]
+    const revocation = decodeRevocation(record)
+    return revocation && { ...revocation, tasks: decodeAll(tasks, decodeTask, (t) => t.grantId) }
+  }
+
+  /** Tries to lease one task; undefined if it is not claimable (and its index entry is repaired). */
+  async function claimOne(member: string, owner: string, now: Date, leaseMs: number): Promise<RevocationTask | undefined> {
+    const [handle, revocationId, grantId] = parseIndexMember(member)
+    if (handle === undefined || revocationId === undefined || grantId === undefined) return undefined
+    const tasksKey = keys.tasks(handle, revocationId)
+    const raw = await call(() => client.hget(tasksKey, grantId))
+    const task = decodeTask(raw)
+    if (task === undefined || task.status === 'done') {
+      await index.zrem(keys.dueTasks, member)().catch(noop)
+      return undefined
+    }
+    const heldUntil = task.leaseOwner !== undefined && task.leaseExpiresAt !== undefined && task.leaseExpiresAt > now ? task.leaseExpiresAt.getTime() : 0
+    if (heldUntil > 0 || task.nextAttemptAt > now) {
+      await index.rescore(keys.dueTasks, Math.max(heldUntil, task.nextAttemptAt.getTime()), member)().catch(noop)
+      return undefined
+    }
+    const leased: RevocationTask = { ...task, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + leaseMs) }
+    // Guarded on the task as read: of two replicas claiming it, the second finds it changed.
+    if (!(await new Transaction().expect(tasksKey, raw, grantId).hset(tasksKey, grantId, encode(leased)).commit(client))) return undefined
+    await index.rescore(keys.dueTasks, leased.leaseExpiresAt!.getTime(), member)().catch(noop)
+    return leased
+  }
+
+  const store: Store = {
+    async createAgent(agent, audit) {
+      const { handle } = agent
+      const txn = new Transaction().set(keys.agent(handle), encode(agent))
+      // Absent head = no agent: both are written by this commit only.
+      txn.appendAudit(keys, handle, null, audit)
+      await Promise.all([index.zadd(keys.agents, 0, handle)(), index.zadd(keys.owner(agent.owner), 0, handle)()])
+      if (!(await txn.commit(client))) throw new AgentExists(handle)
+    },
+
+    getAgent,
+
+    async listAgents(filter: AgentFilter = {}) {
+      // Handles come from the lexically sorted index (per owner when filtering by owner); each
+      // is then read from its agent record, which decides. Status has no index: filtering by
+      // status alone reads every agent. Fine for thousands of agents; past that, add a
+      // per-status index maintained like the owner index.
+      const indexKey = filter.owner === undefined ? keys.agents : keys.owner(filter.owner)
+      const limit = filter.limit ?? Number.POSITIVE_INFINITY
+      const pageSize = 200
+      const found: Agent[] = []
+      let from = filter.after === undefined ? '-' : `(${filter.after}`
+      while (found.length < limit) {
+        const handles = await call(() => client.zrangebylex(indexKey, from, '+', 'LIMIT', 0, pageSize))
+        const agents = await Promise.all(handles.map(getAgent))
+        for (const agent of agents) {
+          if (agent === undefined) continue
+          if (filter.owner !== undefined && agent.owner !== filter.owner) continue
+          if (filter.status !== undefined && agent.status !== filter.status) continue
+          if (found.push(agent) >= limit) break
+        }
+        if (handles.length < pageSize) break
+        from = `(${handles[handles.length - 1]}`
+      }
+      return found
+    },
+
+    async changeAgentStatus(handle, change, audit) {
+      return mutate(async () => {
+        const [head, record] = (await snapshot([
+          ['get', keys.head(handle)],
+          ['get', keys.agent(handle)],
+        ])) as [string | null, string | null]
+        const agent = decodeAgent(record)
+        if (agent === undefined) throw new AgentNotFound(handle)
+        const changed = applyStatus(agent, change, audit.at)
+        const txn = new Transaction().set(keys.agent(handle), encode(changed))
+        txn.appendAudit(keys, handle, head, audit)
+        return { result: changed, write: { txn } }
+      })
+    },
+
+    async addKey(key, audit) {
+      const { handle } = key
+      await mutate(async () => {
+        const [head, existing] = (await snapshot([
+          ['get', keys.head(handle)],
+          ['hexists', keys.keys(handle), key.kid],
+        ])) as [string | null, number]
+        if (head === null) throw new AgentNotFound(handle)
+        if (existing === 1) return { result: undefined }
+        const txn = new Transaction().hset(keys.keys(handle), key.kid, encode(key))
+        txn.appendAudit(keys, handle, head, audit)
+        return { result: undefined, write: { txn } }
+      })
+    },
+
+    async listKeys(handle) {
+      return decodeAll(await call(() => client.hvals(keys.keys(handle))), decodeKey, (k) => `${k.createdAt.toISOString()} ${k.kid}`)
+    },
+
+    async putBinding(binding, audit) {
+      const { handle } = binding
+      await mutate(async () => {
+        const head = await headOf(handle)
+        if (head === null) throw new AgentNotFound(handle)
+        const txn = new Transaction().hset(keys.bindings(handle), binding.system, encode(binding))
+        txn.appendAudit(keys, handle, head, audit)
+        return { result: undefined, write: { txn } }
+      })
+    },
+
+    async getBinding(handle, system) {
+      return decodeBinding(await call(() => client.hget(keys.bindings(handle), system)))
+    },
+
+    async listBindings(handle) {
+      return decodeAll(await call(() => client.hvals(keys.bindings(handle))), decodeBinding, (b) => b.system)
+    },
+
+    async beginGrant(grant, generation, audit) {
+      const { handle } = grant
+      const pending = indexMember(handle, grant.id)
+      try {
+        await mutate(async () => {
+          const [head, record] = (await snapshot([
+            ['get', keys.head(handle)],
+            ['get', keys.agent(handle)],
+          ])) as [string | null, string | null]
+          const agent = decodeAgent(record)
+          if (agent === undefined) throw new AgentNotFound(handle)
+          if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
+          if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
+          // The check above and this record commit together, guarded on the chain head that a
+          // revocation also moves: a revocation that commits first makes this round re-read
+          // and refuse; one that commits after sees this grant pending and opens a task for it.
+          const txn = new Transaction().hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
+          txn.appendAudit(keys, handle, head, audit)
+          return { result: undefined, write: { txn, before: [index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)] } }
+        })
+      } catch (error) {
+        // A definite refusal: the pending-index entry written by an earlier round points at
+        // nothing. (After StoreUnavailable the commit may have landed; the entry must stay.)
+        if (isLanyardError(error) && error.code !== 'ERR_STORE_UNAVAILABLE') await index.zrem(keys.pendingGrants, pending)().catch(noop)
+        throw error
+      }
+    },
+
+    async settleGrant(handle, grantId, settlement, audit) {
+      return mutate(async () => {
+        const [head, record] = (await snapshot([
+          ['get', keys.head(handle)],
+          ['hget', keys.grants(handle), grantId],
+        ])) as [string | null, string | null]
+        const grant = decodeGrant(record)
+        if (grant === undefined) throw new GrantNotFound(grantId)
+        // Settling twice (a reconciler and a slow exchange) must not let the second win.
+        if (grant.status !== 'pending') throw new GrantNotFound(grantId, { detail: `grant is ${grant.status}, not pending` })
+        const settled: Grant =
+          settlement.status === 'live'
+            ? {
+                ...grant,
+                status: 'live',
+                expiresAt: settlement.expiresAt,
+                ref: settlement.ref,
+                index: settlement.index,
+                ...(settlement.sealedSecret === undefined ? {} : { sealedSecret: settlement.sealedSecret }),
+              }
+            : { ...grant, status: 'failed', error: settlement.error, endedAt: audit.at }
+        const txn = new Transaction().hset(keys.grants(handle), grantId, encode(settled))
+        txn.appendAudit(keys, handle, head, audit)
+        const whois = Object.entries(settled.index).map(([key, value]) => index.sadd(keys.whois(key, value), indexMember(handle, grantId)))
+        return { result: settled, write: { txn, before: whois, after: [index.zrem(keys.pendingGrants, indexMember(handle, grantId))] } }
+      })
+    },
+
+    getGrant,
+
+    async listGrants(handle, status) {
+      const grants = decodeAll(await call(() => client.hvals(keys.grants(handle))), decodeGrant, (g) => `${g.createdAt.toISOString()} ${g.id}`)
+      return status === undefined ? grants : grants.filter((g) => g.status === status)
+    },
+
+    async findGrants(key, value) {
+      // The whois set is written before the grant settles, so it may name a grant whose
+      // settlement never committed: each is checked against the grant's own index.
+      const members = await call(() => client.smembers(keys.whois(key, value)))
+      const grants = await Promise.all(
+        members.map(async (member) => {
+          const [handle, grantId] = parseIndexMember(member)
+          return handle === undefined || grantId === undefined ? undefined : getGrant(handle, grantId)
+        }),
+      )
+      return grants.filter((g): g is Grant => g !== undefined && g.index[key] === value).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+    },
+
+    async listPendingGrants(before) {
+      const members = await call(() => client.zrangebyscore(keys.pendingGrants, '-inf', `(${before.getTime()}`))
+      const found: Grant[] = []
+      for (const member of members) {
+        const [handle, grantId] = parseIndexMember(member)
+        if (handle === undefined || grantId === undefined) continue
+        const grant = await getGrant(handle, grantId)
+        if (grant?.status === 'pending' && grant.createdAt < before) found.push(grant)
+        // Settled, but the removal after its commit was lost: repair. A missing grant may be a
+        // beginGrant between index write and commit, so its entry stays.
+        else if (grant !== undefined && grant.status !== 'pending') await index.zrem(keys.pendingGrants, member)().catch(noop)
+      }
+      return found
+    },
+
+    async startRevocation(start, audit) {
+      const { handle } = start.scope
+      return mutate(async () => {
+        const [head, record, grantRecords] = (await snapshot([
+          ['get', keys.head(handle)],
+          ['get', keys.agent(handle)],
+          ['hvals', keys.grants(handle)],
+        ])) as [string | null, string | null, string[]]
+        const agent = decodeAgent(record)
+        if (agent === undefined) throw new AgentNotFound(handle)
+        const after = start.statusChange ? applyStatus(agent, start.statusChange, audit.at) : agent
+        const grants = decodeAll(grantRecords, decodeGrant, byId)
+        if (start.scope.kind === 'grant') {
+          const { grantId } = start.scope
+          if (!grants.some((g) => g.id === grantId)) throw new GrantNotFound(grantId)
+        }
+        // Every grant begun before this commit is in `grants`: beginGrant moves the head this
+        // commit is guarded on. So a pending grant racing the revocation is either refused or
+        // gets a task here.
+        const tasks: RevocationTask[] = grants
+          .filter((g) => inScope(start.scope, g) && (g.status === 'live' || g.status === 'pending'))
+          .map((g) => ({ revocationId: start.id, grantId: g.id, handle, system: g.system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt }))
+        const running = tasks.length > 0
+        const { statusChange: _change, ...header } = start
+        const revocation: Revocation = { ...header, status: running ? 'running' : 'done', ...(running ? {} : { finishedAt: start.createdAt }), tasks }
+        const { tasks: _tasks, ...stored } = revocation
+
+        const txn = new Transaction()
+        if (after !== agent) txn.set(keys.agent(handle), encode(after))
+        txn.hset(keys.revocations(handle), start.id, encode(stored))
+        for (const task of tasks) txn.hset(keys.tasks(handle, start.id), task.grantId, encode(task))
+        txn.appendAudit(keys, handle, head, audit)
+        const before = [
+          () => call(() => client.set(keys.revocation(start.id), handle)),
+          ...(running ? [index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id)] : []),
+          ...tasks.map((task) => index.zadd(keys.dueTasks, task.nextAttemptAt.getTime(), indexMember(handle, start.id, task.grantId))),
+        ]
+        return { result: { revocation, agent: after }, write: { txn, before } }
+      })
+    },
+
+    getRevocation,
+
+    async listOpenRevocations() {
+      const ids = await call(() => client.zrange(keys.openRevocations, 0, -1))
+      const revocations = await Promise.all(ids.map(getRevocation))
+      const open: Revocation[] = []
+      for (const [i, revocation] of revocations.entries()) {
+        if (revocation?.status === 'running') open.push(revocation)
+        else if (revocation?.status === 'done') await index.zrem(keys.openRevocations, ids[i]!)().catch(noop)
+      }
+      return open
+    },
+
+    async claimTasks(owner, now, leaseMs, limit) {
+      // Due-index entries are hints; claimOne decides against the task itself. Looking at four
+      // times `limit` candidates lets a pass skip those another replica took meanwhile.
+      const candidates = await call(() => client.zrangebyscore(keys.dueTasks, '-inf', now.getTime(), 'LIMIT', 0, limit * 4 + 16))
+      const claimed: RevocationTask[] = []
+      for (const member of candidates) {
+        if (claimed.length >= limit) break
+        const task = await claimOne(member, owner, now, leaseMs)
+        if (task) claimed.push(task)
+      }
+      return claimed
+    },
+
+    async completeTask(owner, revocationId, grantId, result, now, audit) {
+      const handle = await call(() => client.get(keys.revocation(revocationId)))
+      if (handle === null) return false
+      const tasksKey = keys.tasks(handle, revocationId)
+      return mutate(async () => {
+        const [head, taskRecord, grantRecord, revocationRecord, taskRecords] = (await snapshot([
+          ['get', keys.head(handle)],
+          ['hget', tasksKey, grantId],
+          ['hget', keys.grants(handle), grantId],
+          ['hget', keys.revocations(handle), revocationId],
+          ['hvals', tasksKey],
+        ])) as [string | null, string | null, string | null, string | null, string[]]
+        const task = decodeTask(taskRecord)
+        const held = task?.status === 'pending' && task.leaseOwner === owner && task.leaseExpiresAt !== undefined && task.leaseExpiresAt > now
+        const revocation = decodeRevocation(revocationRecord)
+        if (!held || task === undefined || revocation === undefined) return { result: false }
+
+        // `attempts` counts failed tries (retryTask), as for webhook deliveries.
+        const done: RevocationTask = { ...withoutLease(task), status: 'done', outcome: result.outcome }
+        // Guarded on the task as read (the lease) and, through appendAudit, on the head.
+        const txn = new Transaction().expect(tasksKey, taskRecord, grantId).hset(tasksKey, grantId, encode(done))
+        const grant = decodeGrant(grantRecord)
+        if (grant !== undefined) {
+          const { sealedSecret: _erased, ...kept } = grant
+          const ended = result.grantStatus === 'revoked' || result.grantStatus === 'expired'
+          const settled: Grant = { ...kept, status: result.grantStatus, ...(ended ? { endedAt: grant.endedAt ?? now } : {}) }
+          txn.hset(keys.grants(handle), grantId, encode(settled))
+        }
+        const last = !decodeAll(taskRecords, decodeTask, (t) => t.grantId).some((t) => t.grantId !== grantId && t.status === 'pending')
+        if (last) txn.hset(keys.revocations(handle), revocationId, encode({ ...revocation, status: 'done', finishedAt: now }))
+        txn.appendAudit(keys, handle, head, audit)
+        const after = [index.zrem(keys.dueTasks, indexMember(handle, revocationId, grantId)), ...(last ? [index.zrem(keys.openRevocations, revocationId)] : [])]
+        return { result: true, write: { txn, after } }
+      })
+    },
+
+    async retryTask(owner, revocationId, grantId, nextAttemptAt, error) {
+      const handle = await call(() => client.get(keys.revocation(revocationId)))
+      if (handle === null) return
+      const tasksKey = keys.tasks(handle, revocationId)
+      await mutate(async () => {
+        const raw = await call(() => client.hget(tasksKey, grantId))
+        const task = decodeTask(raw)
+        // Only the lease holder reschedules; anyone else's retry is ignored.
+        if (task === undefined || task.status !== 'pending' || task.leaseOwner !== owner) return { result: undefined }
+        const next: RevocationTask = { ...withoutLease(task), attempts: task.attempts + 1, nextAttemptAt, lastError: error }
+        const txn = new Transaction().expect(tasksKey, raw, grantId).hset(tasksKey, grantId, encode(next))
+        return { result: undefined, write: { txn, after: [index.rescore(keys.dueTasks, nextAttemptAt.getTime(), indexMember(handle, revocationId, grantId))] } }
+      })
+    },
+
+    async appendAudit(handle, audit: AuditDraft) {
+      return mutate(async () => {
+        const head = await headOf(handle)
+        if (head === null) throw new AgentNotFound(handle)
+        const txn = new Transaction()
+        const event = txn.appendAudit(keys, handle, head, audit)
+        return { result: event, write: { txn } }
+      })
+    },
+
+    async readAudit(handle, options = {}) {
+      const from = options.afterSeq ?? 0
+      const to = options.limit === undefined ? -1 : from + options.limit - 1
+      if (options.limit !== undefined && options.limit <= 0) return []
+      // List position i holds seq i + 1: the chain has no gaps and is only appended to.
+      return decodeAll(await call(() => client.lrange(keys.audit(handle), from, to)), decodeEvent, (e) => String(e.seq).padStart(16, '0'))
+    },
+
+    async useOnce(key, expiresAt, now) {
+      const ttlMs = Math.max(1, expiresAt.getTime() - now.getTime())
+      return (await useOnceScript(client, [keys.once(key)], [expiresAt.getTime(), now.getTime(), ttlMs])) === 1
+    },
+
+    async revokeToken(jti, expiresAt) {
+      // The record holds the expiry, compared with the caller's `now`; the TTL only frees memory
+      // and never undercuts it (a minute of slack for clock skew between replicas).
+      const ttlMs = Math.max(60_000, expiresAt.getTime() - clock.now().getTime() + 60_000)
+      await call(() => client.set(keys.revokedToken(jti), String(expiresAt.getTime()), 'PX', ttlMs))
+    },
+
+    async isTokenRevoked(jti, now) {
+      const until = await call(() => client.get(keys.revokedToken(jti)))
+      return until !== null && Number(until) > now.getTime()
+    },
+
+    async putSigningKey(key) {
+      // HSETNX: putting a key again never undoes its retirement.
+      await call(() => client.hsetnx(keys.signingKeys, key.kid, encode(key)))
+    },
+
+    async retireSigningKey(kid, at) {
+      await mutate(async () => {
+        const raw = await call(() => client.hget(keys.signingKeys, kid))
+        const key = decodeSigningKey(raw)
+        if (key === undefined || key.retiredAt !== undefined) return { result: undefined }
+        const txn = new Transaction().expect(keys.signingKeys, raw, kid).hset(keys.signingKeys, kid, encode({ ...key, retiredAt: at }))
+        return { result: undefined, write: { txn } }
+      })
+    },
+
+    async listSigningKeys() {
+      return decodeAll(await call(() => client.hvals(keys.signingKeys)), decodeSigningKey, (k) => `${k.createdAt.toISOString()} ${k.kid}`)
+    },
+
+    ...createWebhookMethods(client, keys),
+
+    async ping() {
+      await call(() => client.ping())
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      await onClose()
+    },
+  }
+  return failClosed(store, () => closed)
+}
+
+/**
+ * Wraps every method but `close`: after close, StoreUnavailable at once; any failure that is
+ * not already a catalogue error (a draft that cannot be sealed, a corrupt record) becomes
+ * InternalFailure, so callers only ever see the catalogue.
+ */
+function failClosed(store: Store, isClosed: () => boolean): Store {
+  const wrapped: Record<string, unknown> = {}
+  for (const [name, method] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] =
+      name === 'close'
+        ? method
+        : async (...args: unknown[]) => {
+            if (isClosed()) throw new StoreUnavailable({ detail: 'the store was closed' })
+            try {
+              return await method(...args)
+            } catch (error) {
+              throw isLanyardError(error) ? error : new InternalFailure({ cause: error })
+            }
+          }
+  }
+  return wrapped as unknown as Store
+}
+
+/** A Store on its own connection, closed with it. The conformance tests open one per case. */
+export async function openRedisStore(options: ConnectionOptions & RedisStoreOptions): Promise<Store> {
+  redisKeys(options.keyPrefix)
+  const client = openClient(options)
+  try {
+    await waitReady(client)
+  } catch (error) {
+    client.disconnect()
+    throw error
+  }
+  return createStoreOn(client, options, () => closeClient(client))
+}

@@ -1,0 +1,108 @@
+import type { Store, WebhookDelivery } from '@lanyard/core'
+import { decodeAll, decodeDelivery, decodeWebhook, encode } from './codec.js'
+import { call, type RedisClient } from './connection.js'
+import type { RedisKeys } from './keys.js'
+import { Transaction, mutate } from './transaction.js'
+
+type WebhookMethods = Pick<Store, 'putWebhook' | 'listWebhooks' | 'deleteWebhook' | 'enqueueDeliveries' | 'claimDeliveries' | 'finishDelivery' | 'listDeliveries'>
+
+const byCreation = (d: { createdAt: Date; id: string }) => `${d.createdAt.toISOString()} ${d.id}`
+
+function withoutLease(delivery: WebhookDelivery): WebhookDelivery {
+  const { leaseOwner: _owner, leaseExpiresAt: _expires, ...rest } = delivery
+  return rest
+}
+
+/**
+ * Webhook subscriptions and their delivery queue, all under the `{<prefix>:webhooks}` tag (see
+ * keys.ts): every change is one guarded commit and the due index (score: when a delivery can
+ * next be claimed, `nextAttemptAt` or its lease expiry) is kept exact inside it.
+ */
+export function createWebhookMethods(client: RedisClient, keys: RedisKeys): WebhookMethods {
+  async function deliveriesById(ids: readonly string[]): Promise<(string | null)[]> {
+    return ids.length === 0 ? [] : call(() => client.hmget(keys.deliveries, ...ids))
+  }
+
+  return {
+    async putWebhook(webhook) {
+      await call(() => client.hset(keys.webhooks, webhook.id, encode(webhook)))
+    },
+
+    async listWebhooks() {
+      return decodeAll(await call(() => client.hvals(keys.webhooks)), decodeWebhook, byCreation)
+    },
+
+    async deleteWebhook(id) {
+      return mutate(client, async () => {
+        const [hook, ids] = await Promise.all([call(() => client.hget(keys.webhooks, id)), call(() => client.smembers(keys.deliveriesOf(id)))])
+        if (hook === null) return { result: false }
+        // Guarded on the subscription and on each pending delivery as read: a delivery claimed
+        // or finished meanwhile makes this round read again.
+        const txn = new Transaction().expect(keys.webhooks, hook, id).hdel(keys.webhooks, id)
+        const raws = await deliveriesById(ids)
+        for (const [i, raw] of raws.entries()) {
+          if (decodeDelivery(raw)?.status !== 'pending') continue
+          const deliveryId = ids[i]!
+          txn.expect(keys.deliveries, raw, deliveryId).hdel(keys.deliveries, deliveryId).zrem(keys.dueDeliveries, deliveryId).srem(keys.deliveriesOf(id), deliveryId)
+        }
+        return { result: true, write: { txn } }
+      })
+    },
+
+    async enqueueDeliveries(deliveries) {
+      if (deliveries.length === 0) return
+      const txn = new Transaction()
+      for (const delivery of deliveries) {
+        txn.hset(keys.deliveries, delivery.id, encode({ ...withoutLease(delivery), status: 'pending' }))
+        txn.zadd(keys.dueDeliveries, delivery.nextAttemptAt.getTime(), delivery.id)
+        txn.sadd(keys.deliveriesOf(delivery.webhookId), delivery.id)
+      }
+      await txn.commit(client)
+    },
+
+    async claimDeliveries(owner, now, leaseMs, limit) {
+      return mutate(client, async () => {
+        const ids = await call(() => client.zrangebyscore(keys.dueDeliveries, '-inf', now.getTime(), 'LIMIT', 0, limit))
+        const raws = await deliveriesById(ids)
+        const txn = new Transaction()
+        const leased: WebhookDelivery[] = []
+        for (const [i, raw] of raws.entries()) {
+          const delivery = decodeDelivery(raw)
+          if (delivery?.status !== 'pending' || delivery.nextAttemptAt > now || (delivery.leaseExpiresAt !== undefined && delivery.leaseExpiresAt > now)) continue
+          const claimed: WebhookDelivery = { ...delivery, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + leaseMs) }
+          txn.expect(keys.deliveries, raw, ids[i]!).hset(keys.deliveries, claimed.id, encode(claimed)).zadd(keys.dueDeliveries, claimed.leaseExpiresAt!.getTime(), claimed.id)
+          leased.push(claimed)
+        }
+        return leased.length === 0 ? { result: leased } : { result: leased, write: { txn } }
+      })
+    },
+
+    async finishDelivery(owner, id, result) {
+      return mutate(client, async () => {
+        const raw = await call(() => client.hget(keys.deliveries, id))
+        const delivery = decodeDelivery(raw)
+        if (delivery === undefined || delivery.status !== 'pending' || delivery.leaseOwner !== owner) return { result: false }
+        const txn = new Transaction().expect(keys.deliveries, raw, id)
+        const released = withoutLease(delivery)
+        switch (result.status) {
+          case 'delivered':
+            txn.hset(keys.deliveries, id, encode({ ...released, status: 'delivered', deliveredAt: result.at })).zrem(keys.dueDeliveries, id)
+            break
+          case 'retry':
+            txn.hset(keys.deliveries, id, encode({ ...released, attempts: delivery.attempts + 1, nextAttemptAt: result.nextAttemptAt, lastError: result.error }))
+            txn.zadd(keys.dueDeliveries, result.nextAttemptAt.getTime(), id)
+            break
+          case 'failed':
+            txn.hset(keys.deliveries, id, encode({ ...released, status: 'failed', lastError: result.error })).zrem(keys.dueDeliveries, id)
+            break
+        }
+        return { result: true, write: { txn } }
+      })
+    },
+
+    async listDeliveries(webhookId) {
+      const ids = await call(() => client.smembers(keys.deliveriesOf(webhookId)))
+      return decodeAll((await deliveriesById(ids)).filter((raw): raw is string => raw !== null), decodeDelivery, byCreation)
+    },
+  }
+}

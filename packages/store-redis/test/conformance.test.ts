@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe } from 'vitest'
+import { storeConformance } from '@lanyard/core/testing'
+import { openRedisStore } from '../src/redis-store.js'
+import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, type RedisCluster } from './redis-servers.js'
+
+// Each case gets a fresh prefix (an empty store); replicas open another connection on the same
+// prefix, as a second broker would. Everything under this run's prefix is deleted afterwards.
+const prefix = runPrefix()
+let cases = 0
+
+function freshPrefix(): string {
+  cases += 1
+  return `${prefix}-${cases}`
+}
+
+const prefixes = new WeakMap<object, string>()
+
+describe('single Redis', () => {
+  afterAll(async () => {
+    await deleteKeys([sharedRedisUrl], prefix)
+  })
+
+  storeConformance({
+    name: 'redis',
+    async create() {
+      const keyPrefix = freshPrefix()
+      const store = await openRedisStore({ url: sharedRedisUrl, keyPrefix })
+      prefixes.set(store, keyPrefix)
+      return store
+    },
+    replica: (store) => openRedisStore({ url: sharedRedisUrl, keyPrefix: prefixes.get(store)! }),
+  })
+})
+
+describe('Redis Cluster, 3 masters', () => {
+  let cluster: RedisCluster
+
+  beforeAll(async () => {
+    cluster = await startCluster()
+  })
+  afterAll(async () => {
+    await cluster?.stop()
+  })
+
+  const open = (keyPrefix: string) => openRedisStore({ url: cluster.url, cluster: true, nodes: cluster.nodes, keyPrefix })
+  storeConformance({
+    name: 'redis cluster',
+    async create() {
+      const keyPrefix = freshPrefix()
+      const store = await open(keyPrefix)
+      prefixes.set(store, keyPrefix)
+      return store
+    },
+    replica: (store) => open(prefixes.get(store)!),
+  })
+})
