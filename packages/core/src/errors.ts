@@ -22,6 +22,7 @@ export type LanyardErrorCode =
   | 'ERR_BINDING_INVALID'
   | 'ERR_GRANT_NOT_FOUND'
   | 'ERR_REVOCATION_NOT_FOUND'
+  | 'ERR_REVOCATION_RUNNING'
   | 'ERR_SYSTEM_UNKNOWN'
   | 'ERR_UPSTREAM_REFUSED'
   | 'ERR_UPSTREAM_UNAVAILABLE'
@@ -187,6 +188,16 @@ export class RevocationNotFound extends LanyardError {
   }
 }
 
+/** A receipt was asked of a revocation that still has tasks to work. */
+export class RevocationRunning extends LanyardError {
+  override code = 'ERR_REVOCATION_RUNNING' as const
+  readonly revocationId: string
+  constructor(revocationId: string, options?: LanyardErrorOptions) {
+    super(`revocation "${revocationId}" is still running; its receipt comes when every task is done`, options)
+    this.revocationId = revocationId
+  }
+}
+
 export class SystemUnknown extends LanyardError {
   override code = 'ERR_SYSTEM_UNKNOWN' as const
   readonly system: string
@@ -312,6 +323,7 @@ export type AnyLanyardError =
   | BindingInvalid
   | GrantNotFound
   | RevocationNotFound
+  | RevocationRunning
   | SystemUnknown
   | UpstreamRefused
   | UpstreamUnavailable
@@ -329,7 +341,7 @@ export type AnyLanyardError =
 export const errorClasses = [
   HandleInvalid, AgentNotFound, AgentExists, AgentNotActive, KeyInvalid, TokenInvalid,
   AssertionInvalid, AssertionReplayed, ScopeUnknown, ScopeWidening, BindingNotFound,
-  BindingInvalid, GrantNotFound, RevocationNotFound, SystemUnknown, UpstreamRefused,
+  BindingInvalid, GrantNotFound, RevocationNotFound, RevocationRunning, SystemUnknown, UpstreamRefused,
   UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
   RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalFailure,
 ] as const

@@ -30,6 +30,8 @@ const bindingBody = z
   })
   .strict()
 const reasonBody = z.object({ reason: z.string().min(1).max(1000) }).strict()
+const suspendBody = z.object({ reason: z.string().min(1).max(1000), revoke_grants: z.boolean().optional() }).strict()
+const revokeQuery = z.object({ dry_run: z.enum(['0', '1', 'true', 'false']).optional() }).strict()
 const grantsQuery = z.object({ status: z.enum(['pending', 'live', 'failed', 'revoked', 'expired']).optional() }).strict()
 const auditQuery = z
   .object({
@@ -77,17 +79,47 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
     res.json({ grants: grants.map(grantJson) })
   })
   router.post('/agents/:handle/suspend', async (req, res) => {
-    const { reason } = parseInput(reasonBody, req.body, 'body')
-    res.json(agentJson(await lanyard.suspend(actor(res), req.params.handle, reason)))
+    const { reason, revoke_grants } = parseInput(suspendBody, req.body, 'body')
+    if (revoke_grants !== true) {
+      res.json(agentJson(await lanyard.suspend(actor(res), req.params.handle, reason)))
+      return
+    }
+    const { revocation, agent } = await lanyard.suspendAndRevokeGrants(actor(res), req.params.handle, reason)
+    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
   })
   router.post('/agents/:handle/resume', async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body')
     res.json(agentJson(await lanyard.resume(actor(res), req.params.handle, reason)))
   })
   router.post('/agents/:handle/revoke', async (req, res) => {
+    const { dry_run } = parseInput(revokeQuery, req.query, 'query')
+    if (dry_run === '1' || dry_run === 'true') {
+      const plan = await lanyard.planRevocation(req.params.handle)
+      res.json({
+        dry_run: true,
+        grants: plan.grants.map(({ grant, mechanism }) => ({ ...grantJson(grant), mechanism })),
+        last_expiry_at: plan.lastExpiryAt?.toISOString() ?? null,
+      })
+      return
+    }
     const { reason } = parseInput(reasonBody, req.body, 'body')
     const { revocation, agent } = await lanyard.revoke(actor(res), req.params.handle, reason)
     res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
+  })
+  router.post('/agents/:handle/grants/:id/revoke', async (req, res) => {
+    const { reason } = parseInput(reasonBody, req.body, 'body')
+    const revocation = await lanyard.revokeGrant(actor(res), req.params.handle, req.params.id, reason)
+    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation) })
+  })
+  router.post('/agents/:handle/bindings/:system/revoke', async (req, res) => {
+    const { reason } = parseInput(reasonBody, req.body, 'body')
+    const revocation = await lanyard.revokeBinding(actor(res), req.params.handle, req.params.system, reason)
+    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation) })
+  })
+  router.post('/owners/:owner/revoke', async (req, res) => {
+    const { reason } = parseInput(reasonBody, req.body, 'body')
+    const results = await lanyard.revokeOwner(actor(res), req.params.owner, reason)
+    res.status(202).json({ revocations: results.map(({ revocation, agent }) => ({ ...revocationJson(revocation), agent: agentJson(agent) })) })
   })
   router.get('/agents/:handle/audit', async (req, res) => {
     const query = parseInput(auditQuery, req.query, 'query')
@@ -107,6 +139,10 @@ export function v1OtherRoutes(lanyard: Lanyard, systems: ReadonlyMap<string, Sys
   const router = Router()
   router.get('/revocations/:id', async (req, res) => {
     res.json(revocationJson(await lanyard.getRevocation(req.params.id)))
+  })
+  router.get('/revocations/:id/receipt', async (req, res) => {
+    const { token, body } = await lanyard.receipt(req.params.id)
+    res.json({ receipt: token, full_dark_at: body.full_dark_at, summary: body.summary })
   })
   router.post('/signing-keys/rotate', async (req, res) => {
     const { alg } = parseInput(z.object({ alg: z.enum(['EdDSA', 'RS256', 'ES256']).optional() }).strict(), req.body, 'body')

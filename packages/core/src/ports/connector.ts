@@ -114,6 +114,11 @@ export interface ConnectorDefinition<Config = unknown, Target = unknown, Credent
   readonly target: StandardSchemaV1<unknown, Target>
   /** Every scope this system knows; anything else is ScopeUnknown. */
   readonly scopes: ScopeCatalogue
+  /**
+   * One line on how `revoke` works upstream, shown by revocation dry runs, e.g.
+   * `DELETE /installation/token (immediate)` or `IAM deny policy on aws:SourceIdentity`.
+   */
+  readonly revocationMechanism?: string
   /** Whois keys this connector writes into `Issued.index`, e.g. `github_hashed_token`. */
   readonly whoisKeys?: readonly string[]
   create(config: Config, host: ConnectorHost): ConnectorInstance<Target, Credential>

@@ -50,6 +50,38 @@ export interface TaskResult {
   readonly grantStatus: GrantStatus
 }
 
+/** A relying party's subscription to revocation events (RFC 8417 SETs, pushed). */
+export interface Webhook {
+  readonly id: string
+  readonly url: string
+  /** Event kinds it receives: `revocation.started`, `revocation.finished`. */
+  readonly events: readonly string[]
+  readonly actor: string
+  readonly createdAt: Date
+}
+
+/** One signed SET on its way to one webhook; retried until the receiver acknowledges (2xx). */
+export interface WebhookDelivery {
+  readonly id: string
+  readonly webhookId: string
+  readonly url: string
+  /** The SET, a compact JWS: safe to store, holds no secret. */
+  readonly payload: string
+  readonly createdAt: Date
+  readonly status: 'pending' | 'delivered' | 'failed'
+  readonly attempts: number
+  readonly nextAttemptAt: Date
+  readonly lastError?: string
+  readonly deliveredAt?: Date
+  readonly leaseOwner?: string
+  readonly leaseExpiresAt?: Date
+}
+
+export type DeliveryResult =
+  | { readonly status: 'delivered'; readonly at: Date }
+  | { readonly status: 'retry'; readonly nextAttemptAt: Date; readonly error: string }
+  | { readonly status: 'failed'; readonly error: string }
+
 export interface SigningKeyRecord {
   readonly kid: string
   readonly alg: string
@@ -141,6 +173,19 @@ export interface Store {
   /** Marks a key retired (still published, no longer used to sign). */
   retireSigningKey(kid: string, at: Date): Promise<void>
   listSigningKeys(): Promise<SigningKeyRecord[]>
+
+  /** Creates or replaces a webhook subscription (by id). */
+  putWebhook(webhook: Webhook): Promise<void>
+  listWebhooks(): Promise<Webhook[]>
+  /** False when there was none. Pending deliveries to it are dropped. */
+  deleteWebhook(id: string): Promise<boolean>
+  /** Atomic: all or none. Each starts `pending`, due at its `nextAttemptAt`. */
+  enqueueDeliveries(deliveries: readonly WebhookDelivery[]): Promise<void>
+  /** Leases up to `limit` due pending deliveries, one owner at a time (like claimTasks). */
+  claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<WebhookDelivery[]>
+  /** Only while `owner` holds the lease (false otherwise). `retry` counts an attempt. */
+  finishDelivery(owner: string, id: string, result: DeliveryResult): Promise<boolean>
+  listDeliveries(webhookId: string): Promise<WebhookDelivery[]>
 
   /** Health probe for /readyz: throws StoreUnavailable if the backend is not answering. */
   ping(): Promise<void>

@@ -6,7 +6,8 @@ import type { GrantStatus } from '../exchange/grant.js'
 import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
 import type { Store } from '../ports/store.js'
-import type { RevocationTask, TaskOutcome } from './revocation.js'
+import type { ConnectorInstance, RevokeRequest } from '../ports/connector.js'
+import type { Revocation, RevocationTask, TaskOutcome } from './revocation.js'
 
 export interface CascadeSettings {
   /** Tasks worked at once by this replica. */
@@ -54,7 +55,17 @@ function statusAfter(outcome: TaskOutcome): GrantStatus {
  * connector, finished with a per-task outcome. Survives restarts because every step is a store
  * write: a task whose holder died is leased again when its lease expires.
  */
-export function createCascadeWorker(deps: { store: Store; systems: Systems; sealer: Sealer; clock: Clock; log: Logger; owner: string; settings: CascadeSettings }): CascadeWorker {
+export function createCascadeWorker(deps: {
+  store: Store
+  systems: Systems
+  sealer: Sealer
+  clock: Clock
+  log: Logger
+  owner: string
+  settings: CascadeSettings
+  /** Called once a job has no task left (at least once: two replicas may both see it finish). */
+  onFinished?: (revocation: Revocation) => void
+}): CascadeWorker {
   const { store, systems, sealer, clock, log, owner, settings } = deps
   let timer: NodeJS.Timeout | undefined
   let running: Promise<number> | undefined
@@ -64,10 +75,26 @@ export function createCascadeWorker(deps: { store: Store; systems: Systems; seal
     const details: Record<string, unknown> = { revocation_id: task.revocationId, system: task.system, outcome: outcome.kind }
     if (outcome.kind === 'unrevocable-until') details.until = outcome.until.toISOString()
     if (outcome.kind === 'failed') details.error = outcome.error
-    await store.completeTask(owner, task.revocationId, task.grantId, { outcome, grantStatus }, clock.now(), {
+    if (outcome.proof !== undefined) details.proof = outcome.proof
+    const completed = await store.completeTask(owner, task.revocationId, task.grantId, { outcome, grantStatus }, clock.now(), {
       at: clock.now(), actor: 'system', action: 'grant.revoked', target: task.grantId,
       outcome: outcome.kind === 'failed' ? 'failure' : 'success', details,
     })
+    if (completed && deps.onFinished) {
+      const revocation = await store.getRevocation(task.revocationId)
+      if (revocation?.status === 'done') deps.onFinished(revocation)
+    }
+  }
+
+  /** After a revoke, the connector's own check that the credential is dead, where it has one. */
+  async function prove(instance: { probe?: ConnectorInstance['probe'] }, request: RevokeRequest): Promise<'dead' | 'alive' | 'unknown' | undefined> {
+    if (instance.probe === undefined) return undefined
+    try {
+      return await instance.probe(request, AbortSignal.timeout(settings.upstreamTimeoutMs))
+    } catch (error) {
+      log.warn({ grant_id: request.grantId, err: isLanyardError(error) ? error.code : 'unexpected' }, 'probe after revoke failed')
+      return 'unknown'
+    }
   }
 
   async function work(task: RevocationTask): Promise<void> {
@@ -82,18 +109,20 @@ export function createCascadeWorker(deps: { store: Store; systems: Systems; seal
     const system = systems.get(grant.system)
     if (system === undefined) return fail(task, `system "${grant.system}" is no longer configured`, false)
     try {
-      const outcome = await system.instance.revoke(
-        {
-          grantId: grant.id,
-          handle: grant.handle,
-          ref: (grant.ref ?? {}) as Record<string, unknown>,
-          issuedAt: grant.createdAt,
-          expiresAt: grant.expiresAt ?? now,
-          ...(grant.sealedSecret === undefined ? {} : { secret: sealer.open(grant.sealedSecret, grantSealContext(grant.id)) }),
-        },
-        AbortSignal.timeout(settings.upstreamTimeoutMs),
-      )
-      await finish(task, outcome, statusAfter(outcome))
+      const request: RevokeRequest = {
+        grantId: grant.id,
+        handle: grant.handle,
+        ref: (grant.ref ?? {}) as Record<string, unknown>,
+        issuedAt: grant.createdAt,
+        expiresAt: grant.expiresAt ?? now,
+        ...(grant.sealedSecret === undefined ? {} : { secret: sealer.open(grant.sealedSecret, grantSealContext(grant.id)) }),
+      }
+      const outcome = await system.instance.revoke(request, AbortSignal.timeout(settings.upstreamTimeoutMs))
+      const proof = outcome.kind === 'revoked' ? await prove(system.instance, request) : undefined
+      // A connector that says `revoked` while its own probe still sees the credential alive has
+      // not revoked it: retried like a transient failure, then reported failed.
+      if (proof === 'alive') return fail(task, 'the connector reported revoked but its probe still sees the credential alive', true)
+      await finish(task, proof === undefined ? outcome : { ...outcome, proof }, statusAfter(outcome))
     } catch (error) {
       const message = isLanyardError(error) ? error.message : 'unexpected error'
       if (!isLanyardError(error)) log.error({ grant_id: grant.id, system: grant.system, err: String(error) }, 'connector revoke threw a non-catalogue error')

@@ -10,7 +10,12 @@ export type RevokeOutcome =
   | { readonly kind: 'expired' }
   | { readonly kind: 'unrevocable-until'; readonly until: Date }
 
-export type TaskOutcome = RevokeOutcome | { readonly kind: 'failed'; readonly error: string }
+/**
+ * What the cascade recorded for one grant. `proof` is the connector's own check after revoking
+ * (its `probe`: the GitHub token now gets 401, the OAuth token introspects inactive, the IAM
+ * deny policy reads back): `dead` is proven, `unknown` means the connector cannot tell.
+ */
+export type TaskOutcome = (RevokeOutcome | { readonly kind: 'failed'; readonly error: string }) & { readonly proof?: 'dead' | 'alive' | 'unknown' }
 
 export interface RevocationTask {
   readonly revocationId: string

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto'
+import { SignJWT } from 'jose'
+import type { Grant } from '../exchange/grant.js'
+import type { KeyRing } from '../tokens/key-ring.js'
+import type { Revocation } from './revocation.js'
+
+/** JOSE `typ` of a revocation receipt; verifiable against the broker's JWKS. */
+export const receiptType = 'lanyard-receipt+jwt'
+
+export interface ReceiptLine {
+  readonly grant_id: string
+  readonly system: string
+  readonly outcome: string
+  /** `dead`: the connector proved it upstream after revoking. */
+  readonly proof?: string
+  readonly expires_at?: string
+  /** When this credential is dead for sure: now if revoked, its expiry otherwise. */
+  readonly dead_at: string
+  readonly error?: string
+}
+
+export interface ReceiptBody {
+  readonly revocation: { readonly id: string; readonly scope: unknown; readonly reason: string; readonly actor: string; readonly created_at: string; readonly finished_at?: string }
+  readonly grants: readonly ReceiptLine[]
+  readonly summary: { readonly provably_dead: number; readonly revoked_unproven: number; readonly dead_by_expiry: number; readonly failed: number }
+  /** The moment the last credential covered by this revocation is dead ("full dark"). */
+  readonly full_dark_at: string
+}
+
+/**
+ * What was provably killed, what dies only by expiry and when, and the moment of full dark.
+ * (1) revoked: dead when the job finished (proof `dead` when the connector could check);
+ * (2) expired: dead at its expiry; (3) unrevocable-until: dead at `until`; (4) failed: assume
+ * alive until its expiry, the worst case.
+ */
+export function receiptBody(revocation: Revocation, grants: ReadonlyMap<string, Grant>): ReceiptBody {
+  const finished = revocation.finishedAt ?? revocation.createdAt
+  const lines: ReceiptLine[] = revocation.tasks.map((task) => {
+    const grant = grants.get(task.grantId)
+    const expiresAt = grant?.expiresAt
+    const outcome = task.outcome
+    const deadAt =
+      outcome?.kind === 'revoked' ? finished
+      : outcome?.kind === 'unrevocable-until' ? outcome.until
+      : expiresAt ?? finished
+    return {
+      grant_id: task.grantId,
+      system: task.system,
+      outcome: outcome?.kind ?? 'pending',
+      ...(outcome?.proof === undefined ? {} : { proof: outcome.proof }),
+      ...(expiresAt === undefined ? {} : { expires_at: expiresAt.toISOString() }),
+      dead_at: deadAt.toISOString(),
+      ...(outcome?.kind === 'failed' ? { error: outcome.error } : {}),
+    }
+  })
+  const fullDark = lines.reduce((latest, line) => (line.dead_at > latest ? line.dead_at : latest), finished.toISOString())
+  return {
+    revocation: {
+      id: revocation.id, scope: revocation.scope, reason: revocation.reason, actor: revocation.actor,
+      created_at: revocation.createdAt.toISOString(), ...(revocation.finishedAt === undefined ? {} : { finished_at: revocation.finishedAt.toISOString() }),
+    },
+    grants: lines,
+    summary: {
+      provably_dead: lines.filter((l) => l.outcome === 'revoked' && l.proof === 'dead').length,
+      revoked_unproven: lines.filter((l) => l.outcome === 'revoked' && l.proof !== 'dead').length,
+      dead_by_expiry: lines.filter((l) => l.outcome === 'expired' || l.outcome === 'unrevocable-until').length,
+      failed: lines.filter((l) => l.outcome === 'failed').length,
+    },
+    full_dark_at: fullDark,
+  }
+}
+
+/** Signs a receipt with the broker's current EdDSA key (JWS compact, typ lanyard-receipt+jwt). */
+export async function signReceipt(keys: KeyRing, issuer: string, body: ReceiptBody, now: Date): Promise<string> {
+  const key = await keys.signingKey('EdDSA')
+  return new SignJWT({ ...body })
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: receiptType })
+    .setIssuer(issuer)
+    .setSubject(body.revocation.id)
+    .setIssuedAt(Math.floor(now.getTime() / 1000))
+    .setJti(randomUUID())
+    .sign(key.privateKey)
+}
