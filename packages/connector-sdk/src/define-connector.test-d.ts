@@ -8,6 +8,8 @@ import { secret } from './secret-ref.js'
 const config = z.object({ baseUrl: z.url(), apiKey: secret(), retries: z.number().int().default(3) }).strict()
 const target = z.object({ project: z.string() }).strict()
 const scopes = defineScopes(/^(read|write)$/, ['read', 'write'])
+/** Everything but `create`, for the cases that change one member. */
+const toy = { type: 'toy', sdk: '^0.1.0', config, target, scopes }
 
 type ToyTarget = { project: string }
 
@@ -71,42 +73,27 @@ describe('defineConnector', () => {
 
   test('rejects unknown members, a missing revoke and a config that is not a Standard Schema', () => {
     defineConnector({
-      type: 'toy',
-      sdk: '^0.1.0',
-      config,
-      target,
-      scopes,
+      ...toy,
       create: () => toyInstance(),
       // @ts-expect-error connectors get no routes, middleware or hooks (STYLE 11)
       routes: [],
     })
 
     defineConnector({
-      type: 'toy',
-      sdk: '^0.1.0',
-      config,
-      target,
-      scopes,
+      ...toy,
       // @ts-expect-error revoke is required
       create: () => ({ narrow: toyInstance().narrow, validateBinding: toyInstance().validateBinding, issue: toyInstance().issue, health: toyInstance().health }),
     })
 
     defineConnector({
-      type: 'toy',
-      sdk: '^0.1.0',
+      ...toy,
       // @ts-expect-error config must be a Standard Schema (zod, valibot, ...), not a plain validator
       config: { parse: (value: unknown) => value },
-      target,
-      scopes,
       create: () => toyInstance(),
     })
 
     defineConnector({
-      type: 'toy',
-      sdk: '^0.1.0',
-      config,
-      target,
-      scopes,
+      ...toy,
       create: () => ({
         ...toyInstance(),
         // @ts-expect-error a revoke outcome is revoked | expired | unrevocable-until, never a boolean

@@ -1,4 +1,4 @@
-import type { ConnectorInstance, ScopeSet } from '@lanyard/core'
+import type { ConnectorInstance, LanyardErrorCode, ScopeSet } from '@lanyard/core'
 import type { ConformanceContext } from '../context.js'
 import { ConformanceFailure, describeThrown, ensure, ensureRefusal } from '../failure.js'
 import type { ConformanceCase } from './case.js'
@@ -48,6 +48,19 @@ function ceilingsOf(ctx: ConformanceContext): ScopeSet[] {
   return [ctx.setup.ceiling, ctx.setup.requests.narrower, []]
 }
 
+/** Every ceiling row x each item alone and beside a granted item must be refused with `code`, naming the item. */
+function ensureTableRefuses(ctx: ConformanceContext, items: ScopeSet, code: LanyardErrorCode): void {
+  for (const ceilingRow of ceilingsOf(ctx)) {
+    for (const item of items) {
+      ensureRefusal(refusalOf(ctx.instance, ceilingRow, [item]), code, item, `narrow(${show(ceilingRow)}, ["${item}"])`)
+      // Beside a granted item (under an empty ceiling nothing is granted, so that row has no mix).
+      if (ceilingRow.length === 0) continue
+      const mixed = [...ctx.setup.requests.narrower.slice(0, 1), item]
+      ensureRefusal(refusalOf(ctx.instance, ceilingRow, mixed), code, item, `narrow(${show(ceilingRow)}, ${show(mixed)})`)
+    }
+  }
+}
+
 export const narrowCases: readonly ConformanceCase[] = [
   {
     name: 'narrow: setup examples agree with the scope catalogue',
@@ -83,33 +96,17 @@ export const narrowCases: readonly ConformanceCase[] = [
   {
     name: 'narrow: never widens (ceilings x wider requests => ScopeWidening naming the item)',
     async run(ctx) {
-      const { ceiling, requests } = ctx.setup
-      for (const ceilingRow of ceilingsOf(ctx)) {
-        for (const item of requests.wider) {
-          ensureRefusal(refusalOf(ctx.instance, ceilingRow, [item]), 'ERR_SCOPE_WIDENING', item, `narrow(${show(ceilingRow)}, ["${item}"])`)
-          // Beside a granted item (under an empty ceiling nothing is granted, so that row has no mix).
-          if (ceilingRow.length === 0) continue
-          const mixed = [...requests.narrower.slice(0, 1), item]
-          ensureRefusal(refusalOf(ctx.instance, ceilingRow, mixed), 'ERR_SCOPE_WIDENING', item, `narrow(${show(ceilingRow)}, ${show(mixed)})`)
-        }
-      }
-      for (const item of ceiling) ensureRefusal(refusalOf(ctx.instance, [], [item]), 'ERR_SCOPE_WIDENING', item, `narrow([], ["${item}"])`)
+      ensureTableRefuses(ctx, ctx.setup.requests.wider, 'ERR_SCOPE_WIDENING')
+      for (const item of ctx.setup.ceiling) ensureRefusal(refusalOf(ctx.instance, [], [item]), 'ERR_SCOPE_WIDENING', item, `narrow([], ["${item}"])`)
     },
   },
   {
     name: 'narrow: unknown items are ScopeUnknown naming the item, whatever the ceiling',
     async run(ctx) {
-      const { requests } = ctx.setup
-      for (const ceilingRow of ceilingsOf(ctx)) {
-        for (const item of requests.unknown) {
-          ensureRefusal(refusalOf(ctx.instance, ceilingRow, [item]), 'ERR_SCOPE_UNKNOWN', item, `narrow(${show(ceilingRow)}, ["${item}"])`)
-          if (ceilingRow.length === 0) continue
-          const mixed = [...requests.narrower.slice(0, 1), item]
-          ensureRefusal(refusalOf(ctx.instance, ceilingRow, mixed), 'ERR_SCOPE_UNKNOWN', item, `narrow(${show(ceilingRow)}, ${show(mixed)})`)
-        }
-      }
+      const { ceiling, requests } = ctx.setup
+      ensureTableRefuses(ctx, requests.unknown, 'ERR_SCOPE_UNKNOWN')
       // An unknown item in the ceiling grants nothing: it must not let itself be requested.
-      for (const item of requests.unknown) ensureRefusal(refusalOf(ctx.instance, [...ctx.setup.ceiling, item], [item]), 'ERR_SCOPE_UNKNOWN', item, `narrow(ceiling + ["${item}"], ["${item}"])`)
+      for (const item of requests.unknown) ensureRefusal(refusalOf(ctx.instance, [...ceiling, item], [item]), 'ERR_SCOPE_UNKNOWN', item, `narrow(ceiling + ["${item}"], ["${item}"])`)
     },
   },
   {
