@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 // Every package is tested from source: the `lanyard-source` export condition points each
 // `@lanyard/*` import at `src/` so no build step stands between an edit and a test run.
 const sourceCondition = { resolve: { conditions: ['lanyard-source'] }, ssr: { resolve: { conditions: ['lanyard-source'] } } }
+// Projects do not inherit the root `test` options: each gets the same timeouts.
+const timeouts = { testTimeout: 30_000, hookTimeout: 60_000 }
 
 export default defineConfig({
   ...sourceCondition,
@@ -13,9 +15,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { ...sourceCondition, test: { name: 'packages', include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'] } },
-      { ...sourceCondition, test: { name: 'apps', include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'] } },
-      { ...sourceCondition, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: ['test/bench/**'] } },
+      { ...sourceCondition, test: { ...timeouts, name: 'packages', include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'] } },
+      { ...sourceCondition, test: { ...timeouts, name: 'apps', include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'] } },
+      { ...sourceCondition, test: { ...timeouts, name: 'e2e', include: ['test/**/*.test.ts'], exclude: ['test/bench/**'] } },
     ],
   },
 })

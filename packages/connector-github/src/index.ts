@@ -29,6 +29,7 @@ export const githubConnector = defineConnector({
   config: githubConfig,
   target: githubTarget,
   scopes: githubScopes,
+  revocationMechanism: 'DELETE /installation/token as the token itself: immediate',
   whoisKeys: [hashedTokenKey],
   create(config, host) {
     const client = createClient(config, host)
