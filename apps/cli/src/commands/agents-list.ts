@@ -23,20 +23,15 @@ export function agentsList(agents: Command): void {
         all.push(...page.agents)
         after = page.next
       } while (after)
-      emit(command, { agents: all }, ({ agents: rows }) =>
-        rows.length === 0
-          ? 'no agents\n'
-          : formatTable(
-              [
-                { header: 'handle', value: (a: Agent) => a.handle },
-                { header: 'owner', value: (a: Agent) => a.owner },
-                { header: 'status', value: (a: Agent) => a.status },
-                { header: 'tier', value: (a: Agent) => a.tier },
-                { header: 'gen', value: (a: Agent) => a.generation },
-                { header: 'created', value: (a: Agent) => a.created_at },
-              ],
-              rows,
-            ),
-      )
+      emit(command, { agents: all }, ({ agents: rows }) => formatTable(agentColumns, rows, { empty: 'no agents' }))
     })
 }
+
+const agentColumns = [
+  { header: 'handle', value: (a: Agent) => a.handle },
+  { header: 'owner', value: (a: Agent) => a.owner },
+  { header: 'status', value: (a: Agent) => a.status },
+  { header: 'tier', value: (a: Agent) => a.tier },
+  { header: 'gen', value: (a: Agent) => a.generation },
+  { header: 'created', value: (a: Agent) => a.created_at },
+]

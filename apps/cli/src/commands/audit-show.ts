@@ -43,7 +43,7 @@ export function auditShow(program: Command): void {
       } else if (globalOptions(command).json) {
         process.stdout.write(formatJson(verification ? { events, verification } : { events }))
       } else {
-        process.stdout.write(events.length === 0 ? `no audit events for ${handle}\n` : formatTable(auditColumns, events))
+        process.stdout.write(formatTable(auditColumns, events, { empty: `no audit events for ${handle}` }))
         if (verification) process.stdout.write(`${verificationLine(verification)}\n`)
       }
       if (options.verify && !verification) throw new CliError('the broker returned no verification result')

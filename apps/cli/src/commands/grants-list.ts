@@ -14,21 +14,16 @@ export function grantsList(program: Command): void {
     .addOption(new Option('--status <status>', 'only grants in this status').choices(['pending', 'live', 'failed', 'revoked', 'expired']))
     .action(async (handle: string, options: { status?: string }, command: Command) => {
       const result = await adminApi(command).get<{ grants: Grant[] }>(`${handlePath(handle)}/grants`, { status: options.status })
-      emit(command, result, ({ grants }) =>
-        grants.length === 0
-          ? `no grants for ${handle}\n`
-          : formatTable(
-              [
-                { header: 'id', value: (g: Grant) => g.id },
-                { header: 'system', value: (g: Grant) => g.system },
-                { header: 'scopes', value: (g: Grant) => g.scopes },
-                { header: 'status', value: (g: Grant) => g.status },
-                { header: 'created', value: (g: Grant) => g.created_at },
-                { header: 'expires', value: (g: Grant) => g.expires_at },
-                { header: 'ended', value: (g: Grant) => g.ended_at },
-              ],
-              grants,
-            ),
-      )
+      emit(command, result, ({ grants }) => formatTable(grantColumns, grants, { empty: `no grants for ${handle}` }))
     })
 }
+
+const grantColumns = [
+  { header: 'id', value: (g: Grant) => g.id },
+  { header: 'system', value: (g: Grant) => g.system },
+  { header: 'scopes', value: (g: Grant) => g.scopes },
+  { header: 'status', value: (g: Grant) => g.status },
+  { header: 'created', value: (g: Grant) => g.created_at },
+  { header: 'expires', value: (g: Grant) => g.expires_at },
+  { header: 'ended', value: (g: Grant) => g.ended_at },
+]

@@ -21,25 +21,21 @@ export function whoisLookup(program: Command): void {
     .action(async (options: { key?: string; value?: string }, command: Command) => {
       const query = whoisQuery(command.args, options)
       const result = await adminApi(command).get<{ matches: WhoisMatch[] }>('/v1/whois', query)
-      emit(command, result, ({ matches }) =>
-        matches.length === 0
-          ? `no agent holds ${Object.entries(query).map(([k, v]) => `${k}=${v}`).join(' ')}\n`
-          : formatTable(
-              [
-                { header: 'handle', value: (m: WhoisMatch) => m.handle },
-                { header: 'owner', value: (m: WhoisMatch) => m.owner },
-                { header: 'grant', value: (m: WhoisMatch) => m.grant_id },
-                { header: 'system', value: (m: WhoisMatch) => m.system },
-                { header: 'scopes', value: (m: WhoisMatch) => m.scopes },
-                { header: 'status', value: (m: WhoisMatch) => m.status },
-                { header: 'created', value: (m: WhoisMatch) => m.created_at },
-                { header: 'expires', value: (m: WhoisMatch) => m.expires_at },
-              ],
-              matches,
-            ),
-      )
+      const asked = Object.entries(query).map(([k, v]) => `${k}=${v}`).join(' ')
+      emit(command, result, ({ matches }) => formatTable(matchColumns, matches, { empty: `no agent holds ${asked}` }))
     })
 }
+
+const matchColumns = [
+  { header: 'handle', value: (m: WhoisMatch) => m.handle },
+  { header: 'owner', value: (m: WhoisMatch) => m.owner },
+  { header: 'grant', value: (m: WhoisMatch) => m.grant_id },
+  { header: 'system', value: (m: WhoisMatch) => m.system },
+  { header: 'scopes', value: (m: WhoisMatch) => m.scopes },
+  { header: 'status', value: (m: WhoisMatch) => m.status },
+  { header: 'created', value: (m: WhoisMatch) => m.created_at },
+  { header: 'expires', value: (m: WhoisMatch) => m.expires_at },
+]
 
 /** The one `key=value` of the look-up, from `--some-key value`, `--some-key=value` or `--key/--value`. */
 export function whoisQuery(args: readonly string[], options: { key?: string; value?: string }): Record<string, string> {

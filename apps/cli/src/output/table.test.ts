@@ -13,6 +13,11 @@ describe('formatTable', () => {
     )
   })
 
+  it('prints the empty line instead of a lone header when there are no rows', () => {
+    expect(formatTable(columns, [], { empty: 'no agents' })).toBe('no agents\n')
+    expect(formatTable(columns, [])).toBe('HANDLE  SCOPES\n')
+  })
+
   it('shows times without milliseconds and keeps each cell on one line', () => {
     expect(formatDetails([['at', '2030-01-01T00:00:00.123Z'], ['why', 'two\nlines']])).toBe('at:   2030-01-01T00:00:00Z\nwhy:  two lines\n')
   })

@@ -5,9 +5,11 @@ export interface Column<Row> {
 
 /**
  * A plain-text table: upper-case headers, columns padded to their widest cell, two spaces
- * between. Cells are one line (newlines become spaces); empty cells show `-`.
+ * between. Cells are one line (newlines become spaces); empty cells show `-`. No rows:
+ * the `empty` line instead, when given.
  */
-export function formatTable<Row>(columns: Column<Row>[], rows: readonly Row[], options: { header?: boolean } = {}): string {
+export function formatTable<Row>(columns: Column<Row>[], rows: readonly Row[], options: { header?: boolean; empty?: string } = {}): string {
+  if (rows.length === 0 && options.empty !== undefined) return `${options.empty}\n`
   const header = options.header ?? true
   const lines = rows.map((row) => columns.map((c) => cell(c.value(row))))
   if (header) lines.unshift(columns.map((c) => c.header.toUpperCase()))
