@@ -1,35 +1,37 @@
 import { SecretValue } from '@lanyard/connector-sdk'
 import { connectorConformance } from '@lanyard/connector-sdk/testing'
+import type { ConformanceSetup } from '@lanyard/connector-sdk/testing'
 import { oauthConnector } from '../src/index.js'
+import type { OAuthClientConfig, OAuthCredential } from '../src/index.js'
 import { API, LEDGER, OTHER, sandboxOptions, startOAuthSandbox, systemConfig, works } from './fixture.js'
 
-const requests = (resource: string) => ({
-  narrower: ['read', `resource:${resource}`],
-  wider: ['admin', `resource:${OTHER}`],
-  unknown: ['two words', 'resource:not-a-uri', 'say"what'],
-})
+/** One sandbox, one client bound to one resource; the bogus config gives that client a wrong secret. */
+async function setup(clientId: string, resource: string, bogusAuth: OAuthClientConfig['auth'], extra: Record<string, unknown> = {}): Promise<ConformanceSetup<OAuthCredential>> {
+  const sandbox = await startOAuthSandbox(sandboxOptions())
+  const wrongSecret = new SecretValue('e3b0c44298fc1c149afbf4c8996fb924-wrong-secret')
+  return {
+    config: systemConfig(sandbox, extra),
+    target: { clientId },
+    ceiling: ['read', 'write', `resource:${resource}`],
+    requests: {
+      narrower: ['read', `resource:${resource}`],
+      wider: ['admin', `resource:${OTHER}`],
+      unknown: ['two words', 'resource:not-a-uri', 'say"what'],
+    },
+    bogus: {
+      target: { clientId: 'nobody' },
+      config: systemConfig(sandbox, { ...extra, clients: [{ clientId, auth: bogusAuth, clientSecret: wrongSecret }] }),
+    },
+    upstream: { works: (credential, scopes) => works(sandbox, credential, scopes) },
+    teardown: () => sandbox.close(),
+  }
+}
 
 // (1) Opaque tokens, client_secret_basic: the server tracks them, so revoke is confirmed.
 connectorConformance({
   connector: oauthConnector,
   name: 'connector "oauth" conformance: opaque tokens, client_secret_basic',
-  async setup() {
-    const sandbox = await startOAuthSandbox(sandboxOptions())
-    return {
-      config: systemConfig(sandbox),
-      target: { clientId: 'deploy-bot' },
-      ceiling: ['read', 'write', `resource:${LEDGER}`],
-      requests: requests(LEDGER),
-      bogus: {
-        target: { clientId: 'nobody' },
-        config: systemConfig(sandbox, {
-          clients: [{ clientId: 'deploy-bot', auth: 'client_secret_basic', clientSecret: new SecretValue('e3b0c44298fc1c149afbf4c8996fb924-wrong-secret') }],
-        }),
-      },
-      upstream: { works: (credential, scopes) => works(sandbox, credential, scopes) },
-      teardown: () => sandbox.close(),
-    }
-  },
+  setup: () => setup('deploy-bot', LEDGER, 'client_secret_basic'),
 })
 
 // (2) JWT access tokens, private_key_jwt, DPoP: self-contained tokens the server cannot
@@ -37,21 +39,5 @@ connectorConformance({
 connectorConformance({
   connector: oauthConnector,
   name: 'connector "oauth" conformance: JWT access tokens, private_key_jwt, DPoP',
-  async setup() {
-    const sandbox = await startOAuthSandbox(sandboxOptions())
-    return {
-      config: systemConfig(sandbox, { dpop: true }),
-      target: { clientId: 'key-bot' },
-      ceiling: ['read', 'write', `resource:${API}`],
-      requests: requests(API),
-      bogus: {
-        target: { clientId: 'nobody' },
-        config: systemConfig(sandbox, {
-          clients: [{ clientId: 'key-bot', auth: 'client_secret_post', clientSecret: new SecretValue('27ae41e4649b934ca495991b7852b855-wrong-secret') }],
-        }),
-      },
-      upstream: { works: (credential, scopes) => works(sandbox, credential, scopes) },
-      teardown: () => sandbox.close(),
-    }
-  },
+  setup: () => setup('key-bot', API, 'client_secret_post', { dpop: true }),
 })

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { SecretValue } from '@lanyard/connector-sdk'
 import type { ConnectorInstance, ExchangeCredential, RevokeRequest, ScopeSet } from '@lanyard/connector-sdk'
 import { createTestHost } from '@lanyard/connector-sdk/testing'
@@ -8,7 +8,6 @@ import type { OAuthSandbox, OAuthSandboxOptions } from '@lanyard/sandbox'
 import { oauthConnector } from '../src/index.js'
 import type { OAuthCredential, OAuthTarget } from '../src/index.js'
 import { oauthConfig } from '../src/config.js'
-import { tokenSha256 } from '../src/whois.js'
 
 /** Opaque tokens: stored by the server, so introspection and revocation see them. */
 export const LEDGER = 'https://ledger.example.test/'
@@ -120,7 +119,9 @@ export async function works(sandbox: OAuthSandbox, credential: ExchangeCredentia
   if (!seen.active) return false
   if (seen.jkt !== undefined) {
     const jwk = (credential.extra as { dpop_jwk?: { crv: string; kty: string; x: string; y: string } } | undefined)?.dpop_jwk
-    if (!jwk || tokenSha256(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })) !== seen.jkt) return false
+    // RFC 7638 thumbprint of the key the agent was given, against the one the token is bound to.
+    const thumbprint = jwk && createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url')
+    if (thumbprint !== seen.jkt) return false
   }
   return items.every((item) => (item.startsWith('resource:') ? seen.audience.includes(item.slice('resource:'.length)) : seen.scopes.includes(item)))
 }
