@@ -142,6 +142,11 @@ describe('the kit catches a broken connector', () => {
     expect(failures(report)['narrow: requests inside the ceiling stay inside it']).toMatch(/items neither requested nor in the ceiling: \["items:extra"\]/)
   })
 
+  it('an sdk range this SDK does not satisfy fails the load checks, as the broker would', async () => {
+    const report = await run(broken(() => ({}), { sdk: '^9.0.0' }))
+    expect(failures(report)).toEqual({ 'definition: passes the checks the broker makes at load': expect.stringMatching(/sdk "\^9\.0\.0" is not satisfied by this @lanyard\/connector-sdk \(0\.1\.0\)/) })
+  })
+
   it('a config schema that is not closed fails the config case', async () => {
     const open = z.object({ upstream: z.string(), ttlSeconds: z.number().default(900), latencyMs: z.number().default(0), revokeWith: z.enum(['ref', 'secret']).default('ref') })
     const report = await run(broken(() => ({}), { config: open }))
