@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { AgentStatus, BusEvent, EventBus } from '@lanyard/core'
+import { StoreUnavailable, type AgentStatus, type BusEvent, type EventBus } from '@lanyard/core'
 import { call, type RedisClient } from './connection.js'
 
 export interface RedisEventBusOptions {
@@ -82,6 +82,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
 
   return {
     async publish(event) {
+      if (closed) throw new StoreUnavailable({ detail: 'the event bus was closed' })
       await call(() => options.publisher.publish(channel, JSON.stringify(event)))
     },
     subscribe(listener) {

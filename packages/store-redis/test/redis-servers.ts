@@ -44,18 +44,26 @@ export interface RedisProcess {
   kill(): Promise<void>
   /** Starts again on the same port (empty: no persistence). */
   restart(): Promise<void>
+  /** SIGSTOP / SIGCONT: a server that holds connections open and answers nothing. */
+  pause(): void
+  resume(): void
   /** Kills it for good and removes its folder. */
   stop(): Promise<void>
 }
 
-/** Starts a redis-server and resolves once it logs that it accepts connections. */
-export async function startRedis(options: { port?: number; cluster?: boolean } = {}): Promise<RedisProcess> {
+/**
+ * Starts a redis-server and resolves once it logs that it accepts connections. `persist`: an
+ * append-only file fsynced on every write, so what a killed server acknowledged is there after
+ * a restart.
+ */
+export async function startRedis(options: { port?: number; cluster?: boolean; persist?: boolean } = {}): Promise<RedisProcess> {
   const port = options.port ?? (await sparePort())
   const dir = mkdtempSync(join(tmpdir(), 'lanyard-redis-'))
   let child: ChildProcess | undefined
 
   async function start(): Promise<void> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no']
+    const persistence = options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no']
     // A fresh nodes file per start: the restarted node is a new, empty node.
     if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}-${randomUUID().slice(0, 6)}.conf`))
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -85,6 +93,8 @@ export async function startRedis(options: { port?: number; cluster?: boolean } =
     url: `redis://127.0.0.1:${port}`,
     kill,
     restart: start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async stop() {
       await kill()
       rmSync(dir, { recursive: true, force: true })
