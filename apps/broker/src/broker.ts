@@ -8,10 +8,12 @@ import {
   createKeyRing,
   createLanyard,
   createLocalEventBus,
+  createMemoryRateLimiter,
   systemClock,
   type Clock,
   type EventBus,
   type Lanyard,
+  type RateLimiter,
   type Store,
 } from '@lanyard/core'
 import { defaults } from './config/defaults.js'
@@ -50,7 +52,7 @@ export interface RunningBroker {
   close(): Promise<void>
 }
 
-async function openStore(config: BrokerConfig, clock: Clock): Promise<{ store: Store; bus: EventBus }> {
+async function openStore(config: BrokerConfig, clock: Clock): Promise<{ store: Store; bus: EventBus; limiter?: RateLimiter }> {
   if (config.store.type === 'sqlite') {
     const { createSqliteStore } = await import('@lanyard/store-sqlite')
     return { store: await createSqliteStore({ path: config.store.path, clock }), bus: createLocalEventBus() }
@@ -58,7 +60,7 @@ async function openStore(config: BrokerConfig, clock: Clock): Promise<{ store: S
   // Loaded by name so that an embedded deployment never loads ioredis.
   const redisPackage = '@lanyard/store-redis'
   const redis = (await import(redisPackage)) as {
-    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock }): Promise<{ store: Store; bus: EventBus }>
+    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock }): Promise<{ store: Store; bus: EventBus; limiter?: RateLimiter }>
   }
   return redis.createRedisStore({ url: config.store.url.reveal(), keyPrefix: config.store.keyPrefix, cluster: config.store.cluster, clock })
 }
@@ -129,6 +131,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       sealer,
       keys,
       systems,
+      limiter: opened.limiter ?? createMemoryRateLimiter(clock),
       log,
       replicaId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       settings: {
@@ -137,6 +140,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         maxCredentialTtlSeconds: config.maxCredentialTtlSeconds,
         upstreamTimeoutMs: config.upstreamTimeoutMs,
         agentCacheMs: defaults.agentCacheMs,
+        rateLimits: config.rateLimits,
         cascade: config.cascade,
       },
     })

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { AgentNotActive, AgentNotFound, BindingInvalid, BindingNotFound, GrantNotFound, RequestInvalid, RevocationNotFound, RevocationRunning, SystemUnknown, TokenInvalid, isLanyardError } from './errors.js'
+import { RateLimited, AgentNotActive, AgentNotFound, BindingInvalid, BindingNotFound, GrantNotFound, RequestInvalid, RevocationNotFound, RevocationRunning, SystemUnknown, TokenInvalid, isLanyardError } from './errors.js'
 import type { Agent, AgentKey, AgentStatus, TrustTier } from './agents/agent.js'
 import { createAgentReader, type AgentReader } from './agents/agent-reader.js'
 import { parseHandle } from './agents/handle.js'
@@ -15,6 +15,7 @@ import type { Grant, GrantStatus } from './exchange/grant.js'
 import type { Clock } from './ports/clock.js'
 import type { Logger } from './ports/connector.js'
 import type { EventBus } from './ports/event-bus.js'
+import type { RateLimiter, RatePolicy } from './ports/rate-limiter.js'
 import type { AgentFilter, Store } from './ports/store.js'
 import { createCascadeWorker, type CascadeSettings, type CascadeWorker } from './revocation/cascade.js'
 import type { Revocation } from './revocation/revocation.js'
@@ -24,6 +25,8 @@ import type { KeyRing } from './tokens/key-ring.js'
 
 export interface LanyardSettings {
   readonly issuer: string
+  /** Per agent. Refusals are RateLimited (429 with Retry-After). */
+  readonly rateLimits: { readonly exchange: RatePolicy; readonly authenticate: RatePolicy }
   readonly handleTokenTtlSeconds: number
   readonly maxCredentialTtlSeconds: number
   readonly upstreamTimeoutMs: number
@@ -38,6 +41,7 @@ export interface LanyardDeps {
   readonly sealer: Sealer
   readonly keys: KeyRing
   readonly systems: Systems
+  readonly limiter: RateLimiter
   readonly log: Logger
   /** Names this replica in task leases. */
   readonly replicaId: string
@@ -144,6 +148,11 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     if (result.revocation.status === 'done') emit({ type: 'revocation.finished', revocation: result.revocation })
     else cascade.wake()
     return result
+  }
+
+  async function limit(key: string, policy: RatePolicy): Promise<void> {
+    const decision = await deps.limiter.take(key, policy)
+    if (!decision.allowed) throw new RateLimited(decision.retryAfterSeconds)
   }
 
   function audit(actor: string, action: string, target: string, details: Record<string, unknown> = {}): AuditDraft {
@@ -321,9 +330,12 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
       }
       return found
     },
-    authenticate: (assertion) => authenticate({ store, agents, tokens, clock, issuer: settings.issuer }, assertion),
+    authenticate: (assertion) => authenticate({ store, agents, tokens, clock, issuer: settings.issuer, limit: (handle) => limit(`authenticate:${handle}`, settings.rateLimits.authenticate) }, assertion),
     exchange: (request) =>
-      exchange({ store, agents, tokens, systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs }, request),
+      exchange(
+        { store, agents, tokens, systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs, limit: (handle) => limit(`exchange:${handle}`, settings.rateLimits.exchange) },
+        request,
+      ),
     async introspect(token) {
       let claims: HandleTokenClaims
       try {

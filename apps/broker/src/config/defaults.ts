@@ -11,6 +11,11 @@ export const defaults = {
   /** 16 KiB: the largest legitimate body (a binding with a long ceiling) is ~2 KiB. */
   bodyLimitBytes: 16 * 1024,
   agentCacheMs: 5_000,
+  /** Per agent. An agent caches its credentials, so tens per second is already a runaway loop. */
+  rateLimits: {
+    exchange: { ratePerSecond: 20, burst: 40 },
+    authenticate: { ratePerSecond: 2, burst: 10 },
+  },
   /** A grant still pending after this long at start-up was interrupted by a crash. */
   reconcilePendingAfterMs: 60_000,
   cascade: {

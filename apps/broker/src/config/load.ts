@@ -30,6 +30,7 @@ export interface BrokerConfig {
   readonly upstreamTimeoutMs: number
   readonly allowInsecureUpstreamHttp: boolean
   readonly sandbox: boolean
+  readonly rateLimits: { readonly exchange: { readonly ratePerSecond: number; readonly burst: number }; readonly authenticate: { readonly ratePerSecond: number; readonly burst: number } }
   readonly cascade: { readonly concurrency: number; readonly leaseMs: number; readonly maxAttempts: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly upstreamTimeoutMs: number; readonly pendingRecheckMs: number }
   readonly systems: readonly SystemConfig[]
 }
@@ -135,6 +136,7 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
     upstreamTimeoutMs: file.upstream?.timeoutMs ?? defaults.upstreamTimeoutMs,
     allowInsecureUpstreamHttp,
     sandbox,
+    rateLimits: { exchange: file.rateLimits?.exchange ?? defaults.rateLimits.exchange, authenticate: file.rateLimits?.authenticate ?? defaults.rateLimits.authenticate },
     cascade: { ...defaults.cascade, ...file.cascade },
     systems,
   })

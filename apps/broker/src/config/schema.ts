@@ -41,6 +41,13 @@ export const configSchema = z
       .optional(),
     /** Marks a local sandbox deployment; unlocks insecure switches meant for it. */
     sandbox: z.boolean().optional(),
+    rateLimits: z
+      .object({
+        exchange: z.object({ ratePerSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict().optional(),
+        authenticate: z.object({ ratePerSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     cascade: z
       .object({
         concurrency: z.number().int().min(1).max(256).optional(),

@@ -26,7 +26,7 @@ export interface Authenticated {
  * a reused `jti` (AssertionReplayed) and an agent that is not active (AgentNotActive).
  */
 export async function authenticate(
-  deps: { store: Store; agents: AgentReader; tokens: HandleTokens; clock: Clock; issuer: string },
+  deps: { store: Store; agents: AgentReader; tokens: HandleTokens; clock: Clock; issuer: string; limit: (handle: string) => Promise<void> },
   assertion: string,
 ): Promise<Authenticated> {
   const { store, agents, tokens, clock, issuer } = deps
@@ -82,7 +82,9 @@ export async function authenticate(
   if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) throw new AssertionInvalid('"jti" must be a string of 1-256 characters')
   // (5) Status after the signature: an unauthenticated caller learns nothing of it.
   if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
-  // (6) One use per jti, remembered until the assertion could no longer be accepted anyway.
+  // (6) Rate: counted only for assertions that verified, so nobody can exhaust an agent's budget.
+  await deps.limit(handle)
+  // (7) One use per jti, remembered until the assertion could no longer be accepted anyway.
   const first = await store.useOnce(`assertion:${handle}:${payload.jti}`, new Date((exp + clockToleranceSeconds) * 1000), clock.now())
   if (!first) throw new AssertionReplayed()
   const minted = await tokens.mint(handle, agent.generation)

@@ -44,6 +44,8 @@ export interface ExchangeDeps {
   readonly log: Logger
   readonly maxCredentialTtlSeconds: number
   readonly upstreamTimeoutMs: number
+  /** Throws RateLimited when the agent is over its exchange rate. */
+  readonly limit: (handle: string) => Promise<void>
 }
 
 export function grantSealContext(grantId: string): string {
@@ -66,6 +68,7 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
   if (await store.isTokenRevoked(claims.jti, clock.now())) throw new TokenInvalid('revoked')
   const agent = await agents.get(claims.handle)
   if (agent === undefined) throw new TokenInvalid('unknown agent')
+  await deps.limit(agent.handle)
   try {
     return await exchangeFor(deps, agent, claims.generation, request)
   } catch (error) {
