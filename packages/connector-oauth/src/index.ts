@@ -6,7 +6,7 @@
  * revoked by RFC 7009 and confirmed by RFC 7662. Imported by the broker's connector registry;
  * exports the definition and its config, target and credential types.
  */
-import { defineConnector, sdkVersion } from '@lanyard/connector-sdk'
+import { ConfigInvalid, defineConnector, sdkVersion } from '@lanyard/connector-sdk'
 import type { ConnectorInstance } from '@lanyard/connector-sdk'
 import { checkHealth, createOAuthClient } from './client.js'
 import { oauthConfig } from './config.js'
@@ -32,8 +32,13 @@ export const oauthConnector = defineConnector({
   config: oauthConfig,
   target: oauthTarget,
   scopes: oauthScopes,
+  revocationMechanism: 'RFC 7009 revocation, confirmed by RFC 7662 introspection; untracked JWTs die at expiry',
   whoisKeys,
   create(config, host): ConnectorInstance<OAuthTarget, OAuthCredential> {
+    // The connector's own switch is not enough: the broker must run as a sandbox deployment too.
+    if (config.allowInsecureUpstreamHttp && host.allowInsecureUpstreamHttp !== true) {
+      throw new ConfigInvalid(['allowInsecureUpstreamHttp: refused outside a sandbox deployment (broker `sandbox: true` and `upstream.allowInsecureUpstreamHttp: true`)'])
+    }
     const oauth = createOAuthClient(config, host)
     return {
       narrow: (ceiling, requested) => narrowOAuth(ceiling, requested, config.scopes),

@@ -23,6 +23,8 @@ async function setup(clientId: string, resource: string, bogusAuth: OAuthClientC
       config: systemConfig(sandbox, { ...extra, clients: [{ clientId, auth: bogusAuth, clientSecret: wrongSecret }] }),
     },
     upstream: { works: (credential, scopes) => works(sandbox, credential, scopes) },
+    // The sandbox speaks plain http on loopback: the broker would run with `sandbox: true`.
+    host: { allowInsecureUpstreamHttp: true },
     teardown: () => sandbox.close(),
   }
 }

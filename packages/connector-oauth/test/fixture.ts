@@ -75,7 +75,7 @@ let grants = 0
 
 export function harness(config: Record<string, unknown>): Harness {
   const clock = manualClock()
-  const host = createTestHost({ system: 'corp-idp', clock })
+  const host = createTestHost({ system: 'corp-idp', clock, allowInsecureUpstreamHttp: true })
   const instance = oauthConnector.create(oauthConfig.parse(config), host)
   const issuedAt = new Map<object, Date>()
   return {
