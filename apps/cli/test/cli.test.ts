@@ -126,7 +126,10 @@ describe('lanyard (admin and agent commands against a real broker)', { timeout: 
     expect(resumed.stdout).toMatch(/^status: +active \(cleared\)$/m)
   })
 
-  it('agents revoke --wait follows the cascade and prints a per-system summary', async () => {
+  it('agents revoke --dry-run changes nothing; revoke --wait follows the cascade and prints a per-system summary', async () => {
+    const plan = await cli('agents', 'revoke', handle, '--dry-run')
+    expect(plan).toMatchObject({ code: 0, stderr: '' })
+    expect(plan.stdout).toMatch(new RegExp(`^dry run, nothing changed: revoking ${handle} would revoke 1 live grant\\(s\\); the last expires at \\d{4}-.+\\nGRANT +SYSTEM +SCOPES +EXPIRES +HOW\\n${grantId} +mem +read +\\d{4}-\\S+ +\\S.*\\n$`))
     const result = await cli('agents', 'revoke', handle, '--reason', 'key leaked', '--wait')
     expect(result).toMatchObject({ code: 0, stderr: '' })
     const lines = result.stdout.split('\n')

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Command } from 'commander'
-import type { Agent, Revocation, RevocationTask } from '../admin-wire.js'
+import type { Agent, Grant, Revocation, RevocationTask } from '../admin-wire.js'
 import type { AdminApi } from '../admin-api.js'
 import { adminApi, emit, globalOptions } from '../cli-context.js'
-import { CliError } from '../cli-error.js'
+import { CliError, UsageError } from '../cli-error.js'
 import { handlePath, integerIn } from '../option-parsers.js'
 import { createProgress } from '../output/progress.js'
 import { formatTable } from '../output/table.js'
@@ -11,21 +11,37 @@ import { formatTable } from '../output/table.js'
 /** Polling starts quick (most cascades finish in well under a second) and backs off to this. */
 const POLL_MAX_MS = 1000
 
+/** `?dry_run=1`: what a revoke would do, changing nothing. */
+interface RevocationPlan {
+  dry_run: true
+  grants: (Grant & { mechanism: string })[]
+  last_expiry_at: string | null
+}
+type PlannedGrant = RevocationPlan['grants'][number]
+
 /**
- * `lanyard agents revoke <handle> --reason <text> [--wait]`. The revoke itself is immediate
- * and final; `--wait` follows the cascade that revokes each live grant upstream, then prints
- * a per-system summary. Exit 1 when a grant could not be revoked, or on timeout.
+ * `lanyard agents revoke <handle> (--reason <text> [--wait] | --dry-run)`. The revoke itself
+ * is immediate and final; `--wait` follows the cascade that revokes each live grant upstream,
+ * then prints a per-system summary. Exit 1 when a grant could not be revoked, or on timeout.
  */
 export function agentsRevoke(agents: Command): void {
   agents
     .command('revoke')
     .description('revoke an agent everywhere: final; every live grant is revoked upstream')
     .argument('<handle>')
-    .requiredOption('--reason <text>', 'why (kept in the audit chain)')
+    .option('--reason <text>', 'why (kept in the audit chain); required unless --dry-run')
     .option('--wait', 'follow the cascade until every grant has an outcome')
     .option('--timeout <seconds>', 'how long --wait waits', integerIn(1, 86_400), 300)
-    .action(async (handle: string, options: { reason: string; wait?: boolean; timeout: number }, command: Command) => {
+    .option('--dry-run', 'show the live grants a revoke would revoke, and how; change nothing')
+    .action(async (handle: string, options: { reason?: string; wait?: boolean; timeout: number; dryRun?: boolean }, command: Command) => {
       const api = adminApi(command)
+      if (options.dryRun) {
+        if (options.wait) throw new UsageError('--dry-run changes nothing, so there is nothing to --wait for')
+        const plan = await api.post<RevocationPlan>(`${handlePath(handle)}/revoke?dry_run=1`)
+        emit(command, plan, (p) => `dry run, nothing changed: revoking ${handle} would revoke ${p.grants.length} live grant(s)${p.last_expiry_at ? `; the last expires at ${p.last_expiry_at}` : ''}\n${p.grants.length > 0 ? formatTable(planColumns, p.grants) : ''}`)
+        return
+      }
+      if (!options.reason) throw new UsageError("required option '--reason <text>' not specified")
       const started = await api.post<{ revocation: Revocation; agent: Agent }>(`${handlePath(handle)}/revoke`, { reason: options.reason })
       if (!options.wait) {
         emit(command, started, ({ agent, revocation }) => `revoked agent ${agent.handle} (generation ${agent.generation})\nrevocation ${revocation.id}: ${revocation.tasks.length} live grant(s) to revoke upstream; --wait follows it\n`)
@@ -39,6 +55,14 @@ export function agentsRevoke(agents: Command): void {
       if (failed > 0) throw new CliError(`${failed} grant(s) could not be revoked upstream (see the summary)`)
     })
 }
+
+const planColumns = [
+  { header: 'grant', value: (g: PlannedGrant) => g.id },
+  { header: 'system', value: (g: PlannedGrant) => g.system },
+  { header: 'scopes', value: (g: PlannedGrant) => g.scopes },
+  { header: 'expires', value: (g: PlannedGrant) => g.expires_at },
+  { header: 'how', value: (g: PlannedGrant) => g.mechanism },
+]
 
 async function follow(api: AdminApi, revocation: Revocation, timeoutMs: number, showProgress: boolean): Promise<Revocation> {
   const progress = showProgress && revocation.tasks.length > 0 ? createProgress(process.stdout, 'grants') : undefined
