@@ -1,0 +1,85 @@
+/**
+ * @module @lanyard/connector-aws
+ *
+ * The AWS connector: mints STS sessions for agents, narrowed by an inline session policy to the
+ * actions and resources asked for, carrying the agent as SourceIdentity, RoleSessionName and
+ * session tags; revokes them with a deny on the role (IAM PutRolePolicy). Two modes: web
+ * identity (the broker is the OIDC provider; AssumeRoleWithWebIdentity; no AWS secret held)
+ * and assume-role (the broker's own credentials; AssumeRole). Imported by the broker
+ * (apps/broker) and by tests; depends on @lanyard/connector-sdk (peer) and the AWS SDK's STS
+ * and IAM clients only. Config, scope syntax, IAM set-up: README.md.
+ */
+import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts'
+import { defineConnector, sdkVersion } from '@lanyard/connector-sdk'
+import type { Health } from '@lanyard/connector-sdk'
+import { type AwsClient, awsCode, createClient, translate } from './client.js'
+import { awsConfig } from './config.js'
+import { issue } from './issue.js'
+import { probe } from './probe.js'
+import { RoleLocks, revoke } from './revoke.js'
+import { awsScopes, narrowAwsScopes } from './scopes.js'
+import { awsTarget, validateBinding } from './target.js'
+import { whoisKeys } from './whois.js'
+
+export type { AwsConfig } from './config.js'
+export type { AwsCredential, AwsCredentialsMember, AwsRef } from './issue.js'
+export type { AwsTarget } from './target.js'
+export { awsCredentialsTokenType } from './issue.js'
+export { awsName, whoisKeys } from './whois.js'
+
+/** `type: aws` in lanyard.yaml. */
+export const awsConnector = defineConnector({
+  type: 'aws',
+  sdk: `^${sdkVersion}`,
+  config: awsConfig,
+  target: awsTarget,
+  scopes: awsScopes,
+  whoisKeys: Object.values(whoisKeys),
+  create(config, host) {
+    const client = createClient(config, host)
+    const locks = new RoleLocks()
+    return {
+      narrow: narrowAwsScopes,
+      validateBinding: (target, ceiling, signal) => validateBinding(client, target, ceiling, signal),
+      issue: (request, signal) => issue(client, request, signal),
+      revoke: (request, signal) => revoke(client, locks, request, signal),
+      probe: (request, signal) => probe(client, request, signal),
+      health: (signal) => health(client, signal),
+      close: async () => client.close(),
+    }
+  },
+})
+
+export default awsConnector
+
+/**
+ * (1) assume-role: GetCallerIdentity with the broker's credentials. (2) web identity: STS must
+ * answer an unsigned call (it refuses the dummy token, which proves it is there); with a
+ * revocation role, assuming it proves AWS trusts the broker's issuer.
+ */
+async function health(client: AwsClient, signal: AbortSignal): Promise<Health> {
+  try {
+    if (client.config.mode === 'assume-role') {
+      const caller = await client.sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal })
+      return { ok: true, detail: `STS answers; the broker is ${caller.Arn ?? 'unknown'}` }
+    }
+    try {
+      await client.sts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: 'arn:aws:iam::000000000000:role/lanyard-health-check',
+          RoleSessionName: 'lanyard-health-check',
+          WebIdentityToken: 'lanyard-health-check',
+        }),
+        { abortSignal: signal },
+      )
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0
+      if (awsCode(error) === undefined || status >= 500) throw error
+    }
+    if (client.iam === undefined) return { ok: true, detail: 'STS answers; revocation is off (no revocation.roleArn)' }
+    await client.iam.config.credentials()
+    return { ok: true, detail: 'STS answers; the revocation role can be assumed' }
+  } catch (error) {
+    return { ok: false, detail: translate(client, error, 'health check').message }
+  }
+}
