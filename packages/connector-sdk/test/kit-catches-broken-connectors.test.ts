@@ -203,6 +203,21 @@ describe('the kit catches a broken connector', () => {
     expect(report.leftovers).toEqual([])
   })
 
+  it('an issue that sends its request without the aborted signal fails, even though it then throws', async () => {
+    const sendsFirst = broken((base, host) => ({
+      issue: async (request, signal) => {
+        await host.fetch('https://upstream.test/tokens', { method: 'POST' })
+        signal.throwIfAborted()
+        return base.issue(request, signal)
+      },
+    }))
+    const report = await run(sendsFirst, async () => {
+      const setup = await memorySetup('ref')
+      return { ...setup, host: { ...setup.host, fetch: async () => new Response(null, { status: 204 }) } }
+    })
+    expect(failures(report)['abort: an already-aborted signal stops issue, validateBinding and revoke']).toMatch(/still sent POST \/tokens upstream without that signal/)
+  })
+
   it('a probe that always says alive fails', async () => {
     const report = await run(broken(() => ({ probe: async () => 'alive' as const })))
     expect(failures(report)['probe: alive before revoke, dead after']).toMatch(/probe said "alive" after revoke said "revoked"/)

@@ -56,7 +56,8 @@ export async function createConformanceContext<Config, Target, Credential extend
 ): Promise<ConformanceContext<Target, Credential>> {
   const connector = options.connector as unknown as ConnectorDefinition<unknown, Target, Credential>
   const setup = await options.setup({ acceptance })
-  const host = createTestHost(setup.host)
+  // Sandboxes listen on http://127.0.0.1; a real upstream (LANYARD_ACC=1) gets no such allowance.
+  const host = createTestHost({ allowInsecureUpstreamHttp: !acceptance, ...setup.host })
   const config = await validated(connector.config, setup.config, 'config')
   const instance = connector.create(config, host)
   const target = await validated(connector.target, setup.target, 'target')

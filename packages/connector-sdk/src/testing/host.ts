@@ -7,9 +7,17 @@ export interface LogRecord {
   readonly message?: string
 }
 
-/** A host whose logger keeps every record, so the kit can check that none holds a secret. */
+/** One request made through `host.fetch`: method, URL and whether its signal was already aborted. No headers or body. */
+export interface FetchRecord {
+  readonly method: string
+  readonly url: string
+  readonly aborted: boolean
+}
+
+/** A host that keeps every log record and request, so the kit can check that none holds a secret or outran an abort. */
 export interface RecordingHost extends ConnectorHost {
   readonly logs: readonly LogRecord[]
+  readonly requests: readonly FetchRecord[]
 }
 
 const noSigner: BrokerSigner = {
@@ -18,12 +26,20 @@ const noSigner: BrokerSigner = {
 }
 
 /**
- * The host the kit lends a connector: global fetch, the system clock, a silent logger that
- * records, and a signer that throws "no signer in this test" unless `overrides.signer` is
+ * The host the kit lends a connector: global fetch (recorded), the system clock, a silent
+ * logger that records, and a signer that throws "no signer in this test" unless `overrides.signer` is
  * given. A `log` override still receives every record.
  */
 export function createTestHost(overrides: Partial<ConnectorHost> = {}): RecordingHost {
   const logs: LogRecord[] = []
+  const requests: FetchRecord[] = []
+  const fetchUpstream = overrides.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const recordingFetch: typeof fetch = (input, init) => {
+    const url = input instanceof Request ? input.url : String(input)
+    const method = init?.method ?? (input instanceof Request ? input.method : 'GET')
+    requests.push({ method, url, aborted: (init?.signal ?? (input instanceof Request ? input.signal : undefined))?.aborted ?? false })
+    return fetchUpstream(input, init)
+  }
   const forward = overrides.log
   const record = (level: LogRecord['level']) => (fields: Record<string, unknown>, message?: string) => {
     logs.push(message === undefined ? { level, fields } : { level, fields, message })
@@ -31,11 +47,14 @@ export function createTestHost(overrides: Partial<ConnectorHost> = {}): Recordin
   }
   const log: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') }
   return {
+    // Members the host gains later (or a sandbox switch) pass through untouched.
+    ...overrides,
     system: overrides.system ?? 'conformance',
     clock: overrides.clock ?? systemClock,
-    fetch: overrides.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: recordingFetch,
     signer: overrides.signer ?? noSigner,
     log,
     logs,
+    requests,
   }
 }

@@ -39,7 +39,11 @@ export interface ConformanceSetup<Credential extends ExchangeCredential = Exchan
     /** A well-formed config the upstream refuses (wrong key or client secret). Give one whenever the connector holds a credential of its own. */
     readonly config?: unknown
   }
-  /** Replaces parts of the default host (fetch, clock, signer, system). The logger is always recorded. */
+  /**
+   * Replaces parts of the default host (fetch, clock, signer, system). The logger and fetch are
+   * always recorded. `allowInsecureUpstreamHttp` defaults to true for sandbox runs (they listen on
+   * http://127.0.0.1) and false under LANYARD_ACC=1.
+   */
   readonly host?: Partial<ConnectorHost>
   readonly upstream: ConformanceUpstream<Credential>
   /**

@@ -74,7 +74,10 @@ export const abortCases: readonly ConformanceCase[] = [
   {
     name: 'abort: an already-aborted signal stops issue, validateBinding and revoke',
     async run(ctx) {
+      const sentBefore = ctx.host.requests.length
       await ensureAborts('issue', (signal) => ctx.issue({ signal }))
+      const sent = ctx.host.requests.slice(sentBefore).filter((request) => !request.aborted)
+      ensure(sent.length === 0, `issue with an aborted signal still sent ${sent.map((r) => `${r.method} ${new URL(r.url).pathname}`).join(', ')} upstream without that signal`)
       await ensureAborts('validateBinding', (signal) => ctx.instance.validateBinding(ctx.target, ctx.setup.ceiling, signal))
       const grant = await ctx.issue()
       await ensureAborts('revoke', (signal) => ctx.instance.revoke(ctx.revokeRequest(grant), signal))
