@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
-import type { TestBroker } from './broker.js'
+import type { BrokerClient } from './broker.js'
 
 export const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 export const tokenExchange = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -33,7 +33,7 @@ export async function newKeyPair(alg: 'EdDSA' | 'ES256' = 'EdDSA') {
 }
 
 /** Creates an agent through /v1, registers a fresh key, binds the given systems. */
-export async function createTestAgent(t: TestBroker, options: { handle?: string; alg?: 'EdDSA' | 'ES256'; tier?: number; bindings?: Array<{ system: string; target: unknown; ceiling: string[]; min_tier?: number }> } = {}): Promise<TestAgent> {
+export async function createTestAgent(t: BrokerClient, options: { handle?: string; alg?: 'EdDSA' | 'ES256'; tier?: number; bindings?: Array<{ system: string; target: unknown; ceiling: string[]; min_tier?: number }> } = {}): Promise<TestAgent> {
   const handle = options.handle ?? uniqueHandle()
   const alg = options.alg ?? 'EdDSA'
   const created = await t.admin('POST', '/v1/agents', { handle, owner: 'owner@acme.dev', ...(options.tier === undefined ? {} : { tier: options.tier }) })

@@ -45,6 +45,24 @@ async function parse(response: Response): Promise<any> {
   }
 }
 
+export type BrokerClient = Pick<TestBroker, 'url' | 'issuer' | 'adminToken' | 'admin' | 'form'>
+
+/** Admin and OAuth calls against a broker at `url` (in this process or another). */
+export function brokerClient(url: string, adminToken: string): BrokerClient {
+  const call = async (path: string, init: RequestInit) => {
+    const response = await fetch(`${url}${path}`, init)
+    return { status: response.status, body: await parse(response), headers: response.headers }
+  }
+  return {
+    url,
+    issuer: url,
+    adminToken,
+    admin: (method, path, body, token = adminToken) =>
+      call(path, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) }),
+    form: (path, params, headers = {}) => call(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params).toString() }),
+  }
+}
+
 /** Starts the real broker on 127.0.0.1:0 with its own data folder and configuration file. */
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lanyard-test-'))
@@ -59,19 +77,11 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     listen: '127.0.0.1:0',
     notice: () => {},
   })
-  const call = async (path: string, init: RequestInit) => {
-    const response = await fetch(`${broker.url}${path}`, init)
-    return { status: response.status, body: await parse(response), headers: response.headers }
-  }
   return {
+    ...brokerClient(broker.url, adminToken),
     broker,
-    url: broker.url,
     issuer: broker.issuer,
     dataDir,
-    adminToken,
-    admin: (method, path, body, token = adminToken) =>
-      call(path, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) }),
-    form: (path, params, headers = {}) => call(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params).toString() }),
     async close() {
       await broker.close()
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
