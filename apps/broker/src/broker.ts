@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { dirname } from 'node:path'
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
@@ -54,6 +56,7 @@ export interface RunningBroker {
 
 async function openStore(config: BrokerConfig, clock: Clock): Promise<{ store: Store; bus: EventBus; limiter?: RateLimiter }> {
   if (config.store.type === 'sqlite') {
+    mkdirSync(dirname(config.store.path), { recursive: true, mode: 0o700 })
     const { createSqliteStore } = await import('@lanyard/store-sqlite')
     return { store: await createSqliteStore({ path: config.store.path, clock }), bus: createLocalEventBus() }
   }
