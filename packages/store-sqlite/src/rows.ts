@@ -1,4 +1,4 @@
-import type { Agent, AgentKey, AgentStatus, AuditEvent, Binding, Grant, GrantStatus, Revocation, RevocationScope, RevocationTask, SigningKeyRecord, TaskOutcome, TrustTier } from '@lanyard/core'
+import type { Agent, AgentKey, AgentStatus, AuditEvent, Binding, Grant, GrantStatus, Revocation, RevocationScope, RevocationTask, SigningKeyRecord, TaskOutcome, TrustTier, Webhook, WebhookDelivery } from '@lanyard/core'
 
 // Rows as better-sqlite3 returns them, and their mapping to the domain. Times are epoch ms;
 // nullable columns become absent properties, never `null`, so rows compare equal to what was put.
@@ -95,6 +95,29 @@ export interface SigningKeyRow {
   sealed_private_key: string
   created_at: number
   retired_at: number | null
+}
+
+export interface WebhookRow {
+  id: string
+  url: string
+  events: string
+  actor: string
+  created_at: number
+}
+
+export interface DeliveryRow {
+  id: string
+  webhook_id: string
+  url: string
+  payload: string
+  created_at: number
+  status: WebhookDelivery['status']
+  attempts: number
+  next_attempt_at: number
+  last_error: string | null
+  delivered_at: number | null
+  lease_owner: string | null
+  lease_expires_at: number | null
 }
 
 /** `{ [key]: value }` when the column holds something, `{}` when it is NULL. */
@@ -212,5 +235,26 @@ export function toSigningKey(row: SigningKeyRow): SigningKeyRecord {
     sealedPrivateKey: row.sealed_private_key,
     createdAt: date(row.created_at),
     ...(present('retiredAt', row.retired_at, date) as { retiredAt?: Date }),
+  }
+}
+
+export function toWebhook(row: WebhookRow): Webhook {
+  return { id: row.id, url: row.url, events: JSON.parse(row.events) as string[], actor: row.actor, createdAt: date(row.created_at) }
+}
+
+export function toDelivery(row: DeliveryRow): WebhookDelivery {
+  return {
+    id: row.id,
+    webhookId: row.webhook_id,
+    url: row.url,
+    payload: row.payload,
+    createdAt: date(row.created_at),
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: date(row.next_attempt_at),
+    ...(present('lastError', row.last_error) as { lastError?: string }),
+    ...(present('deliveredAt', row.delivered_at, date) as { deliveredAt?: Date }),
+    ...(present('leaseOwner', row.lease_owner) as { leaseOwner?: string }),
+    ...(present('leaseExpiresAt', row.lease_expires_at, date) as { leaseExpiresAt?: Date }),
   }
 }

@@ -18,6 +18,7 @@ import type {
   AuditEvent,
   Binding,
   Clock,
+  DeliveryResult,
   Grant,
   GrantSettlement,
   GrantStatus,
@@ -28,6 +29,8 @@ import type {
   StatusChange,
   Store,
   TaskResult,
+  Webhook,
+  WebhookDelivery,
 } from '@lanyard/core'
 import { openDatabase } from './open-database.js'
 import {
@@ -39,14 +42,18 @@ import {
   toRevocation,
   toSigningKey,
   toTask,
+  toWebhook,
+  toDelivery,
   type AgentRow,
   type AuditRow,
   type BindingRow,
+  type DeliveryRow,
   type GrantRow,
   type KeyRow,
   type RevocationRow,
   type SigningKeyRow,
   type TaskRow,
+  type WebhookRow,
 } from './rows.js'
 import { translateError } from './translate-error.js'
 
@@ -459,6 +466,79 @@ class SqliteStore implements Store {
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     return this.#read(() => this.#sql('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as SigningKeyRow[]).map(toSigningKey)
+  }
+
+  // --- webhooks ----------------------------------------------------------------------------
+
+  async putWebhook(webhook: Webhook): Promise<void> {
+    this.#write(() => {
+      this.#sql(
+        `INSERT INTO webhooks (id, url, events, actor, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET url = excluded.url, events = excluded.events, actor = excluded.actor, created_at = excluded.created_at`,
+      ).run(webhook.id, webhook.url, json(webhook.events), webhook.actor, ms(webhook.createdAt))
+    })
+  }
+
+  async listWebhooks(): Promise<Webhook[]> {
+    return this.#read(() => this.#sql('SELECT * FROM webhooks ORDER BY created_at, id').all() as WebhookRow[]).map(toWebhook)
+  }
+
+  async deleteWebhook(id: string): Promise<boolean> {
+    return this.#write(() => {
+      const deleted = this.#sql('DELETE FROM webhooks WHERE id = ?').run(id).changes === 1
+      // Delivered and failed ones stay: what the relying party was sent, or could not be.
+      if (deleted) this.#sql("DELETE FROM webhook_deliveries WHERE webhook_id = ? AND status = 'pending'").run(id)
+      return deleted
+    })
+  }
+
+  async enqueueDeliveries(deliveries: readonly WebhookDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return
+    this.#write(() => {
+      const insert = this.#sql(
+        `INSERT INTO webhook_deliveries (id, webhook_id, url, payload, created_at, status, attempts, next_attempt_at, last_error, delivered_at, lease_owner, lease_expires_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, NULL, NULL, NULL)`,
+      )
+      for (const d of deliveries) insert.run(d.id, d.webhookId, d.url, d.payload, ms(d.createdAt), d.attempts, ms(d.nextAttemptAt), d.lastError ?? null)
+    })
+  }
+
+  async claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<WebhookDelivery[]> {
+    return this.#write(() => {
+      const due = this.#sql(
+        `SELECT rowid FROM webhook_deliveries
+         WHERE status = 'pending' AND next_attempt_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
+         ORDER BY next_attempt_at, created_at, id LIMIT :limit`,
+      ).pluck().all({ now: ms(now), limit }) as number[]
+      const lease = this.#sql('UPDATE webhook_deliveries SET lease_owner = ?, lease_expires_at = ? WHERE rowid = ? RETURNING *')
+      return due.map((rowid) => toDelivery(lease.get(owner, ms(now) + leaseMs, rowid) as DeliveryRow))
+    })
+  }
+
+  async finishDelivery(owner: string, id: string, result: DeliveryResult): Promise<boolean> {
+    return this.#write(() => {
+      // Only the lease holder. No expiry check (the port passes no time): once a lease expires
+      // and another worker claims the delivery, the owner changes and this refuses.
+      const held = "id = :id AND status = 'pending' AND lease_owner = :owner"
+      const release = 'lease_owner = NULL, lease_expires_at = NULL'
+      let changed: number
+      switch (result.status) {
+        case 'delivered':
+          changed = this.#sql(`UPDATE webhook_deliveries SET status = 'delivered', delivered_at = :at, ${release} WHERE ${held}`).run({ id, owner, at: ms(result.at) }).changes
+          break
+        case 'retry':
+          changed = this.#sql(`UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = :next, last_error = :error, ${release} WHERE ${held}`).run({ id, owner, next: ms(result.nextAttemptAt), error: result.error }).changes
+          break
+        case 'failed':
+          changed = this.#sql(`UPDATE webhook_deliveries SET status = 'failed', last_error = :error, ${release} WHERE ${held}`).run({ id, owner, error: result.error }).changes
+          break
+      }
+      return changed === 1
+    })
+  }
+
+  async listDeliveries(webhookId: string): Promise<WebhookDelivery[]> {
+    return this.#read(() => this.#sql('SELECT * FROM webhook_deliveries WHERE webhook_id = ? ORDER BY created_at, id').all(webhookId) as DeliveryRow[]).map(toDelivery)
   }
 
   // --- health ------------------------------------------------------------------------------

@@ -47,7 +47,10 @@ describe('createSqliteStore', () => {
     clock.advance(60_000)
     await (await createSqliteStore({ path, clock })).close()
     const db = new BetterSqlite3(path)
-    expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([{ version: 1, name: '0001-init.sql', applied_at: clock.now().getTime() - 60_000 }])
+    expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([
+      { version: 1, name: '0001-init.sql', applied_at: clock.now().getTime() - 60_000 },
+      { version: 2, name: '0002-webhooks.sql', applied_at: clock.now().getTime() - 60_000 },
+    ])
     db.close()
   })
 

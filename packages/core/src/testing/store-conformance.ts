@@ -5,7 +5,7 @@ import type { AuditDraft, AuditEvent } from '../audit/event.js'
 import { StoreUnavailable, type LanyardErrorCode } from '../errors.js'
 import type { Grant } from '../exchange/grant.js'
 import type { Clock } from '../ports/clock.js'
-import type { RevocationStart, StatusChange, Store, TaskResult } from '../ports/store.js'
+import type { RevocationStart, StatusChange, Store, TaskResult, Webhook, WebhookDelivery } from '../ports/store.js'
 import type { RevocationScope, RevocationTask } from '../revocation/revocation.js'
 import { FakeClock } from './fake-clock.js'
 import {
@@ -15,8 +15,10 @@ import {
   newAgent,
   newBinding,
   newGrant,
+  newDelivery,
   newKey,
   newSigningKey,
+  newWebhook,
   seeds,
   uniqueHandle,
   uniqueId,
@@ -54,7 +56,7 @@ async function rejectsFromCatalogue(promise: Promise<unknown>): Promise<void> {
   await expect(promise).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_[A-Z_]+$/) })
 }
 
-function ids(items: readonly (Grant | RevocationTask)[]): string[] {
+function ids(items: readonly (Grant | RevocationTask | Webhook | WebhookDelivery)[]): string[] {
   return items.map((item) => ('grantId' in item ? item.grantId : item.id)).sort()
 }
 
@@ -683,6 +685,176 @@ export function storeConformance(options: StoreConformanceOptions): void {
       })
     })
 
+    describe('webhooks', () => {
+      /** A webhook put in the store with `count` deliveries enqueued to it, due now. */
+      async function hookWithDeliveries(count: number): Promise<{ hook: Webhook; deliveries: WebhookDelivery[] }> {
+        const hook = newWebhook(clock)
+        await store.putWebhook(hook)
+        const deliveries = range(count).map(() => newDelivery(clock, hook))
+        await store.enqueueDeliveries(deliveries)
+        return { hook, deliveries }
+      }
+
+      async function deliveryOf(hook: Webhook, id: string): Promise<WebhookDelivery | undefined> {
+        return (await store.listDeliveries(hook.id)).find((d) => d.id === id)
+      }
+
+      it('putWebhook creates or replaces by id; listWebhooks reads every field back; deleteWebhook says whether there was one', async () => {
+        const first = newWebhook(clock)
+        clock.advance(1_000)
+        const second = newWebhook(clock, { events: ['revocation.finished'] })
+        await store.putWebhook(first)
+        await store.putWebhook(second)
+        const mine = async () => (await store.listWebhooks()).filter((w) => w.id === first.id || w.id === second.id).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+        expect(await mine()).toEqual([first, second])
+
+        const moved: Webhook = { ...first, url: `${first.url}/v2`, events: ['revocation.started'] }
+        await store.putWebhook(moved)
+        expect(await mine()).toEqual([moved, second])
+
+        expect(await store.deleteWebhook(first.id)).toBe(true)
+        expect(await mine()).toEqual([second])
+        expect(await store.deleteWebhook(first.id)).toBe(false)
+        expect(await store.deleteWebhook(uniqueId('webhook'))).toBe(false)
+      })
+
+      it('enqueueDeliveries stores every delivery pending and due, and a batch appears all at once to claims on several store objects', async () => {
+        const stores = await replicas(4)
+        const hook = newWebhook(clock)
+        await store.putWebhook(hook)
+        const batch = range(12).map(() => newDelivery(clock, hook))
+        // Claims race the enqueue: each sees the whole batch or none of it, never a part.
+        const claims = range(8).map(async (i) => {
+          await yieldTurns(i * 3)
+          return stores[i % stores.length]!.claimDeliveries(`worker-${i}`, clock.now(), leaseMs, 100)
+        })
+        const [, ...claimed] = await Promise.all([yieldTurns(5).then(() => stores[1]!.enqueueDeliveries(batch)), ...claims])
+        for (const got of claimed) expect([0, batch.length]).toContain(got.length)
+
+        const listed = await store.listDeliveries(hook.id)
+        expect(ids(listed)).toEqual(ids(batch))
+        for (const delivery of listed) {
+          const { leaseOwner, leaseExpiresAt, ...rest } = delivery
+          expect(rest).toEqual(batch.find((d) => d.id === delivery.id))
+          expect(leaseOwner === undefined).toBe(leaseExpiresAt === undefined)
+        }
+        expect(await store.listDeliveries(uniqueId('webhook'))).toEqual([])
+        await expect(store.enqueueDeliveries([])).resolves.toBeUndefined()
+      })
+
+      it('claimDeliveries leases each due delivery to one owner at a time, again once the lease expired, and nothing not yet due', async () => {
+        const { hook, deliveries } = await hookWithDeliveries(3)
+        // Due after the first leases expire, before the second ones do.
+        const later = newDelivery(clock, hook, { nextAttemptAt: new Date(clock.now().getTime() + leaseMs + leaseMs / 2) })
+        await store.enqueueDeliveries([later])
+        const t0 = clock.now()
+        const first = await store.claimDeliveries('worker-a', t0, leaseMs, 2)
+        expect(first).toHaveLength(2)
+        for (const d of first) expect(d).toMatchObject({ webhookId: hook.id, status: 'pending', attempts: 0, leaseOwner: 'worker-a', leaseExpiresAt: new Date(t0.getTime() + leaseMs) })
+        const second = await store.claimDeliveries('worker-b', t0, leaseMs, 10)
+        expect(ids([...first, ...second])).toEqual(ids(deliveries))
+        expect(await store.claimDeliveries('worker-c', new Date(t0.getTime() + leaseMs - 1), leaseMs, 10)).toEqual([])
+        expect(await deliveryOf(hook, second[0]!.id)).toMatchObject({ leaseOwner: 'worker-b' })
+
+        const expired = new Date(t0.getTime() + leaseMs)
+        const again = await store.claimDeliveries('worker-c', expired, leaseMs, 10)
+        expect(ids(again)).toEqual(ids(deliveries))
+        for (const d of again) expect(d).toMatchObject({ leaseOwner: 'worker-c', leaseExpiresAt: new Date(expired.getTime() + leaseMs) })
+        expect(await store.claimDeliveries('worker-d', later.nextAttemptAt, leaseMs, 10)).toMatchObject([{ id: later.id, leaseOwner: 'worker-d' }])
+      })
+
+      it('claims on several store objects never lease one delivery twice', async () => {
+        const stores = await replicas(4)
+        const { hook, deliveries } = await hookWithDeliveries(8)
+        const claimed = await Promise.all(stores.map((s, i) => s.claimDeliveries(`worker-${i}`, clock.now(), leaseMs, 3)))
+        // "Up to limit": a claim that lost a race may come back short, never with another's lease.
+        const all = claimed.flat()
+        expect(new Set(ids(all)).size).toBe(all.length)
+        expect(all.length).toBeGreaterThan(0)
+        const listed = new Map((await store.listDeliveries(hook.id)).map((d) => [d.id, d]))
+        claimed.forEach((got, i) => {
+          for (const d of got) expect(listed.get(d.id)?.leaseOwner, d.id).toBe(`worker-${i}`)
+        })
+        expect(ids(all).every((id) => listed.has(id))).toBe(true)
+        expect(listed.size).toBe(deliveries.length)
+      })
+
+      it('finishDelivery applies only for the lease holder; delivered and failed ones are never claimed again', async () => {
+        const { hook, deliveries } = await hookWithDeliveries(3)
+        const [toDeliver, toFail, unclaimed] = deliveries as [WebhookDelivery, WebhookDelivery, WebhookDelivery]
+        const t0 = clock.now()
+        await store.claimDeliveries('worker-a', t0, leaseMs, 2)
+        const delivered = { status: 'delivered', at: clock.advance(500) } as const
+
+        // (1) Not the holder; (2) not leased at all; (3) no such delivery.
+        expect(await store.finishDelivery('worker-b', toDeliver.id, delivered)).toBe(false)
+        expect(await store.finishDelivery('worker-a', unclaimed.id, delivered)).toBe(false)
+        expect(await store.finishDelivery('worker-a', uniqueId('delivery'), delivered)).toBe(false)
+        expect(await deliveryOf(hook, toDeliver.id)).toMatchObject({ status: 'pending', leaseOwner: 'worker-a' })
+
+        // (4) The holder: delivered keeps its attempt count (only a retry counts one) and drops the lease.
+        expect(await store.finishDelivery('worker-a', toDeliver.id, delivered)).toBe(true)
+        const done = await deliveryOf(hook, toDeliver.id)
+        expect(done).toMatchObject({ status: 'delivered', deliveredAt: delivered.at, attempts: 0 })
+        expect(done?.leaseOwner).toBeUndefined()
+        expect(await store.finishDelivery('worker-a', toFail.id, { status: 'failed', error: 'receiver answered 410' })).toBe(true)
+        const failed = await deliveryOf(hook, toFail.id)
+        expect(failed).toMatchObject({ status: 'failed', lastError: 'receiver answered 410', attempts: 0 })
+        expect(failed?.deliveredAt).toBeUndefined()
+        expect(failed?.leaseOwner).toBeUndefined()
+
+        // (5) Finished is final: not finished twice, not claimed again, even long after.
+        expect(await store.finishDelivery('worker-a', toDeliver.id, { status: 'failed', error: 'late' })).toBe(false)
+        expect(await deliveryOf(hook, toDeliver.id)).toEqual(done)
+        const much = new Date(t0.getTime() + 100 * leaseMs)
+        expect(ids(await store.claimDeliveries('worker-c', much, leaseMs, 10))).toEqual([unclaimed.id])
+        expect(await store.claimDeliveries('worker-d', new Date(much.getTime() + leaseMs), leaseMs, 10)).toMatchObject([{ id: unclaimed.id }])
+      })
+
+      it('a retry counts an attempt, records the error, releases the lease and is not claimable before its next attempt', async () => {
+        const { hook, deliveries } = await hookWithDeliveries(1)
+        const id = deliveries[0]!.id
+        const t0 = clock.now()
+        await store.claimDeliveries('worker-a', t0, leaseMs, 10)
+        const next = new Date(t0.getTime() + 60_000)
+        expect(await store.finishDelivery('worker-b', id, { status: 'retry', nextAttemptAt: t0, error: 'not mine' })).toBe(false)
+        expect(await store.finishDelivery('worker-a', id, { status: 'retry', nextAttemptAt: next, error: 'receiver answered 500' })).toBe(true)
+        const retried = await deliveryOf(hook, id)
+        expect(retried).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: next, lastError: 'receiver answered 500' })
+        expect(retried?.leaseOwner).toBeUndefined()
+        // Released: the old holder cannot finish it any more.
+        expect(await store.finishDelivery('worker-a', id, { status: 'delivered', at: t0 })).toBe(false)
+
+        expect(await store.claimDeliveries('worker-b', new Date(next.getTime() - 1), leaseMs, 10)).toEqual([])
+        expect(await store.claimDeliveries('worker-b', next, leaseMs, 10)).toMatchObject([{ id, attempts: 1, lastError: 'receiver answered 500', leaseOwner: 'worker-b' }])
+        const again = new Date(next.getTime() + 1_000)
+        expect(await store.finishDelivery('worker-b', id, { status: 'retry', nextAttemptAt: again, error: 'timed out' })).toBe(true)
+        expect(await deliveryOf(hook, id)).toMatchObject({ attempts: 2, nextAttemptAt: again, lastError: 'timed out' })
+        expect(await store.claimDeliveries('worker-c', again, leaseMs, 10)).toMatchObject([{ id, attempts: 2 }])
+        expect(await store.finishDelivery('worker-c', id, { status: 'delivered', at: again })).toBe(true)
+        expect(await deliveryOf(hook, id)).toMatchObject({ status: 'delivered', attempts: 2, deliveredAt: again })
+      })
+
+      it('deleteWebhook drops its pending deliveries, leased or not, and leaves finished ones and other webhooks alone', async () => {
+        const { hook, deliveries } = await hookWithDeliveries(3)
+        const other = await hookWithDeliveries(1)
+        const [sent, leased] = deliveries as [WebhookDelivery, WebhookDelivery, WebhookDelivery]
+        await store.claimDeliveries('worker-a', clock.now(), leaseMs, 10)
+        await store.finishDelivery('worker-a', sent.id, { status: 'delivered', at: clock.now() })
+        // Releases the other delivery of `other`, so that only it remains to claim afterwards.
+        await store.finishDelivery('worker-a', other.deliveries[0]!.id, { status: 'retry', nextAttemptAt: clock.now(), error: 'later' })
+
+        expect(await store.deleteWebhook(hook.id)).toBe(true)
+        const left = await store.listDeliveries(hook.id)
+        expect(left.filter((d) => d.status === 'pending')).toEqual([])
+        expect(left.map((d) => d.id).filter((id) => id !== sent.id)).toEqual([])
+        expect(await store.finishDelivery('worker-a', leased.id, { status: 'delivered', at: clock.now() })).toBe(false)
+        const later = new Date(clock.now().getTime() + 10 * leaseMs)
+        expect(ids(await store.claimDeliveries('worker-b', later, leaseMs, 10))).toEqual([other.deliveries[0]!.id])
+        expect(ids(await store.listDeliveries(other.hook.id))).toEqual([other.deliveries[0]!.id])
+      })
+    })
+
     describe('failing closed', () => {
       it('ping answers while the backend is up', async () => {
         await expect(store.ping()).resolves.toBeUndefined()
@@ -738,6 +910,13 @@ export function storeConformance(options: StoreConformanceOptions): void {
           putSigningKey: () => store.putSigningKey(newSigningKey(clock)),
           retireSigningKey: () => store.retireSigningKey('any', t),
           listSigningKeys: () => store.listSigningKeys(),
+          putWebhook: () => store.putWebhook(newWebhook(clock)),
+          listWebhooks: () => store.listWebhooks(),
+          deleteWebhook: () => store.deleteWebhook(uniqueId('webhook')),
+          enqueueDeliveries: () => store.enqueueDeliveries([newDelivery(clock, newWebhook(clock))]),
+          claimDeliveries: () => store.claimDeliveries('worker-b', t, leaseMs, 10),
+          finishDelivery: () => store.finishDelivery('worker-a', uniqueId('delivery'), { status: 'delivered', at: t }),
+          listDeliveries: () => store.listDeliveries(uniqueId('webhook')),
           ping: () => store.ping(),
         }
         for (const [method, call] of Object.entries(calls)) {

@@ -4,7 +4,7 @@ import type { AuditDraft } from '../audit/event.js'
 import type { Binding } from '../bindings/binding.js'
 import type { Grant } from '../exchange/grant.js'
 import type { Clock } from '../ports/clock.js'
-import type { GrantSettlement, SigningKeyRecord, Store } from '../ports/store.js'
+import type { GrantSettlement, SigningKeyRecord, Store, Webhook, WebhookDelivery } from '../ports/store.js'
 
 // Builders for the Store conformance cases. Every handle and id carries this run's prefix, so
 // cases stay apart even on a backend shared with other runs (one Redis for many CI jobs).
@@ -84,6 +84,27 @@ export function liveSettlement(clock: Clock, grantId: string, overrides: Partial
 
 export function newSigningKey(clock: Clock, kid = uniqueId('signing')): SigningKeyRecord {
   return { kid, alg: 'EdDSA', publicJwk: { kty: 'OKP', crv: 'Ed25519', x: `x-${kid}`, kid }, sealedPrivateKey: `v1.sealed.${kid}`, createdAt: clock.now() }
+}
+
+export function newWebhook(clock: Clock, overrides: Partial<Webhook> = {}): Webhook {
+  const id = uniqueId('webhook')
+  return { id, url: `https://rp.conformance.test/hooks/${id}`, events: ['revocation.started', 'revocation.finished'], actor: 'admin:conformance', createdAt: clock.now(), ...overrides }
+}
+
+/** A fresh pending delivery to `webhook`, due now; its payload is SET-shaped (three base64url parts). */
+export function newDelivery(clock: Clock, webhook: Webhook, overrides: Partial<WebhookDelivery> = {}): WebhookDelivery {
+  const id = uniqueId('delivery')
+  return {
+    id,
+    webhookId: webhook.id,
+    url: webhook.url,
+    payload: `eyJ0eXAiOiJzZWNldmVudCtqd3QifQ.${Buffer.from(JSON.stringify({ jti: id })).toString('base64url')}.c2ln`,
+    createdAt: clock.now(),
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: clock.now(),
+    ...overrides,
+  }
 }
 
 /** What one test case works with: its store, its clock and builders bound to both. */
