@@ -26,6 +26,7 @@ export const defaults = {
     backoffMaxMs: 60_000,
     upstreamTimeoutMs: 10_000,
     pendingRecheckMs: 1_000,
+    proveRevocation: true,
     pollMs: 2_000,
   },
 } as const

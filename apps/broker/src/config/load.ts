@@ -31,7 +31,7 @@ export interface BrokerConfig {
   readonly allowInsecureUpstreamHttp: boolean
   readonly sandbox: boolean
   readonly rateLimits: { readonly exchange: { readonly ratePerSecond: number; readonly burst: number }; readonly authenticate: { readonly ratePerSecond: number; readonly burst: number } }
-  readonly cascade: { readonly concurrency: number; readonly leaseMs: number; readonly maxAttempts: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly upstreamTimeoutMs: number; readonly pendingRecheckMs: number }
+  readonly cascade: { readonly concurrency: number; readonly leaseMs: number; readonly maxAttempts: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly upstreamTimeoutMs: number; readonly pendingRecheckMs: number; readonly proveRevocation: boolean }
   readonly systems: readonly SystemConfig[]
 }
 

@@ -56,6 +56,8 @@ export const configSchema = z
         backoffBaseMs: z.number().int().min(1).optional(),
         backoffMaxMs: z.number().int().min(1).optional(),
         pollMs: z.number().int().min(10).optional(),
+        /** Probe each revoked credential upstream and record the proof (default true). */
+        proveRevocation: z.boolean().optional(),
       })
       .strict()
       .optional(),

@@ -21,6 +21,11 @@ export interface CascadeSettings {
   readonly upstreamTimeoutMs: number
   /** How long to wait for a grant still `pending` (exchange in flight) before looking again. */
   readonly pendingRecheckMs: number
+  /**
+   * After each successful revoke, ask the connector's `probe` whether the credential is dead
+   * and record the proof. One more upstream round trip per grant; on by default.
+   */
+  readonly proveRevocation: boolean
 }
 
 export interface CascadeWorker {
@@ -118,7 +123,7 @@ export function createCascadeWorker(deps: {
         ...(grant.sealedSecret === undefined ? {} : { secret: sealer.open(grant.sealedSecret, grantSealContext(grant.id)) }),
       }
       const outcome = await system.instance.revoke(request, AbortSignal.timeout(settings.upstreamTimeoutMs))
-      const proof = outcome.kind === 'revoked' ? await prove(system.instance, request) : undefined
+      const proof = outcome.kind === 'revoked' && settings.proveRevocation ? await prove(system.instance, request) : undefined
       // A connector that says `revoked` while its own probe still sees the credential alive has
       // not revoked it: retried like a transient failure, then reported failed.
       if (proof === 'alive') return fail(task, 'the connector reported revoked but its probe still sees the credential alive', true)
