@@ -62,18 +62,28 @@ export function createWebhookMethods(client: RedisClient, keys: RedisKeys): Webh
 
     async claimDeliveries(owner, now, leaseMs, limit) {
       return mutate(client, async () => {
-        const ids = await call(() => client.zrangebyscore(keys.dueDeliveries, '-inf', now.getTime(), 'LIMIT', 0, limit))
+        // The due index is exact, but two reads apart: a delivery it lists may have been leased
+        // by another replica by the time its record is read. Looking at four times `limit`
+        // leaves room to skip those; if every one seen was taken, read again.
+        const ids = await call(() => client.zrangebyscore(keys.dueDeliveries, '-inf', now.getTime(), 'LIMIT', 0, limit * 4 + 16))
         const raws = await deliveriesById(ids)
         const txn = new Transaction()
         const leased: WebhookDelivery[] = []
+        let taken = 0
         for (const [i, raw] of raws.entries()) {
+          if (leased.length >= limit) break
           const delivery = decodeDelivery(raw)
-          if (delivery?.status !== 'pending' || delivery.nextAttemptAt > now || (delivery.leaseExpiresAt !== undefined && delivery.leaseExpiresAt > now)) continue
+          if (delivery?.status !== 'pending' || delivery.nextAttemptAt > now) continue
+          if (delivery.leaseExpiresAt !== undefined && delivery.leaseExpiresAt > now) {
+            taken += 1
+            continue
+          }
           const claimed: WebhookDelivery = { ...delivery, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + leaseMs) }
           txn.expect(keys.deliveries, raw, ids[i]!).hset(keys.deliveries, claimed.id, encode(claimed)).zadd(keys.dueDeliveries, claimed.leaseExpiresAt!.getTime(), claimed.id)
           leased.push(claimed)
         }
-        return leased.length === 0 ? { result: leased } : { result: leased, write: { txn } }
+        if (leased.length === 0) return { result: leased, again: taken > 0 }
+        return { result: leased, write: { txn } }
       })
     },
 

@@ -102,10 +102,12 @@ function parseHead(head: string | null | undefined): Pick<AuditEvent, 'seq' | 'h
 /**
  * A write worked out from what was read: the guarded commit, derived index entries to write
  * before it (a superset that readers verify) and to remove after it (best effort; readers
- * repair what is left). No `write`: nothing to do, `result` is the answer.
+ * repair what is left). No `write` (and not `again`): nothing to do, `result` is the answer.
  */
 export interface Planned<T> {
   readonly result: T
+  /** What was read is already stale (another writer got there between two reads): read again. */
+  readonly again?: boolean
   readonly write?: {
     readonly txn: Transaction
     readonly before?: readonly (() => Promise<unknown>)[]
@@ -122,12 +124,14 @@ const maxRounds = 200
 /** Read, decide, commit guarded on what was read; on conflict read and decide again. */
 export async function mutate<T>(client: RedisClient, plan: () => Promise<Planned<T>>): Promise<T> {
   for (let round = 1; ; round++) {
-    const { result, write } = await plan()
-    if (write === undefined) return result
-    await Promise.all((write.before ?? []).map((step) => step()))
-    if (await write.txn.commit(client)) {
-      await Promise.allSettled((write.after ?? []).map((step) => step()))
-      return result
+    const { result, write, again } = await plan()
+    if (!again) {
+      if (write === undefined) return result
+      await Promise.all((write.before ?? []).map((step) => step()))
+      if (await write.txn.commit(client)) {
+        await Promise.allSettled((write.after ?? []).map((step) => step()))
+        return result
+      }
     }
     if (round >= maxRounds) throw new StoreUnavailable({ detail: `write abandoned after ${maxRounds} conflicting rounds` })
     if (round > 2) await delay(Math.random() * Math.min(round, 20))

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
 import { storeConformance } from '@lanyard/core/testing'
 import { openRedisStore } from '../src/redis-store.js'
 import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, type RedisCluster } from './redis-servers.js'
@@ -52,5 +53,19 @@ describe('Redis Cluster, 3 masters', () => {
       return store
     },
     replica: (store) => open(prefixes.get(store)!),
+  })
+
+  // Runs after the kit: its agents must have landed on every master, or the run above never
+  // crossed a slot boundary and proved nothing about hash tags.
+  it('spread the agents of the run above over all three masters', async () => {
+    for (const node of cluster.nodes) {
+      const redis = new Redis(node.port, node.host)
+      try {
+        const [, agentKeys] = await redis.scan('0', 'MATCH', `{${prefix}-*}:agent`, 'COUNT', 100_000)
+        expect(agentKeys.length, `agents on ${node.port}`).toBeGreaterThan(0)
+      } finally {
+        redis.disconnect()
+      }
+    }
   })
 })

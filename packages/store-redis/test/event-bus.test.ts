@@ -16,10 +16,10 @@ async function replica(keyPrefix: string): Promise<RedisBackend> {
 }
 
 async function killSubscriber(keyPrefix: string): Promise<void> {
-  const clients = (await admin.client('LIST', 'TYPE', 'pubsub')) as string
+  const clients = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string
   const ids = clients.split('\n').filter((line) => line.includes(` name=${keyPrefix}:bus `)).map((line) => /^id=(\d+)/.exec(line)?.[1])
   expect(ids).toHaveLength(1)
-  await admin.client('KILL', 'ID', ids[0]!)
+  await admin.call('CLIENT', 'KILL', 'ID', ids[0]!)
 }
 
 const changed = (generation: number): BusEvent => ({ type: 'agent.changed', handle: 'bus@agents.bus.test', status: 'active', generation })
