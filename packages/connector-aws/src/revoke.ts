@@ -2,7 +2,7 @@ import { GetRolePolicyCommand, type IAMClient, PutRolePolicyCommand } from '@aws
 import type { RevokeOutcome, RevokeRequest, UpstreamRef } from '@lanyard/connector-sdk'
 import { type AwsClient, awsCode, translate } from './client.js'
 import type { AwsRef } from './issue.js'
-import { addGrant, addIdentity, parseRevocationPolicy, prune, renderWithin } from './revocation-policy.js'
+import { addGrant, parseRevocationPolicy, prune, renderWithin } from './revocation-policy.js'
 import { roleName } from './target.js'
 
 /**
@@ -50,9 +50,9 @@ export async function readPolicy(iam: IAMClient, role: string, policyName: strin
  * Revokes one session by denying it on its role. (1) Expired already: `expired`, nothing to
  * write. (2) This system cannot write IAM, or IAM refuses the broker: `unrevocable-until` the
  * session's expiry, never `revoked`. (3) Otherwise the policy is read, pruned of entries no live
- * session can match, given this session's source identity (cutoff: the current second) and
- * grant id, fitted to the role's remaining size and written back: `revoked`. Idempotent:
- * writing the same entries again changes nothing.
+ * session can match, given this grant (its source identity and grant id), fitted to the role's
+ * remaining size and written back: `revoked`. Idempotent: writing the same entry again changes
+ * nothing.
  */
 export async function revoke(client: AwsClient, locks: RoleLocks, request: RevokeRequest, signal: AbortSignal): Promise<RevokeOutcome> {
   signal.throwIfAborted()
@@ -82,8 +82,7 @@ export async function revoke(client: AwsClient, locks: RoleLocks, request: Revok
       }
       const entries = parseRevocationPolicy(current)
       prune(entries, now)
-      addIdentity(entries, ref.sourceIdentity, Math.floor(now / 1000) * 1000)
-      addGrant(entries, request.grantId, request.expiresAt.getTime())
+      addGrant(entries, request.grantId, { sourceIdentity: ref.sourceIdentity, untilMs: request.expiresAt.getTime(), revokedAtMs: now })
       const text = renderWithin(entries, budget)
       if (text === undefined) return unrevocable(`the revocation policy of ${ref.roleArn} cannot hold more entries within IAM's size limit`)
       try {
