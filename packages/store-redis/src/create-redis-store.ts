@@ -1,8 +1,7 @@
 import { Cluster } from 'ioredis'
-import { systemClock, type Clock, type EventBus, type Store } from '@lanyard/core'
+import { systemClock, type Clock, type EventBus, type RateLimiter, type Store } from '@lanyard/core'
 import { closeClient, openClient, openSubscriber, seedNodes, waitReady, type RedisNode } from './connection.js'
 import { redisKeys } from './keys.js'
-import type { RateLimiter } from './rate-limiter.js'
 import { createRedisEventBus } from './redis-event-bus.js'
 import { createRedisRateLimiter } from './redis-rate-limiter.js'
 import { createStoreOn } from './redis-store.js'
@@ -24,7 +23,7 @@ export interface RedisBackend {
   /** Pub/sub on `<keyPrefix>:events`, over its own subscriber connection. */
   readonly bus: EventBus
   /** GCRA on the same Redis, keys under `<keyPrefix>:rate:`. */
-  readonly rateLimiter: RateLimiter
+  readonly limiter: RateLimiter
 }
 
 /**
@@ -60,5 +59,5 @@ export async function createRedisStore(options: CreateRedisStoreOptions): Promis
     openSubscriber: (round) => openSubscriber(options, subscriberNodes(), round, `${options.keyPrefix}:bus`),
     onClose: release,
   })
-  return { store, bus, rateLimiter: createRedisRateLimiter(client, { keyPrefix: options.keyPrefix, clock }) }
+  return { store, bus, limiter: createRedisRateLimiter(client, { keyPrefix: options.keyPrefix, clock }) }
 }

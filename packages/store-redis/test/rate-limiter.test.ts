@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
+import { createMemoryRateLimiter, type RateLimiter, type RatePolicy } from '@lanyard/core'
 import { FakeClock } from '@lanyard/core/testing'
-import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimit, type RateLimiter } from '../src/index.js'
+import { createRedisRateLimiter } from '../src/index.js'
 import { deleteKeys, runPrefix, sharedRedisUrl } from './redis-servers.js'
 
 const prefix = runPrefix()
@@ -19,12 +20,12 @@ afterAll(async () => {
 })
 
 const limiters: { name: string; create: (clock: FakeClock) => RateLimiter }[] = [
-  { name: 'memory', create: (clock) => createMemoryRateLimiter({ clock }) },
+  { name: 'memory (core)', create: (clock) => createMemoryRateLimiter(clock) },
   { name: 'redis', create: (clock) => createRedisRateLimiter(redisClient(), { keyPrefix: `${prefix}-${Math.random().toString(36).slice(2, 8)}`, clock }) },
 ]
 
 describe.each(limiters)('$name rate limiter (GCRA)', ({ create }) => {
-  const twoPerSecond: RateLimit = { ratePerSecond: 2, burst: 3 }
+  const twoPerSecond: RatePolicy = { ratePerSecond: 2, burst: 3 }
 
   it('allows the burst at once, then one per emission interval, and says how long to wait', async () => {
     const clock = new FakeClock()
@@ -47,21 +48,14 @@ describe.each(limiters)('$name rate limiter (GCRA)', ({ create }) => {
   it('rounds a wait up to whole seconds (Retry-After), at least 1', async () => {
     const clock = new FakeClock()
     const limiter = create(clock)
-    const slow: RateLimit = { ratePerSecond: 0.1, burst: 1 }
+    const slow: RatePolicy = { ratePerSecond: 0.1, burst: 1 }
     expect((await limiter.take('k', slow)).allowed).toBe(true)
     expect(await limiter.take('k', slow)).toEqual({ allowed: false, retryAfterSeconds: 10 })
     clock.advance(8_500)
     expect(await limiter.take('k', slow)).toEqual({ allowed: false, retryAfterSeconds: 2 })
-    const fast: RateLimit = { ratePerSecond: 100, burst: 1 }
+    const fast: RatePolicy = { ratePerSecond: 100, burst: 1 }
     expect((await limiter.take('f', fast)).allowed).toBe(true)
     expect(await limiter.take('f', fast)).toEqual({ allowed: false, retryAfterSeconds: 1 })
-  })
-
-  it('refuses a limit that is not a positive rate with a burst of at least one', async () => {
-    const limiter = create(new FakeClock())
-    await expect(limiter.take('k', { ratePerSecond: 0, burst: 1 })).rejects.toThrow(RangeError)
-    await expect(limiter.take('k', { ratePerSecond: 1, burst: 0 })).rejects.toThrow(RangeError)
-    await expect(limiter.take('k', { ratePerSecond: Number.NaN, burst: 1 })).rejects.toThrow(RangeError)
   })
 })
 
@@ -69,9 +63,9 @@ describe('Redis and memory limiters agree', () => {
   it('give the same decisions for the same sequence of keys, limits and times', async () => {
     const memoryClock = new FakeClock()
     const redisClock = new FakeClock()
-    const memory = createMemoryRateLimiter({ clock: memoryClock })
+    const memory = createMemoryRateLimiter(memoryClock)
     const redis = createRedisRateLimiter(redisClient(), { keyPrefix: `${prefix}-agree`, clock: redisClock })
-    const limits: RateLimit[] = [{ ratePerSecond: 3, burst: 2 }, { ratePerSecond: 0.5, burst: 4 }, { ratePerSecond: 10, burst: 1 }]
+    const limits: RatePolicy[] = [{ ratePerSecond: 3, burst: 2 }, { ratePerSecond: 0.5, burst: 4 }, { ratePerSecond: 10, burst: 1 }]
     const seen = new Set<boolean>()
     let seed = 7
     const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648)
@@ -88,7 +82,10 @@ describe('Redis and memory limiters agree', () => {
     expect(seen).toEqual(new Set([true, false]))
   })
 
-  it('Redis: concurrent takes from several clients never overshoot the burst', async () => {
+})
+
+describe('Redis rate limiter only', () => {
+  it('concurrent takes from several clients never overshoot the burst', async () => {
     const clock = new FakeClock()
     const keyPrefix = `${prefix}-race`
     const replicas = [redisClient(), redisClient(), redisClient()].map((client) => createRedisRateLimiter(client, { keyPrefix, clock }))
@@ -96,7 +93,14 @@ describe('Redis and memory limiters agree', () => {
     expect(decisions.filter((d) => d.allowed)).toHaveLength(5)
   })
 
-  it('Redis unreachable: take rejects with StoreUnavailable (fail closed)', async () => {
+  it('refuses a limit that is not a positive rate with a burst of at least one', async () => {
+    const limiter = createRedisRateLimiter(redisClient(), { keyPrefix: `${prefix}-invalid`, clock: new FakeClock() })
+    await expect(limiter.take('k', { ratePerSecond: 0, burst: 1 })).rejects.toThrow(RangeError)
+    await expect(limiter.take('k', { ratePerSecond: 1, burst: 0 })).rejects.toThrow(RangeError)
+    await expect(limiter.take('k', { ratePerSecond: Number.NaN, burst: 1 })).rejects.toThrow(RangeError)
+  })
+
+  it('unreachable: take rejects with StoreUnavailable (fail closed)', async () => {
     const offline = new Redis(sharedRedisUrl, { lazyConnect: true, enableOfflineQueue: false })
     const limiter = createRedisRateLimiter(offline, { keyPrefix: `${prefix}-offline`, clock: new FakeClock() })
     await expect(limiter.take('k', { ratePerSecond: 1, burst: 1 })).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' })

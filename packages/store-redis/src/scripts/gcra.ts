@@ -5,8 +5,8 @@
  * max(TAT, now) + interval - burst * interval <= now; then TAT moves on by one interval.
  * Returns { allowed (1|0), wait ms as a string }. The key outlives its TAT by a second: a TAT in
  * the past means the same as none, and the slack keeps Redis's clock (which runs the TTL) from
- * racing the broker's (which the decision uses). Mirrors `gcra()` in rate-limiter.ts (the in-memory
- * limiter), which the tests hold to the same answers.
+ * racing the broker's (which the decision uses). Mirrors `gcra()` in @lanyard/core's
+ * ports/rate-limiter.ts (the in-memory limiter); the tests hold both to the same answers.
  */
 export const gcraLua = `
 local now = tonumber(ARGV[1])
