@@ -25,6 +25,7 @@ import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
 import { createSigner } from './signer.js'
+import { createWebhooks } from './webhooks/webhooks.js'
 
 export interface StartOptions {
   /** Path of lanyard.yaml (`--config`). */
@@ -151,9 +152,12 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const reconciled = await lanyard.reconcile(defaults.reconcilePendingAfterMs)
     if (reconciled.length > 0) log.warn({ count: reconciled.length }, 'grants left pending by an earlier crash were reconciled')
     const metrics = createMetrics()
-    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log }))
+    // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
+    const webhooks = createWebhooks({ lanyard, store, clock, log, owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, fetch, settings: config.webhooks, sandbox: config.sandbox })
+    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks }))
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
+    webhooks.start()
     log.info({ url, issuer, store: config.store.type, systems: [...systems.keys()] }, 'lanyard broker listening')
     const secret = adminToken
     return {
@@ -170,6 +174,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         server.closeAllConnections()
         await new Promise<void>((resolve) => server.close(() => resolve()))
         await lanyard.close()
+        // After the cascade stopped (no more events), before the store closes (enqueues in flight).
+        await webhooks.stop()
         await bus.close()
         await store.close()
         log.flush()

@@ -29,4 +29,17 @@ export const defaults = {
     proveRevocation: true,
     pollMs: 2_000,
   },
+  webhooks: {
+    concurrency: 8,
+    /** Above `timeoutMs`: a POST still in flight keeps its lease. */
+    leaseMs: 30_000,
+    timeoutMs: 10_000,
+    /** High enough that `giveUpAfterMs` ends the budget: backoff capped at 1 h spends 24 h in ~35 attempts. */
+    maxAttempts: 50,
+    /** 24 h: a receiver down for a day has lost more than these events; the deliveries list shows them failed. */
+    giveUpAfterMs: 86_400_000,
+    backoffBaseMs: 1_000,
+    backoffMaxMs: 3_600_000,
+    pollMs: 2_000,
+  },
 } as const

@@ -32,6 +32,7 @@ export interface BrokerConfig {
   readonly sandbox: boolean
   readonly rateLimits: { readonly exchange: { readonly ratePerSecond: number; readonly burst: number }; readonly authenticate: { readonly ratePerSecond: number; readonly burst: number } }
   readonly cascade: { readonly concurrency: number; readonly leaseMs: number; readonly maxAttempts: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly upstreamTimeoutMs: number; readonly pendingRecheckMs: number; readonly proveRevocation: boolean }
+  readonly webhooks: { readonly concurrency: number; readonly leaseMs: number; readonly timeoutMs: number; readonly maxAttempts: number; readonly giveUpAfterMs: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number }
   readonly systems: readonly SystemConfig[]
 }
 
@@ -111,6 +112,9 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
   const allowInsecureUpstreamHttp = file.upstream?.allowInsecureUpstreamHttp ?? false
   if (allowInsecureUpstreamHttp && !sandbox) issues.push('upstream.allowInsecureUpstreamHttp: refused outside a sandbox deployment (set `sandbox: true` only for local stand-ins)')
 
+  const webhooks = { ...defaults.webhooks, ...file.webhooks }
+  if (webhooks.leaseMs <= webhooks.timeoutMs) issues.push(`webhooks.leaseMs: must exceed webhooks.timeoutMs (${webhooks.timeoutMs}), or a POST in flight loses its lease and is sent twice`)
+
   const systems: SystemConfig[] = []
   const seen = new Set<string>()
   for (const [i, entry] of (file.systems ?? []).entries()) {
@@ -138,6 +142,7 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
     sandbox,
     rateLimits: { exchange: file.rateLimits?.exchange ?? defaults.rateLimits.exchange, authenticate: file.rateLimits?.authenticate ?? defaults.rateLimits.authenticate },
     cascade: { ...defaults.cascade, ...file.cascade },
+    webhooks,
     systems,
   })
 }

@@ -61,6 +61,20 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** Revocation SETs pushed to relying parties (RFC 8935); see defaults.webhooks. */
+    webhooks: z
+      .object({
+        concurrency: z.number().int().min(1).max(64).optional(),
+        leaseMs: z.number().int().min(1000).optional(),
+        timeoutMs: z.number().int().min(100).max(120_000).optional(),
+        maxAttempts: z.number().int().min(1).max(1000).optional(),
+        giveUpAfterMs: z.number().int().min(1000).optional(),
+        backoffBaseMs: z.number().int().min(1).optional(),
+        backoffMaxMs: z.number().int().min(1).optional(),
+        pollMs: z.number().int().min(10).optional(),
+      })
+      .strict()
+      .optional(),
     systems: z
       .array(
         z

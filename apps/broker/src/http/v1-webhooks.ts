@@ -1,0 +1,54 @@
+import { Router, type Response } from 'express'
+import { z } from 'zod'
+import type { Webhook, WebhookDelivery } from '@lanyard/core'
+import { revocationEventKinds } from '../webhooks/set.js'
+import type { Webhooks } from '../webhooks/webhooks.js'
+import { parseInput } from './validate.js'
+
+const createBody = z
+  .object({
+    url: z.string().min(1),
+    events: z.array(z.enum(revocationEventKinds)).min(1).max(revocationEventKinds.length).optional(),
+  })
+  .strict()
+
+const webhookJson = (w: Webhook) => ({ id: w.id, url: w.url, events: w.events, created_at: w.createdAt.toISOString() })
+
+/**
+ * `attempts` on the wire counts POSTs made. The store counts failed attempts that were
+ * rescheduled (like revocation tasks), so a finished delivery made one more than it records.
+ * The payload is not listed: it is a signed SET the receiver already has, not a status.
+ */
+const deliveryJson = (d: WebhookDelivery) => ({
+  id: d.id, status: d.status, attempts: d.attempts + (d.status === 'pending' ? 0 : 1), created_at: d.createdAt.toISOString(),
+  ...(d.status === 'pending' ? { next_attempt_at: d.nextAttemptAt.toISOString() } : {}),
+  ...(d.deliveredAt === undefined ? {} : { delivered_at: d.deliveredAt.toISOString() }),
+  ...(d.lastError === undefined ? {} : { last_error: d.lastError }),
+})
+
+/** RFC 9457, like every /v1 refusal. TODO(#webhooks): a catalogue code (ERR_WEBHOOK_NOT_FOUND) once the lead adds one. */
+function notFound(res: Response, id: string): void {
+  res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: `webhook "${id}" does not exist` }))
+}
+
+/** /v1/webhooks: relying parties' subscriptions to revocation SETs, and what was delivered. */
+export function v1WebhookRoutes(webhooks: Webhooks): Router {
+  const router = Router()
+  router.post('/webhooks', async (req, res) => {
+    const body = parseInput(createBody, req.body, 'body')
+    const webhook = await webhooks.subscribe(String(res.locals.actor), { url: body.url, ...(body.events === undefined ? {} : { events: body.events }) })
+    res.status(201).location(`/v1/webhooks/${webhook.id}`).json(webhookJson(webhook))
+  })
+  router.get('/webhooks', async (_req, res) => {
+    res.json({ webhooks: (await webhooks.list()).map(webhookJson) })
+  })
+  router.delete('/webhooks/:id', async (req, res) => {
+    if (await webhooks.remove(req.params.id)) res.status(204).end()
+    else notFound(res, req.params.id)
+  })
+  router.get('/webhooks/:id/deliveries', async (req, res) => {
+    if ((await webhooks.get(req.params.id)) === undefined) return notFound(res, req.params.id)
+    res.json({ deliveries: (await webhooks.deliveries(req.params.id)).map(deliveryJson) })
+  })
+  return router
+}
