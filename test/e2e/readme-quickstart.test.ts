@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestBroker, type TestBroker } from '../support/broker.js'
+
+// The README's quickstart, run as written (octokit's readme-examples test): if a command in it
+// breaks, this fails.
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const readme = readFileSync(join(root, 'README.md'), 'utf8')
+const block = /<!-- quickstart:start -->\n```sh\n([\s\S]*?)```\n<!-- quickstart:end -->/.exec(readme)?.[1]
+
+describe('README quickstart', () => {
+  let t: TestBroker
+  let cwd: string
+  beforeAll(async () => {
+    // The quickstart's own configuration: lanyard.yaml at the repository root.
+    const config = readFileSync(join(root, 'lanyard.yaml'), 'utf8')
+    expect(config).toMatch(/name: scratch\n\s+type: memory/)
+    t = await startTestBroker({ config: { systems: [{ name: 'scratch', type: 'memory' }] } })
+    cwd = mkdtempSync(join(tmpdir(), 'lanyard-readme-'))
+  })
+  afterAll(async () => {
+    await t.close()
+    rmSync(cwd, { recursive: true, force: true })
+  })
+
+  it('runs every command as written', async () => {
+    expect(block).toBeDefined()
+    const script = `set -euo pipefail\nshopt -s expand_aliases\n${block!.replace('node apps/cli/bin/lanyard.js', `node ${join(root, 'apps/cli/bin/lanyard.js')}`)}`
+    // Asynchronously: the broker answering these commands runs in this very process.
+    const result = await promisify(execFile)('bash', ['-c', script], { cwd, env: { ...process.env, LANYARD_URL: t.url, LANYARD_ADMIN_TOKEN: t.adminToken }, encoding: 'utf8', timeout: 120_000 })
+    expect(result.stderr).toMatch(/invalid_scope/)
+    expect(result.stdout).toMatch(/deploy-bot@agents\.acme\.dev/)
+    expect(result.stdout).toMatch(/revoked/)
+    expect(result.stdout + result.stderr).toMatch(/verified|ok/i)
+  })
+})
