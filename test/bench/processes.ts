@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Redis } from 'ioredis'
+import { brokerClient, testMasterKey, type BrokerClient } from '../support/broker.js'
+import { spawnBroker, type BrokerProcess } from '../support/process.js'
+
+export const redisUrl = process.env.LANYARD_REDIS_URL || 'redis://127.0.0.1:6379'
+
+/** What every bench broker shares: quiet logs, an ephemeral port, per-agent limits out of the way. */
+export const baseConfig = {
+  logLevel: 'warn',
+  listen: '127.0.0.1:0',
+  // The schema's ceiling (100,000/s per agent): far above what two cores can serve.
+  rateLimits: { exchange: { ratePerSecond: 100_000, burst: 100_000 } },
+}
+
+export interface BenchBrokers {
+  readonly replicas: ReadonlyArray<{ process: BrokerProcess; client: BrokerClient }>
+  /** The Redis key prefix, when on Redis. */
+  readonly keyPrefix?: string
+  stop(): Promise<void>
+}
+
+/**
+ * `count` broker processes on one configuration file (same master key and admin token):
+ * on the embedded store (one replica only) or on Redis under a fresh key prefix, removed at stop.
+ */
+export async function startBrokers(options: { store: 'sqlite' | 'redis'; config: Record<string, unknown> & { issuer?: string }; count?: number }): Promise<BenchBrokers> {
+  const dir = mkdtempSync(join(tmpdir(), 'lanyard-bench-'))
+  const keyPrefix = options.store === 'redis' ? `lanyard-bench-${randomBytes(4).toString('hex')}` : undefined
+  const config: Record<string, unknown> = { ...baseConfig, ...(keyPrefix === undefined ? {} : { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix } }), ...options.config }
+  writeFileSync(join(dir, 'lanyard.yaml'), JSON.stringify(config, null, 2)) // JSON is YAML
+  const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`
+  const env = { LANYARD_DATA_DIR: dir, LANYARD_MASTER_KEY: testMasterKey, LANYARD_ADMIN_TOKEN: adminToken, LANYARD_REDIS_URL: keyPrefix === undefined ? '' : redisUrl }
+  const replicas: Array<{ process: BrokerProcess; client: BrokerClient }> = []
+  const stop = async () => {
+    await Promise.all(replicas.map((replica) => replica.process.stop()))
+    rmSync(dir, { recursive: true, force: true })
+    if (keyPrefix !== undefined) await removeRedisKeys(keyPrefix)
+  }
+  try {
+    // One after another: two cores, and the first start creates the shared signing key.
+    for (let i = 0; i < (options.count ?? 1); i++) {
+      const child = await spawnBroker(join(dir, 'lanyard.yaml'), env)
+      const client = brokerClient(child.url, adminToken)
+      // Replicas share one issuer (set in the config), as they would behind a load balancer.
+      replicas.push({ process: child, client: typeof config.issuer === 'string' ? { ...client, issuer: config.issuer } : client })
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { replicas, ...(keyPrefix === undefined ? {} : { keyPrefix }), stop }
+}
+
+/** Why Redis cannot be used here, or undefined when it answers PING. */
+export async function redisUnavailable(): Promise<string | undefined> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  try {
+    await redis.connect()
+    await redis.ping()
+    return undefined
+  } catch (error) {
+    return `redis at ${redisUrl} does not answer: ${error instanceof Error ? error.message : String(error)}`
+  } finally {
+    redis.disconnect()
+  }
+}
+
+async function removeRedisKeys(keyPrefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 })
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${keyPrefix}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length > 0) await redis.unlink(...keys)
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
+}
+
+const require = createRequire(import.meta.url)
+const tsx = pathToFileURL(require.resolve('tsx')).href
+
+export interface PeerProcess {
+  readonly issuer: string
+  stop(): Promise<void>
+}
+
+/** Starts test/bench/oauth-peer.ts (oidc-provider) in its own process, as the broker runs in its own. */
+export function startOAuthPeer(client: { id: string; secret: string; resource: string }): Promise<PeerProcess> {
+  const script = fileURLToPath(new URL('./oauth-peer.ts', import.meta.url))
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=lanyard-source', '--import', tsx, script], {
+      env: { ...process.env, BENCH_PEER_CLIENT_ID: client.id, BENCH_PEER_CLIENT_SECRET: client.secret, BENCH_PEER_RESOURCE: client.resource },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    const exited = new Promise<void>((done) => child.once('exit', () => done()))
+    const timer = setTimeout(() => reject(new Error(`oauth peer did not start: ${output}`)), 20_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /^issuer (http:\/\/\S+)$/m.exec(output)
+      if (!match) return
+      clearTimeout(timer)
+      resolve({
+        issuer: match[1]!,
+        async stop() {
+          child.kill('SIGTERM')
+          await exited
+        },
+      })
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`oauth peer exited with ${code}: ${output}`))
+    })
+  })
+}

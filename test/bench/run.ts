@@ -1,0 +1,31 @@
+import { exchangeBench } from './exchange.js'
+import { printTable } from './results.js'
+import { revocationBench } from './revocation.js'
+
+// `pnpm bench [exchange] [revocation] [cascade]`: the named benches, or all of them, in order.
+// Not part of `pnpm test`. See test/bench/README.md.
+const benches = {
+  exchange: () => exchangeBench({ concurrency: 16, agents: 8, warmupMs: 1000, measureMs: 5000 }),
+  revocation: () => revocationBench({ trials: 60, replicas: 3, giveUpMs: 5000 }),
+} as const
+
+type BenchName = keyof typeof benches
+const names = Object.keys(benches) as BenchName[]
+const asked = process.argv.slice(2).filter((arg) => arg !== '--')
+const unknown = asked.filter((name) => !(names as string[]).includes(name))
+if (unknown.length > 0) {
+  process.stderr.write(`unknown bench: ${unknown.join(', ')} (known: ${names.join(', ')})\n`)
+  process.exit(2)
+}
+let failed = false
+for (const name of asked.length > 0 ? (asked as BenchName[]) : names) {
+  process.stderr.write(`bench: ${name}\n`)
+  try {
+    await benches[name]()
+  } catch (error) {
+    failed = true
+    process.stderr.write(`bench ${name} could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  }
+}
+printTable()
+process.exit(failed ? 1 : 0)
