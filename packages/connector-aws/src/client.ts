@@ -49,7 +49,9 @@ export function createClient(config: AwsConfig, host: ConnectorHost): AwsClient 
   const sts = new STSClient({ ...options, ...(base === undefined ? {} : { credentials: base }) })
 
   const iamCredentials = revocationCredentials(config, host, sts, base)
-  const iam = iamCredentials === null ? undefined : new IAMClient({ ...options, ...(iamCredentials === undefined ? {} : { credentials: iamCredentials }) })
+  // One attempt: the SDK counts LimitExceeded as throttling and would back off twice before the
+  // revocation could shrink its policy; transient failures are retried by the cascade instead.
+  const iam = iamCredentials === null ? undefined : new IAMClient({ ...options, maxAttempts: 1, ...(iamCredentials === undefined ? {} : { credentials: iamCredentials }) })
   return {
     system,
     config,

@@ -32,7 +32,8 @@ export async function startAwsWorld(options: { brokerMayWriteIam?: boolean } = {
   const ms = () => Date.now() + offsetMs
   const clock = { now: () => new Date(ms()), ms, advance: (by: number) => void (offsetMs += by) }
   const sandbox = await startAwsSandbox({ now: ms })
-  const issuer = await startOidcIssuer({ alg: 'RS256' })
+  // ES256: key generation is cheap; AWS accepts it as it does RS256.
+  const issuer = await startOidcIssuer({ alg: 'ES256' })
   const provider = await sandbox.addOidcProvider({ url: issuer.url, audiences: ['sts.amazonaws.com'] })
   const host = issuer.url.replace(/^https?:\/\//, '')
   const externalId = 'lanyard-conformance'

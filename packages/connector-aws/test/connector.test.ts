@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto'
+import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam'
+import { BindingInvalid, ConfigInvalid, UpstreamRefused } from '@lanyard/connector-sdk'
+import type { ConnectorInstance, IssueRequest, Issued, RevokeRequest } from '@lanyard/connector-sdk'
+import { createTestHost } from '@lanyard/connector-sdk/testing'
+import { ROLE_INLINE_POLICY_MAX_CHARS } from '@lanyard/sandbox'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type AwsCredential, type AwsTarget, awsConnector, whoisKeys } from '../src/index.js'
+import { type AwsWorld, type Mode, agentsDomain, ceiling, narrower, startAwsWorld } from './aws-setup.js'
+
+let world: AwsWorld
+beforeEach(async () => {
+  world = await startAwsWorld()
+})
+afterEach(() => world.close())
+
+async function connect(mode: Mode, extra: Record<string, unknown> = {}) {
+  const result = await awsConnector.config['~standard'].validate(world.config(mode, extra))
+  if ('issues' in result && result.issues) throw new Error(result.issues.map((i) => i.message).join('; '))
+  const host = createTestHost({ clock: world.clock, signer: world.signer, allowInsecureUpstreamHttp: true, system: 'aws-test' })
+  return { instance: awsConnector.create(result.value, host), host }
+}
+
+const target = (): AwsTarget => ({ roleArn: world.roleArn, maxDurationSeconds: 3600 })
+const signal = () => new AbortController().signal
+let grants = 0
+function request(handle: string, scopes = narrower, overrides: Partial<IssueRequest<AwsTarget>> = {}): IssueRequest<AwsTarget> {
+  return { grantId: `g-${++grants}`, agent: { handle, owner: 'owner@acme.test', tier: 1 }, target: target(), scopes, maxTtlSeconds: 3600, ...overrides }
+}
+const revokeRequest = (req: IssueRequest<AwsTarget>, issued: Issued<AwsCredential>): RevokeRequest => ({
+  grantId: req.grantId,
+  handle: req.agent.handle,
+  ref: JSON.parse(JSON.stringify(issued.ref)),
+  issuedAt: world.clock.now(),
+  expiresAt: issued.expiresAt,
+})
+async function issueAndKeep(instance: ConnectorInstance<AwsTarget, AwsCredential>, handle: string) {
+  const req = request(handle)
+  return { req, issued: await instance.issue(req, signal()) }
+}
+
+describe.each(['web-identity', 'assume-role'] as const)('%s mode', (mode) => {
+  it('mints a session carrying the agent: source identity, session name, transitive tags, whois keys', async () => {
+    const { instance } = await connect(mode)
+    const handle = `deploy-bot@${agentsDomain}`
+    const req = request(handle)
+    const issued = await instance.issue(req, signal())
+    const aws = issued.credential.extra.aws_credentials
+    expect(aws.access_key_id).toMatch(/^ASIA/)
+    expect(new Date(aws.expiration).getTime()).toBe(issued.expiresAt.getTime())
+    expect(issued.credential).toMatchObject({ tokenType: 'N_A', accessToken: aws.session_token })
+    expect(world.sandbox.session(aws.access_key_id)).toMatchObject({
+      roleArn: world.roleArn,
+      sessionName: handle,
+      sourceIdentity: handle,
+      tags: { 'lanyard:agent': handle, 'lanyard:grant': req.grantId },
+      transitiveTagKeys: ['lanyard:agent', 'lanyard:grant'],
+    })
+    expect(issued.index).toEqual({ [whoisKeys.accessKeyId]: aws.access_key_id, [whoisKeys.sessionName]: handle, [whoisKeys.sourceIdentity]: handle })
+    expect(JSON.parse(world.sandbox.session(aws.access_key_id)!.sessionPolicy!)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::reports/*'] }],
+    })
+  })
+
+  it('revokes one grant: the agent\'s other grants and other agents keep working', async () => {
+    const { instance } = await connect(mode)
+    const a1 = await issueAndKeep(instance, `a@${agentsDomain}`)
+    world.clock.advance(2000)
+    const a2 = await issueAndKeep(instance, `a@${agentsDomain}`)
+    const b = await issueAndKeep(instance, `b@${agentsDomain}`)
+    await expect(instance.revoke(revokeRequest(a2.req, a2.issued), signal())).resolves.toEqual({ kind: 'revoked' })
+    expect(await world.works(a2.issued.credential, [])).toBe(false)
+    expect(await world.works(a1.issued.credential, [])).toBe(true)
+    expect(await world.works(b.issued.credential, [])).toBe(true)
+    expect(await instance.probe!(revokeRequest(a1.req, a1.issued), signal())).toBe('alive')
+    expect(await instance.probe!(revokeRequest(a2.req, a2.issued), signal())).toBe('dead')
+  })
+
+  it('refuses a request whose session policy would exceed 2,048 characters, saying so', async () => {
+    const { instance } = await connect(mode)
+    const resources = Array.from({ length: 80 }, (_, i) => `resource:arn:aws:s3:::reports/team-${i}/*`)
+    const error = await instance.issue(request(`a@${agentsDomain}`, ['s3:GetObject', ...resources]), signal()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UpstreamRefused)
+    expect((error as Error).message).toMatch(/session policy for this request is \d+ characters and AWS allows 2048/)
+    expect(world.sandbox.sessions()).toHaveLength(0)
+  })
+
+  it('says clearly when AWS finds the packed policy and tags too large', async () => {
+    const { instance } = await connect(mode)
+    const resources = Array.from({ length: 34 }, () => `resource:arn:aws:s3:::reports/${randomBytes(24).toString('base64url')}`)
+    const error = await instance.issue(request(`a@${agentsDomain}`, ['s3:GetObject', ...resources]), signal()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UpstreamRefused)
+    expect((error as Error).message).toMatch(/packed size limit: ask for fewer actions or resources/)
+  })
+
+  it('caps the session at the broker lifetime and refuses one shorter than AWS allows', async () => {
+    const { instance } = await connect(mode)
+    const issued = await instance.issue(request(`a@${agentsDomain}`, narrower, { maxTtlSeconds: 1200 }), signal())
+    expect(issued.expiresAt.getTime() - world.clock.ms()).toBeLessThanOrEqual(1200_000)
+    await expect(instance.issue(request(`a@${agentsDomain}`, narrower, { maxTtlSeconds: 600 }), signal())).rejects.toThrow(/at least 900 seconds/)
+  })
+
+  it('carries a handle AWS cannot take verbatim under a derived name', async () => {
+    const { instance } = await connect(mode)
+    const handle = `${'long-agent-name-'.repeat(4)}@${agentsDomain}`
+    const issued = await instance.issue(request(handle), signal())
+    const name = issued.index![whoisKeys.sourceIdentity]!
+    expect(name).toMatch(/^[\w+=,.@-]{2,64}$/)
+    expect(world.sandbox.session(issued.credential.extra.aws_credentials.access_key_id)?.sourceIdentity).toBe(name)
+  })
+
+  it('checks a binding: the role allows the duration, and the ceiling names actions and resources', async () => {
+    const { instance } = await connect(mode)
+    await expect(instance.validateBinding({ ...target(), maxDurationSeconds: 7200 }, ceiling, signal())).resolves.toBeDefined()
+    await expect(instance.validateBinding({ ...target(), maxDurationSeconds: 10_800 }, ceiling, signal())).rejects.toThrow(/exceeds the MaxSessionDuration/)
+    await expect(instance.validateBinding(target(), ['s3:GetObject'], signal())).rejects.toThrow(BindingInvalid)
+    const wide = ['s3:GetObject', ...Array.from({ length: 80 }, (_, i) => `resource:arn:aws:s3:::reports/team-${i}/*`)]
+    await expect(instance.validateBinding(target(), wide, signal())).rejects.toThrow(/AWS allows 2048/)
+  })
+})
+
+describe('revocation', () => {
+  it('is unrevocable-until expiry, never revoked, in web identity without a revocation role', async () => {
+    const { instance } = await connect('web-identity', { revocation: { enabled: true } })
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    await expect(instance.revoke(revokeRequest(req, issued), signal())).resolves.toEqual({ kind: 'unrevocable-until', until: issued.expiresAt })
+    expect(await world.works(issued.credential, [])).toBe(true)
+  })
+
+  it('is unrevocable-until expiry when IAM refuses the broker', async () => {
+    await world.close()
+    world = await startAwsWorld({ brokerMayWriteIam: false })
+    const { instance, host } = await connect('assume-role')
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    await expect(instance.revoke(revokeRequest(req, issued), signal())).resolves.toEqual({ kind: 'unrevocable-until', until: issued.expiresAt })
+    expect(host.logs.some((record) => record.level === 'warn' && /IAM refused iam:GetRolePolicy/.test(record.message ?? ''))).toBe(true)
+  })
+
+  it('keeps the deny policy within what IAM leaves beside the role\'s other inline policies, denying every revoked session', async () => {
+    const { instance } = await connect('assume-role')
+    const iam = new IAMClient({ endpoint: world.sandbox.url, region: world.sandbox.region, credentials: world.brokerKey, maxAttempts: 1 })
+    const other = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: Array.from({ length: 45 }, (_, i) => ({ Sid: `Keep${i}`, Effect: 'Deny', Action: 'ec2:TerminateInstances', Resource: `arn:aws:ec2:*:*:instance/i-${i}` })),
+    })
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'agents', PolicyName: 'admin-guardrails', PolicyDocument: other }))
+
+    const revoked: Awaited<ReturnType<typeof issueAndKeep>>[] = []
+    for (let i = 0; i < 40; i++) {
+      const grant = await issueAndKeep(instance, `agent-number-${i}-with-a-longer-name@${agentsDomain}`)
+      revoked.push(grant)
+      world.clock.advance(1000)
+      await expect(instance.revoke(revokeRequest(grant.req, grant.issued), signal())).resolves.toEqual({ kind: 'revoked' })
+    }
+    world.clock.advance(1000)
+    const later = await issueAndKeep(instance, `agent-number-0-with-a-longer-name@${agentsDomain}`)
+    const bystander = await issueAndKeep(instance, `bystander@${agentsDomain}`)
+
+    const policies = world.sandbox.rolePolicies('agents')
+    const total = Object.values(policies).reduce((sum, text) => sum + text.replace(/\s/g, '').length, 0)
+    expect(total).toBeLessThanOrEqual(ROLE_INLINE_POLICY_MAX_CHARS)
+    expect(policies['lanyard-revocations']).toContain('aws:TokenIssueTime')
+    for (const grant of revoked) expect(await world.works(grant.issued.credential, [])).toBe(false)
+    expect(await world.works(later.issued.credential, [])).toBe(true)
+    expect(await world.works(bystander.issued.credential, [])).toBe(true)
+  })
+})
+
+describe('config', () => {
+  it('defaults to web identity and names an unknown field', async () => {
+    const ok = await awsConnector.config['~standard'].validate({ endpoint: 'http://127.0.0.1:9' })
+    expect('value' in ok && ok.value).toMatchObject({ mode: 'web-identity', audience: 'sts.amazonaws.com', region: 'us-east-1' })
+    const bad = await awsConnector.config['~standard'].validate({ mode: 'assume-role', roleArn: 'x' })
+    expect('issues' in bad && JSON.stringify(bad.issues)).toMatch(/roleArn/)
+  })
+
+  it('refuses plain http outside a sandbox deployment', async () => {
+    const result = await awsConnector.config['~standard'].validate({ endpoint: world.sandbox.url })
+    if (!('value' in result)) throw new Error('config refused')
+    expect(() => awsConnector.create(result.value, createTestHost({}))).toThrow(ConfigInvalid)
+  })
+})
