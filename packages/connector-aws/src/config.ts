@@ -2,7 +2,7 @@ import { secret } from '@lanyard/connector-sdk'
 import { z } from 'zod'
 
 /** Hosts where plain http is acceptable: the sandbox and local tests, never a network hop. */
-export const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]'])
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 /** `arn:<partition>:iam::<account>:role/<path/>name`. */
 export const roleArn = z
@@ -92,4 +92,3 @@ export const awsConfig = z.preprocess(
 )
 
 export type AwsConfig = z.output<typeof awsConfig>
-export type WebIdentityConfig = Extract<AwsConfig, { mode: 'web-identity' }>

@@ -10,7 +10,7 @@ import { roleName } from './target.js'
  * counted). The revocation policy starts with all of it and shrinks when IAM says the role's
  * other inline policies leave less (LimitExceeded).
  */
-export const roleInlinePolicyMaxChars = 10_240
+const roleInlinePolicyMaxChars = 10_240
 const shrinkFactor = 0.75
 const maxWriteAttempts = 4
 

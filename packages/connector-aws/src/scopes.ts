@@ -17,14 +17,14 @@ import type { ScopeSet } from '@lanyard/connector-sdk'
 
 const actionItem = /^[a-z0-9][a-z0-9-]*:[A-Z*][A-Za-z0-9*]*$/
 const resourceItem = /^resource:(\*|arn:(aws|aws-cn|aws-us-gov|\*):[a-z0-9*-]+:[a-z0-9*-]*:(\d{12}|\*)?:[^\s$?]+)$/
-export const resourcePrefix = 'resource:'
+const resourcePrefix = 'resource:'
 
 export const awsScopes = defineScopes(
   (item) => actionItem.test(item) || resourceItem.test(item),
   ['s3:GetObject', 'ec2:Describe*', 'resource:arn:aws:s3:::reports/*', 'resource:*'],
 )
 
-export const isResourceItem = (item: string): boolean => item.startsWith(resourcePrefix)
+const isResourceItem = (item: string): boolean => item.startsWith(resourcePrefix)
 
 /** Actions and resources of a scope set, as the session policy lists them. */
 export function splitScopes(scopes: ScopeSet): { actions: string[]; resources: string[] } {

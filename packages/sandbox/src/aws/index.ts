@@ -17,3 +17,4 @@ export {
 } from './server.js'
 export { ROLE_INLINE_POLICY_MAX_CHARS } from './iam.js'
 export { type OidcIssuer, startOidcIssuer } from './issuer.js'
+export { webIdentityTrustPolicy } from './oidc.js'

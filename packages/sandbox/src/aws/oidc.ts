@@ -131,3 +131,26 @@ function loopbackUrl(href: string): URL {
   }
   return url
 }
+
+/**
+ * The trust policy an AWS administrator writes for a role agents assume through an OIDC
+ * provider: the provider as principal, `aud` and `sub` conditions, and the session-tag and
+ * source-identity permissions a broker needs. For tests and the demo.
+ */
+export function webIdentityTrustPolicy(input: { providerArn: string; subjects: string[]; audience?: string }): object {
+  const prefix = input.providerArn.slice(input.providerArn.indexOf(':oidc-provider/') + ':oidc-provider/'.length)
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: input.providerArn },
+        Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
+        Condition: {
+          StringEquals: { [`${prefix}:aud`]: input.audience ?? 'sts.amazonaws.com' },
+          StringLike: { [`${prefix}:sub`]: input.subjects },
+        },
+      },
+    ],
+  }
+}

@@ -1,7 +1,7 @@
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { SignJWT, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type AwsSandbox, type OidcIssuer, startAwsSandbox, startOidcIssuer } from './index.js'
+import { type AwsSandbox, type OidcIssuer, startAwsSandbox, startOidcIssuer, webIdentityTrustPolicy } from './index.js'
 
 const HANDLE = 'deploy-bot@agents.acme.dev'
 const AUDIENCE = 'sts.amazonaws.com'
@@ -21,20 +21,9 @@ beforeEach(async () => {
   now = Date.now()
   sandbox = await startAwsSandbox({ now: () => now })
   const provider = await sandbox.addOidcProvider({ url: issuer.url, audiences: [AUDIENCE] })
-  const host = issuer.url.replace('http://', '')
   roleArn = sandbox.createRole({
     name: 'agents',
-    trustPolicy: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: provider.arn },
-          Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
-          Condition: { StringEquals: { [`${host}:aud`]: AUDIENCE }, StringLike: { [`${host}:sub`]: '*@agents.acme.dev' } },
-        },
-      ],
-    },
+    trustPolicy: webIdentityTrustPolicy({ providerArn: provider.arn, subjects: ['*@agents.acme.dev'], audience: AUDIENCE }),
   }).arn
   // No credentials: AssumeRoleWithWebIdentity is an unsigned call.
   sts = new STSClient({ endpoint: sandbox.url, region: sandbox.region, maxAttempts: 1 })
