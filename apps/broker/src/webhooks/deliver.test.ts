@@ -68,6 +68,17 @@ describe('createDeliveryWorker', () => {
     expect(lines.at(-1)).toMatchObject({ message: 'webhook delivery given up', fields: { delivery_id: 'd1', webhook_id: 'w1', result: 'failed' } })
   })
 
+  it('sends nothing to a webhook deleted after its delivery was enqueued', async () => {
+    let posts = 0
+    const fetch = (async () => (posts++, new Response(null, { status: 202 }))) as unknown as typeof globalThis.fetch
+    // The delete lands between the publisher's read of the webhooks and its enqueue.
+    await store.deleteWebhook(hook.id)
+    await enqueue()
+    await createDeliveryWorker({ store, clock, log, owner: 'w', fetch, settings }).drain()
+    expect(posts).toBe(0)
+    expect(await store.listDeliveries(hook.id)).toMatchObject([{ id: 'd1', status: 'failed', lastError: 'webhook deleted' }])
+  })
+
   it('names a timeout and a refused connection without echoing the transport error', async () => {
     const errors = [new DOMException('The operation was aborted due to timeout', 'TimeoutError'), new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443 token=x'), { code: 'ECONNREFUSED' }) })]
     const fetch = (async () => {

@@ -94,8 +94,9 @@ export function createDeliveryWorker(deps: { store: Store; clock: Clock; log: Lo
     return { status: 'retry', nextAttemptAt: next, error }
   }
 
-  async function work(delivery: WebhookDelivery): Promise<void> {
-    const result = await attempt(delivery)
+  async function work(delivery: WebhookDelivery, subscribed: ReadonlySet<string>): Promise<void> {
+    // A delete that raced the enqueue: the admin took this URL away, so nothing goes to it.
+    const result: DeliveryResult = subscribed.has(delivery.webhookId) ? await attempt(delivery) : { status: 'failed', error: 'webhook deleted' }
     const finished = await store.finishDelivery(owner, delivery.id, result)
     const fields = { delivery_id: delivery.id, webhook_id: delivery.webhookId, result: result.status, attempts: delivery.attempts + 1 }
     if (!finished) log.warn(fields, 'webhook delivery lease lost before it was finished; another replica owns it')
@@ -109,7 +110,8 @@ export function createDeliveryWorker(deps: { store: Store; clock: Clock; log: Lo
     for (;;) {
       const deliveries = await store.claimDeliveries(owner, clock.now(), settings.leaseMs, settings.concurrency)
       if (deliveries.length === 0) return done
-      const results = await Promise.allSettled(deliveries.map(work))
+      const subscribed = new Set((await store.listWebhooks()).map((hook) => hook.id))
+      const results = await Promise.allSettled(deliveries.map((delivery) => work(delivery, subscribed)))
       for (const result of results) if (result.status === 'rejected') log.error({ err: String(result.reason) }, 'webhook delivery could not be recorded; its lease will expire and it will run again')
       done += deliveries.length
     }
