@@ -47,10 +47,11 @@ export async function createRedisStore(options: CreateRedisStoreOptions): Promis
     users -= 1
     if (users === 0) await closeClient(client)
   }
-  // Cluster: subscribe on whichever master the client knows now, falling back to the seeds.
+  // Cluster: subscribe on a master the client knows now (the seeds until it knows any), in a
+  // stable order so that each round after a failure tries the next node, not the dead one.
   const subscriberNodes = (): RedisNode[] => {
     const masters = client instanceof Cluster ? client.nodes('master').map((node) => ({ host: node.options.host ?? '127.0.0.1', port: node.options.port ?? 6379 })) : []
-    return masters.length > 0 ? masters : seedNodes(options)
+    return (masters.length > 0 ? masters : seedNodes(options)).sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port)
   }
   const store = createStoreOn(client, { keyPrefix: options.keyPrefix, clock }, release)
   const bus = createRedisEventBus({

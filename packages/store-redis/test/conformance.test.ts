@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Redis } from 'ioredis'
+import type { BusEvent } from '@lanyard/core'
 import { storeConformance } from '@lanyard/core/testing'
+import { createRedisStore } from '../src/index.js'
 import { openRedisStore } from '../src/redis-store.js'
 import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, type RedisCluster } from './redis-servers.js'
 
@@ -66,6 +68,53 @@ describe('Redis Cluster, 3 masters', () => {
       } finally {
         redis.disconnect()
       }
+    }
+  })
+
+  // Last: it kills a master, which leaves the cluster without full slot coverage.
+  it('bus: subscribes on one master and moves to another when that node dies', async () => {
+    const keyPrefix = `${prefix}-bus`
+    const { store, bus } = await createRedisStore({ url: cluster.url, cluster: true, nodes: cluster.nodes, keyPrefix })
+    const received: BusEvent[] = []
+    bus.subscribe((event) => received.push(event))
+    const event = (generation: number): BusEvent => ({ type: 'agent.changed', handle: 'c@agents.cluster.test', status: 'active', generation })
+    const subscribedOn = async () => {
+      const ports: number[] = []
+      for (const node of cluster.nodes) {
+        const redis = new Redis(node.port, node.host, { retryStrategy: () => null })
+        redis.on('error', () => undefined)
+        try {
+          const clients = (await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string
+          if (clients.includes(` name=${keyPrefix}:bus `)) ports.push(node.port)
+        } catch {
+          // a killed node
+        } finally {
+          redis.disconnect()
+        }
+      }
+      return ports
+    }
+    try {
+      await vi.waitFor(() => expect(bus.healthy()).toBe(true))
+      await bus.publish(event(1))
+      await vi.waitFor(() => expect(received).toEqual([event(1)]))
+      const [first] = await subscribedOn()
+      expect(first).toBeDefined()
+
+      await cluster.kill(first!)
+      await vi.waitFor(() => expect(bus.healthy()).toBe(false))
+      await vi.waitFor(() => expect(bus.healthy()).toBe(true), { timeout: 10_000 })
+      const [second] = await subscribedOn()
+      expect(second).not.toBe(first)
+      const survivor = new Redis(second!, '127.0.0.1')
+      try {
+        await survivor.publish(`${keyPrefix}:events`, JSON.stringify(event(2)))
+      } finally {
+        survivor.disconnect()
+      }
+      await vi.waitFor(() => expect(received).toEqual([event(1), event(2)]))
+    } finally {
+      await Promise.allSettled([store.close(), bus.close()])
     }
   })
 })

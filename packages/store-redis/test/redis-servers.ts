@@ -105,6 +105,8 @@ export async function startRedis(options: { port?: number; cluster?: boolean; pe
 export interface RedisCluster {
   readonly nodes: { host: string; port: number }[]
   readonly url: string
+  /** Kills one master: its slots go uncovered, keyless commands (PUBLISH) still work elsewhere. */
+  kill(port: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -130,6 +132,9 @@ export async function startCluster(): Promise<RedisCluster> {
   return {
     nodes: servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
     url: servers[0]!.url,
+    async kill(port) {
+      await servers.find((s) => s.port === port)?.kill()
+    },
     async stop() {
       await Promise.all(servers.map((s) => s.stop()))
     },
