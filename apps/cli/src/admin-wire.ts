@@ -44,18 +44,62 @@ export interface RevocationTask {
   system: string
   status: 'pending' | 'done'
   attempts: number
-  outcome?: { kind: 'revoked' | 'expired' | 'unrevocable-until' | 'failed'; until?: string; error?: string }
+  last_error?: string
+  outcome?: { kind: 'revoked' | 'expired' | 'unrevocable-until' | 'failed'; until?: string; error?: string; proof?: 'dead' | 'alive' | 'unknown' }
+}
+
+/** What a revocation covers: an agent, one binding (by id) or one grant of the agent. */
+export interface RevocationScope {
+  kind: string
+  handle?: string
+  bindingId?: string
+  grantId?: string
 }
 
 export interface Revocation {
   id: string
-  scope: { kind: string; handle?: string }
+  scope: RevocationScope
   reason: string
   actor: string
   status: 'running' | 'done'
   created_at: string
   finished_at?: string
   tasks: RevocationTask[]
+}
+
+/** A grant, binding or owner revoke: 202 with the job(s) the cascade runs. */
+export interface RevocationStarted {
+  revocation: Revocation
+}
+
+/** Counts in a receipt: what was proven dead, revoked without proof, left to expire, failed. */
+export interface ReceiptSummary {
+  provably_dead: number
+  revoked_unproven: number
+  dead_by_expiry: number
+  failed: number
+}
+
+/** GET /v1/revocations/{id}/receipt (finished jobs only): the signed receipt and its gist. */
+export interface ReceiptResponse {
+  /** Compact JWS, typ `lanyard-receipt+jwt`, signed by a key in the broker's JWKS. */
+  receipt: string
+  full_dark_at: string
+  summary: ReceiptSummary
+}
+
+/** The claims of a receipt (besides iss, sub = revocation id, iat, jti). */
+export interface ReceiptClaims {
+  revocation: { id: string; scope: RevocationScope; reason: string; actor: string; created_at: string; finished_at?: string }
+  grants: { grant_id: string; system: string; outcome: string; proof?: string; expires_at?: string; dead_at: string; error?: string }[]
+  summary: ReceiptSummary
+  full_dark_at: string
+}
+
+/** POST /v1/signing-keys/rotate: the broker's new signing key (the old one stays in the JWKS a while). */
+export interface SigningKey {
+  kid: string
+  alg: string
 }
 
 export interface AuditEvent {

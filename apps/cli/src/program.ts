@@ -6,12 +6,19 @@ import { agentsRevoke } from './commands/agents-revoke.js'
 import { agentsShow } from './commands/agents-show.js'
 import { agentsSuspend } from './commands/agents-suspend.js'
 import { auditShow } from './commands/audit-show.js'
+import { auditVerifyFile } from './commands/audit-verify-file.js'
 import { bindingsCreate } from './commands/bindings-create.js'
+import { bindingsRevoke } from './commands/bindings-revoke.js'
 import { brokerServe } from './commands/broker-serve.js'
 import { credentialExchange } from './commands/credential-exchange.js'
 import { demoRun } from './commands/demo-run.js'
 import { grantsList } from './commands/grants-list.js'
+import { grantsRevoke } from './commands/grants-revoke.js'
 import { keysAdd } from './commands/keys-add.js'
+import { keysRotateSigning } from './commands/keys-rotate-signing.js'
+import { ownersRevoke } from './commands/owners-revoke.js'
+import { revocationsShow } from './commands/revocations-show.js'
+import { revocationsVerifyReceipt } from './commands/revocations-verify-receipt.js'
 import { tokenMint } from './commands/token-mint.js'
 import { whoisLookup } from './commands/whois-lookup.js'
 
@@ -36,10 +43,22 @@ export function createProgram(): Command {
   agentsSuspend(agents)
   agentsResume(agents)
   agentsRevoke(agents)
-  keysAdd(program.command('keys').description("manage the keys agents prove their handle with"))
+  ownersRevoke(program.command('owners').description('revoke every agent of an owner at once'))
+  const keys = program.command('keys').description("manage the keys agents prove their handle with, and the broker's signing keys")
+  keysAdd(keys)
+  keysRotateSigning(keys)
   bindingsCreate(program)
-  grantsList(program)
-  auditShow(program)
+  bindingsRevoke(program.command('bindings').description("revoke an agent's grants on one system (create one with `bind`)"))
+  // `grants <handle>` and `audit <handle>` keep working: `list` and `show` are the defaults.
+  const grants = program.command('grants').usage('[list] <handle> [--status s] | revoke <handle> <grant-id> --reason r').description('list the grants (issued credentials) of an agent, or revoke one')
+  grantsList(grants)
+  grantsRevoke(grants)
+  const audit = program.command('audit').usage('[show] <handle> [--verify] [--format jsonl] | verify-file <events.jsonl> --handle h').description("show and verify an agent's audit chain, or verify an exported one offline")
+  auditShow(audit)
+  auditVerifyFile(audit)
+  const revocations = program.command('revocations').description('follow revocation jobs and verify their signed receipts')
+  revocationsShow(revocations)
+  revocationsVerifyReceipt(revocations)
   whoisLookup(program)
   tokenMint(program)
   credentialExchange(program)

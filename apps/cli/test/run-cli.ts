@@ -12,10 +12,11 @@ export interface CliResult {
 /**
  * Runs `node apps/cli/bin/lanyard.js ...args` as a subprocess, as a user would, with only the
  * environment given (plus PATH): no LANYARD_* leaks in from the shell running the tests.
+ * `input` is written to its stdin (closed either way).
  */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [binPath, ...args],
       { env: { PATH: process.env.PATH ?? '', ...options.env }, cwd: options.cwd, timeout: 30_000 },
@@ -24,5 +25,6 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
         resolve({ code, stdout, stderr })
       },
     )
+    child.stdin?.end(options.input ?? '')
   })
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { Option } from 'commander'
 import type { AuditEvent, AuditVerification } from '../admin-wire.js'
+import { verificationLine, verifyAuditEvents } from '../audit-chain.js'
 import { adminApi, globalOptions } from '../cli-context.js'
 import { CliError } from '../cli-error.js'
 import { handlePath } from '../option-parsers.js'
@@ -10,16 +11,18 @@ import { formatTable } from '../output/table.js'
 const PAGE_SIZE = 500
 
 /**
- * `lanyard audit <handle> [--verify] [--format table|jsonl]`: the agent's audit chain, every
- * page. `--verify` has the broker check the hash chain; a broken chain exits 1. jsonl is one
- * event per line, for offline verification and log pipelines.
+ * `lanyard audit [show] <handle> [--verify] [--format table|jsonl]`: the agent's audit chain,
+ * every page (`show` is the default subcommand of `audit`). `--verify` checks the hash chain
+ * twice: the broker verifies it, and the CLI recomputes every hash from the events it received
+ * (audit-chain.ts); both must agree, or exit 1. jsonl is one event per line, for log pipelines
+ * and `lanyard audit verify-file`; with jsonl the verdict goes to stderr.
  */
-export function auditShow(program: Command): void {
-  program
-    .command('audit')
-    .description("show an agent's audit chain")
+export function auditShow(audit: Command): void {
+  audit
+    .command('show', { isDefault: true })
+    .description("show an agent's audit chain; the default: `audit <handle>`")
     .argument('<handle>')
-    .option('--verify', 'verify the hash chain')
+    .option('--verify', 'verify the hash chain: by the broker, and recomputed here')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl']).default('table'))
     .action(async (handle: string, options: { verify?: boolean; format: 'table' | 'jsonl' }, command: Command) => {
       const api = adminApi(command)
@@ -37,17 +40,19 @@ export function auditShow(program: Command): void {
         if (page.events.length < PAGE_SIZE || last === undefined) break
         after = last.seq
       }
+      if (options.verify && !verification) throw new CliError('the broker returned no verification result')
+      const offline = options.verify ? verifyAuditEvents(handle, events) : undefined
+      const verdict = verification && offline ? compare(verification, offline, events) : undefined
       if (options.format === 'jsonl') {
         process.stdout.write(events.map((e) => `${JSON.stringify(e)}\n`).join(''))
-        if (verification) process.stderr.write(`${verificationLine(verification)}\n`)
+        if (verdict) process.stderr.write(verdict.text)
       } else if (globalOptions(command).json) {
-        process.stdout.write(formatJson(verification ? { events, verification } : { events }))
+        process.stdout.write(formatJson(verification && offline ? { events, verification, offline_verification: offline } : { events }))
       } else {
         process.stdout.write(formatTable(auditColumns, events, { empty: `no audit events for ${handle}` }))
-        if (verification) process.stdout.write(`${verificationLine(verification)}\n`)
+        if (verdict) process.stdout.write(verdict.text)
       }
-      if (options.verify && !verification) throw new CliError('the broker returned no verification result')
-      if (verification && !verification.ok) throw new CliError(`audit chain of ${handle} does not verify`)
+      if (verdict?.failure) throw new CliError(`audit chain of ${handle} ${verdict.failure}`)
     })
 }
 
@@ -61,7 +66,17 @@ const auditColumns = [
   { header: 'hash', value: (e: AuditEvent) => e.hash.slice(0, 12) },
 ]
 
-function verificationLine(v: AuditVerification): string {
-  if (v.ok) return `chain verified: ${v.length ?? '?'} event(s)${v.head ? `, head ${v.head}` : ''}`
-  return `chain BROKEN${v.broken_at === undefined ? '' : ` at seq ${v.broken_at}`}${v.reason ? `: ${v.reason}` : ''}`
+/**
+ * The broker's verdict against the one recomputed here. They agree when both verify and the
+ * broker's head is the hash of the event at its length (the chain may have grown between the
+ * pages read and the broker's check, so the lengths alone may differ).
+ */
+export function compare(broker: AuditVerification, offline: AuditVerification, events: readonly AuditEvent[]): { text: string; failure?: string } {
+  const both = `broker:  ${verificationLine(broker)}\noffline: ${verificationLine(offline)}\n`
+  if (!broker.ok) return { text: both, failure: 'does not verify (the broker says so)' }
+  if (!offline.ok) return { text: both, failure: `does not verify when recomputed here (seq ${offline.broken_at ?? '?'}), though the broker says it does` }
+  const atBrokerLength = broker.length === 0 ? undefined : events.find((e) => e.seq === broker.length)
+  const brokerHead = broker.length === 0 ? offline.head : atBrokerLength?.hash
+  if (brokerHead !== broker.head) return { text: both, failure: `head differs: the broker verified ${broker.head ?? '?'} at seq ${broker.length ?? '?'}, the events read here have ${brokerHead ?? 'no such event'}` }
+  return { text: `${verificationLine(offline)}\nchecked twice: by the broker, and recomputed here from the events read\n` }
 }

@@ -5,16 +5,19 @@ import { adminApi, emit } from '../cli-context.js'
 import { handlePath } from '../option-parsers.js'
 import { formatTable } from '../output/table.js'
 
-/** `lanyard grants <handle> [--status s]`: every credential issued to the agent. */
-export function grantsList(program: Command): void {
-  program
-    .command('grants')
-    .description('list the grants (issued credentials) of an agent')
+/**
+ * `lanyard grants [list] <handle> [--status s]`: every credential issued to the agent. `list`
+ * is the default subcommand of `grants`, so `lanyard grants <handle>` still works.
+ */
+export function grantsList(grants: Command): void {
+  grants
+    .command('list', { isDefault: true })
+    .description('list the grants (issued credentials) of an agent; the default: `grants <handle>`')
     .argument('<handle>')
     .addOption(new Option('--status <status>', 'only grants in this status').choices(['pending', 'live', 'failed', 'revoked', 'expired']))
     .action(async (handle: string, options: { status?: string }, command: Command) => {
       const result = await adminApi(command).get<{ grants: Grant[] }>(`${handlePath(handle)}/grants`, { status: options.status })
-      emit(command, result, ({ grants }) => formatTable(grantColumns, grants, { empty: `no grants for ${handle}` }))
+      emit(command, result, ({ grants: rows }) => formatTable(grantColumns, rows, { empty: `no grants for ${handle}` }))
     })
 }
 

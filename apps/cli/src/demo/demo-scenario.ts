@@ -3,7 +3,7 @@ import { githubHashedToken } from '@lanyard/sandbox'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { Agent, AgentKey, Revocation, WhoisMatch } from '../admin-wire.js'
 import { createAdminApi } from '../admin-api.js'
-import { summary } from '../commands/agents-revoke.js'
+import { followRevocations, summary } from '../revocation-wait.js'
 import { handlePath } from '../option-parsers.js'
 import { LEDGER, OAUTH_CLIENT } from './demo-world.js'
 import type { DemoWorld } from './demo-world.js'
@@ -64,12 +64,8 @@ export async function runDemoScenario(world: DemoWorld, say: (line: string) => v
 
   say('5. security revokes the agent: one call, every credential falls')
   const started = await admin.post<{ revocation: Revocation; agent: Agent }>(`${handlePath(handle)}/revoke`, { reason: 'demo: key presumed leaked' })
-  let revocation = started.revocation
-  for (let waitMs = 50; revocation.status !== 'done'; waitMs = Math.min(waitMs * 2, 500)) {
-    await new Promise((resolve) => setTimeout(resolve, waitMs))
-    revocation = await admin.get<Revocation>(`/v1/revocations/${revocation.id}`)
-  }
-  for (const line of summary(revocation).trimEnd().split('\n')) say(`   ${line}`)
+  const revocations = await followRevocations(admin, [started.revocation], 60_000, false)
+  for (const line of summary(revocations).trimEnd().split('\n')) say(`   ${line}`)
   check((await repo(gh.access_token, 'api')) === 401, 'the GitHub token now gets 401')
   check(!(await oauth.inspect(idp.access_token)).active, 'the ledger API now rejects the OAuth token')
   const after = await createAgentClient({ brokerUrl: broker.url, handle, privateKey: await exportJWK(privateKey) }).token().then(

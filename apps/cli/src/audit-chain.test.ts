@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import type { AuditEvent } from './admin-wire.js'
+import { auditEventHash, canonicalJson, genesisHash, verifyAuditEvents } from './audit-chain.js'
+import { compare } from './commands/audit-show.js'
+
+const handle = 'a@x.dev'
+
+/** A chain linked the way the broker links it. */
+function chain(drafts: Pick<AuditEvent, 'action' | 'details'>[]): AuditEvent[] {
+  const events: AuditEvent[] = []
+  for (const [i, draft] of drafts.entries()) {
+    const unsealed = { seq: i + 1, prev_hash: events.at(-1)?.hash ?? genesisHash, at: `2030-01-01T00:00:0${i}.000Z`, actor: 'admin:root', target: handle, outcome: 'success', ...draft }
+    events.push({ ...unsealed, hash: auditEventHash(handle, unsealed) })
+  }
+  return events
+}
+
+describe('audit chain, recomputed in the CLI', () => {
+  // The broker's own chains are checked against this in test/cli.test.ts (audit --verify).
+  it('hashes sha256 over canonical JSON with the handle and camelCase prevHash, keys sorted at every depth', () => {
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}')
+    const event = { seq: 1, prev_hash: genesisHash, at: '2030-01-01T00:00:00.000Z', actor: 'admin:root', action: 'agent.created', target: handle, outcome: 'success', details: { owner: 'o@x.dev' } }
+    // Fixed vector: the hash packages/core's sealAuditEvent gives this event.
+    expect(auditEventHash(handle, event)).toBe('362d08ae46e3c1d920630228e9ffbde15c5a225625ba7b5504595cd9c4937f76')
+  })
+
+  it('verifies an intact chain and names the first broken event of a tampered one', () => {
+    const events = chain([{ action: 'agent.created', details: {} }, { action: 'key.added', details: { kid: 'k1' } }, { action: 'agent.revoked', details: { reason: 'r' } }])
+    expect(verifyAuditEvents(handle, events)).toEqual({ ok: true, length: 3, head: events[2]?.hash })
+    expect(verifyAuditEvents('other@x.dev', events)).toEqual({ ok: false, broken_at: 1, reason: 'hash does not match the event' })
+
+    const edited = events.map((e) => (e.seq === 2 ? { ...e, details: { kid: 'k2' } } : e))
+    expect(verifyAuditEvents(handle, edited)).toEqual({ ok: false, broken_at: 2, reason: 'hash does not match the event' })
+    const dropped = events.filter((e) => e.seq !== 2)
+    expect(verifyAuditEvents(handle, dropped)).toEqual({ ok: false, broken_at: 3, reason: 'expected seq 2' })
+    const relinked = chain([{ action: 'agent.created', details: {} }, { action: 'key.added', details: { kid: 'k9' } }])
+    expect(verifyAuditEvents(handle, [events[0]!, { ...relinked[1]!, seq: 2 }, events[2]!])).toEqual({ ok: false, broken_at: 3, reason: 'prev_hash does not match the previous event' })
+    expect(verifyAuditEvents(handle, [])).toEqual({ ok: true, length: 0, head: genesisHash })
+  })
+
+  it('audit --verify agrees only when the broker verified the same head', () => {
+    const events = chain([{ action: 'agent.created', details: {} }, { action: 'key.added', details: {} }])
+    const offline = verifyAuditEvents(handle, events)
+    expect(compare({ ok: true, length: 2, head: events[1]!.hash }, offline, events)).toEqual({ text: `chain verified: 2 event(s), head ${events[1]!.hash}\nchecked twice: by the broker, and recomputed here from the events read\n` })
+    // The chain grew between the broker's check and the last page read: still the same chain.
+    expect(compare({ ok: true, length: 1, head: events[0]!.hash }, offline, events).failure).toBeUndefined()
+    expect(compare({ ok: true, length: 2, head: 'f'.repeat(64) }, offline, events).failure).toMatch(/^head differs/)
+    expect(compare({ ok: false, broken_at: 2, reason: 'x' }, offline, events).failure).toBe('does not verify (the broker says so)')
+    const tampered = events.map((e) => (e.seq === 1 ? { ...e, actor: 'admin:mallory' } : e))
+    expect(compare({ ok: true, length: 2, head: events[1]!.hash }, verifyAuditEvents(handle, tampered), tampered).failure).toMatch(/^does not verify when recomputed here \(seq 1\)/)
+  })
+})

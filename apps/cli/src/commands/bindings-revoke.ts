@@ -1,0 +1,25 @@
+import type { Command } from 'commander'
+import type { RevocationStarted } from '../admin-wire.js'
+import { adminApi } from '../cli-context.js'
+import { handlePath } from '../option-parsers.js'
+import { reportStarted, waitOptions } from '../revocation-wait.js'
+import type { WaitOptions } from '../revocation-wait.js'
+
+/**
+ * `lanyard bindings revoke <handle> <system> --reason <text> [--wait]`: revoke every live grant
+ * the agent holds through its binding to one system; its other systems are untouched.
+ */
+export function bindingsRevoke(bindings: Command): void {
+  waitOptions(
+    bindings
+      .command('revoke')
+      .description("revoke every live grant of an agent's binding to one system")
+      .argument('<handle>')
+      .argument('<system>', 'the bound system, e.g. github-acme')
+      .requiredOption('--reason <text>', 'why (kept in the audit chain)'),
+  ).action(async (handle: string, system: string, options: WaitOptions & { reason: string }, command: Command) => {
+    const api = adminApi(command)
+    const started = await api.post<RevocationStarted>(`${handlePath(handle)}/bindings/${encodeURIComponent(system)}/revoke`, { reason: options.reason })
+    await reportStarted(command, api, options, started, `revoking the grants of ${handle} on ${system}`)
+  })
+}
