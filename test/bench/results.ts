@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { appendFileSync, mkdirSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -35,11 +36,14 @@ const recorded: BenchResult[] = []
 
 /** Prints the result as one JSON line and appends it to `.bench/results.jsonl`. */
 export function record(result: BenchResult): void {
-  const line = JSON.stringify({ ...result, ...run })
+  // The 1-minute load average as the bench ends: the bench itself adds about 2 on two cores;
+  // much more means other work shared the machine and the numbers are not comparable.
+  const measured = { ...result, load1: Number(loadavg()[0]!.toFixed(2)) }
+  const line = JSON.stringify({ ...measured, ...run })
   mkdirSync(join(root, '.bench'), { recursive: true })
   appendFileSync(resultsFile, `${line}\n`)
   process.stdout.write(`${line}\n`)
-  recorded.push(result)
+  recorded.push(measured)
 }
 
 const round = (value: number): string => (Number.isInteger(value) || Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2))
@@ -70,5 +74,5 @@ export function printTable(): void {
   process.stdout.write(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`)
   const notes = recorded.filter((r) => typeof r.note === 'string')
   for (const r of notes) process.stdout.write(`note (${r.bench}, ${r.store}${r.subject ? `, ${r.subject}` : ''}): ${String(r.note)}\n`)
-  process.stdout.write(`\ncommit ${run.commit}, node ${run.node}, ${run.at}; lines appended to ${resultsFile}\n`)
+  process.stdout.write(`\ncommit ${run.commit}, node ${run.node}, ${run.at}, load average ${loadavg().map((n) => n.toFixed(1)).join(' ')} on ${cpus().length} cores; lines appended to ${resultsFile}\n`)
 }

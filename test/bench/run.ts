@@ -1,3 +1,4 @@
+import { cascadeBench } from './cascade.js'
 import { exchangeBench } from './exchange.js'
 import { printTable } from './results.js'
 import { revocationBench } from './revocation.js'
@@ -7,6 +8,7 @@ import { revocationBench } from './revocation.js'
 const benches = {
   exchange: () => exchangeBench({ concurrency: 16, agents: 8, warmupMs: 1000, measureMs: 5000 }),
   revocation: () => revocationBench({ trials: 60, replicas: 3, giveUpMs: 5000 }),
+  cascade: () => cascadeBench({ grants: Number(process.env.BENCH_CASCADE_GRANTS ?? 10_000), agents: 100, systems: 3, latencyMs: 50, concurrency: 64, setupConcurrency: 128 }),
 } as const
 
 type BenchName = keyof typeof benches
