@@ -34,6 +34,22 @@ export function createProgram(): Command {
     .option('--json', 'print JSON instead of tables')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Revoke, narrowest first (each starts a revocation job; --wait follows it to its receipt's full-dark time):
+  lanyard grants revoke <handle> <grant-id> --reason r --wait      one credential
+  lanyard bindings revoke <handle> <system> --reason r --wait      everything on one system
+  lanyard agents suspend <handle> --reason r --revoke-grants       stop and cut, reversible
+  lanyard agents revoke <handle> --reason r --wait                 the agent, for good
+  lanyard owners revoke <owner-email> --reason r --wait            every agent of an owner
+
+Prove it afterwards, offline:
+  lanyard revocations show <id> --receipt --json > receipt.json
+  lanyard revocations verify-receipt receipt.json [--jwks jwks.json]
+  lanyard audit <handle> --format jsonl > events.jsonl
+  lanyard audit verify-file events.jsonl --handle <handle>`,
+    )
 
   brokerServe(program)
   const agents = program.command('agents').description('create, list, show, suspend, resume and revoke agents')

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startBroker } from '@lanyard/broker'
 import type { RunningBroker } from '@lanyard/broker'
-import { calculateJwkThumbprint, createRemoteJWKSet, jwtVerify } from 'jose'
+import { createAgentClient } from '@lanyard/client'
+import type { AgentClient } from '@lanyard/client'
+import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './run-cli.js'
 
@@ -25,7 +27,7 @@ beforeAll(async () => {
   const config = join(dir, 'lanyard.yaml')
   // The broker creates its data folder only when it generates a secret there (not with both in env).
   await mkdir(join(dir, 'data'), { mode: 0o700 })
-  await writeFile(config, JSON.stringify({ logLevel: 'silent', systems: [{ name: 'mem', type: 'memory', upstream: `cli-${randomBytes(4).toString('hex')}` }] }))
+  await writeFile(config, JSON.stringify({ logLevel: 'silent', systems: ['mem', 'mem2'].map((name) => ({ name, type: 'memory', upstream: `cli-${randomBytes(4).toString('hex')}` })) }))
   broker = await startBroker({
     config,
     env: { LANYARD_DATA_DIR: join(dir, 'data'), LANYARD_LISTEN: '127.0.0.1:0', LANYARD_ADMIN_TOKEN: adminToken, LANYARD_MASTER_KEY: randomBytes(32).toString('base64') },
@@ -38,6 +40,22 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
+/** The admin API straight, for set-up and for checking what a command did. */
+async function admin<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${broker.url}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+  expect(response.ok, `${method} ${path}: HTTP ${response.status}`).toBe(true)
+  return (await response.json()) as T
+}
+
+/** An agent with a key and bindings, enrolled in-process (no subprocess): its SDK client. */
+async function enrol(agentHandle: string, owner: string, systems: string[]): Promise<AgentClient> {
+  await admin('POST', '/v1/agents', { handle: agentHandle, owner })
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+  await admin('POST', `/v1/agents/${agentHandle}/keys`, { jwk: await exportJWK(publicKey) })
+  for (const system of systems) await admin('POST', `/v1/agents/${agentHandle}/bindings`, { system, target: { account: 'default' }, ceiling: ['read', 'write'] })
+  return createAgentClient({ brokerUrl: broker.url, handle: agentHandle, privateKey: { ...(await exportJWK(privateKey)), alg: 'EdDSA' } })
+}
+
 /** Nothing a command prints, success or failure, may contain a token it was not asked for. */
 function expectNoSecret(...outputs: string[]) {
   for (const output of outputs) {
@@ -49,6 +67,8 @@ function expectNoSecret(...outputs: string[]) {
 describe('lanyard (admin and agent commands against a real broker)', { timeout: 30_000 }, () => {
   let keyFile: string
   let grantId: string
+  /** `audit --format jsonl` of the first agent, verified offline in the last case. */
+  let exported: string
 
   it('agents create: a table by default, JSON with --json; list and show find them', async () => {
     const [created, json] = await Promise.all([
@@ -99,16 +119,21 @@ describe('lanyard (admin and agent commands against a real broker)', { timeout: 
   })
 
   it('grants, whois and audit --verify show what was issued; audit --format jsonl is one event per line', async () => {
-    const [grants, whois, audit, jsonl] = await Promise.all([
+    const [grants, live, whois, audit, jsonl] = await Promise.all([
       cli('grants', handle, '--json'),
+      cli('grants', 'list', handle, '--status', 'revoked'),
       cli('whois', '--grant-id', grantId),
       cli('audit', handle, '--verify'),
-      cli('audit', handle, '--format', 'jsonl'),
+      cli('audit', '--verify', handle, '--format', 'jsonl'),
     ])
     expect(JSON.parse(grants.stdout)).toMatchObject({ grants: [{ id: grantId, system: 'mem', scopes: ['read'], status: 'live' }] })
+    expect(live).toEqual({ code: 0, stdout: `no grants for ${handle}\n`, stderr: '' })
     expect(whois.stdout).toMatch(new RegExp(`^${handle} +sec@acme.dev +${grantId} +mem +read +live`, 'm'))
     expect(audit).toMatchObject({ code: 0, stderr: '' })
-    expect(audit.stdout).toMatch(/^chain verified: \d+ event\(s\), head [0-9a-f]{64}$/m)
+    // The broker's verdict and the CLI's own recomputation of every hash agree on its real chain.
+    expect(audit.stdout).toMatch(/^chain verified: \d+ event\(s\), head [0-9a-f]{64}\nchecked twice: by the broker, and recomputed here from the events read\n$/m)
+    expect(jsonl.stderr).toMatch(/^chain verified: \d+ event\(s\), head [0-9a-f]{64}\nchecked twice/)
+    exported = jsonl.stdout
     const events = jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line) as { seq: number; action: string })
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1))
     expect(events[0]?.action).toBe('agent.created')
@@ -135,18 +160,122 @@ describe('lanyard (admin and agent commands against a real broker)', { timeout: 
     const lines = result.stdout.split('\n')
     expect(lines[0]).toMatch(new RegExp(`^revoked agent ${handle} \\(generation \\d+\\); revocation [\\w-]+$`))
     expect(lines).toContain('1/1 grants')
-    expect(result.stdout).toMatch(/^SYSTEM +REVOKED +EXPIRED +UNREVOCABLE +FAILED +PENDING\nmem +1 +0 +0 +0 +0$/m)
+    expect(result.stdout).toMatch(/^SYSTEM +REVOKED +EXPIRED +UNREVOCABLE +FAILED +PENDING\nmem +1 +0 +0 +0 +0\nfull dark since \d{4}-\S+Z: no credential it covered works any more \(receipt: 1 proven dead, 0 revoked without proof, 0 dead by expiry, 0 failed\)\n$/m)
     const grants = await fetch(`${broker.url}/v1/agents/${handle}/grants`, { headers: { authorization: `Bearer ${adminToken}` } })
     expect(await grants.json()).toMatchObject({ grants: [{ id: grantId, status: 'revoked' }] })
   })
 
+  const grantBot = 'grant-bot@agents.cli.test'
+  const pauseBot = 'pause-bot@agents.cli.test'
+  const teamBot = 'team-bot@agents.cli.test'
+  const fullDark = /^full dark since \d{4}-\S+Z: no credential it covered works any more \(receipt: \d+ proven dead, \d+ revoked without proof, 0 dead by expiry, 0 failed\)$/m
+  const revocationIds: Record<'grant' | 'suspend' | 'owner', string> = { grant: '', suspend: '', owner: '' }
+  /** `bindings revoke --wait --json`: the job and its receipt, signed before the key rotation. */
+  let bindingReceiptJson: string
+
+  it('grants revoke, bindings revoke, agents suspend --revoke-grants and owners revoke: --wait ends with the receipts\' full-dark time', async () => {
+    const [a, b, c] = await Promise.all([enrol(grantBot, 'sec2@acme.dev', ['mem', 'mem2']), enrol(pauseBot, 'sec2@acme.dev', ['mem']), enrol(teamBot, 'ops@acme.dev', ['mem'])])
+    const [a1] = await Promise.all([a.exchange({ system: 'mem', scope: 'read' }), a.exchange({ system: 'mem2', scope: 'read' }), a.exchange({ system: 'mem2', scope: 'write' }), b.exchange({ system: 'mem' }), c.exchange({ system: 'mem' })])
+
+    const [grant, binding, suspend, owner] = await Promise.all([
+      cli('grants', 'revoke', grantBot, a1.grant_id as string, '--reason', 'one token leaked', '--wait'),
+      cli('--json', 'bindings', 'revoke', grantBot, 'mem2', '--reason', 'mem2 access ended', '--wait'),
+      cli('agents', 'suspend', pauseBot, '--reason', 'investigating', '--revoke-grants', '--wait'),
+      cli('owners', 'revoke', 'ops@acme.dev', '--reason', 'team disbanded', '--wait'),
+    ])
+    for (const result of [grant, binding, suspend, owner]) expect(result).toMatchObject({ code: 0, stderr: '' })
+    revocationIds.grant = /^revoking grant \S+ of grant-bot@agents.cli.test; revocation (\S+)$/m.exec(grant.stdout)?.[1] ?? ''
+    expect(grant.stdout).toMatch(/^mem +1 +0 +0 +0 +0$/m)
+    expect(grant.stdout).toMatch(fullDark)
+
+    bindingReceiptJson = binding.stdout
+    const bound = JSON.parse(binding.stdout) as { revocation: { status: string; scope: unknown; tasks: { system: string; outcome?: { kind: string } }[] }; receipt: { receipt: string; full_dark_at: string; summary: Record<string, number> } }
+    expect(bound.revocation).toMatchObject({ status: 'done', scope: { kind: 'binding', handle: grantBot } })
+    expect(bound.revocation.tasks.map((t) => [t.system, t.outcome?.kind])).toEqual([['mem2', 'revoked'], ['mem2', 'revoked']])
+    expect(bound.receipt).toMatchObject({ receipt: expect.stringMatching(/^eyJ/), full_dark_at: expect.any(String), summary: { failed: 0, dead_by_expiry: 0 } })
+
+    revocationIds.suspend = new RegExp(`^suspended agent ${pauseBot} \\(generation \\d+\\); revocation (\\S+)$`, 'm').exec(suspend.stdout)?.[1] ?? ''
+    expect(suspend.stdout).toMatch(/^mem +1 +0 +0 +0 +0$/m)
+    expect(suspend.stdout).toMatch(fullDark)
+
+    expect(owner.stdout).toMatch(/^revoked 2 agent\(s\) of ops@acme.dev\nHANDLE +REVOCATION +GRANTS\n/)
+    revocationIds.owner = new RegExp(`^${teamBot} +(\\S+) +1$`, 'm').exec(owner.stdout)?.[1] ?? ''
+    expect(owner.stdout).toMatch(/^other-bot@agents.cli.test +\S+ +0$/m)
+    expect(owner.stdout).toMatch(/^2 revocations done:\nSYSTEM.*\nmem +1 +0 +0 +0 +0$/m)
+    expect(owner.stdout).toMatch(fullDark)
+    expect(Object.values(revocationIds).every((id) => id !== '')).toBe(true)
+
+    // What the broker now holds: every grant revoked; the suspended agent can be resumed, the others are gone.
+    const [grantsA, grantsB, grantsC, paused, team] = await Promise.all([
+      admin<{ grants: { status: string }[] }>('GET', `/v1/agents/${grantBot}/grants`),
+      admin<{ grants: { status: string }[] }>('GET', `/v1/agents/${pauseBot}/grants`),
+      admin<{ grants: { status: string }[] }>('GET', `/v1/agents/${teamBot}/grants`),
+      admin<{ status: string }>('GET', `/v1/agents/${pauseBot}`),
+      admin<{ status: string }>('GET', `/v1/agents/${teamBot}`),
+    ])
+    expect([...grantsA.grants, ...grantsB.grants, ...grantsC.grants].map((g) => g.status)).toEqual(['revoked', 'revoked', 'revoked', 'revoked', 'revoked'])
+    expect([paused.status, team.status]).toEqual(['suspended', 'revoked'])
+  })
+
+  it('revocations show (the job, a receipt); keys rotate-signing; verify-receipt and audit verify-file check offline, and catch tampering', async () => {
+    const jwksBefore = join(dir, 'jwks-before-rotation.json')
+    await writeFile(jwksBefore, JSON.stringify(await admin('GET', '/.well-known/jwks.json')))
+    const [shown, receipt, receiptJson, rotated] = await Promise.all([
+      cli('revocations', 'show', revocationIds.grant),
+      cli('revocations', 'show', revocationIds.suspend, '--receipt'),
+      cli('--json', 'revocations', 'show', revocationIds.suspend, '--receipt'),
+      cli('--json', 'keys', 'rotate-signing'),
+    ])
+    expect(shown).toMatchObject({ code: 0, stderr: '' })
+    expect(shown.stdout).toMatch(new RegExp(`^revocation: +${revocationIds.grant}\\nscope: +grant \\S+ of ${grantBot}\\nstatus: +done\\nreason: +one token leaked\\n`))
+    expect(shown.stdout).toMatch(/^GRANT +SYSTEM +STATUS +ATTEMPTS +OUTCOME +PROOF +UNTIL \/ ERROR\n\S+ +mem +done +\d+ +revoked +dead +-$/m)
+    expect(receipt.stdout).toMatch(new RegExp(`^receipt of revocation ${revocationIds.suspend}, signed by the broker \\(the JWS: --json\\)\\n`))
+    expect(receipt.stdout).toMatch(fullDark)
+    const suspendReceipt = await admin<{ full_dark_at: string; summary: unknown }>('GET', `/v1/revocations/${revocationIds.suspend}/receipt`)
+    expect(JSON.parse(receiptJson.stdout)).toMatchObject({ receipt: expect.stringMatching(/^eyJ/), full_dark_at: suspendReceipt.full_dark_at, summary: suspendReceipt.summary })
+    const newKey = JSON.parse(rotated.stdout) as { kid: string; alg: string }
+    expect(newKey.alg).toBe('EdDSA')
+
+    // Signed after the rotation, by the new key; the binding receipt was signed before it.
+    const postRotation = join(dir, 'owner-receipt.jws')
+    await writeFile(postRotation, `${(await admin<{ receipt: string }>('GET', `/v1/revocations/${revocationIds.owner}/receipt`)).receipt}\n`)
+    const lines = exported.trimEnd().split('\n')
+    const head = (JSON.parse(lines.at(-1) as string) as { hash: string }).hash
+    const tampered = lines.map((line) => (line.includes('"seq":2,') ? line.replace(/"actor":"[^"]*"/, '"actor":"admin:mallory"') : line))
+    expect(tampered).not.toEqual(lines)
+    await writeFile(join(dir, 'events.jsonl'), `${lines.join('\n')}\n`)
+    await writeFile(join(dir, 'tampered.jsonl'), `${tampered.join('\n')}\n`)
+    // Offline: no token, and a --url where nothing listens.
+    const offline = { LANYARD_URL: 'http://127.0.0.1:9' }
+    const [viaUrl, viaJwks, file, tamperedFile] = await Promise.all([
+      cli('revocations', 'verify-receipt', postRotation),
+      runCli(['revocations', 'verify-receipt', '-', '--jwks', jwksBefore, '--issuer', broker.issuer], { env: offline, cwd: dir, input: bindingReceiptJson }),
+      runCli(['audit', 'verify-file', 'events.jsonl', '--handle', handle, '--head', head], { env: offline, cwd: dir }),
+      runCli(['audit', 'verify-file', 'tampered.jsonl', '--handle', handle], { env: offline, cwd: dir }),
+    ])
+    expect(viaUrl).toMatchObject({ code: 0, stderr: '' })
+    expect(viaUrl.stdout).toMatch(new RegExp(`^receipt verified: signed by ${broker.issuer} with key ${newKey.kid} \\(EdDSA\\), issued \\d{4}-\\S+\\n`))
+    expect(viaUrl.stdout).toMatch(new RegExp(`^scope: +agent ${teamBot}$`, 'm'))
+    expect(viaUrl.stdout).toMatch(/^it proves the broker stated: 1 grant\(s\) revoked and checked dead upstream, 0 revoked without an upstream check, 0 dead only by expiry, 0 failed/m)
+    expect(viaUrl.stdout).toMatch(fullDark)
+    expect(viaJwks).toMatchObject({ code: 0, stderr: '' })
+    expect(viaJwks.stdout).toMatch(/^receipt verified: signed by \S+ with key (\S+) \(EdDSA\)/)
+    expect(viaJwks.stdout).not.toContain(newKey.kid)
+    expect(viaJwks.stdout).toMatch(new RegExp(`^scope: +binding \\S+ of ${grantBot}$`, 'm'))
+    expect(viaJwks.stdout).toMatch(/^\S+ +mem2 +revoked +\S+ +\d{4}-\S+ +\d{4}-\S+$/m)
+    expect(file).toEqual({ code: 0, stdout: `chain verified: ${lines.length} event(s), head ${head}\n`, stderr: '' })
+    expect(tamperedFile).toEqual({ code: 1, stdout: 'chain BROKEN at seq 2: hash does not match the event\n', stderr: `error: audit chain in tampered.jsonl does not verify for ${handle}\n` })
+  })
+
   it('refusals are one line on stderr with exit 1; usage errors exit 2; no token is ever printed', async () => {
-    const [missing, badToken, usage, unknownSystem, noKey] = await Promise.all([
+    const [missing, badToken, usage, unknownSystem, noKey, waitForNothing, noRevocation] = await Promise.all([
       cli('agents', 'show', 'nobody@agents.cli.test'),
       runCli(['agents', 'list'], { env: { LANYARD_URL: broker.url, LANYARD_ADMIN_TOKEN: 'not-the-admin-token' }, cwd: dir }),
       cli('bind', handle, 'mem', '--target', '{}'),
       cli('bind', 'other-bot@agents.cli.test', 'nope', '--target', '{}', '--ceiling', 'read'),
       runCli(['agents', 'list'], { env: { LANYARD_URL: broker.url }, cwd: dir }),
+      cli('agents', 'suspend', handle, '--reason', 'r', '--wait'),
+      cli('revocations', 'show', 'no-such-revocation'),
     ])
     expect(missing).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^error: .*nobody@agents.cli.test.* \(ERR_AGENT_NOT_FOUND, HTTP 404\)\n$/) })
     expect(badToken.code).toBe(1)
@@ -157,6 +286,8 @@ describe('lanyard (admin and agent commands against a real broker)', { timeout: 
     expect(unknownSystem.code).toBe(1)
     expect(unknownSystem.stderr.trim().split('\n')).toHaveLength(1)
     expect(noKey).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: no admin token: pass --token/) })
-    expectNoSecret(...[missing, badToken, usage, unknownSystem, noKey].flatMap((r) => [r.stdout, r.stderr]))
+    expect(waitForNothing).toEqual({ code: 2, stdout: '', stderr: 'error: --wait follows the revocation of --revoke-grants; without it there is nothing to wait for\n' })
+    expect(noRevocation).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: .*\(ERR_REVOCATION_NOT_FOUND, HTTP 404\)\n$/) })
+    expectNoSecret(...[missing, badToken, usage, unknownSystem, noKey, waitForNothing, noRevocation].flatMap((r) => [r.stdout, r.stderr]))
   })
 })

@@ -23,7 +23,9 @@ export function auditVerifyFile(audit: Command): void {
       const events = parseJsonl(await readInput(file, 'the audit events'), file)
       const verdict = verifyAuditEvents(options.handle, events)
       emit(command, verdict, (v) => `${verificationLine(v)}\n`)
-      if (!verdict.ok) throw new CliError(`audit chain in ${file} does not verify for ${options.handle}`)
+      // Every hash covers the handle: a first event that does not match is most often the wrong --handle.
+      const hint = !verdict.ok && verdict.broken_at === 1 && verdict.reason === 'hash does not match the event' ? ' (is it the chain of that agent?)' : ''
+      if (!verdict.ok) throw new CliError(`audit chain in ${file} does not verify for ${options.handle}${hint}`)
       if (options.head !== undefined && verdict.head !== options.head.toLowerCase()) throw new CliError(`audit chain in ${file} ends at head ${verdict.head ?? '?'}, not the expected ${options.head}`)
     })
 }

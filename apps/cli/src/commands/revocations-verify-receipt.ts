@@ -70,7 +70,7 @@ export async function verifyReceipt(jws: string, jwks: JSONWebKeySet, issuer: st
     issuer_checked: issuer !== undefined,
     kid: verified.protectedHeader.kid,
     alg: verified.protectedHeader.alg,
-    issued_at: verified.payload.iat === undefined ? undefined : new Date(verified.payload.iat * 1000).toISOString(),
+    issued_at: verified.payload.iat === undefined ? undefined : new Date(verified.payload.iat * 1000).toISOString().replace('.000Z', 'Z'),
     claims,
   }
 }
