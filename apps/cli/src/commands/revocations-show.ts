@@ -23,21 +23,13 @@ export function revocationsShow(revocations: Command): void {
         return
       }
       const revocation = await api.get<Revocation>(revocationPath(id))
-      emit(command, revocation, (r) => `${revocationDetails(r)}${r.tasks.length > 0 ? `\n${formatTable(taskColumns, r.tasks)}\n${summary(r)}` : ''}`)
+      emit(command, revocation, (r) => `${revocationDetails(r, [['status', r.status], ['grants', r.tasks.length]])}${r.tasks.length > 0 ? `\n${formatTable(taskColumns, r.tasks)}\n${summary(r)}` : ''}`)
     })
 }
 
-function revocationDetails(r: Revocation): string {
-  return formatDetails([
-    ['revocation', r.id],
-    ['scope', describeScope(r.scope)],
-    ['status', r.status],
-    ['reason', r.reason],
-    ['actor', r.actor],
-    ['created', r.created_at],
-    ['finished', r.finished_at],
-    ['grants', r.tasks.length],
-  ])
+/** A revocation's own fields, one per line (a job, or the `revocation` claim of a receipt), then `more`. */
+export function revocationDetails(r: Pick<Revocation, 'id' | 'scope' | 'reason' | 'actor' | 'created_at' | 'finished_at'>, more: [string, unknown][] = []): string {
+  return formatDetails([['revocation', r.id], ['scope', describeScope(r.scope)], ['reason', r.reason], ['actor', r.actor], ['created', r.created_at], ['finished', r.finished_at], ...more])
 }
 
 /** `agent a@x.dev`, `grant <id> of a@x.dev`, `binding <id> of a@x.dev`. */

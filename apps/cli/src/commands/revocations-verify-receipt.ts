@@ -4,10 +4,10 @@ import type { JSONWebKeySet } from 'jose'
 import type { ReceiptClaims, ReceiptSummary } from '../admin-wire.js'
 import { emit, globalOptions } from '../cli-context.js'
 import { CliError, UsageError } from '../cli-error.js'
-import { formatDetails, formatTable } from '../output/table.js'
+import { formatTable } from '../output/table.js'
 import { readInput } from '../read-input.js'
 import { fullDarkLine } from '../revocation-wait.js'
-import { describeScope } from './revocations-show.js'
+import { revocationDetails } from './revocations-show.js'
 
 /** JOSE `typ` of a revocation receipt (packages/core/src/revocation/receipt.ts). */
 const RECEIPT_TYPE = 'lanyard-receipt+jwt'
@@ -118,18 +118,10 @@ export function checkConsistent(claims: ReceiptClaims, sub: string | undefined):
 
 function proves(r: VerifiedReceipt): string {
   const { claims } = r
-  const rev = claims.revocation
   const s = claims.summary
   return [
     `receipt verified: signed by ${r.issuer ?? '?'} with key ${r.kid ?? '?'} (${r.alg}), issued ${r.issued_at ?? '?'}${r.issuer_checked ? '' : ' (issuer not checked: pass --issuer)'}\n`,
-    formatDetails([
-      ['revocation', rev.id],
-      ['scope', describeScope(rev.scope)],
-      ['reason', rev.reason],
-      ['actor', rev.actor],
-      ['created', rev.created_at],
-      ['finished', rev.finished_at],
-    ]),
+    revocationDetails(claims.revocation),
     claims.grants.length > 0 ? formatTable(lineColumns, claims.grants) : 'no live grants were covered\n',
     `it proves the broker stated: ${s.provably_dead} grant(s) revoked and checked dead upstream, ${s.revoked_unproven} revoked without an upstream check, ${s.dead_by_expiry} dead only by expiry, ${s.failed} failed (alive until expiry at worst)\n`,
     `${fullDarkLine(claims.full_dark_at, s)}\n`,
