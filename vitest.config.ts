@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 // Every package is tested from source: the `lanyard-source` export condition points each
 // `@lanyard/*` import at `src/` so no build step stands between an edit and a test run.
@@ -17,7 +17,7 @@ export default defineConfig({
     projects: [
       { ...sourceCondition, test: { ...timeouts, name: 'packages', include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'] } },
       { ...sourceCondition, test: { ...timeouts, name: 'apps', include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'] } },
-      { ...sourceCondition, test: { ...timeouts, name: 'e2e', include: ['test/**/*.test.ts'], exclude: ['test/bench/**'] } },
+      { ...sourceCondition, test: { ...timeouts, name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/bench/**'] } },
     ],
   },
 })
