@@ -57,7 +57,7 @@ describe('GitHub end to end: exchange, use, whois, revoke', () => {
     const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: 'compromised' })
     await eventually(async () => (await t.admin('GET', `/v1/revocations/${revoked.body.revocation.id}`)).body.status === 'done')
     const job = await t.admin('GET', `/v1/revocations/${revoked.body.revocation.id}`)
-    expect(job.body.tasks).toEqual([expect.objectContaining({ grant_id: exchanged.body.grant_id, outcome: { kind: 'revoked' } })])
+    expect(job.body.tasks).toEqual([expect.objectContaining({ grant_id: exchanged.body.grant_id, outcome: { kind: 'revoked', proof: 'dead' } })])
     expect(github.tokenState(token)).toBe('revoked')
     expect((await repo(token, 'api')).status).toBe(401)
     const after = await agent.exchange('github-acme', 'contents:read repo:api', handleToken)

@@ -92,6 +92,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
       }
     },
     healthy: () => healthy && !closed,
+    epoch: () => epoch,
     async close() {
       if (closed) return
       closed = true

@@ -19,22 +19,29 @@ export interface AgentReader {
 export function createAgentReader(deps: { store: Store; bus: EventBus; clock: Clock; maxAgeMs: number; maxEntries?: number }): AgentReader {
   const { store, bus, maxAgeMs } = deps
   const maxEntries = deps.maxEntries ?? 10_000
-  const cache = new Map<string, { agent: Agent; at: number }>()
+  const cache = new Map<string, { agent: Agent; at: number; epoch: number }>()
+  // Bumped on every change event: a read that raced one is not cached.
+  let changes = 0
   const unsubscribe = bus.subscribe((event) => {
+    changes += 1
     if (event.type === 'agent.changed') cache.delete(event.handle)
   })
   async function fresh(handle: string): Promise<Agent | undefined> {
+    // The epoch is read before the store: an event published after this read but before the
+    // subscription dropped is then caught by the epoch change.
+    const epoch = bus.epoch()
+    const seen = changes
     const agent = await store.getAgent(handle)
-    if (agent && bus.healthy()) {
+    if (agent && bus.healthy() && bus.epoch() === epoch && changes === seen) {
       if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string)
-      cache.set(handle, { agent, at: deps.clock.now().getTime() })
+      cache.set(handle, { agent, at: deps.clock.now().getTime(), epoch })
     }
     return agent
   }
   return {
     async get(handle) {
       const hit = cache.get(handle)
-      if (hit && bus.healthy() && deps.clock.now().getTime() - hit.at < maxAgeMs) return hit.agent
+      if (hit && bus.healthy() && hit.epoch === bus.epoch() && deps.clock.now().getTime() - hit.at < maxAgeMs) return hit.agent
       return fresh(handle)
     },
     fresh,

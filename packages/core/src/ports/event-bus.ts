@@ -19,6 +19,12 @@ export interface EventBus {
   subscribe(listener: (event: BusEvent) => void): () => void
   /** False while the subscription is lost: callers must read through to the store. */
   healthy(): boolean
+  /**
+   * Changes whenever the subscription is lost or established again. Events published while it
+   * was down are gone (pub/sub is at-most-once), so anything cached under an earlier epoch is
+   * stale even once `healthy()` is true again.
+   */
+  epoch(): number
   close(): Promise<void>
 }
 
@@ -34,6 +40,7 @@ export function createLocalEventBus(): EventBus {
       return () => listeners.delete(listener)
     },
     healthy: () => true,
+    epoch: () => 0,
     async close() {
       listeners.clear()
     },
