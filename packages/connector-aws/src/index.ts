@@ -34,6 +34,7 @@ export const awsConnector = defineConnector({
   config: awsConfig,
   target: awsTarget,
   scopes: awsScopes,
+  revocationMechanism: 'IAM inline deny policy on the role for the revoked sessions (aws:SourceIdentity + lanyard:grant); unrevocable until expiry where IAM cannot be written',
   whoisKeys: Object.values(whoisKeys),
   create(config, host) {
     const client = createClient(config, host)
