@@ -23,6 +23,7 @@ export type LanyardErrorCode =
   | 'ERR_GRANT_NOT_FOUND'
   | 'ERR_REVOCATION_NOT_FOUND'
   | 'ERR_REVOCATION_RUNNING'
+  | 'ERR_WEBHOOK_NOT_FOUND'
   | 'ERR_SYSTEM_UNKNOWN'
   | 'ERR_UPSTREAM_REFUSED'
   | 'ERR_UPSTREAM_UNAVAILABLE'
@@ -198,6 +199,15 @@ export class RevocationRunning extends LanyardError {
   }
 }
 
+export class WebhookNotFound extends LanyardError {
+  override code = 'ERR_WEBHOOK_NOT_FOUND' as const
+  readonly webhookId: string
+  constructor(webhookId: string, options?: LanyardErrorOptions) {
+    super(`webhook "${webhookId}" does not exist`, options)
+    this.webhookId = webhookId
+  }
+}
+
 export class SystemUnknown extends LanyardError {
   override code = 'ERR_SYSTEM_UNKNOWN' as const
   readonly system: string
@@ -324,6 +334,7 @@ export type AnyLanyardError =
   | GrantNotFound
   | RevocationNotFound
   | RevocationRunning
+  | WebhookNotFound
   | SystemUnknown
   | UpstreamRefused
   | UpstreamUnavailable
@@ -341,7 +352,7 @@ export type AnyLanyardError =
 export const errorClasses = [
   HandleInvalid, AgentNotFound, AgentExists, AgentNotActive, KeyInvalid, TokenInvalid,
   AssertionInvalid, AssertionReplayed, ScopeUnknown, ScopeWidening, BindingNotFound,
-  BindingInvalid, GrantNotFound, RevocationNotFound, RevocationRunning, SystemUnknown, UpstreamRefused,
+  BindingInvalid, GrantNotFound, RevocationNotFound, RevocationRunning, WebhookNotFound, SystemUnknown, UpstreamRefused,
   UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
   RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalFailure,
 ] as const

@@ -1,6 +1,6 @@
-import { Router, type Response } from 'express'
+import { Router } from 'express'
 import { z } from 'zod'
-import type { Webhook, WebhookDelivery } from '@lanyard/core'
+import { WebhookNotFound, type Webhook, type WebhookDelivery } from '@lanyard/core'
 import { revocationEventKinds } from '../webhooks/set.js'
 import type { Webhooks } from '../webhooks/webhooks.js'
 import { parseInput } from './validate.js'
@@ -26,10 +26,7 @@ const deliveryJson = (d: WebhookDelivery) => ({
   ...(d.lastError === undefined ? {} : { last_error: d.lastError }),
 })
 
-/** RFC 9457, like every /v1 refusal. TODO(#webhooks): a catalogue code (ERR_WEBHOOK_NOT_FOUND) once the lead adds one. */
-function notFound(res: Response, id: string): void {
-  res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: `webhook "${id}" does not exist` }))
-}
+
 
 /** /v1/webhooks: relying parties' subscriptions to revocation SETs, and what was delivered. */
 export function v1WebhookRoutes(webhooks: Webhooks): Router {
@@ -44,10 +41,10 @@ export function v1WebhookRoutes(webhooks: Webhooks): Router {
   })
   router.delete('/webhooks/:id', async (req, res) => {
     if (await webhooks.remove(req.params.id)) res.status(204).end()
-    else notFound(res, req.params.id)
+    else throw new WebhookNotFound(req.params.id)
   })
   router.get('/webhooks/:id/deliveries', async (req, res) => {
-    if ((await webhooks.get(req.params.id)) === undefined) return notFound(res, req.params.id)
+    if ((await webhooks.get(req.params.id)) === undefined) throw new WebhookNotFound(req.params.id)
     res.json({ deliveries: (await webhooks.deliveries(req.params.id)).map(deliveryJson) })
   })
   return router
