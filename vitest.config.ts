@@ -18,6 +18,12 @@ export default defineConfig({
       { ...sourceCondition, test: { ...timeouts, name: 'packages', include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'] } },
       { ...sourceCondition, test: { ...timeouts, name: 'apps', include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'] } },
       { ...sourceCondition, test: { ...timeouts, name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/bench/**'] } },
+      // The system suites again on the shared store (STYLE 6: once per store). Redis must be on
+      // 127.0.0.1:6379; each broker uses its own key prefix.
+      {
+        ...sourceCondition,
+        test: { ...timeouts, name: 'e2e-redis', include: ['test/e2e/**/*.test.ts', 'test/hostile/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/e2e/readme-quickstart.test.ts'], env: { LANYARD_TEST_STORE: 'redis' } },
+      },
     ],
   },
 })

@@ -63,12 +63,30 @@ export function brokerClient(url: string, adminToken: string): BrokerClient {
   }
 }
 
+/** Leaves the shared Redis as it was: every key under this broker's prefix goes. */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await redis.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000)
+      if (keys.length > 0) await redis.del(...keys)
+      cursor = next
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
+}
+
 /** Starts the real broker on 127.0.0.1:0 with its own data folder and configuration file. */
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lanyard-test-'))
   const configPath = join(dataDir, 'lanyard.yaml')
   const redis = storeEnv().LANYARD_REDIS_URL !== undefined
-  const config = { logLevel: 'silent', ...(redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix: `lanyard-test-${randomBytes(4).toString('hex')}` } } : {}), ...options.config }
+  const keyPrefix = `lanyard-test-${randomBytes(4).toString('hex')}`
+  const config = { logLevel: 'silent', ...(redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix } } : {}), ...options.config }
   writeFileSync(configPath, JSON.stringify(config, null, 2)) // JSON is YAML
   const adminToken = `test-admin-${randomBytes(12).toString('hex')}`
   const broker = await startBroker({
@@ -85,6 +103,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     async close() {
       await broker.close()
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
+      if (redis) await deleteKeys(storeEnv().LANYARD_REDIS_URL!, keyPrefix)
     },
   }
 }
