@@ -45,41 +45,85 @@ export function send(agent: Agent, url: URL, load: LoadRequest): Promise<{ statu
   })
 }
 
+/** What one subject answered in its measured windows, summed over slices. */
+export interface Samples {
+  readonly latencies: number[]
+  readonly errorStatuses: number[]
+  measuredMs: number
+}
+
+/** A server driven by the load: where, and what to send next. */
+export interface LoadSubject {
+  readonly url: string
+  next(): LoadRequest
+}
+
 /**
- * A closed loop: `concurrency` workers, each sending its next request when the previous one
- * answered, for `warmupMs` (not counted), then `measureMs` (counted). Plain node:http with a
- * keep-alive agent: the lightest client Node has, since it shares two cores with the server.
+ * One closed-loop slice: `concurrency` workers, each sending its next request when the previous
+ * one answered, for `warmupMs` (not counted: the pipeline fills), then `measureMs` (counted into
+ * `samples`). Plain node:http with a keep-alive agent: the lightest client Node has, since it
+ * shares two cores with the server.
  */
-export async function closedLoop(options: { url: string; concurrency: number; warmupMs: number; measureMs: number; next: (i: number) => LoadRequest }): Promise<LoadResult> {
-  const url = new URL(options.url)
-  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency })
-  const latencies: number[] = []
-  const errorStatuses: number[] = []
-  const begin = performance.now()
-  const measureFrom = begin + options.warmupMs
+async function slice(subject: LoadSubject, agent: Agent, samples: Samples, options: { concurrency: number; warmupMs: number; measureMs: number }): Promise<void> {
+  const url = new URL(subject.url)
+  const measureFrom = performance.now() + options.warmupMs
   const measureTo = measureFrom + options.measureMs
-  let sequence = 0
   const worker = async () => {
     while (performance.now() < measureTo) {
-      const load = options.next(sequence++)
+      const load = subject.next()
       const started = performance.now()
       const answer = await send(agent, url, load).catch(() => ({ status: 0 }))
       const finished = performance.now()
       if (finished < measureFrom || finished > measureTo) continue
-      if (answer.status >= 200 && answer.status < 300) latencies.push(finished - started)
-      else errorStatuses.push(answer.status)
+      if (answer.status >= 200 && answer.status < 300) samples.latencies.push(finished - started)
+      else samples.errorStatuses.push(answer.status)
     }
   }
   await Promise.all(Array.from({ length: options.concurrency }, worker))
-  agent.destroy()
-  latencies.sort((a, b) => a - b)
-  const requests = latencies.length + errorStatuses.length
+  samples.measuredMs += options.measureMs
+}
+
+function summarise(samples: Samples): LoadResult {
+  const latencies = [...samples.latencies].sort((a, b) => a - b)
   return {
-    requests,
-    errors: errorStatuses.length,
-    throughput: latencies.length / (options.measureMs / 1000),
+    requests: latencies.length + samples.errorStatuses.length,
+    errors: samples.errorStatuses.length,
+    throughput: latencies.length / (samples.measuredMs / 1000),
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
-    errorStatuses: [...new Set(errorStatuses)],
+    errorStatuses: [...new Set(samples.errorStatuses)],
   }
+}
+
+export interface InterleaveOptions {
+  readonly concurrency: number
+  /** Each subject alone, once, before any measurement. */
+  readonly warmupMs: number
+  /** Measured time per subject, cut into `slices` windows that alternate among the subjects. */
+  readonly measureMs: number
+  readonly slices: number
+  /** Unmeasured lead-in of each window, so a window starts with the pipeline full. */
+  readonly sliceWarmupMs: number
+}
+
+/**
+ * Drives every subject with the same closed loop, in turns: a warm-up each, then `slices`
+ * rounds of one window per subject. Interleaving spreads any drift of the machine (other work,
+ * the disk) evenly over the subjects, so their ratio stays meaningful on a shared machine.
+ */
+export async function interleaved(subjects: readonly LoadSubject[], options: InterleaveOptions): Promise<LoadResult[]> {
+  const agents = subjects.map(() => new Agent({ keepAlive: true, maxSockets: options.concurrency }))
+  const samples: Samples[] = subjects.map(() => ({ latencies: [], errorStatuses: [], measuredMs: 0 }))
+  const window = { concurrency: options.concurrency, warmupMs: options.sliceWarmupMs, measureMs: options.measureMs / options.slices }
+  try {
+    for (const [i, subject] of subjects.entries()) {
+      await slice(subject, agents[i]!, { latencies: [], errorStatuses: [], measuredMs: 0 }, { ...window, warmupMs: options.warmupMs, measureMs: 0 })
+    }
+    for (let round = 0; round < options.slices; round++) {
+      for (const [i, subject] of subjects.entries()) await slice(subject, agents[i]!, samples[i]!, window)
+    }
+  } finally {
+    for (const agent of agents) agent.destroy()
+  }
+  return samples.map(summarise)
 }

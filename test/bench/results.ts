@@ -48,31 +48,36 @@ export function record(result: BenchResult): void {
 
 const round = (value: number): string => (Number.isInteger(value) || Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2))
 
-/** The metrics of a result, as `name=value` pairs, without the columns the table shows. */
-function metrics(result: BenchResult): string {
-  const shown = new Set(['bench', 'store', 'subject', 'unit', 'ratio', 'target', 'pass', 'skipped', 'note'])
-  return Object.entries(result)
-    .filter(([name]) => !shown.has(name))
-    .map(([name, value]) => `${name}=${typeof value === 'number' ? round(value) : String(value)}`)
-    .join(' ')
+const fixed = new Set(['bench', 'store', 'subject', 'unit', 'ratio', 'target', 'pass', 'skipped', 'note'])
+const cell = (value: unknown): string => (value === undefined ? '' : typeof value === 'number' ? round(value) : String(value))
+const verdict = (r: BenchResult): string => (r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL')
+
+/** Columns padded to their widest cell. */
+function columns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
+  return rows.map((row) => row.map((text, i) => text.padEnd(widths[i]!)).join('  ').trimEnd())
 }
 
-/** Everything recorded in this run, as a table (stdout). */
+/** One bench's results: a row per result, a column per metric; too wide, a block per result. */
+function benchTable(bench: string, results: readonly BenchResult[]): string[] {
+  const measured = results.filter((r) => r.skipped === undefined)
+  const names = [...new Set(measured.flatMap((r) => Object.keys(r).filter((name) => !fixed.has(name))))]
+  const header = ['store', 'subject', ...names, 'ratio', 'target', 'result']
+  const rows = measured.map((r) => [r.store, r.subject ?? '', ...names.map((name) => cell(r[name])), r.ratio === undefined ? '' : `${round(r.ratio)}x`, r.target ?? '', verdict(r)])
+  const skipped = results.filter((r) => r.skipped !== undefined).map((r) => `${r.store} ${r.subject ?? ''}: skipped: ${r.skipped}`)
+  const units = [...new Set(measured.map((r) => r.unit))].join('; ')
+  const title = `== ${bench}${units ? ` (${units})` : ''}`
+  const lines = rows.length === 0 ? [] : columns([header, ...rows])
+  if (lines.every((line) => line.length <= 160)) return [title, ...lines, ...skipped]
+  const blocks = rows.flatMap((row) => ['', ...columns(header.map((name, j) => [`  ${name}`, row[j]!]).filter((pair) => pair[1] !== ''))])
+  return [title, ...blocks.slice(1), ...skipped]
+}
+
+/** Everything recorded in this run: a table per bench, the notes, the run (stdout). */
 export function printTable(): void {
-  const rows = recorded.map((r) => [
-    r.bench,
-    r.store,
-    r.subject ?? '',
-    r.skipped === undefined ? `${metrics(r)} (${r.unit})` : `skipped: ${r.skipped}`,
-    r.ratio === undefined ? '' : `${round(r.ratio)}x`,
-    r.target ?? '',
-    r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
-  ])
-  const header = ['bench', 'store', 'subject', 'metrics', 'ratio', 'target', 'result']
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()
-  process.stdout.write(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`)
-  const notes = recorded.filter((r) => typeof r.note === 'string')
-  for (const r of notes) process.stdout.write(`note (${r.bench}, ${r.store}${r.subject ? `, ${r.subject}` : ''}): ${String(r.note)}\n`)
-  process.stdout.write(`\ncommit ${run.commit}, node ${run.node}, ${run.at}, load average ${loadavg().map((n) => n.toFixed(1)).join(' ')} on ${cpus().length} cores; lines appended to ${resultsFile}\n`)
+  const benches = [...new Set(recorded.map((r) => r.bench))]
+  const out = benches.flatMap((bench) => ['', ...benchTable(bench, recorded.filter((r) => r.bench === bench))])
+  for (const r of recorded) if (typeof r.note === 'string') out.push(`note (${r.bench}, ${r.store}${r.subject ? `, ${r.subject}` : ''}): ${r.note}`)
+  out.push('', `commit ${run.commit}, node ${run.node}, ${run.at}, load average ${loadavg().map((n) => n.toFixed(1)).join(' ')} on ${cpus().length} cores; lines appended to ${resultsFile}`)
+  process.stdout.write(`${out.join('\n')}\n`)
 }

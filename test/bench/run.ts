@@ -6,7 +6,7 @@ import { revocationBench } from './revocation.js'
 // `pnpm bench [exchange] [revocation] [cascade]`: the named benches, or all of them, in order.
 // Not part of `pnpm test`. See test/bench/README.md.
 const benches = {
-  exchange: () => exchangeBench({ concurrency: 16, agents: 8, warmupMs: 1000, measureMs: 5000 }),
+  exchange: () => exchangeBench({ concurrency: 16, agents: 8, warmupMs: 1000, measureMs: 5000, slices: 5, sliceWarmupMs: 250 }),
   revocation: () => revocationBench({ trials: 60, replicas: 3, giveUpMs: 5000 }),
   cascade: () => cascadeBench({ grants: Number(process.env.BENCH_CASCADE_GRANTS ?? 10_000), agents: 100, systems: 3, latencyMs: 50, concurrency: 64, setupConcurrency: 128 }),
 } as const
