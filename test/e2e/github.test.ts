@@ -94,5 +94,8 @@ describe('GitHub end to end: exchange, use, whois, revoke', () => {
     expect(bound.status).toBe(502)
     expect(bound.body.code).toBe('ERR_UPSTREAM_REFUSED')
     expect(JSON.stringify(bound.body)).not.toMatch(/BEGIN|PRIVATE/)
+    const audit = await t.admin('GET', `/v1/agents/${agent.handle}/audit?verify=1`)
+    expect(audit.body.events.at(-1)).toMatchObject({ action: 'binding.refused', outcome: 'failure', details: { system: 'github-tampered', code: 'ERR_UPSTREAM_REFUSED' } })
+    expect(JSON.stringify(audit.body)).not.toMatch(/BEGIN|PRIVATE/)
   })
 })

@@ -213,7 +213,18 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
       for (const scope of input.ceiling) if (!system.definition.scopes.isKnown(scope)) throw new BindingInvalid(`scope "${scope}" is not known to system "${system.name}"`)
       const parsed = await system.definition.target['~standard'].validate(input.target)
       if (parsed.issues !== undefined) throw new RequestInvalid(parsed.issues.map((i) => `target${(i.path ?? []).map((p) => `.${String(typeof p === 'object' ? p.key : p)}`).join('')}: ${i.message}`))
-      const target = await system.instance.validateBinding(parsed.value, input.ceiling, AbortSignal.timeout(settings.upstreamTimeoutMs))
+      let target: unknown
+      try {
+        target = await system.instance.validateBinding(parsed.value, input.ceiling, AbortSignal.timeout(settings.upstreamTimeoutMs))
+      } catch (error) {
+        // A refused binding (no such installation, a key that does not match the App) is on the record.
+        if (isLanyardError(error)) {
+          await store
+            .appendAudit(agent.handle, { ...audit(actor, 'binding.refused', agent.handle, { system: system.name, code: error.code, reason: error.message }), outcome: 'failure' })
+            .catch((auditError: unknown) => deps.log.warn({ handle: agent.handle, err: String(auditError) }, 'refused binding could not be audited'))
+        }
+        throw error
+      }
       const binding: Binding = { id: randomUUID(), handle: agent.handle, system: system.name, target, ceiling: [...input.ceiling], minTier: input.minTier ?? 0, createdAt: clock.now() }
       await store.putBinding(binding, audit(actor, 'binding.put', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier }))
       return binding
