@@ -92,6 +92,8 @@ class SqliteStore implements Store {
   readonly #db: Database
   readonly #clock: Clock
   readonly #statements = new Map<string, Statement>()
+  #queue: Array<{ work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> = []
+  #flushScheduled = false
 
   constructor(db: Database, clock: Clock) {
     this.#db = db
@@ -110,10 +112,10 @@ class SqliteStore implements Store {
     return statement
   }
 
-  #run<T>(kind: 'deferred' | 'immediate', work: () => T): T {
+  #run<T>(work: () => T): T {
     if (!this.#db.open) throw new StoreUnavailable({ detail: 'the store was closed' })
     try {
-      return this.#db.transaction(work)[kind]()
+      return this.#db.transaction(work).deferred()
     } catch (error) {
       throw translateError(error)
     }
@@ -121,12 +123,69 @@ class SqliteStore implements Store {
 
   /** One consistent snapshot for reads of several statements. */
   #read<T>(work: () => T): T {
-    return this.#run('deferred', work)
+    return this.#run(work)
   }
 
-  /** One use case, one BEGIN IMMEDIATE transaction: all of it or none of it. */
-  #write<T>(work: () => T): T {
-    return this.#run('immediate', work)
+  /**
+   * One use case: all of it or none of it. Writes are group-committed: every write queued in
+   * the same turn of the event loop runs in one BEGIN IMMEDIATE transaction, each inside its
+   * own savepoint (a failing use case rolls back alone), and one COMMIT (one fsync, with
+   * `synchronous=FULL`) makes them all durable before any of them resolves. On this machine an
+   * fsync costs ~1.7 ms and blocks the event loop; per write, that capped the broker at ~400
+   * exchanges/s (two writes each); per batch, it is paid once for every write in flight.
+   */
+  #write<T>(work: () => T): Promise<T> {
+    if (!this.#db.open) return Promise.reject(new StoreUnavailable({ detail: 'the store was closed' }))
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true
+        setImmediate(() => this.#flush())
+      }
+    })
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false
+    const batch = this.#queue
+    this.#queue = []
+    if (batch.length === 0) return
+    if (!this.#db.open) {
+      for (const item of batch) item.reject(new StoreUnavailable({ detail: 'the store was closed' }))
+      return
+    }
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+    try {
+      this.#db.exec('BEGIN IMMEDIATE')
+    } catch (error) {
+      for (const item of batch) item.reject(translateError(error))
+      return
+    }
+    for (const item of batch) {
+      try {
+        // Inside an open transaction better-sqlite3 runs this as a savepoint.
+        results.push({ ok: true, value: this.#db.transaction(item.work)() })
+      } catch (error) {
+        results.push({ ok: false, error: translateError(error) })
+      }
+    }
+    try {
+      this.#db.exec('COMMIT')
+    } catch (error) {
+      // Nothing of the batch is durable: every caller hears so, none is told it was recorded.
+      try {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK')
+      } catch {
+        // The connection is gone; the transaction died with it.
+      }
+      for (const item of batch) item.reject(translateError(error))
+      return
+    }
+    batch.forEach((item, i) => {
+      const result = results[i]!
+      if (result.ok) item.resolve(result.value)
+      else item.reject(result.error)
+    })
   }
 
   #agentRow(handle: string): AgentRow | undefined {
@@ -182,7 +241,7 @@ class SqliteStore implements Store {
   // --- agents ------------------------------------------------------------------------------
 
   async createAgent(agent: Agent, audit: AuditDraft): Promise<void> {
-    this.#write(() => {
+    await this.#write(() => {
       try {
         this.#sql('INSERT INTO agents (handle, owner, status, tier, generation, labels, status_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
           agent.handle, agent.owner, agent.status, agent.tier, agent.generation, json(agent.labels), agent.statusReason ?? null, ms(agent.createdAt), ms(agent.updatedAt),
@@ -223,7 +282,7 @@ class SqliteStore implements Store {
   // --- keys and bindings ---------------------------------------------------------------------
 
   async addKey(key: AgentKey, audit: AuditDraft): Promise<void> {
-    this.#write(() => {
+    await this.#write(() => {
       this.#mustAgent(key.handle)
       const added = this.#sql('INSERT INTO agent_keys (handle, kid, alg, jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (handle, kid) DO NOTHING').run(
         key.handle, key.kid, key.alg, json(key.jwk), ms(key.createdAt),
@@ -238,7 +297,7 @@ class SqliteStore implements Store {
   }
 
   async putBinding(binding: Binding, audit: AuditDraft): Promise<void> {
-    this.#write(() => {
+    await this.#write(() => {
       this.#mustAgent(binding.handle)
       this.#sql(
         `INSERT INTO bindings (handle, system, id, target, ceiling, min_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -260,7 +319,7 @@ class SqliteStore implements Store {
   // --- grants ------------------------------------------------------------------------------
 
   async beginGrant(grant: Grant, generation: number, audit: AuditDraft): Promise<void> {
-    this.#write(() => {
+    await this.#write(() => {
       // The consistency point: status and generation are read under the write lock that
       // records the grant, so a revocation either committed before (refused here) or after
       // (and then sees this grant as pending and takes it into its job).
@@ -402,7 +461,7 @@ class SqliteStore implements Store {
   }
 
   async retryTask(owner: string, revocationId: string, grantId: string, nextAttemptAt: Date, error: string): Promise<void> {
-    this.#write(() => {
+    await this.#write(() => {
       this.#sql(
         `UPDATE revocation_tasks SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL
          WHERE revocation_id = ? AND grant_id = ? AND status = 'pending' AND lease_owner = ?`,
@@ -437,7 +496,7 @@ class SqliteStore implements Store {
   }
 
   async revokeToken(jti: string, expiresAt: Date): Promise<void> {
-    this.#write(() => {
+    await this.#write(() => {
       this.#sql('DELETE FROM revoked_tokens WHERE rowid IN (SELECT rowid FROM revoked_tokens WHERE expires_at <= ? LIMIT ?)').run(ms(this.#clock.now()), purgeBatch)
       this.#sql('INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)').run(jti, ms(expiresAt))
     })
@@ -450,7 +509,7 @@ class SqliteStore implements Store {
   // --- signing keys --------------------------------------------------------------------------
 
   async putSigningKey(key: SigningKeyRecord): Promise<void> {
-    this.#write(() => {
+    await this.#write(() => {
       // A kid is the key's thumbprint: the same kid is the same key, first write wins.
       this.#sql('INSERT INTO signing_keys (kid, alg, public_jwk, sealed_private_key, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING').run(
         key.kid, key.alg, json(key.publicJwk), key.sealedPrivateKey, ms(key.createdAt), key.retiredAt ? ms(key.retiredAt) : null,
@@ -459,7 +518,7 @@ class SqliteStore implements Store {
   }
 
   async retireSigningKey(kid: string, at: Date): Promise<void> {
-    this.#write(() => {
+    await this.#write(() => {
       this.#sql('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL').run(ms(at), kid)
     })
   }
@@ -471,7 +530,7 @@ class SqliteStore implements Store {
   // --- webhooks ----------------------------------------------------------------------------
 
   async putWebhook(webhook: Webhook): Promise<void> {
-    this.#write(() => {
+    await this.#write(() => {
       this.#sql(
         `INSERT INTO webhooks (id, url, events, actor, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET url = excluded.url, events = excluded.events, actor = excluded.actor, created_at = excluded.created_at`,
@@ -494,7 +553,7 @@ class SqliteStore implements Store {
 
   async enqueueDeliveries(deliveries: readonly WebhookDelivery[]): Promise<void> {
     if (deliveries.length === 0) return
-    this.#write(() => {
+    await this.#write(() => {
       const insert = this.#sql(
         `INSERT INTO webhook_deliveries (id, webhook_id, url, payload, created_at, status, attempts, next_attempt_at, last_error, delivered_at, lease_owner, lease_expires_at)
          VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, NULL, NULL, NULL)`,
@@ -549,6 +608,8 @@ class SqliteStore implements Store {
 
   /** Idempotent. Afterwards every method rejects with StoreUnavailable. */
   async close(): Promise<void> {
+    // Writes already accepted are committed (or refused) before the connection goes.
+    if (this.#db.open && this.#queue.length > 0) this.#flush()
     if (this.#db.open) this.#db.close()
   }
 }
