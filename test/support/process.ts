@@ -17,7 +17,9 @@ export interface BrokerProcess {
 /** Runs the broker in its own process (for crash tests), resolving once it listens. */
 export function spawnBroker(configPath: string, env: Record<string, string>): Promise<BrokerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=lanyard-source', '--import', tsx, brokerMain, '--config', configPath], {
+    // LANYARD_CPU_PROF=<dir>: write a V8 CPU profile of each broker process there (benchmarks).
+    const profile = process.env.LANYARD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LANYARD_CPU_PROF}`] : []
+    const child = spawn(process.execPath, [...profile, '--conditions=lanyard-source', '--import', tsx, brokerMain, '--config', configPath], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     })

@@ -126,6 +126,16 @@ class SqliteStore implements Store {
     return this.#run(work)
   }
 
+  /** A read of one statement: SQLite makes each statement its own snapshot, no BEGIN needed. */
+  #statement<T>(work: () => T): T {
+    if (!this.#db.open) throw new StoreUnavailable({ detail: 'the store was closed' })
+    try {
+      return work()
+    } catch (error) {
+      throw translateError(error)
+    }
+  }
+
   /**
    * One use case: all of it or none of it. Writes are group-committed: every write queued in
    * the same turn of the event loop runs in one BEGIN IMMEDIATE transaction, each inside its
@@ -255,7 +265,7 @@ class SqliteStore implements Store {
   }
 
   async getAgent(handle: string): Promise<Agent | undefined> {
-    const row = this.#read(() => this.#agentRow(handle))
+    const row = this.#statement(() => this.#agentRow(handle))
     return row && toAgent(row)
   }
 
@@ -293,7 +303,7 @@ class SqliteStore implements Store {
   }
 
   async listKeys(handle: string): Promise<AgentKey[]> {
-    return this.#read(() => this.#sql('SELECT * FROM agent_keys WHERE handle = ? ORDER BY created_at, kid').all(handle) as KeyRow[]).map(toKey)
+    return this.#statement(() => this.#sql('SELECT * FROM agent_keys WHERE handle = ? ORDER BY created_at, kid').all(handle) as KeyRow[]).map(toKey)
   }
 
   async putBinding(binding: Binding, audit: AuditDraft): Promise<void> {
@@ -308,12 +318,12 @@ class SqliteStore implements Store {
   }
 
   async getBinding(handle: string, system: string): Promise<Binding | undefined> {
-    const row = this.#read(() => this.#sql('SELECT * FROM bindings WHERE handle = ? AND system = ?').get(handle, system) as BindingRow | undefined)
+    const row = this.#statement(() => this.#sql('SELECT * FROM bindings WHERE handle = ? AND system = ?').get(handle, system) as BindingRow | undefined)
     return row && toBinding(row)
   }
 
   async listBindings(handle: string): Promise<Binding[]> {
-    return this.#read(() => this.#sql('SELECT * FROM bindings WHERE handle = ? ORDER BY system').all(handle) as BindingRow[]).map(toBinding)
+    return this.#statement(() => this.#sql('SELECT * FROM bindings WHERE handle = ? ORDER BY system').all(handle) as BindingRow[]).map(toBinding)
   }
 
   // --- grants ------------------------------------------------------------------------------
@@ -364,12 +374,12 @@ class SqliteStore implements Store {
   }
 
   async getGrant(handle: string, grantId: string): Promise<Grant | undefined> {
-    const row = this.#read(() => this.#grantRow(handle, grantId))
+    const row = this.#statement(() => this.#grantRow(handle, grantId))
     return row && toGrant(row)
   }
 
   async listGrants(handle: string, status?: GrantStatus): Promise<Grant[]> {
-    const rows = this.#read(() => this.#sql('SELECT * FROM grants WHERE handle = :handle AND (:status IS NULL OR status = :status) ORDER BY created_at, id').all({ handle, status: status ?? null }) as GrantRow[])
+    const rows = this.#statement(() => this.#sql('SELECT * FROM grants WHERE handle = :handle AND (:status IS NULL OR status = :status) ORDER BY created_at, id').all({ handle, status: status ?? null }) as GrantRow[])
     return rows.map(toGrant)
   }
 
@@ -381,7 +391,7 @@ class SqliteStore implements Store {
   }
 
   async listPendingGrants(before: Date): Promise<Grant[]> {
-    const rows = this.#read(() => this.#sql("SELECT * FROM grants WHERE status = 'pending' AND created_at < ? ORDER BY created_at, id").all(ms(before)) as GrantRow[])
+    const rows = this.#statement(() => this.#sql("SELECT * FROM grants WHERE status = 'pending' AND created_at < ? ORDER BY created_at, id").all(ms(before)) as GrantRow[])
     return rows.map(toGrant)
   }
 
@@ -479,7 +489,7 @@ class SqliteStore implements Store {
   }
 
   async readAudit(handle: string, options: { afterSeq?: number; limit?: number } = {}): Promise<AuditEvent[]> {
-    const rows = this.#read(() => this.#sql('SELECT * FROM audit_events WHERE handle = ? AND seq > ? ORDER BY seq LIMIT ?').all(handle, options.afterSeq ?? 0, options.limit ?? -1) as AuditRow[])
+    const rows = this.#statement(() => this.#sql('SELECT * FROM audit_events WHERE handle = ? AND seq > ? ORDER BY seq LIMIT ?').all(handle, options.afterSeq ?? 0, options.limit ?? -1) as AuditRow[])
     return rows.map(toAuditEvent)
   }
 
@@ -503,7 +513,7 @@ class SqliteStore implements Store {
   }
 
   async isTokenRevoked(jti: string, now: Date): Promise<boolean> {
-    return this.#read(() => this.#sql('SELECT 1 FROM revoked_tokens WHERE jti = ? AND expires_at > ?').get(jti, ms(now)) !== undefined)
+    return this.#statement(() => this.#sql('SELECT 1 FROM revoked_tokens WHERE jti = ? AND expires_at > ?').get(jti, ms(now)) !== undefined)
   }
 
   // --- signing keys --------------------------------------------------------------------------
@@ -524,7 +534,7 @@ class SqliteStore implements Store {
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    return this.#read(() => this.#sql('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as SigningKeyRow[]).map(toSigningKey)
+    return this.#statement(() => this.#sql('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as SigningKeyRow[]).map(toSigningKey)
   }
 
   // --- webhooks ----------------------------------------------------------------------------
@@ -539,7 +549,7 @@ class SqliteStore implements Store {
   }
 
   async listWebhooks(): Promise<Webhook[]> {
-    return this.#read(() => this.#sql('SELECT * FROM webhooks ORDER BY created_at, id').all() as WebhookRow[]).map(toWebhook)
+    return this.#statement(() => this.#sql('SELECT * FROM webhooks ORDER BY created_at, id').all() as WebhookRow[]).map(toWebhook)
   }
 
   async deleteWebhook(id: string): Promise<boolean> {
@@ -597,13 +607,13 @@ class SqliteStore implements Store {
   }
 
   async listDeliveries(webhookId: string): Promise<WebhookDelivery[]> {
-    return this.#read(() => this.#sql('SELECT * FROM webhook_deliveries WHERE webhook_id = ? ORDER BY created_at, id').all(webhookId) as DeliveryRow[]).map(toDelivery)
+    return this.#statement(() => this.#sql('SELECT * FROM webhook_deliveries WHERE webhook_id = ? ORDER BY created_at, id').all(webhookId) as DeliveryRow[]).map(toDelivery)
   }
 
   // --- health ------------------------------------------------------------------------------
 
   async ping(): Promise<void> {
-    this.#read(() => this.#sql('SELECT 1').get())
+    this.#statement(() => this.#sql('SELECT 1').get())
   }
 
   /** Idempotent. Afterwards every method rejects with StoreUnavailable. */
