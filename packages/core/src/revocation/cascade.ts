@@ -142,14 +142,30 @@ export function createCascadeWorker(deps: {
     await store.retryTask(owner, task.revocationId, task.grantId, next, message)
   }
 
+  /**
+   * Keeps up to `concurrency` tasks in flight, leasing more as slots free up (in chunks of a
+   * quarter of the pool, so claims stay few) instead of waiting for a whole batch: one slow
+   * upstream call then holds one slot, not the pass. Returns when nothing is due.
+   */
   async function pass(): Promise<number> {
     let done = 0
+    const inFlight = new Set<Promise<void>>()
+    const chunk = Math.max(1, Math.floor(settings.concurrency / 4))
     for (;;) {
-      const tasks = await store.claimTasks(owner, clock.now(), settings.leaseMs, settings.concurrency)
-      if (tasks.length === 0) return done
-      const results = await Promise.allSettled(tasks.map(work))
-      for (const result of results) if (result.status === 'rejected') log.error({ err: String(result.reason) }, 'revocation task could not be recorded; its lease will expire and it will run again')
-      done += tasks.length
+      const room = settings.concurrency - inFlight.size
+      if (room >= chunk || inFlight.size === 0) {
+        const tasks = await store.claimTasks(owner, clock.now(), settings.leaseMs, room)
+        for (const task of tasks) {
+          const running: Promise<void> = work(task)
+            .catch((error: unknown) => log.error({ err: String(error) }, 'revocation task could not be recorded; its lease will expire and it will run again'))
+            .finally(() => inFlight.delete(running))
+          inFlight.add(running)
+        }
+        done += tasks.length
+        if (tasks.length === 0 && inFlight.size === 0) return done
+        if (tasks.length > 0 && inFlight.size < settings.concurrency) continue
+      }
+      await Promise.race(inFlight)
     }
   }
 
