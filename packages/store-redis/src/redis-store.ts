@@ -43,6 +43,8 @@ export interface RedisStoreOptions {
 }
 
 const noop = () => undefined
+/** How soon a due-task entry whose revocation has not committed yet is looked at again. */
+const uncommittedRecheckMs = 1_000
 const byId = (item: { id: string }) => item.id
 
 function applyStatus(agent: Agent, change: StatusChange, at: Date): Agent {
@@ -127,8 +129,19 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     const [handle, revocationId, grantId] = parseIndexMember(member)
     if (handle === undefined || revocationId === undefined || grantId === undefined) return undefined
     const tasksKey = keys.tasks(handle, revocationId)
-    const raw = await call(() => client.hget(tasksKey, grantId))
+    // The task and its revocation record commit together; read both at once to tell "not yet".
+    const [raw, committed] = (await snapshot([
+      ['hget', tasksKey, grantId],
+      ['hexists', keys.revocations(handle), revocationId],
+    ])) as [string | null, number]
     const task = decodeTask(raw)
+    // startRevocation writes this entry before its commit: removing it now would strand the task
+    // that commit is about to write. Look again in a second (a commit takes milliseconds; one
+    // that never comes, after a crash, costs a read a second).
+    if (task === undefined && committed === 0) {
+      await index.rescore(keys.dueTasks, now.getTime() + uncommittedRecheckMs, member)().catch(noop)
+      return undefined
+    }
     if (task === undefined || task.status === 'done') {
       await index.zrem(keys.dueTasks, member)().catch(noop)
       return undefined
