@@ -30,8 +30,8 @@ function parseEvent(message: string): BusEvent | undefined {
  * connection closes (or starts reconnecting) until Redis has confirmed the new SUBSCRIBE on the
  * new connection; in between, callers read through to the store. Resubscription is done here,
  * on every `ready` (ioredis `autoResubscribe` is off), because only then is the confirmation
- * observable; an `epoch` makes a confirmation that arrives after a newer disconnect count for
- * nothing.
+ * observable; a refused SUBSCRIBE drops the connection so that it is tried again. An `epoch`
+ * makes a confirmation that arrives after a newer disconnect count for nothing.
  */
 export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
   const { channel } = options
@@ -51,11 +51,17 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     connection.on('error', () => undefined)
     connection.on('ready', () => {
       const mine = ++epoch
+      const current = () => mine === epoch && !closed && connection === subscriber
       connection.subscribe(channel).then(
         () => {
-          if (mine === epoch && !closed && connection === subscriber) healthy = true
+          if (current()) healthy = true
         },
-        () => undefined,
+        // SUBSCRIBE refused (an ACL without the channel) or timed out on a live connection: no
+        // `ready` would come again, leaving this replica reading through for good. Reconnect,
+        // with the usual backoff, and subscribe again.
+        () => {
+          if (current()) connection.disconnect(true)
+        },
       )
     })
     connection.on('close', lost)
