@@ -11,6 +11,7 @@ const sandbox = await startOAuthSandbox({
   scopes: ['read'],
   resources: { [resource]: { scopes: ['read'], accessTokenFormat: 'opaque' } },
   clients: [{ clientId, auth: 'client_secret_basic', clientSecret }],
+  keepAlive: true,
 })
 process.stdout.write(`issuer ${sandbox.issuer}\n`)
 process.once('SIGTERM', () => void sandbox.close().then(() => process.exit(0)))

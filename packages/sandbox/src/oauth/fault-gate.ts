@@ -20,7 +20,7 @@ export interface FaultGate {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
-export async function openFaultGate(handler: () => Handler): Promise<FaultGate> {
+export async function openFaultGate(handler: () => Handler, options: { keepAlive?: boolean } = {}): Promise<FaultGate> {
   let mode: GateMode = 'up'
   let latencyMs = 0
   let closed = false
@@ -29,7 +29,8 @@ export async function openFaultGate(handler: () => Handler): Promise<FaultGate> 
   const server = createServer((req, res) => {
     // One connection per request: a pooled keep-alive socket that `refuse` closed would
     // otherwise fail the client's next POST at random (a race with the FIN), making tests flaky.
-    res.shouldKeepAlive = false
+    // Benchmarks, which inject no faults, keep connections as any production server would.
+    if (options.keepAlive !== true) res.shouldKeepAlive = false
     if (mode === 'unavailable') {
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('Service Unavailable')
       return

@@ -50,6 +50,11 @@ export interface OAuthSandboxOptions {
   /** Endpoints to enable; both default to true. Turn one off to play a server without it. */
   introspection?: boolean
   revocation?: boolean
+  /**
+   * Keep-alive connections. Off by default: one connection per request keeps `down()` from
+   * racing a pooled socket in tests. On for benchmarks, where a peer must not be handicapped.
+   */
+  keepAlive?: boolean
 }
 
 /** What a resource server sees when shown a token: the oracle for "does this credential work". */
@@ -108,7 +113,7 @@ export async function startOAuthSandbox(options: OAuthSandboxOptions): Promise<O
   const signingJwk = { ...(await exportJWK(privateKey)), kid: 'sandbox-rs256', alg: 'RS256', use: 'sig' }
 
   let handler: ReturnType<Provider['callback']> | undefined
-  const gate = await openFaultGate(() => handler!)
+  const gate = await openFaultGate(() => handler!, { keepAlive: options.keepAlive === true })
   const issuer = `http://127.0.0.1:${gate.port}`
   const provider = new Provider(issuer, providerConfiguration(options, signingJwk))
   handler = provider.callback()
