@@ -10,6 +10,8 @@ export interface TestBrokerOptions {
   readonly env?: Record<string, string>
   /** Reuse a data folder (restart tests). */
   readonly dataDir?: string
+  /** The admin bearer; replicas of one deployment share it. Default: a fresh one. */
+  readonly adminToken?: string
 }
 
 export interface TestBroker {
@@ -88,7 +90,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const keyPrefix = `lanyard-test-${randomBytes(4).toString('hex')}`
   const config = { logLevel: 'silent', ...(redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix } } : {}), ...options.config }
   writeFileSync(configPath, JSON.stringify(config, null, 2)) // JSON is YAML
-  const adminToken = `test-admin-${randomBytes(12).toString('hex')}`
+  const adminToken = options.adminToken ?? `test-admin-${randomBytes(12).toString('hex')}`
   const broker = await startBroker({
     config: configPath,
     env: { LANYARD_MASTER_KEY: testMasterKey, LANYARD_ADMIN_TOKEN: adminToken, LANYARD_DATA_DIR: dataDir, ...storeEnv(), ...options.env },
