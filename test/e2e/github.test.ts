@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { githubHashedToken, startGitHubSandbox, type GitHubSandbox } from '@lanyard/sandbox'
@@ -10,6 +10,7 @@ import { eventually } from '../support/memory.js'
 describe('GitHub end to end: exchange, use, whois, revoke', () => {
   let github: GitHubSandbox
   let t: TestBroker
+  let dir: string
   const binding = { system: 'github-acme', target: { account: 'acme' }, ceiling: ['contents:write', 'pull_requests:read', 'metadata:read', 'repo:api', 'repo:web'] }
 
   beforeAll(async () => {
@@ -17,7 +18,7 @@ describe('GitHub end to end: exchange, use, whois, revoke', () => {
     const app = await github.createApp()
     github.addInstallation({ appId: app.appId, account: 'acme', repositories: ['api', 'web', 'secrets'], permissions: { contents: 'write', pull_requests: 'write', metadata: 'read' } })
     const other = await github.createApp()
-    const dir = mkdtempSync(join(tmpdir(), 'lanyard-gh-'))
+    dir = mkdtempSync(join(tmpdir(), 'lanyard-gh-'))
     writeFileSync(join(dir, 'app.pem'), app.privateKeyPem, { mode: 0o600 })
     writeFileSync(join(dir, 'other.pem'), other.privateKeyPem, { mode: 0o600 })
     t = await startTestBroker({
@@ -33,6 +34,7 @@ describe('GitHub end to end: exchange, use, whois, revoke', () => {
   afterAll(async () => {
     await t?.close()
     await github?.close()
+    rmSync(dir, { recursive: true, force: true })
   })
 
   const repo = (token: string, name: string) => fetch(`${github.url}/repos/acme/${name}`, { headers: { authorization: `token ${token}` } })

@@ -96,6 +96,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     env: { LANYARD_MASTER_KEY: testMasterKey, LANYARD_ADMIN_TOKEN: adminToken, LANYARD_DATA_DIR: dataDir, ...storeEnv(), ...options.env },
     listen: '127.0.0.1:0',
     notice: () => {},
+  }).catch((error: unknown) => {
+    // A broker refused at start (the tests of bad configuration) leaves no folder behind.
+    if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
+    throw error
   })
   return {
     ...brokerClient(broker.url, adminToken),
