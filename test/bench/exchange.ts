@@ -116,6 +116,10 @@ export async function exchangeBench(options: ExchangeBenchOptions): Promise<void
       record({ ...shared, agents: options.agents, ratio, ...target })
     })
     if (redisSkipped !== undefined) record({ bench: 'exchange', store: 'redis', subject: 'lanyard', unit, skipped: redisSkipped })
+    // Latency of one exchange on a warm broker with nothing else in flight: one client,
+    // one request at a time (the closing-note figure), for every subject alike.
+    const alone = await interleaved(subjects, { ...options, concurrency: 1, measureMs: 2_000, slices: 2, warmupMs: 200 })
+    subjects.forEach((subject, i) => record({ bench: 'exchange', store: subject.store, subject: `${subject.subject}, one client`, unit, ...metrics(alone[i]!), concurrency: 1 }))
   } finally {
     await Promise.all(subjects.map((subject) => subject.stop()))
   }
