@@ -149,8 +149,15 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       },
     })
     await keys.jwks()
-    const reconciled = await lanyard.reconcile(defaults.reconcilePendingAfterMs)
-    if (reconciled.length > 0) log.warn({ count: reconciled.length }, 'grants left pending by an earlier crash were reconciled')
+    // Grants left pending by a crash (here or on another replica), or by a store that failed
+    // between an exchange's two writes: at start, then every minute while running.
+    const reconcile = async () => {
+      const reconciled = await lanyard.reconcile(defaults.reconcilePendingAfterMs)
+      if (reconciled.length > 0) log.warn({ count: reconciled.length }, 'grants left pending were reconciled as failed')
+    }
+    await reconcile()
+    const reconciler = setInterval(() => void reconcile().catch((error: unknown) => log.warn({ err: String(error) }, 'reconciliation pass failed')), defaults.reconcilePendingAfterMs)
+    reconciler.unref()
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
     const webhooks = createWebhooks({ lanyard, store, clock, log, owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, fetch, settings: config.webhooks, sandbox: config.sandbox })
@@ -171,6 +178,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       lanyard,
       store,
       async close() {
+        clearInterval(reconciler)
         server.closeAllConnections()
         await new Promise<void>((resolve) => server.close(() => resolve()))
         await lanyard.close()
