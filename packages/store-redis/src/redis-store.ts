@@ -17,6 +17,7 @@ import {
   type RevocationTask,
   type StatusChange,
   type Store,
+  type TaskCompletion,
 } from '@lanyard/core'
 import {
   decodeAgent,
@@ -408,9 +409,9 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
 
     async completeTask(owner, revocationId, grantId, result, now, audit) {
       const handle = await call(() => client.get(keys.revocation(revocationId)))
-      if (handle === null) return false
+      if (handle === null) return { completed: false, revocationDone: false }
       const tasksKey = keys.tasks(handle, revocationId)
-      return mutate(async () => {
+      return mutate<TaskCompletion>(async () => {
         const [head, taskRecord, grantRecord, revocationRecord, taskRecords] = (await snapshot([
           ['get', keys.head(handle)],
           ['hget', tasksKey, grantId],
@@ -421,7 +422,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
         const task = decodeTask(taskRecord)
         const held = task?.status === 'pending' && task.leaseOwner === owner && task.leaseExpiresAt !== undefined && task.leaseExpiresAt > now
         const revocation = decodeRevocation(revocationRecord)
-        if (!held || task === undefined || revocation === undefined) return { result: false }
+        if (!held || task === undefined || revocation === undefined) return { result: { completed: false, revocationDone: false } }
 
         // `attempts` counts failed tries (retryTask), as for webhook deliveries.
         const done: RevocationTask = { ...withoutLease(task), status: 'done', outcome: result.outcome }
@@ -438,7 +439,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
         if (last) txn.hset(keys.revocations(handle), revocationId, encode({ ...revocation, status: 'done', finishedAt: now }))
         txn.appendAudit(keys, handle, head, audit)
         const after = [index.zrem(keys.dueTasks, indexMember(handle, revocationId, grantId)), ...(last ? [index.zrem(keys.openRevocations, revocationId)] : [])]
-        return { result: true, write: { txn, after } }
+        return { result: { completed: true, revocationDone: last }, write: { txn, after } }
       })
     },
 

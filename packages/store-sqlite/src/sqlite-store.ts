@@ -28,6 +28,7 @@ import type {
   SigningKeyRecord,
   StatusChange,
   Store,
+  TaskCompletion,
   TaskResult,
   Webhook,
   WebhookDelivery,
@@ -453,20 +454,20 @@ class SqliteStore implements Store {
     })
   }
 
-  async completeTask(owner: string, revocationId: string, grantId: string, result: TaskResult, now: Date, audit: AuditDraft): Promise<boolean> {
+  async completeTask(owner: string, revocationId: string, grantId: string, result: TaskResult, now: Date, audit: AuditDraft): Promise<TaskCompletion> {
     return this.#write(() => {
       const task = this.#sql('SELECT * FROM revocation_tasks WHERE revocation_id = ? AND grant_id = ?').get(revocationId, grantId) as TaskRow | undefined
       // Only the holder of an unexpired lease: after expiry another replica may be on it.
-      if (task === undefined || task.status !== 'pending' || task.lease_owner !== owner || (task.lease_expires_at ?? 0) <= ms(now)) return false
+      if (task === undefined || task.status !== 'pending' || task.lease_owner !== owner || (task.lease_expires_at ?? 0) <= ms(now)) return { completed: false, revocationDone: false }
       this.#sql("UPDATE revocation_tasks SET status = 'done', outcome = ?, lease_owner = NULL, lease_expires_at = NULL WHERE revocation_id = ? AND grant_id = ?").run(json(result.outcome), revocationId, grantId)
       const ended = result.grantStatus === 'revoked' || result.grantStatus === 'expired'
       this.#sql('UPDATE grants SET status = ?, sealed_secret = NULL, ended_at = CASE WHEN ? THEN ? ELSE ended_at END WHERE id = ?').run(result.grantStatus, ended ? 1 : 0, ms(now), grantId)
       this.#audit(task.handle, audit)
-      this.#sql(
+      const closed = this.#sql(
         `UPDATE revocations SET status = 'done', finished_at = ?
          WHERE id = ? AND NOT EXISTS (SELECT 1 FROM revocation_tasks WHERE revocation_id = ? AND status = 'pending')`,
       ).run(ms(now), revocationId, revocationId)
-      return true
+      return { completed: true, revocationDone: closed.changes > 0 }
     })
   }
 

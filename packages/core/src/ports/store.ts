@@ -82,6 +82,13 @@ export type DeliveryResult =
   | { readonly status: 'retry'; readonly nextAttemptAt: Date; readonly error: string }
   | { readonly status: 'failed'; readonly error: string }
 
+/** `completed`: false when `owner` did not hold the lease (nothing changed). `revocationDone`:
+ * this was the job's last pending task, so the job is now `done`. */
+export interface TaskCompletion {
+  readonly completed: boolean
+  readonly revocationDone: boolean
+}
+
 export interface SigningKeyRecord {
   readonly kid: string
   readonly alg: string
@@ -150,11 +157,11 @@ export interface Store {
    */
   claimTasks(owner: string, now: Date, leaseMs: number, limit: number): Promise<RevocationTask[]>
   /**
-   * Atomic: finishes the task (only while `owner` holds its lease; false otherwise), sets the
+   * Atomic: finishes the task (only while `owner` holds its lease; `completed: false` otherwise), sets the
    * grant's status, erases its sealed secret, appends the audit event, closes the job when it
    * was the last task.
    */
-  completeTask(owner: string, revocationId: string, grantId: string, result: TaskResult, now: Date, audit: AuditDraft): Promise<boolean>
+  completeTask(owner: string, revocationId: string, grantId: string, result: TaskResult, now: Date, audit: AuditDraft): Promise<TaskCompletion>
   /** Releases the lease and schedules another attempt. */
   retryTask(owner: string, revocationId: string, grantId: string, nextAttemptAt: Date, error: string): Promise<void>
 

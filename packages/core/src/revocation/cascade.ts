@@ -85,7 +85,8 @@ export function createCascadeWorker(deps: {
       at: clock.now(), actor: 'system', action: 'grant.revoked', target: task.grantId,
       outcome: outcome.kind === 'failed' ? 'failure' : 'success', details,
     })
-    if (completed && deps.onFinished) {
+    // Only the completion that closed the job reads it back (a job's read is O(tasks)).
+    if (completed.revocationDone && deps.onFinished) {
       const revocation = await store.getRevocation(task.revocationId)
       if (revocation?.status === 'done') deps.onFinished(revocation)
     }

@@ -513,7 +513,10 @@ export function storeConformance(options: StoreConformanceOptions): void {
         const t0 = clock.now()
         await store.claimTasks('worker-a', t0, leaseMs, 10)
         const before = await auditActions(store, agent.handle)
-        const complete = (owner: string, grant: Grant, result: TaskResult, at: Date) => store.completeTask(owner, revocationId, grant.id, result, at, draft(clock, 'grant.revoked', grant.id))
+        const complete = async (owner: string, grant: Grant, result: TaskResult, at: Date) => {
+          const { completed, revocationDone } = await store.completeTask(owner, revocationId, grant.id, result, at, draft(clock, 'grant.revoked', grant.id))
+          return completed ? (revocationDone ? 'last' : true) : revocationDone ? 'impossible' : false
+        }
 
         // (1) Not the holder. (2) The holder, but its lease has expired.
         expect(await complete('worker-b', one, revoked, t0)).toBe(false)
@@ -530,7 +533,7 @@ export function storeConformance(options: StoreConformanceOptions): void {
         // (4) The last task closes the job; an unrevocable grant stays live, without its secret.
         const until = new Date(t0.getTime() + 7_200_000)
         clock.advance(1_000)
-        expect(await complete('worker-a', two, { outcome: { kind: 'unrevocable-until', until }, grantStatus: 'live' }, clock.now())).toBe(true)
+        expect(await complete('worker-a', two, { outcome: { kind: 'unrevocable-until', until }, grantStatus: 'live' }, clock.now())).toBe('last')
         const grant = await store.getGrant(agent.handle, two.id)
         expect(grant).toMatchObject({ status: 'live' })
         expect(grant?.sealedSecret).toBeUndefined()
