@@ -1,4 +1,4 @@
-import { backoffMs, type Clock, type DeliveryResult, type Logger, type Store, type WebhookDelivery } from '@lanyard/core'
+import { backoffMs, createPassLoop, type Clock, type DeliveryResult, type Logger, type Store, type WebhookDelivery } from '@lanyard/core'
 import { setType } from './set.js'
 
 export interface DeliverySettings {
@@ -61,9 +61,6 @@ function transportError(error: unknown, timeoutMs: number): string {
  */
 export function createDeliveryWorker(deps: { store: Store; clock: Clock; log: Logger; owner: string; fetch: typeof fetch; settings: DeliverySettings }): DeliveryWorker {
   const { store, clock, log, owner, settings } = deps
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<number> | undefined
-  let again = false
 
   async function attempt(delivery: WebhookDelivery): Promise<DeliveryResult> {
     let response: Response
@@ -117,34 +114,6 @@ export function createDeliveryWorker(deps: { store: Store; clock: Clock; log: Lo
     }
   }
 
-  function drain(): Promise<number> {
-    if (running) {
-      again = true
-      return running
-    }
-    running = (async () => {
-      let total = 0
-      do {
-        again = false
-        total += await pass()
-      } while (again)
-      return total
-    })().finally(() => (running = undefined))
-    return running
-  }
-
-  const wake = () => void drain().catch((error: unknown) => log.warn({ err: String(error) }, 'webhook delivery pass failed'))
-  return {
-    drain,
-    start() {
-      timer ??= setInterval(wake, settings.pollMs)
-      timer.unref()
-    },
-    wake,
-    async stop() {
-      if (timer) clearInterval(timer)
-      timer = undefined
-      await running?.catch(() => undefined)
-    },
-  }
+  const loop = createPassLoop(pass, log, 'webhook delivery')
+  return { ...loop, start: () => loop.start(settings.pollMs) }
 }

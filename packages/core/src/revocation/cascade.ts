@@ -1,4 +1,5 @@
 import { isLanyardError, isRetryable } from '../errors.js'
+import { createPassLoop, type PassLoop } from './pass-loop.js'
 import type { Sealer } from '../crypto/sealer.js'
 import type { Systems } from '../exchange/connectors.js'
 import { grantSealContext } from '../exchange/exchange.js'
@@ -28,14 +29,9 @@ export interface CascadeSettings {
   readonly proveRevocation: boolean
 }
 
-export interface CascadeWorker {
-  /** Claims and works due tasks until none is left; returns how many it finished or rescheduled. */
-  drain(): Promise<number>
-  /** Starts polling every `pollMs`; `wake()` runs a pass at once (after a revoke). */
-  start(pollMs: number): void
-  wake(): void
-  stop(): Promise<void>
-}
+/** Claims and works due tasks until none is left (`drain`), on a timer (`start`), or at once
+ * after a revoke (`wake`). */
+export type CascadeWorker = PassLoop
 
 /** Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff and Jitter"). */
 export function backoffMs(attempt: number, settings: Pick<CascadeSettings, 'backoffBaseMs' | 'backoffMaxMs'>, random = Math.random): number {
@@ -72,9 +68,6 @@ export function createCascadeWorker(deps: {
   onFinished?: (revocation: Revocation) => void
 }): CascadeWorker {
   const { store, systems, sealer, clock, log, owner, settings } = deps
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<number> | undefined
-  let again = false
 
   async function finish(task: RevocationTask, outcome: TaskOutcome, grantStatus: GrantStatus): Promise<void> {
     const details: Record<string, unknown> = { revocation_id: task.revocationId, system: task.system, outcome: outcome.kind }
@@ -170,35 +163,5 @@ export function createCascadeWorker(deps: {
     }
   }
 
-  function drain(): Promise<number> {
-    if (running) {
-      again = true
-      return running
-    }
-    running = (async () => {
-      let total = 0
-      do {
-        again = false
-        total += await pass()
-      } while (again)
-      return total
-    })().finally(() => (running = undefined))
-    return running
-  }
-
-  return {
-    drain,
-    start(pollMs) {
-      timer ??= setInterval(() => void drain().catch((error: unknown) => log.warn({ err: String(error) }, 'cascade pass failed')), pollMs)
-      timer.unref()
-    },
-    wake() {
-      void drain().catch((error: unknown) => log.warn({ err: String(error) }, 'cascade pass failed'))
-    },
-    async stop() {
-      if (timer) clearInterval(timer)
-      timer = undefined
-      await running?.catch(() => undefined)
-    },
-  }
+  return createPassLoop(pass, log, 'cascade')
 }
