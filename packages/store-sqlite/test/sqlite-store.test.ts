@@ -60,6 +60,7 @@ describe('createSqliteStore', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2)
     expect(db.pragma('busy_timeout', { simple: true })).toBe(1_234)
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(16_000)
     db.close()
   })
 
