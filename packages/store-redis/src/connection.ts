@@ -102,6 +102,18 @@ export async function waitReady(client: RedisClient, timeoutMs = readyTimeoutMs)
   })
 }
 
+/** A client that is ready to serve, or a rejection (StoreUnavailable) with the client closed. */
+export async function openReadyClient(options: ConnectionOptions): Promise<RedisClient> {
+  const client = openClient(options)
+  try {
+    await waitReady(client)
+  } catch (error) {
+    client.disconnect()
+    throw error
+  }
+  return client
+}
+
 /** Graceful when connected (pending replies arrive), immediate otherwise. */
 export async function closeClient(client: RedisClient): Promise<void> {
   if (client.status === 'ready') {

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis'
 import { systemClock, type Clock, type EventBus, type RateLimiter, type Store } from '@lanyard/core'
-import { closeClient, openClient, openSubscriber, seedNodes, waitReady, type RedisNode } from './connection.js'
+import { closeClient, openReadyClient, openSubscriber, seedNodes, type RedisNode } from './connection.js'
 import { redisKeys } from './keys.js'
 import { createRedisEventBus } from './redis-event-bus.js'
 import { createRedisRateLimiter } from './redis-rate-limiter.js'
@@ -35,13 +35,7 @@ export interface RedisBackend {
 export async function createRedisStore(options: CreateRedisStoreOptions): Promise<RedisBackend> {
   const keys = redisKeys(options.keyPrefix)
   const clock = options.clock ?? systemClock
-  const client = openClient(options)
-  try {
-    await waitReady(client)
-  } catch (error) {
-    client.disconnect()
-    throw error
-  }
+  const client = await openReadyClient(options)
   let users = 2
   const release = async () => {
     users -= 1

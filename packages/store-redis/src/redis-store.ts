@@ -31,7 +31,7 @@ import {
   decodeTask,
   encode,
 } from './codec.js'
-import { call, closeClient, defineScript, driverFailure, openClient, waitReady, type ConnectionOptions, type RedisClient } from './connection.js'
+import { call, closeClient, defineScript, driverFailure, openReadyClient, type ConnectionOptions, type RedisClient } from './connection.js'
 import { indexMember, parseIndexMember, redisKeys } from './keys.js'
 import { createWebhookMethods } from './redis-webhooks.js'
 import { useOnceLua } from './scripts/use-once.js'
@@ -100,6 +100,17 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     rescore: (key: string, score: number, member: string) => () => call(() => client.zadd(key, 'XX', score, member)),
     zrem: (key: string, member: string) => () => call(() => client.zrem(key, member)),
     sadd: (key: string, member: string) => () => call(() => client.sadd(key, member)),
+  }
+
+  /** The agent and its chain head, read together; AgentNotFound when there is no agent. */
+  async function agentAndHead(handle: string): Promise<{ head: string | null; agent: Agent }> {
+    const [head, record] = (await snapshot([
+      ['get', keys.head(handle)],
+      ['get', keys.agent(handle)],
+    ])) as [string | null, string | null]
+    const agent = decodeAgent(record)
+    if (agent === undefined) throw new AgentNotFound(handle)
+    return { head, agent }
   }
 
   async function headOf(handle: string): Promise<string | null> {
@@ -198,12 +209,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
 
     async changeAgentStatus(handle, change, audit) {
       return mutate(async () => {
-        const [head, record] = (await snapshot([
-          ['get', keys.head(handle)],
-          ['get', keys.agent(handle)],
-        ])) as [string | null, string | null]
-        const agent = decodeAgent(record)
-        if (agent === undefined) throw new AgentNotFound(handle)
+        const { head, agent } = await agentAndHead(handle)
         const changed = applyStatus(agent, change, audit.at)
         const txn = new Transaction().set(keys.agent(handle), encode(changed))
         txn.appendAudit(keys, handle, head, audit)
@@ -254,12 +260,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
       const pending = indexMember(handle, grant.id)
       try {
         await mutate(async () => {
-          const [head, record] = (await snapshot([
-            ['get', keys.head(handle)],
-            ['get', keys.agent(handle)],
-          ])) as [string | null, string | null]
-          const agent = decodeAgent(record)
-          if (agent === undefined) throw new AgentNotFound(handle)
+          const { head, agent } = await agentAndHead(handle)
           if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
           if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
           // The check above and this record commit together, guarded on the chain head that a
@@ -553,12 +554,6 @@ function failClosed(store: Store, isClosed: () => boolean): Store {
 /** A Store on its own connection, closed with it. The conformance tests open one per case. */
 export async function openRedisStore(options: ConnectionOptions & RedisStoreOptions): Promise<Store> {
   redisKeys(options.keyPrefix)
-  const client = openClient(options)
-  try {
-    await waitReady(client)
-  } catch (error) {
-    client.disconnect()
-    throw error
-  }
+  const client = await openReadyClient(options)
   return createStoreOn(client, options, () => closeClient(client))
 }
