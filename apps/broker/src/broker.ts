@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import pino from 'pino'
 import {
+  ConfigInvalid,
   createAesGcmSealer,
   createKeyRing,
   createLanyard,
@@ -92,7 +93,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
 
   let masterKey = config.masterKey
   if (masterKey === undefined) {
-    if (config.store.type === 'redis') throw new (await import('@lanyard/core')).ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
+    if (config.store.type === 'redis') throw new ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
     const generated = localMasterKey(config.dataDir)
     if (generated.created) notice(`lanyard: generated a master key at ${generated.path} (set LANYARD_MASTER_KEY in production)`)
     masterKey = generated.value
@@ -128,6 +129,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       allowInsecureUpstreamHttp: config.allowInsecureUpstreamHttp,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     })
+    // Names this process in task and delivery leases: unique even for two brokers on one host.
+    const replicaId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
     const lanyard = createLanyard({
       store,
       bus,
@@ -137,7 +140,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       systems,
       limiter: opened.limiter ?? createMemoryRateLimiter(clock),
       log,
-      replicaId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      replicaId,
       settings: {
         issuer,
         handleTokenTtlSeconds: config.handleTokenTtlSeconds,
@@ -160,7 +163,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     reconciler.unref()
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
-    const webhooks = createWebhooks({ lanyard, store, clock, log, owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, fetch, settings: config.webhooks, sandbox: config.sandbox })
+    const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
     server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks }))
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
