@@ -27,6 +27,13 @@ describe('operating the broker: health, metrics, trust tiers', () => {
     expect(text).not.toContain(t.adminToken)
   })
 
+  it("names the binding target's invalid fields with the connector's own schema", async () => {
+    const agent = await createTestAgent(t)
+    const refused = await t.admin('POST', `/v1/agents/${agent.handle}/bindings`, { system: 'mem', target: { account: 42 }, ceiling: ['read'] })
+    expect(refused.status).toBe(400)
+    expect(refused.body.errors).toEqual([expect.stringMatching(/^target\.account: /)])
+  })
+
   it("refuses an agent below a binding's minimum trust tier, and serves it once raised", async () => {
     const binding = { system: 'mem', target: { account: 'acme' }, ceiling: ['read'], min_tier: 2 }
     const novice = await createTestAgent(t, { tier: 0, bindings: [binding] })

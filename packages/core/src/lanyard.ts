@@ -14,6 +14,7 @@ import { exchange, type Exchanged, type ExchangeRequest } from './exchange/excha
 import type { Grant, GrantStatus } from './exchange/grant.js'
 import type { Clock } from './ports/clock.js'
 import type { Logger } from './ports/connector.js'
+import { validateStandard } from './ports/standard-schema.js'
 import type { EventBus } from './ports/event-bus.js'
 import type { RateLimiter, RatePolicy } from './ports/rate-limiter.js'
 import type { AgentFilter, Store } from './ports/store.js'
@@ -211,8 +212,8 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
       if (system === undefined) throw new SystemUnknown(input.system)
       if (!Array.isArray(input.ceiling) || input.ceiling.length === 0 || !input.ceiling.every((s) => typeof s === 'string')) throw new RequestInvalid(['ceiling: expected a non-empty array of scope strings'])
       for (const scope of input.ceiling) if (!system.definition.scopes.isKnown(scope)) throw new BindingInvalid(`scope "${scope}" is not known to system "${system.name}"`)
-      const parsed = await system.definition.target['~standard'].validate(input.target)
-      if (parsed.issues !== undefined) throw new RequestInvalid(parsed.issues.map((i) => `target${(i.path ?? []).map((p) => `.${String(typeof p === 'object' ? p.key : p)}`).join('')}: ${i.message}`))
+      const parsed = await validateStandard(system.definition.target, input.target, 'target')
+      if ('issues' in parsed) throw new RequestInvalid(parsed.issues)
       let target: unknown
       try {
         target = await system.instance.validateBinding(parsed.value, input.ceiling, AbortSignal.timeout(settings.upstreamTimeoutMs))
