@@ -36,6 +36,6 @@ describe('README quickstart', () => {
     expect(result.stderr).toMatch(/invalid_scope/)
     expect(result.stdout).toMatch(/deploy-bot@agents\.acme\.dev/)
     expect(result.stdout).toMatch(/revoked/)
-    expect(result.stdout + result.stderr).toMatch(/verified|ok/i)
+    expect(result.stdout + result.stderr).toMatch(/chain verified: \d+ event/)
   })
 })
