@@ -63,7 +63,7 @@ function parseListen(value: string, path: string, issues: string[]): { host: str
 
 /**
  * Reads, validates and freezes the configuration: file, then environment overrides
- * (LANYARD_LISTEN, LANYARD_DATA_DIR, LANYARD_REDIS_URL, LANYARD_MASTER_KEY, LANYARD_ADMIN_TOKEN).
+ * (LANYARD_LISTEN, LANYARD_DATA_DIR, LANYARD_REDIS_URL, LANYARD_LOG_LEVEL, LANYARD_MASTER_KEY, LANYARD_ADMIN_TOKEN).
  * Every problem is collected and thrown at once as one ConfigInvalid naming each field.
  */
 export function loadConfig(options: LoadOptions): BrokerConfig {
