@@ -14,6 +14,6 @@ for (let i = 0; i < 8; i++) {
 }
 let n = 0
 const subject = { url: proc.url, next: () => ({ path: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: tokenExchange, subject_token: tokens[n++ % 8]!, subject_token_type: jwtType, resource: 'urn:lanyard:system:mem', scope: 'read' }).toString() }) }
-const [r] = await interleaved([subject], { concurrency: 16, warmupMs: 500, measureMs: 8000, slices: 1, sliceWarmupMs: 0 })
+const [r] = await interleaved([subject], { concurrency: 16, warmupMs: 500, measureMs: Number(process.env.MEASURE_MS ?? 8000), slices: 1, sliceWarmupMs: 0 })
 console.log(r)
 await brokers.stop()

@@ -344,13 +344,14 @@ class SqliteStore implements Store {
         grant.id, grant.handle, grant.bindingId, grant.system, grant.connectorType, json(grant.scopes), ms(grant.createdAt),
         grant.expiresAt ? ms(grant.expiresAt) : null, grant.ref === undefined ? null : json(grant.ref), json(grant.index), grant.sealedSecret ?? null,
       )
-      this.#index(grant.id, grant.index)
+      this.#index(grant.id, grant.index, 'new')
       this.#audit(grant.handle, audit)
     })
   }
 
-  #index(grantId: string, index: Readonly<Record<string, string>>): void {
-    this.#sql('DELETE FROM grant_index WHERE grant_id = ?').run(grantId)
+  /** Writes a grant's whois keys; `new`: the grant was inserted just now, it has none yet. */
+  #index(grantId: string, index: Readonly<Record<string, string>>, grant: 'new' | 'existing' = 'existing'): void {
+    if (grant === 'existing') this.#sql('DELETE FROM grant_index WHERE grant_id = ?').run(grantId)
     const insert = this.#sql('INSERT INTO grant_index (grant_id, key, value) VALUES (?, ?, ?)')
     for (const [key, value] of Object.entries(index)) insert.run(grantId, key, value)
   }
@@ -361,16 +362,17 @@ class SqliteStore implements Store {
       if (row === undefined) throw new GrantNotFound(grantId)
       // A reconciler and a slow exchange can race to settle one grant; the first one wins.
       if (row.status !== 'pending') throw new InternalFailure({ detail: `grant ${grantId} is already ${row.status}; refused to settle it as ${settlement.status}` })
+      let settled: GrantRow
       if (settlement.status === 'live') {
-        this.#sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ?").run(
-          ms(settlement.expiresAt), settlement.ref === undefined ? null : json(settlement.ref), json(settlement.index), settlement.sealedSecret ?? null, grantId,
-        )
+        settled = { ...row, status: 'live', expires_at: ms(settlement.expiresAt), ref: settlement.ref === undefined ? null : json(settlement.ref), attribution: json(settlement.index), sealed_secret: settlement.sealedSecret ?? null }
+        this.#sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ?").run(settled.expires_at, settled.ref, settled.attribution, settled.sealed_secret, grantId)
         this.#index(grantId, settlement.index)
       } else {
-        this.#sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ? WHERE id = ?").run(settlement.error, ms(audit.at), grantId)
+        settled = { ...row, status: 'failed', error: settlement.error, ended_at: ms(audit.at) }
+        this.#sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ? WHERE id = ?").run(settled.error, settled.ended_at, grantId)
       }
       this.#audit(handle, audit)
-      return toGrant(this.#grantRow(handle, grantId)!)
+      return toGrant(settled)
     })
   }
 
