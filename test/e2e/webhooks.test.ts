@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
@@ -114,6 +115,30 @@ describe('revocation webhooks: CAEP SETs pushed to relying parties (RFC 8417, RF
     expect(again.headers.get('content-type')).toMatch(/application\/problem\+json/)
     expect((await t.admin('GET', `/v1/webhooks/${hook.id}/deliveries`)).status).toBe(404)
     expect((await t.admin('GET', '/v1/webhooks')).body.webhooks.map((w: any) => w.id)).not.toContain(hook.id)
+  })
+
+  it('announces a revocation whose replica died right after committing it: the SETs come from the store outbox, not from memory', async () => {
+    const rp = await receiver()
+    const hook = await subscribe(rp.url)
+    const agent = await createTestAgent(t, { bindings: [binding] })
+    const issued = await agent.exchange('mem', 'items:reports')
+    expect(issued.status).toBe(200)
+
+    // What such a replica leaves behind: the revocation committed in the shared store, and no
+    // event in any process (written here straight to the store, past the use case that emits it).
+    const revocationId = randomUUID()
+    const at = new Date()
+    await t.broker.store.startRevocation(
+      { id: revocationId, scope: { kind: 'agent', handle: agent.handle }, reason: 'replica died', actor: 'admin:test', createdAt: at, statusChange: { status: 'revoked', reason: 'replica died', from: ['active', 'suspended'] } },
+      { at, actor: 'admin:test', action: 'agent.revoked', target: agent.handle, outcome: 'success', details: {} },
+    )
+
+    await rp.waitFor(2)
+    const sets = await Promise.all(rp.received.map((push) => verifySet(push, rp.url)))
+    expect(sets.map((set) => set.txn)).toEqual([revocationId, revocationId])
+    expect(sets.flatMap((set) => Object.keys(set.events)).sort()).toEqual([credentialChange, sessionRevoked].sort())
+    expect(mem.upstream.allows(issued.body.access_token, ['items:reports'])).toBe(false)
+    expect((await t.admin('DELETE', `/v1/webhooks/${hook.id}`)).status).toBe(204)
   })
 
   it('retries a receiver that answers 500 until it acknowledges: the same SET arrives on the third attempt', async () => {

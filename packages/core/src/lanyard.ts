@@ -19,7 +19,7 @@ import type { EventBus } from './ports/event-bus.js'
 import type { RateLimiter, RatePolicy } from './ports/rate-limiter.js'
 import type { AgentFilter, Store } from './ports/store.js'
 import { createCascadeWorker, type CascadeSettings, type CascadeWorker } from './revocation/cascade.js'
-import type { Revocation } from './revocation/revocation.js'
+import type { Revocation, RevocationEvent } from './revocation/revocation.js'
 import { receiptBody, signReceipt, type ReceiptBody } from './revocation/receipt.js'
 import { createHandleTokens, type HandleTokenClaims, type HandleTokens } from './tokens/handle-token.js'
 import type { KeyRing } from './tokens/key-ring.js'
@@ -62,8 +62,6 @@ export interface NewBinding {
   readonly ceiling: readonly string[]
   readonly minTier?: number
 }
-
-export type RevocationEvent = { readonly type: 'revocation.started' | 'revocation.finished'; readonly revocation: Revocation }
 
 /** A dry run: what a revocation would cut, how, and when the last credential would be dead. */
 export interface RevocationPlan {

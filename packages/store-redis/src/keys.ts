@@ -18,7 +18,10 @@ import { ConfigInvalid } from '@lanyard/core'
  * (4) Webhooks and their deliveries share one tag, `{<prefix>:webhooks}`: one slot, so their
  *     due index is exact and every change is one commit. They are few (one delivery per
  *     subscriber per revocation), so one slot carries them; a busy deployment would shard them
- *     by webhook id.
+ *     by webhook id. The revocation outbox (events whose SETs are not enqueued yet) is a hash
+ *     there too, so taking an event out and enqueueing its SETs is one commit. Its entries are
+ *     written before the revocation's own commit, as a superset (see (2)): `finished` already
+ *     at the start, announced only once the job reads back done.
  */
 export interface RedisKeys {
   readonly head: (handle: string) => string
@@ -43,6 +46,7 @@ export interface RedisKeys {
   readonly deliveries: string
   readonly dueDeliveries: string
   readonly deliveriesOf: (webhookId: string) => string
+  readonly outbox: string
   readonly rate: (key: string) => string
   readonly channel: string
 }
@@ -82,6 +86,7 @@ export function redisKeys(prefix: string): RedisKeys {
     deliveries: `${webhooks}:deliveries`,
     dueDeliveries: `${webhooks}:due`,
     deliveriesOf: (webhookId) => `${webhooks}:of:${webhookId}`,
+    outbox: `${webhooks}:outbox`,
     rate: (key) => `${prefix}:rate:${key}`,
     channel: `${prefix}:events`,
   }

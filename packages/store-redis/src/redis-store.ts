@@ -33,13 +33,14 @@ import {
 } from './codec.js'
 import { call, closeClient, defineScript, driverFailure, openReadyClient, type ConnectionOptions, type RedisClient } from './connection.js'
 import { indexMember, parseIndexMember, redisKeys } from './keys.js'
-import { createWebhookMethods } from './redis-webhooks.js'
+import { createWebhookMethods, outboxEntry } from './redis-webhooks.js'
 import { useOnceLua } from './scripts/use-once.js'
 import { Transaction, mutate as mutateOn, type Planned } from './transaction.js'
 
 export interface RedisStoreOptions {
   readonly keyPrefix: string
-  /** Only `revokeToken` reads it (to size a TTL); every other time comes from the caller. */
+  /** Read by `revokeToken` (to size a TTL) and `listUnannounced` (to age out entries whose
+   * revocation never committed); every other time comes from the caller. */
   readonly clock?: Clock
 }
 
@@ -101,6 +102,10 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     zrem: (key: string, member: string) => () => call(() => client.zrem(key, member)),
     sadd: (key: string, member: string) => () => call(() => client.sadd(key, member)),
   }
+
+  /** Both outbox entries of a revocation, written before its commit (see keys.ts (4)). */
+  const outboxEntries = (revocationId: string, at: Date) => () =>
+    call(() => client.hset(keys.outbox, ...outboxEntry(revocationId, 'revocation.started', at), ...outboxEntry(revocationId, 'revocation.finished', at)))
 
   /** The agent and its chain head, read together; AgentNotFound when there is no agent. */
   async function agentAndHead(handle: string): Promise<{ head: string | null; agent: Agent }> {
@@ -375,6 +380,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
         txn.appendAudit(keys, handle, head, audit)
         const before = [
           () => call(() => client.set(keys.revocation(start.id), handle)),
+          outboxEntries(start.id, start.createdAt),
           ...(running ? [index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id)] : []),
           ...tasks.map((task) => index.zadd(keys.dueTasks, task.nextAttemptAt.getTime(), indexMember(handle, start.id, task.grantId))),
         ]
@@ -513,7 +519,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
       return decodeAll(await call(() => client.hvals(keys.signingKeys)), decodeSigningKey, (k) => `${k.createdAt.toISOString()} ${k.kid}`)
     },
 
-    ...createWebhookMethods(client, keys),
+    ...createWebhookMethods(client, keys, { getRevocation, clock }),
 
     async ping() {
       await call(() => client.ping())

@@ -1,10 +1,24 @@
-import type { Store, WebhookDelivery } from '@lanyard/core'
+import type { Clock, Revocation, RevocationEvent, RevocationEventType, Store, WebhookDelivery } from '@lanyard/core'
 import { decodeAll, decodeDelivery, decodeWebhook, encode } from './codec.js'
 import { call, type RedisClient } from './connection.js'
-import type { RedisKeys } from './keys.js'
+import { indexMember, parseIndexMember, type RedisKeys } from './keys.js'
 import { Transaction, mutate } from './transaction.js'
 
-type WebhookMethods = Pick<Store, 'putWebhook' | 'listWebhooks' | 'deleteWebhook' | 'enqueueDeliveries' | 'claimDeliveries' | 'finishDelivery' | 'listDeliveries'>
+type WebhookMethods = Pick<Store, 'putWebhook' | 'listWebhooks' | 'deleteWebhook' | 'enqueueDeliveries' | 'listUnannounced' | 'announce' | 'claimDeliveries' | 'finishDelivery' | 'listDeliveries'>
+
+interface OutboxDeps {
+  readonly getRevocation: (id: string) => Promise<Revocation | undefined>
+  readonly clock: Clock
+}
+
+/** An outbox entry whose revocation has not committed this long after it was written never will. */
+const uncommittedOutboxMs = 5 * 60_000
+const eventOrder: Record<RevocationEventType, number> = { 'revocation.started': 0, 'revocation.finished': 1 }
+
+/** Field and value of one outbox entry in the `outbox` hash. */
+export function outboxEntry(revocationId: string, type: RevocationEventType, at: Date): [field: string, value: string] {
+  return [indexMember(revocationId, type), String(at.getTime())]
+}
 
 const byCreation = (d: { createdAt: Date; id: string }) => `${d.createdAt.toISOString()} ${d.id}`
 
@@ -18,9 +32,19 @@ function withoutLease(delivery: WebhookDelivery): WebhookDelivery {
  * keys.ts): every change is one guarded commit and the due index (score: when a delivery can
  * next be claimed, `nextAttemptAt` or its lease expiry) is kept exact inside it.
  */
-export function createWebhookMethods(client: RedisClient, keys: RedisKeys): WebhookMethods {
+export function createWebhookMethods(client: RedisClient, keys: RedisKeys, outbox: OutboxDeps): WebhookMethods {
   async function deliveriesById(ids: readonly string[]): Promise<(string | null)[]> {
     return ids.length === 0 ? [] : call(() => client.hmget(keys.deliveries, ...ids))
+  }
+
+  /** Adds `deliveries` to `txn`, each pending and due at its `nextAttemptAt`. */
+  function enqueue(txn: Transaction, deliveries: readonly WebhookDelivery[]): Transaction {
+    for (const delivery of deliveries) {
+      txn.hset(keys.deliveries, delivery.id, encode({ ...withoutLease(delivery), status: 'pending' }))
+      txn.zadd(keys.dueDeliveries, delivery.nextAttemptAt.getTime(), delivery.id)
+      txn.sadd(keys.deliveriesOf(delivery.webhookId), delivery.id)
+    }
+    return txn
   }
 
   return {
@@ -51,13 +75,39 @@ export function createWebhookMethods(client: RedisClient, keys: RedisKeys): Webh
 
     async enqueueDeliveries(deliveries) {
       if (deliveries.length === 0) return
-      const txn = new Transaction()
-      for (const delivery of deliveries) {
-        txn.hset(keys.deliveries, delivery.id, encode({ ...withoutLease(delivery), status: 'pending' }))
-        txn.zadd(keys.dueDeliveries, delivery.nextAttemptAt.getTime(), delivery.id)
-        txn.sadd(keys.deliveriesOf(delivery.webhookId), delivery.id)
+      await enqueue(new Transaction(), deliveries).commit(client)
+    },
+
+    async listUnannounced(limit) {
+      const entries = Object.entries(await call(() => client.hgetall(keys.outbox)))
+        .map(([field, at]) => {
+          const [revocationId = '', type = ''] = parseIndexMember(field)
+          return { field, revocationId, type: type as RevocationEventType, at: Number(at) }
+        })
+        .filter((entry) => entry.type in eventOrder)
+        // By revocation start (both entries carry it), then started before finished.
+        .sort((a, b) => a.at - b.at || (a.revocationId < b.revocationId ? -1 : a.revocationId > b.revocationId ? 1 : eventOrder[a.type] - eventOrder[b.type]))
+      const due: RevocationEvent[] = []
+      for (const entry of entries) {
+        if (due.length >= limit) break
+        const revocation = await outbox.getRevocation(entry.revocationId)
+        if (revocation === undefined) {
+          // Written before a startRevocation that failed, or has yet to commit: aged out.
+          if (entry.at < outbox.clock.now().getTime() - uncommittedOutboxMs) await call(() => client.hdel(keys.outbox, entry.field))
+          continue
+        }
+        if (entry.type === 'revocation.started' || revocation.status === 'done') due.push({ type: entry.type, revocation })
       }
-      await txn.commit(client)
+      return due
+    },
+
+    async announce(revocationId, type, deliveries) {
+      const field = indexMember(revocationId, type)
+      return mutate(client, async () => {
+        const entry = await call(() => client.hget(keys.outbox, field))
+        if (entry === null) return { result: false }
+        return { result: true, write: { txn: enqueue(new Transaction().expect(keys.outbox, entry, field).hdel(keys.outbox, field), deliveries) } }
+      })
     },
 
     async claimDeliveries(owner, now, leaseMs, limit) {

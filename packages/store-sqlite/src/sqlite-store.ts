@@ -23,6 +23,8 @@ import type {
   GrantSettlement,
   GrantStatus,
   Revocation,
+  RevocationEvent,
+  RevocationEventType,
   RevocationStart,
   RevocationTask,
   SigningKeyRecord,
@@ -428,6 +430,8 @@ class SqliteStore implements Store {
       )
       const task = this.#sql("INSERT INTO revocation_tasks (revocation_id, grant_id, handle, system, status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)")
       for (const grant of grants) task.run(start.id, grant.id, scope.handle, grant.system, ms(start.createdAt))
+      this.#outbox(start.id, 'revocation.started')
+      if (done) this.#outbox(start.id, 'revocation.finished')
       this.#audit(scope.handle, audit)
       return { revocation: this.#revocation(start.id)!, agent }
     })
@@ -469,6 +473,7 @@ class SqliteStore implements Store {
         `UPDATE revocations SET status = 'done', finished_at = ?
          WHERE id = ? AND NOT EXISTS (SELECT 1 FROM revocation_tasks WHERE revocation_id = ? AND status = 'pending')`,
       ).run(ms(now), revocationId, revocationId)
+      if (closed.changes > 0) this.#outbox(revocationId, 'revocation.finished')
       return { completed: true, revocationDone: closed.changes > 0 }
     })
   }
@@ -564,14 +569,35 @@ class SqliteStore implements Store {
     })
   }
 
+  #enqueue(deliveries: readonly WebhookDelivery[]): void {
+    const insert = this.#sql(
+      `INSERT INTO webhook_deliveries (id, webhook_id, url, payload, created_at, status, attempts, next_attempt_at, last_error, delivered_at, lease_owner, lease_expires_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, NULL, NULL, NULL)`,
+    )
+    for (const d of deliveries) insert.run(d.id, d.webhookId, d.url, d.payload, ms(d.createdAt), d.attempts, ms(d.nextAttemptAt), d.lastError ?? null)
+  }
+
   async enqueueDeliveries(deliveries: readonly WebhookDelivery[]): Promise<void> {
     if (deliveries.length === 0) return
-    await this.#write(() => {
-      const insert = this.#sql(
-        `INSERT INTO webhook_deliveries (id, webhook_id, url, payload, created_at, status, attempts, next_attempt_at, last_error, delivered_at, lease_owner, lease_expires_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, NULL, NULL, NULL)`,
-      )
-      for (const d of deliveries) insert.run(d.id, d.webhookId, d.url, d.payload, ms(d.createdAt), d.attempts, ms(d.nextAttemptAt), d.lastError ?? null)
+    await this.#write(() => this.#enqueue(deliveries))
+  }
+
+  #outbox(revocationId: string, type: RevocationEventType): void {
+    this.#sql('INSERT INTO revocation_outbox (revocation_id, type) VALUES (?, ?)').run(revocationId, type)
+  }
+
+  async listUnannounced(limit: number): Promise<RevocationEvent[]> {
+    return this.#read(() => {
+      const rows = this.#sql('SELECT revocation_id, type FROM revocation_outbox ORDER BY rowid LIMIT ?').all(limit) as Array<{ revocation_id: string; type: RevocationEventType }>
+      return rows.map((row) => ({ type: row.type, revocation: this.#revocation(row.revocation_id)! }))
+    })
+  }
+
+  async announce(revocationId: string, type: RevocationEventType, deliveries: readonly WebhookDelivery[]): Promise<boolean> {
+    return this.#write(() => {
+      if (this.#sql('DELETE FROM revocation_outbox WHERE revocation_id = ? AND type = ?').run(revocationId, type).changes === 0) return false
+      this.#enqueue(deliveries)
+      return true
     })
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { RequestInvalid, type Clock, type Lanyard, type Logger, type RevocationEvent, type Store, type Webhook, type WebhookDelivery } from '@lanyard/core'
+import { RequestInvalid, createPassLoop, type Clock, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Store, type Webhook, type WebhookDelivery } from '@lanyard/core'
 import { createDeliveryWorker, type DeliverySettings, type DeliveryWorker } from './deliver.js'
 import { revocationEventKinds, revocationSets, signSet, type RevocationEventKind } from './set.js'
 
@@ -19,12 +19,12 @@ export interface Webhooks {
   /** False when there was none; its pending deliveries are dropped. */
   remove(id: string): Promise<boolean>
   deliveries(webhookId: string): Promise<WebhookDelivery[]>
-  /** Enqueues one SET per matching webhook for `event`; resolves once they are stored (durable). */
-  publish(event: RevocationEvent): Promise<number>
+  /** Turns the store's revocation outbox into signed SETs, one per matching webhook. */
+  readonly announcer: PassLoop
   readonly worker: DeliveryWorker
-  /** Listens to the use cases' revocation events and starts the delivery worker. */
+  /** Starts the announcer and the delivery worker, woken by the use cases' revocation events. */
   start(): void
-  /** Stops listening, waits for enqueues in flight, stops the worker. */
+  /** Stops listening and both loops, waiting for the passes under way. */
   stop(): Promise<void>
 }
 
@@ -66,25 +66,28 @@ export function checkWebhookUrl(raw: string, sandbox: boolean): string {
   return url.href
 }
 
+/** Outbox events read per store call; a pass reads until the outbox is empty. */
+const announceBatch = 50
+
 /**
- * Wires revocation events to webhooks: on each event, one signed SET per matching webhook is
- * written to the store in one enqueue (all or none), after which delivery is durable and retried
- * until acknowledged. The window before that write is not: a crash between the revocation's
- * commit and the enqueue loses the SETs of that event (the revocation itself is safe).
+ * Wires revocation events to webhooks through the store's outbox: the write that starts a
+ * revocation (or finishes its job) also records the event, and the announcer turns each event
+ * into one signed SET per matching webhook, enqueued in the write that takes the event out.
+ * So a crash at any point loses no SET: an event not yet announced is announced by the next
+ * pass of any replica (at start, on each revocation event, every `pollMs`). Replicas racing on
+ * one event enqueue once: `announce` lets one of them through.
  */
 export function createWebhooks(deps: WebhooksDeps): Webhooks {
   const { lanyard, store, clock, log } = deps
   const worker = createDeliveryWorker({ store, clock, log, owner: deps.owner, fetch: deps.fetch, settings: deps.settings })
-  const inFlight = new Set<Promise<unknown>>()
   let unsubscribe: (() => void) | undefined
 
-  async function publish(event: RevocationEvent): Promise<number> {
-    const hooks = (await store.listWebhooks()).filter((hook) => hook.events.includes(event.type))
+  async function signedSets(event: RevocationEvent, hooks: readonly Webhook[]): Promise<WebhookDelivery[]> {
+    const subscribed = hooks.filter((hook) => hook.events.includes(event.type))
     const bodies = revocationSets(event, lanyard.settings.issuer)
-    if (hooks.length === 0 || bodies.length === 0) return 0
     const now = clock.now()
     const deliveries: WebhookDelivery[] = []
-    for (const hook of hooks) {
+    for (const hook of subscribed) {
       for (const body of bodies) {
         // The delivery id is the SET's jti: what the receiver logs is what /v1 lists.
         const id = randomUUID()
@@ -92,17 +95,24 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
         deliveries.push({ id, webhookId: hook.id, url: hook.url, payload, createdAt: now, status: 'pending', attempts: 0, nextAttemptAt: now })
       }
     }
-    await store.enqueueDeliveries(deliveries)
-    worker.wake()
-    return deliveries.length
+    return deliveries
   }
 
-  function listener(event: RevocationEvent): void {
-    const enqueued = publish(event)
-      .catch((error: unknown) => log.error({ revocation_id: event.revocation.id, event: event.type, err: String(error) }, 'revocation SETs could not be enqueued; webhooks miss this event'))
-      .finally(() => inFlight.delete(enqueued))
-    inFlight.add(enqueued)
+  async function announcePass(): Promise<number> {
+    let enqueued = 0
+    for (;;) {
+      const events = await store.listUnannounced(announceBatch)
+      if (events.length === 0) return enqueued
+      const hooks = await store.listWebhooks()
+      for (const event of events) {
+        const deliveries = await signedSets(event, hooks)
+        if (await store.announce(event.revocation.id, event.type, deliveries)) enqueued += deliveries.length
+      }
+      if (enqueued > 0) worker.wake()
+      if (events.length < announceBatch) return enqueued
+    }
   }
+  const announcer = createPassLoop(announcePass, log, 'revocation announcement')
 
   return {
     async subscribe(actor, input) {
@@ -118,17 +128,19 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     },
     remove: (id) => store.deleteWebhook(id),
     deliveries: (webhookId) => store.listDeliveries(webhookId),
-    publish,
+    announcer,
     worker,
     start() {
-      unsubscribe ??= lanyard.onRevocation(listener)
+      unsubscribe ??= lanyard.onRevocation(() => announcer.wake())
+      announcer.start(deps.settings.pollMs)
+      announcer.wake()
       worker.start()
       worker.wake()
     },
     async stop() {
       unsubscribe?.()
       unsubscribe = undefined
-      await Promise.allSettled([...inFlight])
+      await announcer.stop()
       await worker.stop()
     },
   }

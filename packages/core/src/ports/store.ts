@@ -2,7 +2,7 @@ import type { Agent, AgentKey, AgentStatus } from '../agents/agent.js'
 import type { AuditDraft, AuditEvent } from '../audit/event.js'
 import type { Binding } from '../bindings/binding.js'
 import type { Grant, GrantStatus } from '../exchange/grant.js'
-import type { Revocation, RevocationScope, RevocationTask, TaskOutcome } from '../revocation/revocation.js'
+import type { Revocation, RevocationEvent, RevocationEventType, RevocationScope, RevocationTask, TaskOutcome } from '../revocation/revocation.js'
 
 export interface AgentFilter {
   readonly owner?: string
@@ -188,6 +188,19 @@ export interface Store {
   deleteWebhook(id: string): Promise<boolean>
   /** Atomic: all or none. Each starts `pending`, due at its `nextAttemptAt`. */
   enqueueDeliveries(deliveries: readonly WebhookDelivery[]): Promise<void>
+  /**
+   * The revocation outbox, at most `limit`, oldest first (of one revocation, started before
+   * finished; across revocations as the store orders them): events whose SETs are not enqueued
+   * yet. `revocation.started` is in it from the write that starts the revocation,
+   * `revocation.finished` from the write that finishes its job, each written in that same
+   * transaction, so a crash right after the revocation commits cannot lose its SETs.
+   */
+  listUnannounced(limit: number): Promise<RevocationEvent[]>
+  /**
+   * Atomic: takes the event out of the outbox and enqueues `deliveries` (its SETs, possibly
+   * none), only if it was still there. False, writing nothing, when another caller announced it.
+   */
+  announce(revocationId: string, type: RevocationEventType, deliveries: readonly WebhookDelivery[]): Promise<boolean>
   /** Leases up to `limit` due pending deliveries, one owner at a time (like claimTasks). */
   claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<WebhookDelivery[]>
   /** Only while `owner` holds the lease (false otherwise). `retry` counts an attempt. */

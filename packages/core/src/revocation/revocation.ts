@@ -41,3 +41,11 @@ export interface Revocation {
   readonly finishedAt?: Date
   readonly tasks: readonly RevocationTask[]
 }
+
+/** What relying parties hear about a revocation: that it started, and that its job is done. */
+export type RevocationEventType = 'revocation.started' | 'revocation.finished'
+
+export interface RevocationEvent {
+  readonly type: RevocationEventType
+  readonly revocation: Revocation
+}

@@ -745,6 +745,50 @@ export function storeConformance(options: StoreConformanceOptions): void {
         await expect(store.enqueueDeliveries([])).resolves.toBeUndefined()
       })
 
+      const announced = async (s: Store) => (await s.listUnannounced(100)).map((event) => `${event.type} ${event.revocation.id} ${event.revocation.status}`)
+
+      it('a revocation is in the outbox as started from its first write, and as finished from the write that ends its job', async () => {
+        const { grants, revocationId } = await revokeWithGrants(2)
+        expect(await announced(store)).toEqual([`revocation.started ${revocationId} running`])
+        const [event] = await store.listUnannounced(100)
+        expect(event!.revocation).toEqual(await store.getRevocation(revocationId))
+
+        await store.claimTasks('worker-a', clock.now(), leaseMs, 10)
+        await store.completeTask('worker-a', revocationId, grants[0]!.id, revoked, clock.now(), draft(clock, 'grant.revoked', grants[0]!.id))
+        expect(await announced(store)).toEqual([`revocation.started ${revocationId} running`])
+        await store.completeTask('worker-a', revocationId, grants[1]!.id, revoked, clock.now(), draft(clock, 'grant.revoked', grants[1]!.id))
+        expect(await announced(store)).toEqual([`revocation.started ${revocationId} done`, `revocation.finished ${revocationId} done`])
+
+        // Nothing to cut: done in its first write, so both at once. Of one revocation, started
+        // always comes before finished; across revocations the order is the store's.
+        clock.advance(1_000)
+        const { revocationId: empty } = await revokeWithGrants(0)
+        const all = await announced(store)
+        expect(all).toHaveLength(4)
+        expect(all.filter((line) => line.includes(empty))).toEqual([`revocation.started ${empty} done`, `revocation.finished ${empty} done`])
+        expect(all.filter((line) => line.includes(revocationId))).toEqual([`revocation.started ${revocationId} done`, `revocation.finished ${revocationId} done`])
+        expect(await store.listUnannounced(1)).toHaveLength(1)
+      })
+
+      it('announce takes the event out and enqueues its deliveries in one write, once: a racing second announce writes nothing', async () => {
+        const { revocationId } = await revokeWithGrants(0)
+        const hook = newWebhook(clock)
+        await store.putWebhook(hook)
+        const stores = await replicas(4)
+        const batches = stores.map(() => range(2).map(() => newDelivery(clock, hook)))
+        const won = await Promise.all(stores.map((s, i) => s.announce(revocationId, 'revocation.started', batches[i]!)))
+        expect(won.filter(Boolean)).toHaveLength(1)
+        expect(ids(await store.listDeliveries(hook.id))).toEqual(ids(batches[won.indexOf(true)]!))
+        expect(await announced(store)).toEqual([`revocation.finished ${revocationId} done`])
+
+        // An event with no subscriber is announced with no deliveries; absent events answer false.
+        expect(await store.announce(revocationId, 'revocation.finished', [])).toBe(true)
+        expect(await announced(store)).toEqual([])
+        expect(await store.announce(revocationId, 'revocation.finished', [newDelivery(clock, hook)])).toBe(false)
+        expect(await store.announce(uniqueId('revocation'), 'revocation.started', [])).toBe(false)
+        expect(await store.listDeliveries(hook.id)).toHaveLength(2)
+      })
+
       it('claimDeliveries leases each due delivery to one owner at a time, again once the lease expired, and nothing not yet due', async () => {
         const { hook, deliveries } = await hookWithDeliveries(3)
         // Due after the first leases expire, before the second ones do.
@@ -917,6 +961,8 @@ export function storeConformance(options: StoreConformanceOptions): void {
           listWebhooks: () => store.listWebhooks(),
           deleteWebhook: () => store.deleteWebhook(uniqueId('webhook')),
           enqueueDeliveries: () => store.enqueueDeliveries([newDelivery(clock, newWebhook(clock))]),
+          listUnannounced: () => store.listUnannounced(10),
+          announce: () => store.announce(job.id, 'revocation.started', [newDelivery(clock, newWebhook(clock))]),
           claimDeliveries: () => store.claimDeliveries('worker-b', t, leaseMs, 10),
           finishDelivery: () => store.finishDelivery('worker-a', uniqueId('delivery'), { status: 'delivered', at: t }),
           listDeliveries: () => store.listDeliveries(uniqueId('webhook')),
