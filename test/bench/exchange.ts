@@ -2,7 +2,7 @@ import { Agent } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { createTestAgent, jwtType, tokenExchange } from '../support/agent.js'
 import { interleaved, send, type InterleaveOptions, type LoadRequest, type LoadResult, type LoadSubject } from './load.js'
-import { redisUnavailable, startBrokers, startOAuthPeer } from './processes.js'
+import { redisUnavailable, startBrokers, startCalibrationServer, startOAuthPeer, type CalibrationServer } from './processes.js'
 import { record } from './results.js'
 
 export interface ExchangeBenchOptions extends InterleaveOptions {
@@ -42,17 +42,32 @@ async function peerSubject(): Promise<Subject> {
     body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read', resource: client.resource }).toString(),
   }
   try {
-    const { keepAlive } = await check(peer.issuer, load)
+    const { keepAlive } = await check(peer.url, load)
     return {
       store: 'memory',
       subject: 'oidc-provider',
-      url: peer.issuer,
+      url: peer.url,
       next: () => load,
       ...(keepAlive ? {} : { note: 'the OAuth sandbox answers `Connection: close`, so the peer opens one loopback TCP connection per request; the broker keeps its connections' }),
       stop: () => peer.stop(),
     }
   } catch (error) {
     await peer.stop()
+    throw error
+  }
+}
+
+/**
+ * A server that does no work, sent the broker's own requests (`next`): what this load generator
+ * reaches at all on this machine, an upper bound for any server it drives.
+ */
+async function calibrationSubject(server: CalibrationServer, next: () => LoadRequest): Promise<Subject> {
+  const child = await startCalibrationServer(server)
+  try {
+    await check(child.url, next())
+    return { store: 'none', subject: `${server}, no work`, url: child.url, next, stop: () => child.stop() }
+  } catch (error) {
+    await child.stop()
     throw error
   }
 }
@@ -89,13 +104,18 @@ const metrics = (result: LoadResult) => ({
 /**
  * Exchange throughput and latency: the broker (memory connector, no upstream latency) on the
  * embedded store and on Redis, against oidc-provider's client-credentials grant, driven by the
- * same closed loop in alternating windows.
+ * same closed loop in alternating windows. Two servers that do no work (node:http, express)
+ * run in the same windows, to show the ceiling the load generator sets for any of them.
  */
 export async function exchangeBench(options: ExchangeBenchOptions): Promise<void> {
   const subjects: Subject[] = []
   try {
     subjects.push(await peerSubject())
-    subjects.push(await brokerSubject('sqlite', options.agents))
+    const embedded = await brokerSubject('sqlite', options.agents)
+    subjects.push(embedded)
+    // Right after the peer, and sent the embedded broker's requests.
+    subjects.splice(1, 0, await calibrationSubject('node:http', embedded.next))
+    subjects.splice(2, 0, await calibrationSubject('express', embedded.next))
     const unavailable = await redisUnavailable()
     let redisSkipped = unavailable
     if (unavailable === undefined) {
@@ -110,8 +130,11 @@ export async function exchangeBench(options: ExchangeBenchOptions): Promise<void
     subjects.forEach((subject, i) => {
       const result = results[i]!
       const shared = { bench: 'exchange', store: subject.store, subject: subject.subject, unit, ...metrics(result), concurrency: options.concurrency }
+      // (1) the peer: the reference of every ratio; (2) a calibration server: its ratio, no
+      // target; (3) a broker: its ratio, and on the embedded store the issue's target.
       if (i === 0) return record({ ...shared, ...(subject.note === undefined ? {} : { note: subject.note }) })
       const ratio = result.throughput / peer.throughput
+      if (subject.store === 'none') return record({ ...shared, ratio })
       const target = subject.store === 'sqlite' ? { target: '>= 2x oidc-provider req/s', pass: ratio >= 2 && result.errors === 0 && peer.errors === 0 } : {}
       record({ ...shared, agents: options.agents, ratio, ...target })
     })

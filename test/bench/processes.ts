@@ -89,29 +89,32 @@ async function removeRedisKeys(keyPrefix: string): Promise<void> {
 const require = createRequire(import.meta.url)
 const tsx = pathToFileURL(require.resolve('tsx')).href
 
-export interface PeerProcess {
-  readonly issuer: string
+/** A server the broker is measured against (the peer, a calibration server), in its own process. */
+export interface BenchProcess {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string
   stop(): Promise<void>
 }
 
-/** Starts test/bench/oauth-peer.ts (oidc-provider) in its own process, as the broker runs in its own. */
-export function startOAuthPeer(client: { id: string; secret: string; resource: string }): Promise<PeerProcess> {
-  const script = fileURLToPath(new URL('./oauth-peer.ts', import.meta.url))
+/**
+ * Runs `script` (a file next to this one) in its own process, as the broker runs in its own,
+ * with the flags the bench runs under; resolves once the script prints `listening <url>`,
+ * and stops it with SIGTERM.
+ */
+function startBenchProcess(script: string, env: Record<string, string>): Promise<BenchProcess> {
+  const file = fileURLToPath(new URL(script, import.meta.url))
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=lanyard-source', '--import', tsx, script], {
-      env: { ...process.env, BENCH_PEER_CLIENT_ID: client.id, BENCH_PEER_CLIENT_SECRET: client.secret, BENCH_PEER_RESOURCE: client.resource },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(process.execPath, ['--conditions=lanyard-source', '--import', tsx, file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     const exited = new Promise<void>((done) => child.once('exit', () => done()))
-    const timer = setTimeout(() => reject(new Error(`oauth peer did not start: ${output}`)), 20_000)
+    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${output}`)), 20_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      const match = /^issuer (http:\/\/\S+)$/m.exec(output)
+      const match = /^listening (http:\/\/\S+)$/m.exec(output)
       if (!match) return
       clearTimeout(timer)
       resolve({
-        issuer: match[1]!,
+        url: match[1]!,
         async stop() {
           child.kill('SIGTERM')
           await exited
@@ -122,7 +125,19 @@ export function startOAuthPeer(client: { id: string; secret: string; resource: s
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.once('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`oauth peer exited with ${code}: ${output}`))
+      reject(new Error(`${script} exited with ${code}: ${output}`))
     })
   })
+}
+
+/** oidc-provider (`oauth-peer.ts`): the peer of the exchange bench; its `url` is its issuer. */
+export function startOAuthPeer(client: { id: string; secret: string; resource: string }): Promise<BenchProcess> {
+  return startBenchProcess('./oauth-peer.ts', { BENCH_PEER_CLIENT_ID: client.id, BENCH_PEER_CLIENT_SECRET: client.secret, BENCH_PEER_RESOURCE: client.resource })
+}
+
+export type CalibrationServer = 'node:http' | 'express'
+
+/** A server that does no work (`calibration-server.ts`): the exchange bench's calibration subjects. */
+export function startCalibrationServer(server: CalibrationServer): Promise<BenchProcess> {
+  return startBenchProcess('./calibration-server.ts', { BENCH_CALIBRATION_SERVER: server })
 }
