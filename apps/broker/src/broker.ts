@@ -11,11 +11,13 @@ import {
   createKeyRing,
   createLanyard,
   createLocalEventBus,
+  createLocalMutex,
   createMemoryRateLimiter,
   systemClock,
   type Clock,
   type EventBus,
   type Lanyard,
+  type Mutex,
   type RateLimiter,
   type Store,
 } from '@lanyard/core'
@@ -56,7 +58,15 @@ export interface RunningBroker {
   close(): Promise<void>
 }
 
-async function openStore(config: BrokerConfig, clock: Clock): Promise<{ store: Store; bus: EventBus; limiter?: RateLimiter }> {
+/** A backend: the store and its bus, and, when shared by replicas, its limiter and mutex. */
+interface OpenedStore {
+  readonly store: Store
+  readonly bus: EventBus
+  readonly limiter?: RateLimiter
+  readonly mutex?: Mutex
+}
+
+async function openStore(config: BrokerConfig, clock: Clock): Promise<OpenedStore> {
   if (config.store.type === 'sqlite') {
     mkdirSync(dirname(config.store.path), { recursive: true, mode: 0o700 })
     const { createSqliteStore } = await import('@lanyard/store-sqlite')
@@ -65,7 +75,7 @@ async function openStore(config: BrokerConfig, clock: Clock): Promise<{ store: S
   // Loaded by name so that an embedded deployment never loads ioredis.
   const redisPackage = '@lanyard/store-redis'
   const redis = (await import(redisPackage)) as {
-    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock }): Promise<{ store: Store; bus: EventBus; limiter?: RateLimiter }>
+    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock }): Promise<OpenedStore>
   }
   return redis.createRedisStore({ url: config.store.url.reveal(), keyPrefix: config.store.keyPrefix, cluster: config.store.cluster, clock })
 }
@@ -127,6 +137,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       clock,
       signer: createSigner(keys, clock, issuer),
       allowInsecureUpstreamHttp: config.allowInsecureUpstreamHttp,
+      mutex: opened.mutex ?? createLocalMutex(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     })
     // Names this process in task and delivery leases: unique even for two brokers on one host.

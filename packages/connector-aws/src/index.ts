@@ -16,7 +16,7 @@ import { type AwsClient, awsCode, createClient, translate } from './client.js'
 import { awsConfig } from './config.js'
 import { issue } from './issue.js'
 import { probe } from './probe.js'
-import { RoleLocks, revoke } from './revoke.js'
+import { revoke } from './revoke.js'
 import { awsScopes, narrowAwsScopes } from './scopes.js'
 import { awsTarget, validateBinding } from './target.js'
 import { whoisKeys } from './whois.js'
@@ -38,12 +38,11 @@ export const awsConnector = defineConnector({
   whoisKeys: Object.values(whoisKeys),
   create(config, host) {
     const client = createClient(config, host)
-    const locks = new RoleLocks()
     return {
       narrow: narrowAwsScopes,
       validateBinding: (target, ceiling, signal) => validateBinding(client, target, ceiling, signal),
       issue: (request, signal) => issue(client, request, signal),
-      revoke: (request, signal) => revoke(client, locks, request, signal),
+      revoke: (request, signal) => revoke(client, request, signal),
       probe: (request, signal) => probe(client, request, signal),
       health: (signal) => health(client, signal),
       close: async () => client.close(),

@@ -14,20 +14,12 @@ const roleInlinePolicyMaxChars = 10_240
 const shrinkFactor = 0.75
 const maxWriteAttempts = 4
 
-/** Serialises read-merge-write of one role's policy within this process. */
-export class RoleLocks {
-  private readonly tails = new Map<string, Promise<unknown>>()
-
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const result = (this.tails.get(key) ?? Promise.resolve()).then(work, work)
-    const tail = result.catch(() => undefined)
-    this.tails.set(key, tail)
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key)
-    })
-    return result
-  }
-}
+/**
+ * One writer per role policy across every replica (host.mutex): IAM has no conditional write,
+ * so two read-merge-writes at once would keep only the last one's entry. The lease outlasts
+ * what a revoke may take (its signal ends it, 10 s by default); a dead holder's lapses.
+ */
+const policyHold = { leaseMs: 120_000, waitMs: 30_000 }
 
 /** The stored ref, checked: refs come back from the store, written by an older version perhaps. */
 export function readRef(ref: UpstreamRef): AwsRef | undefined {
@@ -54,7 +46,7 @@ export async function readPolicy(iam: IAMClient, role: string, policyName: strin
  * remaining size and written back: `revoked`. Idempotent: writing the same entry again changes
  * nothing.
  */
-export async function revoke(client: AwsClient, locks: RoleLocks, request: RevokeRequest, signal: AbortSignal): Promise<RevokeOutcome> {
+export async function revoke(client: AwsClient, request: RevokeRequest, signal: AbortSignal): Promise<RevokeOutcome> {
   signal.throwIfAborted()
   const { system, host, iam } = client
   const now = host.clock.now().getTime()
@@ -69,7 +61,7 @@ export async function revoke(client: AwsClient, locks: RoleLocks, request: Revok
   const role = roleName(ref.roleArn)
   const { policyName } = client.config.revocation
 
-  return locks.run(ref.roleArn, async () => {
+  return host.mutex.hold(`aws:role-policy:${ref.roleArn}:${policyName}`, policyHold, async () => {
     let budget = roleInlinePolicyMaxChars
     for (let attempt = 0; attempt < maxWriteAttempts; attempt++) {
       let current: string | undefined

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam'
-import { BindingInvalid, ConfigInvalid, UpstreamRefused } from '@lanyard/connector-sdk'
+import { BindingInvalid, ConfigInvalid, UpstreamRefused, createLocalMutex, type Mutex } from '@lanyard/connector-sdk'
 import type { ConnectorInstance, IssueRequest, Issued, RevokeRequest } from '@lanyard/connector-sdk'
 import { createTestHost } from '@lanyard/connector-sdk/testing'
 import { ROLE_INLINE_POLICY_MAX_CHARS } from '@lanyard/sandbox'
@@ -14,15 +14,16 @@ beforeEach(async () => {
 })
 afterEach(() => world.close())
 
-async function connect(mode: Mode, extra: Record<string, unknown> = {}) {
+async function connect(mode: Mode, extra: Record<string, unknown> = {}, mutex: Mutex = createLocalMutex()) {
   const result = await awsConnector.config['~standard'].validate(world.config(mode, extra))
   if ('issues' in result && result.issues) throw new Error(result.issues.map((i) => i.message).join('; '))
-  const host = createTestHost({ clock: world.clock, signer: world.signer, allowInsecureUpstreamHttp: true, system: 'aws-test' })
+  const host = createTestHost({ clock: world.clock, signer: world.signer, allowInsecureUpstreamHttp: true, system: 'aws-test', mutex })
   return { instance: awsConnector.create(result.value, host), host }
 }
 
 const target = (): AwsTarget => ({ roleArn: world.roleArn, maxDurationSeconds: 3600 })
 const signal = () => new AbortController().signal
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 let grants = 0
 function request(handle: string, scopes = narrower, overrides: Partial<IssueRequest<AwsTarget>> = {}): IssueRequest<AwsTarget> {
   return { grantId: `g-${++grants}`, agent: { handle, owner: 'owner@acme.test', tier: 1 }, target: target(), scopes, maxTtlSeconds: 3600, ...overrides }
@@ -135,6 +136,17 @@ describe('revocation', () => {
     const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
     await expect(instance.revoke(revokeRequest(req, issued), signal())).resolves.toEqual({ kind: 'unrevocable-until', until: issued.expiresAt })
     expect(host.logs.some((record) => record.level === 'warn' && /IAM refused iam:GetRolePolicy/.test(record.message ?? ''))).toBe(true)
+  })
+
+  it('loses no deny when replicas revoke sessions of one role at once: they take turns through the deployment mutex', async () => {
+    // Three replicas of one deployment: three instances, one shared mutex (Redis's, in
+    // production). With a mutex each, the same run loses denies: a revoked session still works.
+    const mutex = createLocalMutex()
+    const replicas = await Promise.all([0, 1, 2].map(() => connect('assume-role', {}, mutex)))
+    const grants = await Promise.all(range(9).map((i) => issueAndKeep(replicas[i % 3]!.instance, `racer-${i}@${agentsDomain}`)))
+    const outcomes = await Promise.all(grants.map((grant, i) => replicas[i % 3]!.instance.revoke(revokeRequest(grant.req, grant.issued), signal())))
+    expect(outcomes).toEqual(grants.map(() => ({ kind: 'revoked' })))
+    for (const grant of grants) expect(await world.works(grant.issued.credential, [])).toBe(false)
   })
 
   it('keeps the deny policy within what IAM leaves beside the role\'s other inline policies, denying every revoked session', async () => {

@@ -10,7 +10,9 @@
  *   references into a SecretValue before validation.
  * - `scopes`: which scope items it knows; `narrow` must never widen.
  * - `create(config, host)`: returns the instance. Everything it needs from the world (fetch,
- *   clock, logger, the broker's signer) comes through `host`.
+ *   clock, logger, the broker's signer, the deployment's mutex) comes through `host`. Upstream
+ *   state the connector reads, changes and writes back whole (a policy document) is changed
+ *   under `host.mutex.hold(...)`: replicas of one broker share it.
  * - `revoke` is required and idempotent; a result is a value (`revoked`, `expired`,
  *   `unrevocable-until`); only transient failure throws (UpstreamUnavailable), and the cascade
  *   retries it.
@@ -24,9 +26,11 @@ export type {
   ConnectorInstance,
   ExchangeCredential,
   Health,
+  HoldOptions,
   IssueRequest,
   Issued,
   Logger,
+  Mutex,
   RevokeOutcome,
   RevokeRequest,
   ScopeCatalogue,
@@ -44,6 +48,7 @@ export {
   SecretValue,
   UpstreamRefused,
   UpstreamUnavailable,
+  createLocalMutex,
   isLanyardError,
   isSecretValue,
 } from '@lanyard/core'

@@ -1,8 +1,9 @@
 import { Cluster } from 'ioredis'
-import { systemClock, type Clock, type EventBus, type RateLimiter, type Store } from '@lanyard/core'
+import { systemClock, type Clock, type EventBus, type Mutex, type RateLimiter, type Store } from '@lanyard/core'
 import { closeClient, openReadyClient, openSubscriber, seedNodes, type RedisNode } from './connection.js'
 import { redisKeys } from './keys.js'
 import { createRedisEventBus } from './redis-event-bus.js'
+import { createRedisMutex } from './redis-mutex.js'
 import { createRedisRateLimiter } from './redis-rate-limiter.js'
 import { createStoreOn } from './redis-store.js'
 
@@ -24,12 +25,14 @@ export interface RedisBackend {
   readonly bus: EventBus
   /** GCRA on the same Redis, keys under `<keyPrefix>:rate:`. */
   readonly limiter: RateLimiter
+  /** Locks on the same Redis, keys under `<keyPrefix>:lock:`. */
+  readonly mutex: Mutex
 }
 
 /**
- * Opens the Redis backend for many broker replicas: the Store, the EventBus and a rate
- * limiter, sharing one command connection (closed once both store and bus are closed); the bus
- * adds one subscriber connection. Rejects with StoreUnavailable if Redis is not ready within
+ * Opens the Redis backend for many broker replicas: the Store, the EventBus, a rate limiter
+ * and a mutex, sharing one command connection (closed once both store and bus are closed);
+ * the bus adds one subscriber connection. Rejects with StoreUnavailable if Redis is not ready within
  * 5 s, ConfigInvalid for a key prefix that would break hash tags.
  */
 export async function createRedisStore(options: CreateRedisStoreOptions): Promise<RedisBackend> {
@@ -54,5 +57,5 @@ export async function createRedisStore(options: CreateRedisStoreOptions): Promis
     openSubscriber: (round) => openSubscriber(options, subscriberNodes(), round, `${options.keyPrefix}:bus`),
     onClose: release,
   })
-  return { store, bus, limiter: createRedisRateLimiter(client, { keyPrefix: options.keyPrefix, clock }) }
+  return { store, bus, limiter: createRedisRateLimiter(client, { keyPrefix: options.keyPrefix, clock }), mutex: createRedisMutex(client, { keyPrefix: options.keyPrefix }) }
 }

@@ -13,7 +13,7 @@ import { ConfigInvalid } from '@lanyard/core'
  *     agent-side record on every read, or removed after the commit best effort and repaired by
  *     the reader that finds it stale. A crash between index write and commit therefore costs a
  *     dangling entry, never a missing one.
- * (3) Single-key globals (replay cache, revoked tokens, signing keys, rate limits) need no
+ * (3) Single-key globals (replay cache, revoked tokens, signing keys, rate limits, mutex locks) need no
  *     partner key and are atomic on their own.
  * (4) Webhooks and their deliveries share one tag, `{<prefix>:webhooks}`: one slot, so their
  *     due index is exact and every change is one commit. They are few (one delivery per
@@ -48,6 +48,7 @@ export interface RedisKeys {
   readonly deliveriesOf: (webhookId: string) => string
   readonly outbox: string
   readonly rate: (key: string) => string
+  readonly lock: (key: string) => string
   readonly channel: string
 }
 
@@ -88,6 +89,7 @@ export function redisKeys(prefix: string): RedisKeys {
     deliveriesOf: (webhookId) => `${webhooks}:of:${webhookId}`,
     outbox: `${webhooks}:outbox`,
     rate: (key) => `${prefix}:rate:${key}`,
+    lock: (key) => `${prefix}:lock:${key}`,
     channel: `${prefix}:events`,
   }
 }

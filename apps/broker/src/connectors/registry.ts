@@ -1,4 +1,4 @@
-import { ConfigInvalid, ConnectorInvalid, isLanyardError, validateStandard, type BrokerSigner, type Clock, type Logger, type SystemEntry } from '@lanyard/core'
+import { ConfigInvalid, ConnectorInvalid, isLanyardError, validateStandard, type BrokerSigner, type Clock, type Logger, type Mutex, type SystemEntry } from '@lanyard/core'
 import type { SystemConfig } from '../config/load.js'
 import { checkInstance, loadConnector } from './load-plugin.js'
 
@@ -8,6 +8,8 @@ export interface RegistryHost {
   readonly signer: BrokerSigner
   readonly allowInsecureUpstreamHttp: boolean
   readonly fetch?: typeof fetch
+  /** The deployment's: on Redis, shared by every replica. */
+  readonly mutex: Mutex
 }
 
 /**
@@ -33,6 +35,7 @@ export async function createSystems(systems: readonly SystemConfig[], host: Regi
         fetch: host.fetch ?? globalThis.fetch,
         signer: host.signer,
         allowInsecureUpstreamHttp: host.allowInsecureUpstreamHttp,
+        mutex: host.mutex,
       })
       checkInstance(system.type, instance)
       entries.set(system.name, { name: system.name, type: definition.type, definition, instance })

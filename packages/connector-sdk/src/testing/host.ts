@@ -1,4 +1,4 @@
-import { systemClock } from '@lanyard/core'
+import { createLocalMutex, systemClock } from '@lanyard/core'
 import type { BrokerSigner, ConnectorHost, Logger } from '@lanyard/core'
 
 export interface LogRecord {
@@ -27,8 +27,9 @@ const noSigner: BrokerSigner = {
 
 /**
  * The host the kit lends a connector: global fetch (recorded), the system clock, a silent
- * logger that records, and a signer that throws "no signer in this test" unless `overrides.signer` is
- * given. A `log` override still receives every record.
+ * logger that records, a signer that throws "no signer in this test" unless `overrides.signer` is
+ * given, and a mutex of this process (pass one to share it between instances, as replicas
+ * share the deployment's). A `log` override still receives every record.
  */
 export function createTestHost(overrides: Partial<ConnectorHost> = {}): RecordingHost {
   const logs: LogRecord[] = []
@@ -53,6 +54,7 @@ export function createTestHost(overrides: Partial<ConnectorHost> = {}): Recordin
     clock: overrides.clock ?? systemClock,
     fetch: recordingFetch,
     signer: overrides.signer ?? noSigner,
+    mutex: overrides.mutex ?? createLocalMutex(),
     log,
     logs,
     requests,

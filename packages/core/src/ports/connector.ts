@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from './standard-schema.js'
 import type { Clock } from './clock.js'
+import type { Mutex } from './mutex.js'
 import type { RevokeOutcome } from '../revocation/revocation.js'
 
 /** A set of scope items, e.g. `contents:read`, `repo:api`, `s3:GetObject`. */
@@ -45,6 +46,12 @@ export interface ConnectorHost {
    * Otherwise a connector refuses `http://` upstream URLs (openid-client's allowInsecureRequests).
    */
   readonly allowInsecureUpstreamHttp?: boolean
+  /**
+   * Exclusion among every replica of the deployment, for upstream state a connector reads,
+   * changes and writes back whole (AWS: a role's revocation policy). Keys are global: prefix
+   * them with the connector's type.
+   */
+  readonly mutex: Mutex
 }
 
 /** What the connector stores to revoke and attribute later. JSON; holds no secret. */
