@@ -18,8 +18,8 @@ type ReceiptLine = ReceiptClaims['grants'][number]
 
 /**
  * `lanyard revocations verify-receipt <file|-> [--jwks file] [--issuer iss]`: checks a receipt
- * here, with jose: the signature against the broker's JWKS (from `--jwks`, or fetched from
- * --url with the issuer it announces), `typ`, issuer, and that its summary and full-dark time
+ * here, with jose: the signature against the broker's keys (from `--jwks`, or fetched from
+ * --url: the receipt keys and the issuer it announces), `typ`, issuer, and that its summary and full-dark time
  * follow from its per-grant lines. The input is the compact JWS, or the JSON that
  * `revocations show --receipt --json` or `revoke --wait --json` print. No admin token needed.
  */
@@ -59,7 +59,7 @@ export async function verifyReceipt(jws: string, jwks: JSONWebKeySet, issuer: st
   try {
     verified = await jwtVerify(jws, createLocalJWKSet(jwks), { typ: RECEIPT_TYPE, algorithms: ALGORITHMS, ...(issuer === undefined ? {} : { issuer }) })
   } catch (err) {
-    if (err instanceof errors.JOSEError) throw new CliError(`receipt does not verify: ${err.message} (${err.code})${err instanceof errors.JWKSNoMatchingKey ? '; if the key was rotated out since, verify with the JWKS saved then (--jwks)' : ''}`)
+    if (err instanceof errors.JOSEError) throw new CliError(`receipt does not verify: ${err.message} (${err.code})${err instanceof errors.JWKSNoMatchingKey ? '; the key is not among those given: another broker, or a JWKS saved before the key was made' : ''}`)
     throw err
   }
   const claims = verified.payload as unknown as ReceiptClaims
@@ -138,11 +138,18 @@ const lineColumns = [
 ]
 
 /** With --url: the issuer the broker announces and its published keys (fetched; checked here). */
+/**
+ * The broker's receipt keys (every key it ever signed with), so that a receipt outlives the
+ * rotation of its key; its JWKS from a broker that announces none (`lanyard_receipt_keys_uri`).
+ * Both read from `url`, the broker asked, like the discovery itself: the announced issuer may
+ * be a public name this machine does not reach.
+ */
 async function discover(url: string, issuer: string | undefined): Promise<{ jwks: JSONWebKeySet; issuer: string | undefined }> {
   const base = url.replace(/\/+$/, '')
-  const [configuration, jwks] = await Promise.all([fetchJson(`${base}/.well-known/openid-configuration`), fetchJson(`${base}/.well-known/jwks.json`)])
-  const announced = (configuration as { issuer?: unknown }).issuer
-  return { jwks: parseJwks(JSON.stringify(jwks), `${base}/.well-known/jwks.json`), issuer: issuer ?? (typeof announced === 'string' ? announced : undefined) }
+  const configuration = (await fetchJson(`${base}/.well-known/openid-configuration`)) as { issuer?: unknown; lanyard_receipt_keys_uri?: unknown }
+  const keysUrl = `${base}/.well-known/${configuration.lanyard_receipt_keys_uri === undefined ? 'jwks.json' : 'lanyard-receipt-keys.json'}`
+  const announced = configuration.issuer
+  return { jwks: parseJwks(JSON.stringify(await fetchJson(keysUrl)), keysUrl), issuer: issuer ?? (typeof announced === 'string' ? announced : undefined) }
 }
 
 async function fetchJson(url: string): Promise<unknown> {

@@ -23,6 +23,12 @@ export interface KeyRing {
   signingKey(alg: SigningAlg): Promise<SigningKey>
   /** Public keys of current and recently retired keys, for `/.well-known/jwks.json`. */
   jwks(): Promise<{ keys: JWK[] }>
+  /**
+   * Public keys of every signing key this deployment ever had, retired ones included, for
+   * verifying revocation receipts, which are evidence kept for longer than any key is
+   * published. Nothing but a receipt (`typ` lanyard-receipt+jwt) may be verified against it.
+   */
+  receiptKeys(): Promise<{ keys: JWK[] }>
   /** Public key by `kid`, reloading from the store once if unknown (another replica rotated). */
   verificationKey(kid: string): Promise<{ alg: SigningAlg; key: CryptoKey } | undefined>
   rotate(alg?: SigningAlg): Promise<SigningKey>
@@ -95,6 +101,9 @@ export function createKeyRing(deps: { store: Store; sealer: Sealer; clock: Clock
       const all = await load()
       for (const alg of algorithms) if (!all.some((r) => r.alg === alg && r.retiredAt === undefined)) await activeRecord(alg)
       return { keys: (records ?? []).filter((r) => published(r, now)).map((r) => ({ ...r.publicJwk }) as JWK) }
+    },
+    async receiptKeys() {
+      return { keys: (await load()).map((r) => ({ ...r.publicJwk }) as JWK) }
     },
     async verificationKey(kid) {
       let record = (records ?? (await load())).find((r) => r.kid === kid)
