@@ -2,7 +2,7 @@ import { Agent } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { createTestAgent, jwtType, tokenExchange } from '../support/agent.js'
 import { interleaved, send, type InterleaveOptions, type LoadRequest, type LoadResult, type LoadSubject } from './load.js'
-import { redisUnavailable, startBrokers, startCalibrationServer, startOAuthPeer, type CalibrationServer } from './processes.js'
+import { redisUnavailable, runBenchScript, startBrokers, startCalibrationServer, startOAuthPeer, type CalibrationServer } from './processes.js'
 import { record } from './results.js'
 
 export interface ExchangeBenchOptions extends InterleaveOptions {
@@ -139,6 +139,10 @@ export async function exchangeBench(options: ExchangeBenchOptions): Promise<void
       record({ ...shared, agents: options.agents, ratio, ...target })
     })
     if (redisSkipped !== undefined) record({ bench: 'exchange', store: 'redis', subject: 'lanyard', unit, skipped: redisSkipped })
+    // The embedded store alone, doing one exchange's store calls (test/bench/ledger.ts), while
+    // every server idles: how far the durable ledger lets any HTTP server on it go.
+    const ledger = (await runBenchScript('./ledger.ts', { BENCH_LEDGER_AGENTS: String(options.agents), BENCH_LEDGER_CONCURRENCY: String(options.concurrency) })) as Omit<LoadResult, 'errors' | 'errorStatuses'>
+    record({ bench: 'exchange', store: 'sqlite', subject: 'ledger alone (store calls, no HTTP)', unit, ...metrics({ ...ledger, errors: 0, errorStatuses: [] }), concurrency: options.concurrency, agents: options.agents, ratio: ledger.throughput / peer.throughput })
     // Latency of one exchange on a warm broker with nothing else in flight: one client,
     // one request at a time (the closing-note figure), for every subject alike.
     const alone = await interleaved(subjects, { ...options, concurrency: 1, measureMs: 2_000, slices: 2, warmupMs: 200 })

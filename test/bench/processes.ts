@@ -101,10 +101,14 @@ export interface BenchProcess {
  * with the flags the bench runs under; resolves once the script prints `listening <url>`,
  * and stops it with SIGTERM.
  */
-function startBenchProcess(script: string, env: Record<string, string>): Promise<BenchProcess> {
+function spawnBenchScript(script: string, env: Record<string, string>) {
   const file = fileURLToPath(new URL(script, import.meta.url))
+  return spawn(process.execPath, ['--conditions=lanyard-source', '--import', tsx, file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+function startBenchProcess(script: string, env: Record<string, string>): Promise<BenchProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=lanyard-source', '--import', tsx, file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawnBenchScript(script, env)
     let output = ''
     const exited = new Promise<void>((done) => child.once('exit', () => done()))
     const timer = setTimeout(() => reject(new Error(`${script} did not start: ${output}`)), 20_000)
@@ -140,4 +144,22 @@ export type CalibrationServer = 'node:http' | 'express'
 /** A server that does no work (`calibration-server.ts`): the exchange bench's calibration subjects. */
 export function startCalibrationServer(server: CalibrationServer): Promise<BenchProcess> {
   return startBenchProcess('./calibration-server.ts', { BENCH_CALIBRATION_SERVER: server })
+}
+
+/**
+ * Runs `script` (a file next to this one) to its end in its own process, with the flags the
+ * bench runs under, and returns what it printed as `result <json>`.
+ */
+export function runBenchScript(script: string, env: Record<string, string>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = spawnBenchScript(script, env)
+    let output = ''
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('exit', (code) => {
+      const result = /^result (\{.*\})$/m.exec(output)
+      if (code === 0 && result) resolve(JSON.parse(result[1]!))
+      else reject(new Error(`${script} exited with ${code}: ${output.slice(-2000)}`))
+    })
+  })
 }
