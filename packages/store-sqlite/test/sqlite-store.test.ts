@@ -41,6 +41,35 @@ describe('createSqliteStore', () => {
     await again.close()
   })
 
+  it('group commit: writes queued in one turn commit together, and one that fails there fails alone, leaving no trace', async () => {
+    const store = await createSqliteStore({ path: newPath(), clock })
+    const handles = ['one', 'two', 'three', 'four'].map((name) => `${name}@agents.acme.dev`)
+    await store.createAgent(agent(handles[1]!), draft('agent.created', handles[1]!))
+    // One batch: the second write fails at once (a duplicate), the fourth half-way (its agent
+    // inserted, then its audit event cannot be sealed): neither leaves anything behind.
+    const unsealable: AuditDraft = { ...draft('agent.created', handles[3]!), details: { size: 1n } }
+    const outcomes = await Promise.allSettled([
+      store.createAgent(agent(handles[0]!), draft('agent.created', handles[0]!)),
+      store.createAgent(agent(handles[1]!), draft('agent.created again', handles[1]!)),
+      store.appendAudit(handles[1]!, draft('note.after-the-failure', handles[1]!)),
+      store.createAgent(agent(handles[3]!), unsealable),
+      store.createAgent(agent(handles[2]!), draft('agent.created', handles[2]!)),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled'])
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_AGENT_EXISTS' })
+    expect((outcomes[3] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_AUDIT_UNAVAILABLE' })
+    expect((await store.listAgents()).map((a) => a.handle).sort()).toEqual([handles[0], handles[1], handles[2]].sort())
+    expect(await store.readAudit(handles[3]!)).toEqual([])
+    const chain = await store.readAudit(handles[1]!)
+    expect(chain.map((event) => event.action)).toEqual(['agent.created', 'note.after-the-failure'])
+    expect(verifyAuditChain(chain)).toMatchObject({ ok: true, length: 2 })
+    // And a batch where nothing fails commits in one go.
+    await Promise.all([store.createAgent(agent(handles[3]!), draft('agent.created', handles[3]!)), store.appendAudit(handles[0]!, draft('note', handles[0]!))])
+    expect(await store.getAgent(handles[3]!)).toEqual(agent(handles[3]!))
+    expect((await store.readAudit(handles[0]!)).map((event) => event.action)).toEqual(['agent.created', 'note'])
+    await store.close()
+  })
+
   it('applies each migration once, recorded, idempotently at every open', async () => {
     const path = newPath()
     await (await createSqliteStore({ path, clock })).close()
