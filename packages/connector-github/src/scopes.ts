@@ -32,8 +32,6 @@ const levelRank: Readonly<Record<PermissionLevel, number>> = { read: 1, write: 2
 /** GitHub repository names: letters, digits, `.`, `-`, `_`, at most 100 characters. */
 const repositoryItem = /^repo:(\*|[A-Za-z0-9._-]{1,100})$/
 const permissionItem = /^([a-z_]+):(read|write|admin)$/
-/** `repo:*`: every repository the installation has, now and later. */
-export const allRepositories = 'repo:*'
 
 export type ScopeItem =
   | { readonly kind: 'repository'; readonly name: string }

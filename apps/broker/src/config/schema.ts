@@ -87,5 +87,3 @@ export const configSchema = z
       .optional(),
   })
   .strict()
-
-export type RawConfig = z.infer<typeof configSchema>
