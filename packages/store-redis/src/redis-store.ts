@@ -141,6 +141,13 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     return revocation && { ...revocation, tasks: decodeAll(tasks, decodeTask, (t) => t.grantId) }
   }
 
+  /** A revocation's status alone, without its tasks (a cascade's job may hold 10,000). */
+  async function revocationStatus(id: string): Promise<Revocation['status'] | undefined> {
+    const handle = await call(() => client.get(keys.revocation(id)))
+    if (handle === null) return undefined
+    return decodeRevocation(await call(() => client.hget(keys.revocations(handle), id)))?.status
+  }
+
   /** Tries to lease one task; undefined if it is not claimable (and its index entry is repaired). */
   async function claimOne(member: string, owner: string, now: Date, leaseMs: number): Promise<RevocationTask | undefined> {
     const [handle, revocationId, grantId] = parseIndexMember(member)
@@ -519,7 +526,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
       return decodeAll(await call(() => client.hvals(keys.signingKeys)), decodeSigningKey, (k) => `${k.createdAt.toISOString()} ${k.kid}`)
     },
 
-    ...createWebhookMethods(client, keys, { getRevocation, clock }),
+    ...createWebhookMethods(client, keys, { getRevocation, revocationStatus, clock }),
 
     async ping() {
       await call(() => client.ping())

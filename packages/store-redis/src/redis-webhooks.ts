@@ -8,6 +8,7 @@ type WebhookMethods = Pick<Store, 'putWebhook' | 'listWebhooks' | 'deleteWebhook
 
 interface OutboxDeps {
   readonly getRevocation: (id: string) => Promise<Revocation | undefined>
+  readonly revocationStatus: (id: string) => Promise<Revocation['status'] | undefined>
   readonly clock: Clock
 }
 
@@ -90,13 +91,16 @@ export function createWebhookMethods(client: RedisClient, keys: RedisKeys, outbo
       const due: RevocationEvent[] = []
       for (const entry of entries) {
         if (due.length >= limit) break
-        const revocation = await outbox.getRevocation(entry.revocationId)
-        if (revocation === undefined) {
+        // The status first: a running job's `finished` entry is looked at on every pass.
+        const status = await outbox.revocationStatus(entry.revocationId)
+        if (status === undefined) {
           // Written before a startRevocation that failed, or has yet to commit: aged out.
           if (entry.at < outbox.clock.now().getTime() - uncommittedOutboxMs) await call(() => client.hdel(keys.outbox, entry.field))
           continue
         }
-        if (entry.type === 'revocation.started' || revocation.status === 'done') due.push({ type: entry.type, revocation })
+        if (entry.type === 'revocation.finished' && status !== 'done') continue
+        const revocation = await outbox.getRevocation(entry.revocationId)
+        if (revocation !== undefined) due.push({ type: entry.type, revocation })
       }
       return due
     },
