@@ -178,9 +178,8 @@ class SqliteStore implements Store {
     // Optimistic first: the whole batch as one transaction, no savepoint per write (they cost
     // ~15% of a write). Should any write fail, all is rolled back and the batch runs again
     // with each write in its own savepoint, so that only the failing ones fail.
-    const outcome = batch.length > 1 ? this.#commit(batch, 'together') : undefined
-    const results = outcome === undefined || outcome === 'a write failed' ? this.#commit(batch, 'isolated') : outcome
-    if (results instanceof Error || typeof results === 'string') {
+    const results = (batch.length > 1 ? this.#commit(batch, 'together') : undefined) ?? this.#commit(batch, 'isolated')
+    if (results instanceof Error) {
       // Nothing of the batch is durable: every caller hears so, none is told it was recorded.
       for (const item of batch) item.reject(results)
       return
@@ -195,10 +194,12 @@ class SqliteStore implements Store {
   /**
    * Runs `batch` in one BEGIN IMMEDIATE ... COMMIT. `isolated`: each write in a savepoint (a
    * failing one rolls back alone). `together`: no savepoints; the first failing write rolls
-   * the whole transaction back and is reported as 'a write failed'. An error is what made the
+   * the whole transaction back, and the answer is undefined. An error is what made the
    * transaction itself fail (nothing committed).
    */
-  #commit(batch: readonly QueuedWrite[], mode: 'together' | 'isolated'): WriteResult[] | 'a write failed' | Error {
+  #commit(batch: readonly QueuedWrite[], mode: 'together'): WriteResult[] | Error | undefined
+  #commit(batch: readonly QueuedWrite[], mode: 'isolated'): WriteResult[] | Error
+  #commit(batch: readonly QueuedWrite[], mode: 'together' | 'isolated'): WriteResult[] | Error | undefined {
     try {
       this.#db.exec('BEGIN IMMEDIATE')
     } catch (error) {
@@ -212,7 +213,7 @@ class SqliteStore implements Store {
       } catch (error) {
         if (mode === 'together') {
           this.#rollback()
-          return 'a write failed'
+          return undefined
         }
         results.push({ ok: false, error: translateError(error) })
       }
