@@ -32,8 +32,8 @@ export interface RedisBackend {
 /**
  * Opens the Redis backend for many broker replicas: the Store, the EventBus, a rate limiter
  * and a mutex, sharing one command connection (closed once both store and bus are closed);
- * the bus adds one subscriber connection. Rejects with StoreUnavailable if Redis is not ready within
- * 5 s, ConfigInvalid for a key prefix that would break hash tags.
+ * the bus adds one subscriber connection. Rejects with StoreUnavailable if Redis is not ready
+ * within 5 s, ConfigInvalid for a key prefix that would break hash tags.
  */
 export async function createRedisStore(options: CreateRedisStoreOptions): Promise<RedisBackend> {
   const keys = redisKeys(options.keyPrefix)

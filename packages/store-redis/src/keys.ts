@@ -13,8 +13,8 @@ import { ConfigInvalid } from '@lanyard/core'
  *     agent-side record on every read, or removed after the commit best effort and repaired by
  *     the reader that finds it stale. A crash between index write and commit therefore costs a
  *     dangling entry, never a missing one.
- * (3) Single-key globals (replay cache, revoked tokens, signing keys, rate limits, mutex locks) need no
- *     partner key and are atomic on their own.
+ * (3) Single-key globals (replay cache, revoked tokens, signing keys, rate limits, mutex
+ *     locks) need no partner key and are atomic on their own.
  * (4) Webhooks and their deliveries share one tag, `{<prefix>:webhooks}`: one slot, so their
  *     due index is exact and every change is one commit. They are few (one delivery per
  *     subscriber per revocation), so one slot carries them; a busy deployment would shard them

@@ -17,18 +17,18 @@ const maxPauseMs = 100
  * per key. Waiting is real time (not the broker's Clock): it is about how long this call blocks.
  * Redis unreachable: StoreUnavailable, like every other call, and `work` does not run.
  */
-export function createRedisMutex(client: RedisClient, options: { keyPrefix: string }): Mutex {
-  const keys = redisKeys(options.keyPrefix)
+export function createRedisMutex(client: RedisClient, settings: { keyPrefix: string }): Mutex {
+  const keys = redisKeys(settings.keyPrefix)
   const local = createLocalMutex()
   return {
-    hold(key, hold, work) {
-      const deadline = Date.now() + hold.waitMs
-      return local.hold(key, hold, async () => {
+    hold(key, options, work) {
+      const deadline = Date.now() + options.waitMs
+      return local.hold(key, options, async () => {
         const lock = keys.lock(key)
         const token = randomUUID()
         for (let pause = firstPauseMs; ; pause = Math.min(pause * 2, maxPauseMs)) {
-          if ((await call(() => client.set(lock, token, 'PX', hold.leaseMs, 'NX'))) === 'OK') break
-          if (Date.now() + pause > deadline) throw new StoreUnavailable({ detail: `"${key}" was held by another replica for longer than ${hold.waitMs} ms` })
+          if ((await call(() => client.set(lock, token, 'PX', options.leaseMs, 'NX'))) === 'OK') break
+          if (Date.now() + pause > deadline) throw new StoreUnavailable({ detail: `"${key}" was held by another replica for longer than ${options.waitMs} ms` })
           await delay(pause * (0.5 + Math.random()))
         }
         try {
