@@ -9,7 +9,7 @@ import { jwtBearerGrant, tokenExchangeGrant } from './oauth-token.js'
  */
 const receiptKeysPath = '/.well-known/lanyard-receipt-keys.json'
 
-/** Discovery (RFC 8414 / OpenID), the JWKS every relying party verifies against, and the receipt keys. */
+/** Discovery (RFC 8414 / OpenID), the JWKS every relying party verifies against, the receipt keys. */
 export function wellKnownRoutes(lanyard: Lanyard): Router {
   const router = Router()
   const issuer = lanyard.settings.issuer

@@ -19,8 +19,8 @@ type ReceiptLine = ReceiptClaims['grants'][number]
 /**
  * `lanyard revocations verify-receipt <file|-> [--jwks file] [--issuer iss]`: checks a receipt
  * here, with jose: the signature against the broker's keys (from `--jwks`, or fetched from
- * --url: the receipt keys and the issuer it announces), `typ`, issuer, and that its summary and full-dark time
- * follow from its per-grant lines. The input is the compact JWS, or the JSON that
+ * --url: the receipt keys and the issuer it announces), `typ`, issuer, and that its summary
+ * and full-dark time follow from its per-grant lines. The input is the compact JWS, or the JSON that
  * `revocations show --receipt --json` or `revoke --wait --json` print. No admin token needed.
  */
 export function revocationsVerifyReceipt(revocations: Command): void {
@@ -137,12 +137,11 @@ const lineColumns = [
   { header: 'dead at', value: (l: ReceiptLine) => l.dead_at },
 ]
 
-/** With --url: the issuer the broker announces and its published keys (fetched; checked here). */
 /**
- * The broker's receipt keys (every key it ever signed with), so that a receipt outlives the
- * rotation of its key; its JWKS from a broker that announces none (`lanyard_receipt_keys_uri`).
- * Both read from `url`, the broker asked, like the discovery itself: the announced issuer may
- * be a public name this machine does not reach.
+ * With --url: the issuer the broker announces, and its receipt keys (every key it ever signed
+ * with, so that a receipt outlives the rotation of its key), or its JWKS if it announces no
+ * `lanyard_receipt_keys_uri`. Both read from `url`, the broker asked, like the discovery
+ * itself: the announced issuer may be a public name this machine does not reach.
  */
 async function discover(url: string, issuer: string | undefined): Promise<{ jwks: JSONWebKeySet; issuer: string | undefined }> {
   const base = url.replace(/\/+$/, '')
