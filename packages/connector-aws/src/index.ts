@@ -16,7 +16,7 @@ import { type AwsClient, awsCode, createClient, translate } from './client.js'
 import { awsConfig } from './config.js'
 import { issue } from './issue.js'
 import { probe } from './probe.js'
-import { revoke } from './revoke.js'
+import { createPolicyWriter } from './revoke.js'
 import { awsScopes, narrowAwsScopes } from './scopes.js'
 import { awsTarget, validateBinding } from './target.js'
 import { whoisKeys } from './whois.js'
@@ -38,11 +38,12 @@ export const awsConnector = defineConnector({
   whoisKeys: Object.values(whoisKeys),
   create(config, host) {
     const client = createClient(config, host)
+    const policy = createPolicyWriter(client)
     return {
       narrow: narrowAwsScopes,
       validateBinding: (target, ceiling, signal) => validateBinding(client, target, ceiling, signal),
       issue: (request, signal) => issue(client, request, signal),
-      revoke: (request, signal) => revoke(client, request, signal),
+      revoke: (request, signal) => policy.revoke(request, signal),
       probe: (request, signal) => probe(client, request, signal),
       health: (signal) => health(client, signal),
       close: async () => client.close(),

@@ -38,30 +38,71 @@ export async function readPolicy(iam: IAMClient, role: string, policyName: strin
   }
 }
 
+/** One session waiting to be denied on its role. */
+interface Denial {
+  readonly request: RevokeRequest
+  readonly ref: AwsRef
+  readonly signal: AbortSignal
+  readonly settle: (outcome: RevokeOutcome | Promise<never>) => void
+}
+
+/** How a round's write ended, for every session it carried. */
+type RoundResult = { readonly kind: 'written' } | { readonly kind: 'unrevocable'; readonly why: string }
+
 /**
- * Revokes one session by denying it on its role. (1) Expired already: `expired`, nothing to
- * write. (2) This system cannot write IAM, or IAM refuses the broker: `unrevocable-until` the
- * session's expiry, never `revoked`. (3) Otherwise the policy is read, pruned of entries no live
- * session can match, given this grant (its source identity and grant id), fitted to the role's
- * remaining size and written back: `revoked`. Idempotent: writing the same entry again changes
- * nothing.
+ * Denies revoked sessions on their roles, coalescing: revokes of one role that arrive while a
+ * write of its policy is under way wait for the next round, which carries them all. A round is
+ * one read-merge-write of the policy under the deployment mutex (host.mutex), so a cascade over
+ * many sessions of one role costs a few IAM calls and a few holds, not one of each per session
+ * (IAM also throttles writes).
  */
-export async function revoke(client: AwsClient, request: RevokeRequest, signal: AbortSignal): Promise<RevokeOutcome> {
-  signal.throwIfAborted()
-  const { system, host, iam } = client
-  const now = host.clock.now().getTime()
-  if (request.expiresAt.getTime() <= now) return { kind: 'expired' }
-  const unrevocable = (why: string): RevokeOutcome => {
+export interface PolicyWriter {
+  revoke(request: RevokeRequest, signal: AbortSignal): Promise<RevokeOutcome>
+}
+
+export function createPolicyWriter(client: AwsClient): PolicyWriter {
+  const { system, host } = client
+  const { policyName } = client.config.revocation
+  const waiting = new Map<string, Denial[]>()
+
+  const unrevocable = (request: RevokeRequest, why: string): RevokeOutcome => {
     host.log.warn({ system, grant_id: request.grantId, until: request.expiresAt.toISOString() }, `AWS session not revoked: ${why}`)
     return { kind: 'unrevocable-until', until: request.expiresAt }
   }
-  const ref = readRef(request.ref)
-  if (ref === undefined) return unrevocable('the grant ref names no AWS session')
-  if (iam === undefined) return unrevocable('this system cannot write IAM (revocation is off, or web identity has no revocation.roleArn)')
-  const role = roleName(ref.roleArn)
-  const { policyName } = client.config.revocation
 
-  return host.mutex.hold(`aws:role-policy:${ref.roleArn}:${policyName}`, policyHold, async () => {
+  /** Rounds for one role until no session waits; the last caller's signal bounds each round. */
+  async function drain(iam: IAMClient, roleArn: string): Promise<void> {
+    for (let batch = waiting.get(roleArn); batch !== undefined && batch.length > 0; batch = waiting.get(roleArn)) {
+      waiting.set(roleArn, [])
+      const live = batch.filter((denial) => {
+        if (denial.signal.aborted) denial.settle(Promise.reject(denial.signal.reason))
+        return !denial.signal.aborted
+      })
+      if (live.length === 0) continue
+      try {
+        const result = await host.mutex.hold(`aws:role-policy:${roleArn}:${policyName}`, policyHold, () => writeRound(iam, roleArn, live, live.at(-1)!.signal))
+        for (const { request, ref, settle } of live) {
+          if (result.kind === 'unrevocable') settle(unrevocable(request, result.why))
+          else {
+            host.log.info({ system, grant_id: request.grantId, role_arn: roleArn, access_key_id: ref.accessKeyId }, 'AWS session denied on its role')
+            settle({ kind: 'revoked' })
+          }
+        }
+      } catch (error) {
+        for (const { settle } of live) settle(Promise.reject(error))
+      }
+    }
+    waiting.delete(roleArn)
+  }
+
+  /**
+   * Reads the role's policy, prunes entries no live session can match, adds every session of
+   * `denials` (source identity and grant id), fits it to the role's remaining size and writes it
+   * back. A deleted role: written (its sessions have no permissions left).
+   */
+  async function writeRound(iam: IAMClient, roleArn: string, denials: readonly Denial[], signal: AbortSignal): Promise<RoundResult> {
+    const role = roleName(roleArn)
+    const now = host.clock.now().getTime()
     let budget = roleInlinePolicyMaxChars
     for (let attempt = 0; attempt < maxWriteAttempts; attempt++) {
       let current: string | undefined
@@ -69,33 +110,56 @@ export async function revoke(client: AwsClient, request: RevokeRequest, signal: 
         current = await readPolicy(iam, role, policyName, signal)
       } catch (error) {
         // Writing without reading would drop the denies already there.
-        if (awsCode(error) === 'AccessDenied') return unrevocable(`IAM refused iam:GetRolePolicy on ${ref.roleArn}`)
+        if (awsCode(error) === 'AccessDenied') return { kind: 'unrevocable', why: `IAM refused iam:GetRolePolicy on ${roleArn}` }
         throw translate(client, error, 'GetRolePolicy')
       }
       const entries = parseRevocationPolicy(current)
       prune(entries, now)
-      addGrant(entries, request.grantId, { sourceIdentity: ref.sourceIdentity, untilMs: request.expiresAt.getTime(), revokedAtMs: now })
+      for (const { request, ref } of denials) addGrant(entries, request.grantId, { sourceIdentity: ref.sourceIdentity, untilMs: request.expiresAt.getTime(), revokedAtMs: now })
       const text = renderWithin(entries, budget)
-      if (text === undefined) return unrevocable(`the revocation policy of ${ref.roleArn} cannot hold more entries within IAM's size limit`)
+      if (text === undefined) return { kind: 'unrevocable', why: `the revocation policy of ${roleArn} cannot hold more entries within IAM's size limit` }
       try {
         await iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: text }), { abortSignal: signal })
-        host.log.info({ system, grant_id: request.grantId, role_arn: ref.roleArn, access_key_id: ref.accessKeyId }, 'AWS session denied on its role')
-        return { kind: 'revoked' }
+        return { kind: 'written' }
       } catch (error) {
         switch (awsCode(error)) {
           case 'LimitExceeded':
             budget = Math.floor(Math.min(budget, text.length) * shrinkFactor)
             continue
           case 'AccessDenied':
-            return unrevocable(`IAM refused iam:PutRolePolicy on ${ref.roleArn}`)
+            return { kind: 'unrevocable', why: `IAM refused iam:PutRolePolicy on ${roleArn}` }
           // A deleted role's sessions have no permissions left (a role of the same name made later is another role).
           case 'NoSuchEntity':
-            return { kind: 'revoked' }
+            return { kind: 'written' }
           default:
             throw translate(client, error, 'PutRolePolicy')
         }
       }
     }
-    return unrevocable(`the revocation policy of ${ref.roleArn} does not fit beside the role's other inline policies`)
-  })
+    return { kind: 'unrevocable', why: `the revocation policy of ${roleArn} does not fit beside the role's other inline policies` }
+  }
+
+  return {
+    /**
+     * Revokes one session by denying it on its role. (1) Expired already: `expired`, nothing to
+     * write. (2) This system cannot write IAM, or IAM refuses the broker: `unrevocable-until`
+     * the session's expiry, never `revoked`. (3) Otherwise its deny is written in the role's
+     * next round: `revoked`. Idempotent: writing the same entry again changes nothing.
+     */
+    async revoke(request, signal) {
+      signal.throwIfAborted()
+      if (request.expiresAt.getTime() <= host.clock.now().getTime()) return { kind: 'expired' }
+      const ref = readRef(request.ref)
+      if (ref === undefined) return unrevocable(request, 'the grant ref names no AWS session')
+      const { iam } = client
+      if (iam === undefined) return unrevocable(request, 'this system cannot write IAM (revocation is off, or web identity has no revocation.roleArn)')
+      return new Promise<RevokeOutcome>((settle) => {
+        const queue = waiting.get(ref.roleArn)
+        if (queue !== undefined) return void queue.push({ request, ref, signal, settle })
+        waiting.set(ref.roleArn, [{ request, ref, signal, settle }])
+        // A turn later: the rest of a burst (a cascade's pool) joins this first round.
+        setImmediate(() => void drain(iam, ref.roleArn))
+      })
+    },
+  }
 }

@@ -14,6 +14,8 @@ export interface AwsState {
   readonly sessions: Map<string, Session>
   /** By issuer URL. */
   readonly providers: Map<string, OidcProvider>
+  /** Requests answered, by action (refused ones included). */
+  readonly calls: Map<string, number>
 }
 
 export interface LongTermKey {

@@ -76,6 +76,8 @@ export interface AwsSandbox {
   checkAccess(input: { credentials: AwsCredentials; action: string; resource: string }): Decision
   /** The role's inline policies by name, as JSON text. */
   rolePolicies(roleName: string): Record<string, string>
+  /** How many requests for `action` (`PutRolePolicy`, ...) it has answered, refused ones included. */
+  calls(action: string): number
   session(accessKeyId: string): SessionInfo | undefined
   sessions(): SessionInfo[]
   close(): Promise<void>
@@ -119,6 +121,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     roles: new Map(),
     sessions: new Map(),
     providers: new Map(),
+    calls: new Map(),
   }
   const server = createServer((req, res) => void serve(state, req, res))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -147,6 +150,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     addOidcProvider: (input) => registerProvider(state, input),
     checkAccess: ({ credentials, action, resource }) =>
       decideSessionAccess(state, authenticateSession(state, credentials), action, resource),
+    calls: (action) => state.calls.get(action) ?? 0,
     rolePolicies(roleName) {
       const role = state.roles.get(roleName)
       if (!role) throw new Error(`no role ${roleName} in the AWS sandbox`)
@@ -186,6 +190,7 @@ async function serve(state: AwsState, req: IncomingMessage, res: ServerResponse)
       throw new AwsSandboxError('InvalidAction', 400, `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`)
     }
     service = route.service
+    state.calls.set(action, (state.calls.get(action) ?? 0) + 1)
     const request: IncomingSignedRequest = {
       method: req.method,
       path: url.pathname,
