@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestAgent, uniqueHandle } from '../support/agent.js'
@@ -35,6 +36,25 @@ describe('revocation: scopes, dry run, receipts', () => {
     expect(new Date(plan.body.last_expiry_at).getTime()).toBeGreaterThan(Date.now())
     expect((await t.admin('GET', `/v1/agents/${agent.handle}`)).body.status).toBe('active')
     expect(mem.upstream.allows(a.body.access_token, [])).toBe(true)
+  })
+
+  it('leaves out grants already expired: neither the dry run nor the job carries the dead history of an agent', async () => {
+    const agent = await createTestAgent(t, { bindings })
+    const fresh = await agent.exchange('mem', 'read')
+    // A grant from the agent's past, live on record, whose credential expired a minute ago.
+    const { store } = t.broker
+    const binding = (await store.listBindings(agent.handle)).find((b) => b.system === 'mem')!
+    const at = new Date(Date.now() - 3_600_000)
+    const old = { id: randomUUID(), handle: agent.handle, bindingId: binding.id, system: 'mem', connectorType: 'memory', scopes: ['read'], status: 'pending' as const, createdAt: at, index: {} }
+    const audit = (action: string) => ({ at, actor: `agent:${agent.handle}`, action, target: old.id, outcome: 'success' as const, details: {} })
+    await store.beginGrant(old, (await store.getAgent(agent.handle))!.generation, audit('grant.requested'))
+    await store.settleGrant(agent.handle, old.id, { status: 'live', expiresAt: new Date(Date.now() - 60_000), ref: { account: 'acme', tokenId: 'gone' }, index: {} }, audit('grant.issued'))
+
+    const plan = await t.admin('POST', `/v1/agents/${agent.handle}/revoke?dry_run=1`)
+    expect(plan.body.grants.map((g: { id: string }) => g.id)).toEqual([fresh.body.grant_id])
+    const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: 'rotation' })
+    const job = await done(revoked.body.revocation.id)
+    expect(job.tasks.map((task: { grant_id: string }) => task.grant_id)).toEqual([fresh.body.grant_id])
   })
 
   it('ends with a receipt signed by the broker: per grant outcome and proof, and full dark', async () => {

@@ -295,7 +295,9 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     },
     async planRevocation(handle) {
       await mustGetAgent(handle)
-      const grants = [...(await store.listGrants(handle, 'live')), ...(await store.listGrants(handle, 'pending'))]
+      // What a revocation would take: pending grants, and live ones not yet expired.
+      const now = clock.now()
+      const grants = [...(await store.listGrants(handle, 'live')).filter((g) => g.expiresAt === undefined || g.expiresAt > now), ...(await store.listGrants(handle, 'pending'))]
       const lastExpiry = grants.reduce<Date | undefined>((latest, g) => (g.expiresAt && (!latest || g.expiresAt > latest) ? g.expiresAt : latest), undefined)
       return {
         grants: grants.map((grant) => ({ grant, mechanism: systems.get(grant.system)?.definition.revocationMechanism ?? (systems.has(grant.system) ? `${grant.connectorType} connector revoke` : 'system no longer configured: dies at expiry') })),

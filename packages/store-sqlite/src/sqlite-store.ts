@@ -440,20 +440,21 @@ class SqliteStore implements Store {
     return this.#write(() => {
       const { scope } = start
       let agent = toAgent(this.#mustAgent(scope.handle))
-      // Live grants and those still pending: an exchange in flight may yet go live, and the
-      // cascade must own it (it waits for the grant to settle).
-      const inScope = "status IN ('live', 'pending')"
+      // Live grants not yet expired, and those still pending: an exchange in flight may yet go
+      // live, and the cascade must own it (it waits for the grant to settle).
+      const inScope = "(status = 'pending' OR (status = 'live' AND expires_at > :now))"
+      const now = ms(start.createdAt)
       let grants: Array<{ id: string; system: string }>
       switch (scope.kind) {
         case 'agent':
-          grants = this.#sql(`SELECT id, system FROM grants WHERE handle = ? AND ${inScope} ORDER BY created_at, id`).all(scope.handle) as typeof grants
+          grants = this.#sql(`SELECT id, system FROM grants WHERE handle = :handle AND ${inScope} ORDER BY created_at, id`).all({ handle: scope.handle, now }) as typeof grants
           break
         case 'binding':
-          grants = this.#sql(`SELECT id, system FROM grants WHERE handle = ? AND binding_id = ? AND ${inScope} ORDER BY created_at, id`).all(scope.handle, scope.bindingId) as typeof grants
+          grants = this.#sql(`SELECT id, system FROM grants WHERE handle = :handle AND binding_id = :binding AND ${inScope} ORDER BY created_at, id`).all({ handle: scope.handle, binding: scope.bindingId, now }) as typeof grants
           break
         case 'grant': {
           if (this.#grantRow(scope.handle, scope.grantId) === undefined) throw new GrantNotFound(scope.grantId)
-          grants = this.#sql(`SELECT id, system FROM grants WHERE handle = ? AND id = ? AND ${inScope}`).all(scope.handle, scope.grantId) as typeof grants
+          grants = this.#sql("SELECT id, system FROM grants WHERE handle = ? AND id = ? AND status IN ('live', 'pending')").all(scope.handle, scope.grantId) as typeof grants
           break
         }
       }

@@ -144,8 +144,10 @@ export interface Store {
 
   /**
    * Atomic: applies the optional status change (bumping the generation), opens the job with one
-   * pending task per `live` or `pending` grant in scope, appends the audit event. AgentNotActive if the
-   * status change is not allowed from the current status.
+   * pending task per grant in scope that is `pending`, or `live` and not yet expired at
+   * `start.createdAt` (one expired since is dead already: an agent's history holds many;
+   * scope `grant` takes its grant whatever its expiry), appends the audit event.
+   * AgentNotActive if the status change is not allowed from the current status.
    */
   startRevocation(start: RevocationStart, audit: AuditDraft): Promise<{ revocation: Revocation; agent: Agent }>
   getRevocation(id: string): Promise<Revocation | undefined>

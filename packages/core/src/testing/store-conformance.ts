@@ -382,6 +382,8 @@ export function storeConformance(options: StoreConformanceOptions): void {
         const agent = await seed.agent()
         const github = await seed.binding(agent, 'github-acme')
         const aws = await seed.binding(agent, 'aws-prod')
+        // Live on record but expired by the time of the revocation: dead already, no task.
+        const expired = await seed.grant(github, 'live', { live: { expiresAt: new Date(clock.now().getTime() + 5_000) } })
         const live = [await seed.grant(github, 'live'), await seed.grant(aws, 'live')]
         const pending = await seed.grant(github, 'pending')
         await seed.grant(github, 'failed')
@@ -404,6 +406,7 @@ export function storeConformance(options: StoreConformanceOptions): void {
         expect(await store.getAgent(agent.handle)).toEqual(after)
         expect((await store.listOpenRevocations()).map((r) => r.id)).toContain(start.id)
         expect(ids(revocation.tasks)).not.toContain(bystander.id)
+        expect(ids(revocation.tasks)).not.toContain(expired.id)
         expect(await store.getRevocation(uniqueId('revocation'))).toBeUndefined()
         expect(await auditActions(store, agent.handle)).toEqual([...before, 'agent.revoked'])
       })
