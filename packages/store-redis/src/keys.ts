@@ -4,8 +4,8 @@ import { ConfigInvalid } from '@lanyard/core'
  * Every key the Redis store uses, in one place.
  *
  * (1) Per-agent keys share the hash tag `{<prefix>:<handle>}`, so one agent's writes (one Lua
- *     commit touching its record, chain head, audit list, grants, revocations and tasks) stay in
- *     one Redis Cluster slot. This is the source of truth.
+ *     commit touching its record, chain head, audit list, grants and open grants, revocations
+ *     and tasks) stay in one Redis Cluster slot. This is the source of truth.
  * (2) Global keys (`<prefix>:...`, no tag) are indexes across agents: agent list, owner list,
  *     whois, pending grants, revocation id -> handle, open revocations, due tasks. They live in
  *     other slots, so they cannot join an agent's atomic commit. Each is derived: written before
@@ -30,6 +30,8 @@ export interface RedisKeys {
   readonly keys: (handle: string) => string
   readonly bindings: (handle: string) => string
   readonly grants: (handle: string) => string
+  readonly openGrants: (handle: string) => string
+  readonly openGrantsComplete: (handle: string) => string
   readonly revocations: (handle: string) => string
   readonly tasks: (handle: string, revocationId: string) => string
   readonly agents: string
@@ -71,6 +73,8 @@ export function redisKeys(prefix: string): RedisKeys {
     keys: (handle) => `${tag(handle)}:keys`,
     bindings: (handle) => `${tag(handle)}:bindings`,
     grants: (handle) => `${tag(handle)}:grants`,
+    openGrants: (handle) => `${tag(handle)}:grants:open`,
+    openGrantsComplete: (handle) => `${tag(handle)}:grants:open:complete`,
     revocations: (handle) => `${tag(handle)}:revocations`,
     tasks: (handle, revocationId) => `${tag(handle)}:tasks:${revocationId}`,
     agents: `${prefix}:agents`,

@@ -66,6 +66,28 @@ function inScope(scope: RevocationScope, grant: Grant): boolean {
   }
 }
 
+/**
+ * Each agent's open grants (pending, or live) in a sorted set beside its grants hash, so that a
+ * revocation reads what is still open instead of every grant the agent ever had: pending ones
+ * scored past any expiry, live ones by expiry. Kept in the same commits as the grants; entries
+ * past their expiry are trimmed when the next grant begins. `openGrantsComplete` marks an agent
+ * whose set holds all of them: every agent created since; an agent from before it gets its set
+ * filled by its next revocation, which reads the whole hash once.
+ */
+const pendingScore = 8.64e15
+
+function openScore(grant: Grant): number | undefined {
+  if (grant.status === 'pending') return pendingScore
+  if (grant.status === 'live') return grant.expiresAt?.getTime() ?? pendingScore
+  return undefined
+}
+
+/** Keeps `grant`'s entry in its agent's open set in step with its status, inside `txn`. */
+function trackOpen(txn: Transaction, key: string, grant: Grant): Transaction {
+  const score = openScore(grant)
+  return score === undefined ? txn.zrem(key, grant.id) : txn.zadd(key, score, grant.id)
+}
+
 function withoutLease(task: RevocationTask): RevocationTask {
   const { leaseOwner: _owner, leaseExpiresAt: _expires, ...rest } = task
   return rest
@@ -185,7 +207,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
   const store: Store = {
     async createAgent(agent, audit) {
       const { handle } = agent
-      const txn = new Transaction().set(keys.agent(handle), encode(agent))
+      const txn = new Transaction().set(keys.agent(handle), encode(agent)).set(keys.openGrantsComplete(handle), '1')
       // Absent head = no agent: both are written by this commit only.
       txn.appendAudit(keys, handle, null, audit)
       await Promise.all([index.zadd(keys.agents, 0, handle)(), index.zadd(keys.owner(agent.owner), 0, handle)()])
@@ -279,6 +301,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
           // revocation also moves: a revocation that commits first makes this round re-read
           // and refuse; one that commits after sees this grant pending and opens a task for it.
           const txn = new Transaction().hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
+          trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
           txn.appendAudit(keys, handle, head, audit)
           return { result: undefined, write: { txn, before: [index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)] } }
         })
@@ -311,7 +334,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
                 ...(settlement.sealedSecret === undefined ? {} : { sealedSecret: settlement.sealedSecret }),
               }
             : { ...grant, status: 'failed', error: settlement.error, endedAt: audit.at }
-        const txn = new Transaction().hset(keys.grants(handle), grantId, encode(settled))
+        const txn = trackOpen(new Transaction().hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
         txn.appendAudit(keys, handle, head, audit)
         const whois = Object.entries(settled.index).map(([key, value]) => index.sadd(keys.whois(key, value), indexMember(handle, grantId)))
         return { result: settled, write: { txn, before: whois, after: [index.zrem(keys.pendingGrants, indexMember(handle, grantId))] } }
@@ -356,19 +379,23 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     async startRevocation(start, audit) {
       const { handle } = start.scope
       return mutate(async () => {
-        const [head, record, grantRecords] = (await snapshot([
+        const now = start.createdAt.getTime()
+        const [head, record, complete, openIds] = (await snapshot([
           ['get', keys.head(handle)],
           ['get', keys.agent(handle)],
-          ['hvals', keys.grants(handle)],
-        ])) as [string | null, string | null, string[]]
+          ['get', keys.openGrantsComplete(handle)],
+          ['zrangebyscore', keys.openGrants(handle), `(${now}`, '+inf'],
+        ])) as [string | null, string | null, string | null, string[]]
         const agent = decodeAgent(record)
         if (agent === undefined) throw new AgentNotFound(handle)
         const after = start.statusChange ? applyStatus(agent, start.statusChange, audit.at) : agent
-        const grants = decodeAll(grantRecords, decodeGrant, byId)
-        if (start.scope.kind === 'grant') {
-          const { grantId } = start.scope
-          if (!grants.some((g) => g.id === grantId)) throw new GrantNotFound(grantId)
-        }
+        // Read after the snapshot, but the commit is guarded on its head: a grant begun or
+        // settled in between moves the head, and this round reads again.
+        const { scope } = start
+        const ids = scope.kind === 'grant' ? [scope.grantId] : complete === null ? undefined : openIds
+        const grantRecords = ids === undefined ? await call(() => client.hvals(keys.grants(handle))) : ids.length === 0 ? [] : await call(() => client.hmget(keys.grants(handle), ...ids))
+        const grants = decodeAll(grantRecords.filter((raw): raw is string => raw !== null), decodeGrant, byId)
+        if (scope.kind === 'grant' && grants.length === 0) throw new GrantNotFound(scope.grantId)
         // Every grant begun before this commit is in `grants`: beginGrant moves the head this
         // commit is guarded on. So a pending grant racing the revocation is either refused or
         // gets a task here.
@@ -382,6 +409,11 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
 
         const txn = new Transaction()
         if (after !== agent) txn.set(keys.agent(handle), encode(after))
+        if (ids === undefined) {
+          // An agent from before the open set: fill it from the whole hash, once.
+          for (const grant of grants) if (openScore(grant) !== undefined) trackOpen(txn, keys.openGrants(handle), grant)
+          txn.set(keys.openGrantsComplete(handle), '1')
+        }
         txn.hset(keys.revocations(handle), start.id, encode(stored))
         for (const task of tasks) txn.hset(keys.tasks(handle, start.id), task.grantId, encode(task))
         txn.appendAudit(keys, handle, head, audit)
@@ -447,7 +479,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
           const { sealedSecret: _erased, ...kept } = grant
           const ended = result.grantStatus === 'revoked' || result.grantStatus === 'expired'
           const settled: Grant = { ...kept, status: result.grantStatus, ...(ended ? { endedAt: grant.endedAt ?? now } : {}) }
-          txn.hset(keys.grants(handle), grantId, encode(settled))
+          trackOpen(txn.hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
         }
         const last = !decodeAll(taskRecords, decodeTask, (t) => t.grantId).some((t) => t.grantId !== grantId && t.status === 'pending')
         if (last) txn.hset(keys.revocations(handle), revocationId, encode({ ...revocation, status: 'done', finishedAt: now }))

@@ -6,7 +6,7 @@ import { defineScript, type RedisClient } from './connection.js'
 import { commitLua } from './scripts/commit.js'
 
 type Guard = [keyIndex: number, field: string, expected: string | false]
-type Op = [command: 'SET' | 'HSET' | 'HDEL' | 'RPUSH' | 'ZADD' | 'ZREM' | 'SADD' | 'SREM', keyIndex: number, ...args: string[]]
+type Op = [command: 'SET' | 'HSET' | 'HDEL' | 'RPUSH' | 'ZADD' | 'ZREM' | 'ZREMRANGEBYSCORE' | 'SADD' | 'SREM', keyIndex: number, ...args: string[]]
 
 const runCommit = defineScript(commitLua)
 
@@ -60,6 +60,12 @@ export class Transaction {
 
   zrem(key: string, member: string): this {
     this.#ops.push(['ZREM', this.#index(key), member])
+    return this
+  }
+
+  /** Removes the members scored `min` to `max` (Redis range syntax: `-inf`, `(123`). */
+  zremrangebyscore(key: string, min: string, max: string): this {
+    this.#ops.push(['ZREMRANGEBYSCORE', this.#index(key), min, max])
     return this
   }
 

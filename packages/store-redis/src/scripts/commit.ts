@@ -26,7 +26,7 @@ for i, guard in ipairs(txn.guards) do
   end
   if actual ~= guard[3] then return i end
 end
-local allowed = { SET = true, HSET = true, HDEL = true, RPUSH = true, ZADD = true, ZREM = true, SADD = true, SREM = true }
+local allowed = { SET = true, HSET = true, HDEL = true, RPUSH = true, ZADD = true, ZREM = true, ZREMRANGEBYSCORE = true, SADD = true, SREM = true }
 for _, op in ipairs(txn.ops) do
   if not allowed[op[1]] then return redis.error_reply('ERR lanyard commit: command not allowed') end
 end
