@@ -2,6 +2,8 @@ import { z } from 'zod'
 
 const secretRef = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()])
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port')
+/** A per-agent rate limit (core's RatePolicy). */
+const ratePolicy = z.object({ ratePerSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict()
 
 /**
  * lanyard.yaml. Closed at every level: an unknown field is an error, not a silent no-op.
@@ -43,8 +45,8 @@ export const configSchema = z
     sandbox: z.boolean().optional(),
     rateLimits: z
       .object({
-        exchange: z.object({ ratePerSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict().optional(),
-        authenticate: z.object({ ratePerSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict().optional(),
+        exchange: ratePolicy.optional(),
+        authenticate: ratePolicy.optional(),
       })
       .strict()
       .optional(),
