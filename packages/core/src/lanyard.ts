@@ -11,7 +11,7 @@ import type { Binding } from './bindings/binding.js'
 import type { Sealer } from './crypto/sealer.js'
 import type { Systems } from './exchange/connectors.js'
 import { exchange, type Exchanged, type ExchangeRequest } from './exchange/exchange.js'
-import type { Grant, GrantStatus } from './exchange/grant.js'
+import { isOpenAt, type Grant, type GrantStatus } from './exchange/grant.js'
 import type { Clock } from './ports/clock.js'
 import type { Logger } from './ports/connector.js'
 import { validateStandard } from './ports/standard-schema.js'
@@ -297,7 +297,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
       await mustGetAgent(handle)
       // What a revocation would take: pending grants, and live ones not yet expired.
       const now = clock.now()
-      const grants = [...(await store.listGrants(handle, 'live')).filter((g) => g.expiresAt === undefined || g.expiresAt > now), ...(await store.listGrants(handle, 'pending'))]
+      const grants = [...(await store.listGrants(handle, 'live')), ...(await store.listGrants(handle, 'pending'))].filter((g) => isOpenAt(g, now))
       const lastExpiry = grants.reduce<Date | undefined>((latest, g) => (g.expiresAt && (!latest || g.expiresAt > latest) ? g.expiresAt : latest), undefined)
       return {
         grants: grants.map((grant) => ({ grant, mechanism: systems.get(grant.system)?.definition.revocationMechanism ?? (systems.has(grant.system) ? `${grant.connectorType} connector revoke` : 'system no longer configured: dies at expiry') })),

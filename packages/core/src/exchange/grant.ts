@@ -28,3 +28,11 @@ export interface Grant {
   readonly error?: string
   readonly endedAt?: Date
 }
+
+/**
+ * Whether a revocation at `at` has anything to cut: pending (it may yet go live), or live and
+ * not yet expired. A grant stays `live` on record after its credential expires.
+ */
+export function isOpenAt(grant: Grant, at: Date): boolean {
+  return grant.status === 'pending' || (grant.status === 'live' && (grant.expiresAt === undefined || grant.expiresAt > at))
+}
