@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startBroker } from '@lanyard/broker'
 import type { RunningBroker } from '@lanyard/broker'
 import { createAgentClient } from '@lanyard/client'
 import type { AgentClient } from '@lanyard/client'
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCliBroker, type CliBroker } from './cli-broker.js'
 import { runCli } from './run-cli.js'
 
 /**
@@ -20,32 +19,16 @@ const adminToken = `test-admin-token-${randomBytes(12).toString('hex')}`
 let dir: string
 let broker: RunningBroker
 let env: Record<string, string>
+let started: CliBroker | undefined
 const cli = (...args: string[]) => runCli(args, { env, cwd: dir })
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lanyard-cli-'))
-  const config = join(dir, 'lanyard.yaml')
-  // The broker creates its data folder only when it generates a secret there (not with both in env).
-  await mkdir(join(dir, 'data'), { mode: 0o700 })
-  await writeFile(config, JSON.stringify({ logLevel: 'silent', systems: ['mem', 'mem2'].map((name) => ({ name, type: 'memory', upstream: `cli-${randomBytes(4).toString('hex')}` })) }))
-  broker = await startBroker({
-    config,
-    env: { LANYARD_DATA_DIR: join(dir, 'data'), LANYARD_LISTEN: '127.0.0.1:0', LANYARD_ADMIN_TOKEN: adminToken, LANYARD_MASTER_KEY: randomBytes(32).toString('base64') },
-    notice: () => {},
-  })
-  env = { LANYARD_URL: broker.url, LANYARD_ADMIN_TOKEN: adminToken }
+  started = await startCliBroker({ adminToken, config: { logLevel: 'silent', systems: ['mem', 'mem2'].map((name) => ({ name, type: 'memory', upstream: `cli-${randomBytes(4).toString('hex')}` })) } })
+  ;({ dir, broker, env } = started)
 })
-afterAll(async () => {
-  await broker?.close()
-  await rm(dir, { recursive: true, force: true })
-})
+afterAll(() => started?.close())
 
-/** The admin API straight, for set-up and for checking what a command did. */
-async function admin<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${broker.url}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
-  expect(response.ok, `${method} ${path}: HTTP ${response.status}`).toBe(true)
-  return (await response.json()) as T
-}
+const admin = <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => started!.admin<T>(method, path, body)
 
 /** An agent with a key and bindings, enrolled in-process (no subprocess): its SDK client. */
 async function enrol(agentHandle: string, owner: string, systems: string[]): Promise<AgentClient> {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startBroker, type RunningBroker } from '@lanyard/broker'
+import type { RunningBroker } from '@lanyard/broker'
 import { FakeClock } from '@lanyard/core/testing'
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCliBroker, type CliBroker } from './cli-broker.js'
 import { runCli } from './run-cli.js'
 
 /**
@@ -14,30 +14,17 @@ import { runCli } from './run-cli.js'
  */
 const adminToken = `test-admin-token-${randomBytes(12).toString('hex')}`
 const clock = new FakeClock(new Date())
+let started: CliBroker | undefined
 let dir: string
 let broker: RunningBroker
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lanyard-receipt-keys-'))
-  await mkdir(join(dir, 'data'), { mode: 0o700 })
-  await writeFile(join(dir, 'lanyard.yaml'), JSON.stringify({ logLevel: 'silent' }))
-  broker = await startBroker({
-    config: join(dir, 'lanyard.yaml'),
-    env: { LANYARD_DATA_DIR: join(dir, 'data'), LANYARD_LISTEN: '127.0.0.1:0', LANYARD_ADMIN_TOKEN: adminToken, LANYARD_MASTER_KEY: randomBytes(32).toString('base64') },
-    clock,
-    notice: () => {},
-  })
+  started = await startCliBroker({ adminToken, config: { logLevel: 'silent' }, clock })
+  ;({ dir, broker } = started)
 })
-afterAll(async () => {
-  await broker?.close()
-  await rm(dir, { recursive: true, force: true })
-})
+afterAll(() => started?.close())
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${broker.url}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
-  expect(response.ok, `${method} ${path}: HTTP ${response.status}`).toBe(true)
-  return (await response.json()) as T
-}
+const call = <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => started!.admin<T>(method, path, body)
 
 describe('receipts outlive the rotation of their signing key', () => {
   it('verify-receipt --url checks a receipt whose key has left the JWKS against the broker\'s receipt keys', async () => {
