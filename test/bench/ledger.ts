@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { AuditDraft, Binding, Store } from '@lanyard/core'
 import { createSqliteStore } from '@lanyard/store-sqlite'
 import { v7 as timeOrderedUuid } from 'uuid'
+import { percentile } from './load.js'
 
 // A calibration of the exchange bench, in its own process: the embedded store doing exactly the
 // store calls of one exchange (core's exchange.ts: revoked-token check, binding read, grant
@@ -61,7 +62,6 @@ async function loop(ms: number): Promise<number[]> {
 
 await loop(warmupMs)
 const latencies = (await loop(measureMs)).sort((a, b) => a - b)
-const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil((p / 100) * latencies.length) - 1))]!
-process.stdout.write(`result ${JSON.stringify({ requests: latencies.length, throughput: latencies.length / (measureMs / 1000), p50Ms: at(50), p99Ms: at(99) })}\n`)
+process.stdout.write(`result ${JSON.stringify({ requests: latencies.length, throughput: latencies.length / (measureMs / 1000), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) })}\n`)
 await store.close()
 rmSync(dir, { recursive: true, force: true })
