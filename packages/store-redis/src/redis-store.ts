@@ -401,7 +401,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
         // commit is guarded on. So a pending grant racing the revocation is either refused or
         // gets a task here.
         const tasks: RevocationTask[] = grants
-          .filter((g) => inScope(start.scope, g) && (isOpenAt(g, start.createdAt) || (start.scope.kind === 'grant' && g.status === 'live')))
+          .filter((g) => inScope(scope, g) && (isOpenAt(g, start.createdAt) || (scope.kind === 'grant' && g.status === 'live')))
           .map((g) => ({ revocationId: start.id, grantId: g.id, handle, system: g.system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt }))
         const running = tasks.length > 0
         const { statusChange: _change, ...header } = start
