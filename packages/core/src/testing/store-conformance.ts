@@ -5,7 +5,7 @@ import type { AuditDraft, AuditEvent } from '../audit/event.js'
 import { StoreUnavailable, type LanyardErrorCode } from '../errors.js'
 import type { Grant } from '../exchange/grant.js'
 import type { Clock } from '../ports/clock.js'
-import type { RevocationStart, StatusChange, Store, TaskResult, Webhook, WebhookDelivery } from '../ports/store.js'
+import type { RevocationStart, StatusChange, Store, TaskResult, Webhook, WebhookDelivery } from '../ports/store/index.js'
 import type { RevocationScope, RevocationTask } from '../revocation/revocation.js'
 import { FakeClock } from './fake-clock.js'
 import {
