@@ -1,4 +1,4 @@
-import { AgentNotActive, GrantNotFound, isLanyardError, type Grant, type GrantStore } from '@lanyard/core'
+import { AgentNotActive, GrantNotFound, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
 import { agentAndHead } from './agents.js'
 import { decodeAll, decodeGrant, encode } from './codec.js'
 import { call } from './connection.js'
@@ -69,19 +69,8 @@ export function createGrantMethods(db: RedisDatabase): GrantStore {
         ])) as [string | null, string | null]
         const grant = decodeGrant(record)
         if (grant === undefined) throw new GrantNotFound(grantId)
-        // Settling twice (a reconciler and a slow exchange) must not let the second win.
-        if (grant.status !== 'pending') throw new GrantNotFound(grantId, { detail: `grant is ${grant.status}, not pending` })
-        const settled: Grant =
-          settlement.status === 'live'
-            ? {
-                ...grant,
-                status: 'live',
-                expiresAt: settlement.expiresAt,
-                ref: settlement.ref,
-                index: settlement.index,
-                ...(settlement.sealedSecret === undefined ? {} : { sealedSecret: settlement.sealedSecret }),
-              }
-            : { ...grant, status: 'failed', error: settlement.error, endedAt: audit.at }
+        // The status machine decides (GrantNotPending when settled already); this writes its answer.
+        const settled = settledGrant(grant, settlement, audit.at)
         const txn = trackOpen(new Transaction().hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
         txn.appendAudit(keys, handle, head, audit)
         const whois = Object.entries(settled.index).map(([key, value]) => index.sadd(keys.whois(key, value), indexMember(handle, grantId)))

@@ -1,4 +1,4 @@
-import { AgentNotFound, GrantNotFound, isOpenAt, type Grant, type Revocation, type RevocationEventType, type RevocationScope, type RevocationStore, type RevocationTask, type TaskCompletion } from '@lanyard/core'
+import { AgentNotFound, GrantNotFound, grantAfterTask, isOpenAt, type Grant, type Revocation, type RevocationEventType, type RevocationScope, type RevocationStore, type RevocationTask, type TaskCompletion } from '@lanyard/core'
 import { applyStatus } from './agents.js'
 import { decodeAgent, decodeAll, decodeGrant, decodeRevocation, decodeTask, encode } from './codec.js'
 import { call } from './connection.js'
@@ -197,9 +197,7 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
         const txn = new Transaction().expect(tasksKey, taskRecord, grantId).hset(tasksKey, grantId, encode(done))
         const grant = decodeGrant(grantRecord)
         if (grant !== undefined) {
-          const { sealedSecret: _erased, ...kept } = grant
-          const ended = result.grantStatus === 'revoked' || result.grantStatus === 'expired'
-          const settled: Grant = { ...kept, status: result.grantStatus, ...(ended ? { endedAt: grant.endedAt ?? now } : {}) }
+          const settled = grantAfterTask(grant, result.grantStatus, now)
           trackOpen(txn.hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
         }
         const last = !decodeAll(taskRecords, decodeTask, (t) => t.grantId).some((t) => t.grantId !== grantId && t.status === 'pending')

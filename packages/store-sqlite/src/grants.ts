@@ -1,4 +1,4 @@
-import { AgentNotActive, GrantNotFound, InternalFailure } from '@lanyard/core'
+import { AgentNotActive, GrantNotFound, settledGrant } from '@lanyard/core'
 import type { AuditDraft, Grant, GrantSettlement, GrantStatus, GrantStore } from '@lanyard/core'
 import { mustAgent } from './agents.js'
 import { appendEvent } from './audit.js'
@@ -44,19 +44,18 @@ export function createGrantMethods(db: SqliteDatabase): GrantStore {
       return db.write(() => {
         const row = grantRow(db, handle, grantId)
         if (row === undefined) throw new GrantNotFound(grantId)
-        // A reconciler and a slow exchange can race to settle one grant; the first one wins.
-        if (row.status !== 'pending') throw new InternalFailure({ detail: `grant ${grantId} is already ${row.status}; refused to settle it as ${settlement.status}` })
-        let settled: GrantRow
-        if (settlement.status === 'live') {
-          settled = { ...row, status: 'live', expires_at: ms(settlement.expiresAt), ref: settlement.ref === undefined ? null : json(settlement.ref), attribution: json(settlement.index), sealed_secret: settlement.sealedSecret ?? null }
-          db.sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ?").run(settled.expires_at, settled.ref, settled.attribution, settled.sealed_secret, grantId)
-          writeIndex(db, grantId, settlement.index)
+        // The status machine decides (GrantNotPending when settled already); this writes its answer.
+        const settled = settledGrant(toGrant(row), settlement, audit.at)
+        if (settled.status === 'live') {
+          db.sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ?").run(
+            ms(settled.expiresAt!), settled.ref === undefined ? null : json(settled.ref), json(settled.index), settled.sealedSecret ?? null, grantId,
+          )
+          writeIndex(db, grantId, settled.index)
         } else {
-          settled = { ...row, status: 'failed', error: settlement.error, ended_at: ms(audit.at) }
-          db.sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ? WHERE id = ?").run(settled.error, settled.ended_at, grantId)
+          db.sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ?, sealed_secret = NULL WHERE id = ?").run(settled.error ?? null, ms(settled.endedAt!), grantId)
         }
         appendEvent(db, handle, audit)
-        return toGrant(settled)
+        return settled
       })
     },
 

@@ -1,10 +1,10 @@
-import { GrantNotFound } from '@lanyard/core'
+import { GrantNotFound, grantAfterTask } from '@lanyard/core'
 import type { Agent, AuditDraft, Revocation, RevocationEventType, RevocationStart, RevocationStore, RevocationTask, TaskCompletion, TaskResult } from '@lanyard/core'
 import { changeStatus, mustAgent } from './agents.js'
 import { appendEvent } from './audit.js'
 import { json, ms, type SqliteDatabase } from './database.js'
 import { grantRow } from './grants.js'
-import { toAgent, toRevocation, toTask, type RevocationRow, type TaskRow } from './rows.js'
+import { toAgent, toGrant, toRevocation, toTask, type RevocationRow, type TaskRow } from './rows.js'
 
 /** A revocation with its tasks, inside the caller's read or write. */
 export function readRevocation(db: SqliteDatabase, id: string): Revocation | undefined {
@@ -87,8 +87,11 @@ export function createRevocationMethods(db: SqliteDatabase): RevocationStore {
         // Only the holder of an unexpired lease: after expiry another replica may be on it.
         if (task === undefined || task.status !== 'pending' || task.lease_owner !== owner || (task.lease_expires_at ?? 0) <= ms(now)) return { completed: false, revocationDone: false }
         db.sql("UPDATE revocation_tasks SET status = 'done', outcome = ?, lease_owner = NULL, lease_expires_at = NULL WHERE revocation_id = ? AND grant_id = ?").run(json(result.outcome), revocationId, grantId)
-        const ended = result.grantStatus === 'revoked' || result.grantStatus === 'expired'
-        db.sql('UPDATE grants SET status = ?, sealed_secret = NULL, ended_at = CASE WHEN ? THEN ? ELSE ended_at END WHERE id = ?').run(result.grantStatus, ended ? 1 : 0, ms(now), grantId)
+        const grant = grantRow(db, task.handle, grantId)
+        if (grant !== undefined) {
+          const after = grantAfterTask(toGrant(grant), result.grantStatus, now)
+          db.sql('UPDATE grants SET status = ?, sealed_secret = NULL, ended_at = ? WHERE id = ?').run(after.status, after.endedAt ? ms(after.endedAt) : null, grantId)
+        }
         appendEvent(db, task.handle, audit)
         const closed = db.sql(
           `UPDATE revocations SET status = 'done', finished_at = ?
