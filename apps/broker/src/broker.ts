@@ -174,7 +174,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     reconciler.unref()
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
-    const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
+    const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
     server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks }))
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
