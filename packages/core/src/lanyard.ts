@@ -8,6 +8,7 @@ import type { RateLimiter, RatePolicy } from './ports/rate-limiter.js'
 import type { Store } from './ports/store/index.js'
 import type { CascadeSettings } from './revocation/cascade.js'
 import { createAgentService, type AgentService } from './services/agents.js'
+import { createApprovalService, type ApprovalService } from './services/approvals.js'
 import { createAuditService, type AuditService } from './services/audit.js'
 import { createBindingService, type BindingService } from './services/bindings.js'
 import { createGrantService, type GrantService } from './services/grants.js'
@@ -51,7 +52,8 @@ export type Lanyard = AgentService &
   GrantService &
   RevocationService &
   AuditService &
-  TokenService & {
+  TokenService &
+  ApprovalService & {
     readonly settings: LanyardSettings
     readonly keys: KeyRing
     /** Webhook subscriptions, the revocation outbox and deliveries, for the broker's webhook module. */
@@ -67,6 +69,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
   const revocations = createRevocationService({
     store, bus, clock, log, systems, sealer: deps.sealer, keys: deps.keys, issuer: settings.issuer, replicaId: deps.replicaId, cascade: settings.cascade,
   })
+  const approvals = createApprovalService({ store, clock, log })
   return {
     settings,
     keys: deps.keys,
@@ -75,10 +78,23 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     ...createBindingService({ store, systems, clock, log, upstreamTimeoutMs: settings.upstreamTimeoutMs }),
     ...createGrantService({ store, clock, log }),
     ...revocations,
+    // Revoking an agent (or its owner) cancels what it was waiting for: the approvals.
+    async revoke(actor, handle, reason) {
+      const result = await revocations.revoke(actor, handle, reason)
+      await approvals.cancelApprovals(actor, result.agent.handle, reason)
+      return result
+    },
+    async revokeOwner(actor, owner, reason) {
+      const results = await revocations.revokeOwner(actor, owner, reason)
+      for (const { agent } of results) await approvals.cancelApprovals(actor, agent.handle, reason)
+      return results
+    },
+    ...approvals,
     ...createAuditService({ store }),
     ...createTokenService({
       store, agents, tokens, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
       rateLimits: settings.rateLimits, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs,
+      onApprovalRequested: (approval) => approvals.announceApproval(approval),
     }),
     async close() {
       await revocations.cascade.stop()

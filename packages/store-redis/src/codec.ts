@@ -1,4 +1,4 @@
-import type { Agent, AgentKey, AuditEvent, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, Webhook, WebhookDelivery } from '@lanyard/core'
+import type { Agent, Approval, AgentKey, AuditEvent, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, Webhook, WebhookDelivery } from '@lanyard/core'
 
 // Records are stored as JSON; Dates travel as ISO strings and are revived by field name. Only
 // the named top-level fields are revived: `ref`, `target` and audit `details` are opaque JSON
@@ -24,6 +24,7 @@ function decoder<T>(dates: readonly string[]): (json: string | null | undefined)
 export const decodeAgent = decoder<Agent>(['createdAt', 'updatedAt'])
 export const decodeKey = decoder<AgentKey>(['createdAt'])
 export const decodeBinding = decoder<Binding>(['createdAt'])
+export const decodeApproval = decoder<Approval>(['requestedAt', 'expiresAt', 'decidedAt', 'spentAt'])
 export const decodeGrant = decoder<Grant>(['createdAt', 'expiresAt', 'endedAt'])
 export const decodeEvent = decoder<AuditEvent>(['at'])
 export const decodeSigningKey = decoder<SigningKeyRecord>(['createdAt', 'retiredAt'])

@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis'
 import { InternalFailure, StoreUnavailable, isLanyardError, systemClock, type Clock, type EventBus, type Mutex, type RateLimiter, type Store } from '@lanyard/core'
 import { createAgentMethods } from './agents.js'
+import { createApprovalMethods } from './approvals.js'
 import { createAuditMethods } from './audit.js'
 import { createBindingMethods } from './bindings.js'
 import { closeClient, openReadyClient, openSubscriber, seedNodes, type ConnectionOptions, type RedisClient, type RedisNode } from './connection.js'
@@ -86,6 +87,7 @@ function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose:
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
     ...createPrimitiveMethods(db),
+    ...createApprovalMethods(db),
   }
   return failClosed(store, db)
 }

@@ -49,6 +49,10 @@ export interface RedisKeys {
   readonly dueDeliveries: string
   readonly deliveriesOf: (webhookId: string) => string
   readonly outbox: string
+  /** Approvals (#15): one hash per agent; id -> handle and the time-ordered list are global indexes (2). */
+  readonly approvals: (handle: string) => string
+  readonly approval: (approvalId: string) => string
+  readonly approvalIndex: string
   readonly rate: (key: string) => string
   readonly lock: (key: string) => string
   readonly channel: string
@@ -92,6 +96,9 @@ export function redisKeys(prefix: string): RedisKeys {
     dueDeliveries: `${webhooks}:due`,
     deliveriesOf: (webhookId) => `${webhooks}:of:${webhookId}`,
     outbox: `${webhooks}:outbox`,
+    approvals: (handle) => `${tag(handle)}:approvals`,
+    approval: (approvalId) => `${prefix}:approval:${approvalId}`,
+    approvalIndex: `${prefix}:approvals`,
     rate: (key) => `${prefix}:rate:${key}`,
     lock: (key) => `${prefix}:lock:${key}`,
     channel: `${prefix}:events`,

@@ -11,9 +11,9 @@ export function createBindingMethods(db: SqliteDatabase): BindingStore {
       await db.write(() => {
         mustAgent(db, binding.handle)
         db.sql(
-          `INSERT INTO bindings (handle, system, id, target, ceiling, min_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (handle, system) DO UPDATE SET id = excluded.id, target = excluded.target, ceiling = excluded.ceiling, min_tier = excluded.min_tier, created_at = excluded.created_at`,
-        ).run(binding.handle, binding.system, binding.id, json(binding.target), json(binding.ceiling), binding.minTier, ms(binding.createdAt))
+          `INSERT INTO bindings (handle, system, id, target, ceiling, min_tier, created_at, approval) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (handle, system) DO UPDATE SET id = excluded.id, target = excluded.target, ceiling = excluded.ceiling, min_tier = excluded.min_tier, created_at = excluded.created_at, approval = excluded.approval`,
+        ).run(binding.handle, binding.system, binding.id, json(binding.target), json(binding.ceiling), binding.minTier, ms(binding.createdAt), binding.approval === undefined ? null : json(binding.approval))
         appendEvent(db, binding.handle, audit)
       })
     },

@@ -1,5 +1,6 @@
 import { systemClock, type Clock, type Store } from '@lanyard/core'
 import { createAgentMethods } from './agents.js'
+import { createApprovalMethods } from './approvals.js'
 import { createAuditMethods } from './audit.js'
 import { createBindingMethods } from './bindings.js'
 import { createDatabase } from './database.js'
@@ -41,5 +42,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
     ...createPrimitiveMethods(db),
+    ...createApprovalMethods(db),
   }
 }

@@ -17,25 +17,31 @@ function writeIndex(db: SqliteDatabase, grantId: string, index: Readonly<Record<
   for (const [key, value] of Object.entries(index)) insert.run(grantId, key, value)
 }
 
+/** `grant` recorded pending if its agent is active at `generation`, inside the caller's write. */
+export function insertPendingGrant(db: SqliteDatabase, grant: Grant, generation: number): void {
+  // The consistency point: status and generation are read under the write lock that
+  // records the grant, so a revocation either committed before (refused here) or after
+  // (and then sees this grant as pending and takes it into its job).
+  const agent = mustAgent(db, grant.handle)
+  if (agent.status !== 'active') throw new AgentNotActive(grant.handle, agent.status)
+  if (agent.generation !== generation) throw new AgentNotActive(grant.handle, "no longer at the token's generation", { detail: `agent generation ${agent.generation}, token generation ${generation}` })
+  db.sql(
+    `INSERT INTO grants (id, handle, binding_id, system, connector_type, scopes, status, created_at, expires_at, ref, attribution, sealed_secret, error, ended_at, approval)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL, ?)`,
+  ).run(
+    grant.id, grant.handle, grant.bindingId, grant.system, grant.connectorType, json(grant.scopes), ms(grant.createdAt),
+    grant.expiresAt ? ms(grant.expiresAt) : null, grant.ref === undefined ? null : json(grant.ref), json(grant.index), grant.sealedSecret ?? null,
+    grant.approval === undefined ? null : json(grant.approval),
+  )
+  writeIndex(db, grant.id, grant.index, 'new')
+}
+
 /** Grants (table `grants`) and their whois index (`grant_index`). */
 export function createGrantMethods(db: SqliteDatabase): GrantStore {
   return {
     async beginGrant(grant: Grant, generation: number, audit: AuditDraft): Promise<void> {
       await db.write(() => {
-        // The consistency point: status and generation are read under the write lock that
-        // records the grant, so a revocation either committed before (refused here) or after
-        // (and then sees this grant as pending and takes it into its job).
-        const agent = mustAgent(db, grant.handle)
-        if (agent.status !== 'active') throw new AgentNotActive(grant.handle, agent.status)
-        if (agent.generation !== generation) throw new AgentNotActive(grant.handle, "no longer at the token's generation", { detail: `agent generation ${agent.generation}, token generation ${generation}` })
-        db.sql(
-          `INSERT INTO grants (id, handle, binding_id, system, connector_type, scopes, status, created_at, expires_at, ref, attribution, sealed_secret, error, ended_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL)`,
-        ).run(
-          grant.id, grant.handle, grant.bindingId, grant.system, grant.connectorType, json(grant.scopes), ms(grant.createdAt),
-          grant.expiresAt ? ms(grant.expiresAt) : null, grant.ref === undefined ? null : json(grant.ref), json(grant.index), grant.sealedSecret ?? null,
-        )
-        writeIndex(db, grant.id, grant.index, 'new')
+        insertPendingGrant(db, grant, generation)
         appendEvent(db, grant.handle, audit)
       })
     },

@@ -30,6 +30,8 @@ export interface GrantRow {
   sealed_secret: string | null
   error: string | null
   ended_at: number | null
+  /** Migration 0004: the approval spent, JSON `{ id, by }`. */
+  approval: string | null
 }
 
 export interface TaskRow {
@@ -86,6 +88,8 @@ export interface BindingRow {
   ceiling: string
   min_tier: number
   created_at: number
+  /** Migration 0004: the approval policy, JSON. */
+  approval: string | null
 }
 
 export interface SigningKeyRow {
@@ -155,6 +159,7 @@ export function toBinding(row: BindingRow): Binding {
     ceiling: JSON.parse(row.ceiling) as string[],
     minTier: row.min_tier,
     createdAt: date(row.created_at),
+    ...(present('approval', row.approval, json) as { approval?: Binding['approval'] }),
   }
 }
 
@@ -174,6 +179,7 @@ export function toGrant(row: GrantRow): Grant {
     ...(present('sealedSecret', row.sealed_secret) as { sealedSecret?: string }),
     ...(present('error', row.error) as { error?: string }),
     ...(present('endedAt', row.ended_at, date) as { endedAt?: Date }),
+    ...(present('approval', row.approval, json) as { approval?: Grant['approval'] }),
   }
 }
 

@@ -12,6 +12,8 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'temporarily_unavailable'
   | 'server_error'
+  /** Lanyard's own (RFC 6749 §8.5 allows new codes): the exchange waits for a person. */
+  | 'approval_required'
 
 /**
  * The one place a code becomes HTTP. `status` is used on /v1 (problem details); on /oauth the
@@ -46,6 +48,15 @@ export const errorMapping = {
   ERR_GRANT_TYPE_UNSUPPORTED: { status: 400, oauth: 'unsupported_grant_type' },
   ERR_CLIENT_UNAUTHORIZED: { status: 401, oauth: 'invalid_client' },
   ERR_RATE_LIMITED: { status: 429, oauth: 'temporarily_unavailable' },
+  ERR_APPROVAL_REQUIRED: { status: 400, oauth: 'approval_required' },
+  ERR_APPROVAL_NOT_FOUND: { status: 404, oauth: 'invalid_grant' },
+  ERR_APPROVAL_MISMATCH: { status: 400, oauth: 'invalid_grant' },
+  ERR_APPROVAL_SPENT: { status: 400, oauth: 'invalid_grant' },
+  ERR_APPROVAL_EXPIRED: { status: 400, oauth: 'invalid_grant' },
+  ERR_APPROVAL_DENIED: { status: 400, oauth: 'invalid_grant' },
+  ERR_APPROVAL_CANCELLED: { status: 400, oauth: 'invalid_grant' },
+  ERR_APPROVAL_NOT_PENDING: { status: 409, oauth: 'invalid_request' },
+  ERR_APPROVER_NOT_ALLOWED: { status: 403, oauth: 'access_denied' },
   ERR_INTERNAL: { status: 500, oauth: 'server_error' },
 } as const satisfies { [C in LanyardErrorCode]: { status: number; oauth: OAuthErrorCode } }
 

@@ -1,3 +1,5 @@
+import type { ApprovalPolicy } from '../approvals/approval.js'
+
 /** Agent x system -> the target the connector mints for, and the ceiling no request can exceed. */
 export interface Binding {
   readonly id: string
@@ -9,5 +11,7 @@ export interface Binding {
   readonly ceiling: readonly string[]
   /** Agents below this trust tier exchange nothing through this binding. */
   readonly minTier: number
+  /** Exchanges this policy names wait for a person's approval (approvals/approval.ts). */
+  readonly approval?: ApprovalPolicy
   readonly createdAt: Date
 }

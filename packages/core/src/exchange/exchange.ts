@@ -14,7 +14,9 @@ import type { AgentReader } from '../agents/agent-reader.js'
 import type { Sealer } from '../crypto/sealer.js'
 import type { Clock } from '../ports/clock.js'
 import type { ExchangeCredential, Logger } from '../ports/connector.js'
-import type { AuditStore, BindingStore, GrantStore, PrimitiveStore } from '../ports/store/index.js'
+import type { ApprovalStore, AuditStore, BindingStore, GrantStore, PrimitiveStore } from '../ports/store/index.js'
+import { beginGrantThroughApproval } from '../approvals/approval-gate.js'
+import type { Approval } from '../approvals/approval.js'
 import type { HandleTokens } from '../tokens/handle-token.js'
 import type { Grant } from './grant.js'
 import type { Systems } from './connectors.js'
@@ -24,6 +26,10 @@ export interface ExchangeRequest {
   readonly system: string
   /** Absent: the binding's whole ceiling. Present: must narrow it. */
   readonly scopes?: readonly string[]
+  /** Spends this approval (approvals/approval-gate.ts): exactly the scopes it was given for. */
+  readonly approvalId?: string
+  /** Shown to the approver when this exchange needs an approval; at most 500 characters. */
+  readonly reason?: string
 }
 
 export interface Exchanged {
@@ -35,7 +41,7 @@ export interface Exchanged {
 }
 
 export interface ExchangeDeps {
-  readonly store: GrantStore & BindingStore & AuditStore & PrimitiveStore
+  readonly store: GrantStore & BindingStore & AuditStore & PrimitiveStore & ApprovalStore
   readonly agents: AgentReader
   readonly tokens: HandleTokens
   readonly systems: Systems
@@ -46,6 +52,8 @@ export interface ExchangeDeps {
   readonly upstreamTimeoutMs: number
   /** Throws RateLimited when the agent is over its exchange rate. */
   readonly limit: (handle: string) => Promise<void>
+  /** Told of each new approval request (the webhook push). */
+  readonly onApprovalRequested?: (approval: Approval) => void
 }
 
 export function grantSealContext(grantId: string): string {
@@ -73,7 +81,7 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
     return await exchangeFor(deps, agent, claims.generation, request)
   } catch (error) {
     // Refusals before a grant was begun leave no grant event: record them on the agent's chain.
-    if (isLanyardError(error) && !(error instanceof GrantRecorded)) {
+    if (isLanyardError(error) && !(error instanceof GrantRecorded) && error.code !== 'ERR_APPROVAL_REQUIRED') {
       await store
         .appendAudit(agent.handle, { at: clock.now(), actor: `agent:${agent.handle}`, action: 'exchange.refused', target: request.system, outcome: 'failure', details: { system: request.system, code: error.code, reason: error.message } })
         .catch((auditError: unknown) => deps.log.warn({ handle: agent.handle, err: String(auditError) }, 'refused exchange could not be audited'))
@@ -103,7 +111,7 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
   if (agent.tier < binding.minTier) throw new AgentNotActive(agent.handle, `at trust tier ${agent.tier}, below this binding's minimum of ${binding.minTier}`)
   const scopes = system.instance.narrow(binding.ceiling, request.scopes ?? binding.ceiling)
 
-  const grant: Grant = {
+  const planned: Grant = {
     // Time-ordered (RFC 9562 v7): new grants land on the ledger's rightmost index pages instead
     // of random ones, so a commit writes fewer pages (+14% exchanges/s in the store alone).
     id: timeOrderedUuid(),
@@ -117,10 +125,14 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
     index: {},
   }
   const actor = `agent:${agent.handle}`
-  await store.beginGrant(grant, generation, {
-    at: clock.now(), actor, action: 'grant.requested', target: grant.id, outcome: 'success',
-    details: { system: system.name, scopes },
-  })
+  // (3) Through a person's approval when the binding asks for one or the agent brings one.
+  const grant = await beginGrantThroughApproval(
+    { store, clock, ...(deps.onApprovalRequested === undefined ? {} : { onRequested: deps.onApprovalRequested }) },
+    { agent, generation, binding, scopes, ...(request.approvalId === undefined ? {} : { approvalId: request.approvalId }), ...(request.reason === undefined ? {} : { reason: request.reason }) },
+    planned,
+    { at: clock.now(), actor, action: 'grant.requested', target: planned.id, outcome: 'success', details: { system: system.name, scopes } },
+  )
+  const approvedBy = grant.approval === undefined ? {} : { approval_id: grant.approval.id, approved_by: grant.approval.by }
 
   let issued
   try {
@@ -155,7 +167,7 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
       },
       {
         at: clock.now(), actor, action: 'grant.issued', target: grant.id, outcome: 'success',
-        details: { system: system.name, scopes, expires_at: expiresAt.toISOString(), ...issued.index },
+        details: { system: system.name, scopes, expires_at: expiresAt.toISOString(), ...issued.index, ...approvedBy },
       },
     )
   } catch (error) {

@@ -25,6 +25,8 @@ export interface Grant {
    * by being shown the token (GitHub, RFC 7009). Erased when revoked or expired.
    */
   readonly sealedSecret?: string
+  /** The approval this grant spent, and who gave it (approved exchanges only). */
+  readonly approval?: { readonly id: string; readonly by: string }
   readonly error?: string
   readonly endedAt?: Date
 }

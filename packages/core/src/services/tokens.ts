@@ -7,7 +7,8 @@ import { exchange, type Exchanged, type ExchangeRequest } from '../exchange/exch
 import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
 import type { RateLimiter, RatePolicy } from '../ports/rate-limiter.js'
-import type { AgentStore, AuditStore, BindingStore, GrantStore, PrimitiveStore } from '../ports/store/index.js'
+import type { AgentStore, ApprovalStore, AuditStore, BindingStore, GrantStore, PrimitiveStore } from '../ports/store/index.js'
+import type { Approval } from '../approvals/approval.js'
 import type { HandleTokenClaims, HandleTokens } from '../tokens/handle-token.js'
 import { auditDraft } from './context.js'
 
@@ -27,7 +28,7 @@ export interface TokenService {
 }
 
 export interface TokenServiceDeps {
-  readonly store: AgentStore & BindingStore & GrantStore & AuditStore & PrimitiveStore
+  readonly store: AgentStore & BindingStore & GrantStore & AuditStore & PrimitiveStore & ApprovalStore
   readonly agents: AgentReader
   readonly tokens: HandleTokens
   readonly systems: Systems
@@ -40,6 +41,7 @@ export interface TokenServiceDeps {
   readonly rateLimits: { readonly exchange: RatePolicy; readonly authenticate: RatePolicy }
   readonly maxCredentialTtlSeconds: number
   readonly upstreamTimeoutMs: number
+  readonly onApprovalRequested?: (approval: Approval) => void
 }
 
 export function createTokenService(deps: TokenServiceDeps): TokenService {
@@ -54,7 +56,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     authenticate: (assertion) => authenticate({ store, agents, tokens, clock, issuer: deps.issuer, limit: (handle) => limit(`authenticate:${handle}`, deps.rateLimits.authenticate) }, assertion),
     exchange: (request) =>
       exchange(
-        { store, agents, tokens, systems: deps.systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: deps.maxCredentialTtlSeconds, upstreamTimeoutMs: deps.upstreamTimeoutMs, limit: (handle) => limit(`exchange:${handle}`, deps.rateLimits.exchange) },
+        { store, agents, tokens, systems: deps.systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: deps.maxCredentialTtlSeconds, upstreamTimeoutMs: deps.upstreamTimeoutMs, ...(deps.onApprovalRequested === undefined ? {} : { onApprovalRequested: deps.onApprovalRequested }), limit: (handle) => limit(`exchange:${handle}`, deps.rateLimits.exchange) },
         request,
       ),
     async introspect(token) {

@@ -5,6 +5,7 @@ import type { Store } from '../ports/store/index.js'
 import { FakeClock } from './fake-clock.js'
 import { draft, seeds, uniqueId } from './store-fixtures.js'
 import { agentCases } from './store/agents.js'
+import { approvalCases } from './store/approvals.js'
 import { auditCases } from './store/audit.js'
 import { bindingCases } from './store/bindings.js'
 import { grantCases } from './store/grants.js'
@@ -17,7 +18,7 @@ import { webhookCases } from './store/webhooks.js'
 export type { StoreConformanceOptions } from './store/kit.js'
 
 /** One case group per port area, in `testing/store/<area>.ts`; a new area adds its line here. */
-const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases]
+const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases, approvalCases]
 
 /**
  * Registers the Store conformance cases (vitest `describe`/`it`): every method of the port,

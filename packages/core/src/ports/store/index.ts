@@ -1,4 +1,5 @@
 import type { AgentStore } from './agents.js'
+import type { ApprovalStore } from './approvals.js'
 import type { AuditStore } from './audit.js'
 import type { BindingStore } from './bindings.js'
 import type { GrantStore } from './grants.js'
@@ -8,6 +9,7 @@ import type { SigningKeyStore } from './signing-keys.js'
 import type { WebhookStore } from './webhooks.js'
 
 export type * from './agents.js'
+export type * from './approvals.js'
 export type * from './audit.js'
 export type * from './bindings.js'
 export type * from './grants.js'
@@ -41,4 +43,4 @@ export type * from './webhooks.js'
  * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
  *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
-export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore
+export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & ApprovalStore

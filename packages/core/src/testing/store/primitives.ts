@@ -86,6 +86,12 @@ export function primitiveCases(kit: StoreKit): void {
       const calls: { [M in Exclude<keyof Store, 'close'>]: () => Promise<unknown> } = {
         createAgent: () => store.createAgent(ghost, d('agent.created')),
         getAgent: () => store.getAgent(agent.handle),
+        requestApproval: () => store.requestApproval({ id: 'a', handle: agent.handle, bindingId: binding.id, system: binding.system, scopes: ['contents:read'], generation: 1, approvers: ['a@b.test'], status: 'pending', requestedAt: t, expiresAt: t }, d('approval.requested')),
+        getApproval: () => store.getApproval('a'),
+        listApprovals: () => store.listApprovals(),
+        decideApproval: () => store.decideApproval('a', { status: 'denied', by: 'a@b.test', at: t }, d('approval.denied')),
+        beginApprovedGrant: () => store.beginApprovedGrant(fresh, agent.generation, 'a', d('grant.requested')),
+        cancelApprovals: () => store.cancelApprovals(agent.handle, d('approvals.cancelled')),
         listAgents: () => store.listAgents(),
         changeAgentStatus: () => store.changeAgentStatus(agent.handle, revokeAgent, d('agent.revoked')),
         addKey: () => store.addKey(newKey(clock, agent.handle), d('key.added')),
