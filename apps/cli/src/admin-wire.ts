@@ -132,3 +132,21 @@ export interface WhoisMatch {
   created_at: string
   expires_at?: string
 }
+
+export interface Approval {
+  id: string
+  handle: string
+  system: string
+  binding_id: string
+  scopes: string[]
+  status: 'pending' | 'approved' | 'denied' | 'spent' | 'cancelled'
+  approvers: string[]
+  reason?: string
+  requested_at: string
+  expires_at: string
+  decided_by?: string
+  decided_at?: string
+  note?: string
+  grant_id?: string
+  spent_at?: string
+}

@@ -1,5 +1,8 @@
 import { Command, Option } from 'commander'
 import { agentsCreate } from './commands/agents-create.js'
+import { approvalsDecide } from './commands/approvals-decide.js'
+import { approvalsList } from './commands/approvals-list.js'
+import { approvalsShow } from './commands/approvals-show.js'
 import { agentsList } from './commands/agents-list.js'
 import { agentsResume } from './commands/agents-resume.js'
 import { agentsRevoke } from './commands/agents-revoke.js'
@@ -75,6 +78,10 @@ Prove it afterwards, offline:
   const revocations = program.command('revocations').description('follow revocation jobs and verify their signed receipts')
   revocationsShow(revocations)
   revocationsVerifyReceipt(revocations)
+  const approvals = program.command('approvals').usage('[list] [--status s] | show <id> [--wait s] | approve|deny <id> --as <email> [--note n]').description('approval requests: what agents wait for a person to decide')
+  approvalsList(approvals)
+  approvalsShow(approvals)
+  approvalsDecide(approvals)
   whoisLookup(program)
   tokenMint(program)
   credentialExchange(program)

@@ -3,7 +3,7 @@ import type { JWK } from 'jose'
 import { loadAgentKey, signingAlgorithm } from './agent-key.js'
 import type { AgentKey } from './agent-key.js'
 import { requestJson } from './broker-http.js'
-import { InvalidGrant, isRecord, LanyardClientError } from './errors.js'
+import { ApprovalRequired, InvalidGrant, isRecord, LanyardClientError } from './errors.js'
 import { createExpiringCache } from './expiring-cache.js'
 import type { Expiring } from './expiring-cache.js'
 import { GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, SYSTEM_RESOURCE_PREFIX, TOKEN_TYPE_JWT } from './wire.js'
@@ -30,6 +30,19 @@ export interface ExchangeRequest {
   system: string
   /** What the agent needs; the broker narrows within the binding's ceiling. Omitted: the ceiling. */
   scope?: string[] | string
+  /** Spends this approval: the exchange must ask exactly the scopes it was given for. */
+  approvalId?: string
+  /** Shown to the approver if this exchange needs an approval; at most 500 characters. */
+  reason?: string
+}
+
+export interface WaitForApprovalOptions {
+  /** Seconds between polls; default the broker's `interval` (5 when unknown). */
+  intervalSeconds?: number
+  /** Stop waiting (AbortError) when this aborts. */
+  signal?: AbortSignal
+  /** Called before each wait, e.g. to print that the agent is waiting. */
+  onWaiting?: (approvalId: string) => void
 }
 
 /** The RFC 8693 response as the broker sent it (system members included), plus when to stop using it. */
@@ -52,6 +65,13 @@ export interface AgentClient {
   token(): Promise<string>
   /** A credential of one system. Cached per (system, scope set) until shortly before it expires. */
   exchange(request: ExchangeRequest): Promise<ExchangedCredential>
+  /**
+   * Waits for a person to decide approval `approvalId`, then returns the credential it allows.
+   * Polls the token endpoint with `approval_id` (RFC 8628 style): still pending answers
+   * ApprovalRequired and the poll goes on; approved mints once; denied, expired or spent
+   * throws InvalidGrant. `request` must ask the same scopes as the exchange that was refused.
+   */
+  waitForApproval(approvalId: string, request: ExchangeRequest, options?: WaitForApprovalOptions): Promise<ExchangedCredential>
   /** AWS credentials for clients of the AWS SDK v3, exchanged again before they expire. */
   awsCredentialProvider(request: ExchangeRequest): AwsCredentialProvider
 }
@@ -109,7 +129,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
 
   const token = () => cache.get(HANDLE_TOKEN, mintHandleToken) as Promise<string>
 
-  async function exchangeOnce(system: string, scopes: string[], subjectToken: string): Promise<Expiring<ExchangedCredential>> {
+  async function exchangeOnce(system: string, scopes: string[], subjectToken: string, extra: Pick<ExchangeRequest, 'approvalId' | 'reason'> = {}): Promise<Expiring<ExchangedCredential>> {
     const form = new URLSearchParams({
       grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
       subject_token: subjectToken,
@@ -117,6 +137,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       resource: `${SYSTEM_RESOURCE_PREFIX}${system}`,
     })
     if (scopes.length > 0) form.set('scope', scopes.join(' '))
+    if (extra.approvalId !== undefined) form.set('approval_id', extra.approvalId)
+    if (extra.reason !== undefined) form.set('reason', extra.reason)
     const body = await requestJson(fetchImpl, endpoint('/oauth/token'), { form })
     requireString(body, 'access_token')
     let until = expiresAt(body, now())
@@ -134,14 +156,14 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     const load = async () => {
       const cached = cache.has(HANDLE_TOKEN)
       try {
-        return await exchangeOnce(request.system, scopes, await token())
+        return await exchangeOnce(request.system, scopes, await token(), request)
       } catch (err) {
         // A cached handle token can be dead before its `exp` (revoked via /oauth/revoke, key
         // rotated, broker signing key rolled): mint one fresh and try once more. A suspended
         // or revoked agent then fails at minting, with the broker's own reason.
         if (!(err instanceof InvalidGrant) || !cached) throw err
         cache.delete(HANDLE_TOKEN)
-        return exchangeOnce(request.system, scopes, await token())
+        return exchangeOnce(request.system, scopes, await token(), request)
       }
     }
     return cache.get(`exchange\u0000${request.system}\u0000${scopes.join(' ')}`, load) as Promise<ExchangedCredential>
@@ -156,7 +178,22 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     }
   }
 
-  return { handle: options.handle, token, exchange, awsCredentialProvider }
+  async function waitForApproval(approvalId: string, request: ExchangeRequest, waitOptions: WaitForApprovalOptions = {}): Promise<ExchangedCredential> {
+    for (;;) {
+      waitOptions.signal?.throwIfAborted()
+      try {
+        // Not through the cache: an approval mints one credential, the caller decides to keep it.
+        const { value } = await exchangeOnce(request.system, normaliseScope(request.scope), await token(), { approvalId })
+        return value
+      } catch (err) {
+        if (!(err instanceof ApprovalRequired) || err.approvalId !== approvalId) throw err
+        waitOptions.onWaiting?.(approvalId)
+        await sleep((waitOptions.intervalSeconds ?? err.interval) * 1000, waitOptions.signal)
+      }
+    }
+  }
+
+  return { handle: options.handle, token, exchange, waitForApproval, awsCredentialProvider }
 }
 
 /** `"b a"`, `["a", "b", "a"]` -> `["a", "b"]`: the cache key must not depend on order or spelling. */
@@ -186,4 +223,18 @@ function isAwsMember(value: unknown): value is AwsCredentialsMember {
     typeof value.expiration === 'string' &&
     !Number.isNaN(Date.parse(value.expiration))
   )
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', stop)
+      resolve()
+    }, ms)
+    const stop = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    signal?.addEventListener('abort', stop, { once: true })
+  })
 }

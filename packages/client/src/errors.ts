@@ -18,6 +18,8 @@ export type ClientErrorCode =
   | 'access_denied'
   | 'temporarily_unavailable'
   | 'server_error'
+  /** Lanyard's own: the exchange waits for a person's approval (ApprovalRequired). */
+  | 'approval_required'
   /** The broker could not be reached (refused, reset, DNS, timeout). */
   | 'network'
   /** The broker answered something that is not the documented shape. */
@@ -93,6 +95,27 @@ export class TemporarilyUnavailable extends LanyardClientError {
   }
 }
 
+/**
+ * The binding asks a person before this exchange. Nothing waits on the broker: wait with
+ * `client.waitForApproval(error.approvalId, request)`, which polls every `interval` seconds.
+ */
+export class ApprovalRequired extends LanyardClientError {
+  declare readonly error: 'approval_required'
+  readonly approvalId: string
+  readonly expiresAt: Date
+  /** Seconds between polls, as the broker asks. */
+  readonly interval: number
+  /** Where a person sees and decides the request (admin API). */
+  readonly approvalUri: string | undefined
+  constructor(approval: { approvalId: string; expiresAt: Date; interval: number; approvalUri?: string | undefined }, init?: ClientErrorInit) {
+    super('approval_required', init)
+    this.approvalId = approval.approvalId
+    this.expiresAt = approval.expiresAt
+    this.interval = approval.interval
+    this.approvalUri = approval.approvalUri
+  }
+}
+
 /** No answer from the broker at all. */
 export class BrokerUnreachable extends LanyardClientError {
   declare readonly error: 'network'
@@ -109,6 +132,14 @@ export class BrokerUnreachable extends LanyardClientError {
 export function errorFromResponse(status: number, body: unknown): LanyardClientError {
   const code = isRecord(body) && typeof body.error === 'string' ? body.error : undefined
   const description = isRecord(body) && typeof body.error_description === 'string' ? body.error_description : undefined
+  if (code === 'approval_required' && isRecord(body) && typeof body.approval_id === 'string') {
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 0
+    const interval = typeof body.interval === 'number' && body.interval > 0 ? body.interval : 5
+    return new ApprovalRequired(
+      { approvalId: body.approval_id, expiresAt: new Date(Date.now() + expiresIn * 1000), interval, approvalUri: typeof body.approval_uri === 'string' ? body.approval_uri : undefined },
+      { description, status },
+    )
+  }
   if (code !== undefined) {
     if (oauthCodes.has(code)) return fromCode(code as ClientErrorCode, { description, status })
     return new LanyardClientError(status >= 500 ? 'server_error' : 'invalid_response', {

@@ -7,7 +7,7 @@
  * jose signs. For agents and tools outside the broker (the `lanyard` CLI uses it).
  */
 export { createAgentClient } from './agent-client.js'
-export type { AgentClient, AgentClientOptions, AwsCredentialIdentity, AwsCredentialProvider, ExchangeRequest, ExchangedCredential } from './agent-client.js'
-export { BrokerUnreachable, InvalidGrant, InvalidScope, InvalidTarget, LanyardClientError, TemporarilyUnavailable } from './errors.js'
+export type { AgentClient, AgentClientOptions, AwsCredentialIdentity, AwsCredentialProvider, ExchangeRequest, ExchangedCredential, WaitForApprovalOptions } from './agent-client.js'
+export { ApprovalRequired, BrokerUnreachable, InvalidGrant, InvalidScope, InvalidTarget, LanyardClientError, TemporarilyUnavailable } from './errors.js'
 export type { ClientErrorCode } from './errors.js'
 export type { AwsCredentialsMember, HandleTokenResponse, OAuthErrorResponse, TokenExchangeResponse } from './wire.js'

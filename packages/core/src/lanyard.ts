@@ -27,6 +27,8 @@ export interface LanyardSettings {
   readonly upstreamTimeoutMs: number
   readonly agentCacheMs: number
   readonly cascade: CascadeSettings
+  /** Approvals (#15): the poll `interval` agents are told, the longest long-poll. */
+  readonly approvals?: { readonly pollIntervalSeconds: number; readonly maxWaitSeconds: number }
 }
 
 export interface LanyardDeps {

@@ -29,6 +29,8 @@ export const defaults = {
     proveRevocation: true,
     pollMs: 2_000,
   },
+  /** Approvals (#15): how often an agent should poll, how long `GET /v1/approvals/{id}?wait=` may hold. */
+  approvals: { pollIntervalSeconds: 5, maxWaitSeconds: 60 },
   webhooks: {
     concurrency: 8,
     /** Above `timeoutMs`: a POST still in flight keeps its lease. */

@@ -67,6 +67,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Approvals (#15): the `interval` an agent is told to poll at, the longest long-poll. */
+    approvals: z
+      .object({
+        pollIntervalSeconds: z.number().int().min(1).max(300).default(defaults.approvals.pollIntervalSeconds),
+        maxWaitSeconds: z.number().int().min(0).max(300).default(defaults.approvals.maxWaitSeconds),
+      })
+      .strict()
+      .prefault({}),
     /** Revocation SETs pushed to relying parties (RFC 8935); see defaults.webhooks. */
     webhooks: z
       .object({

@@ -14,6 +14,7 @@ export function lanyardSettings(config: BrokerConfig, issuer: string): LanyardSe
     upstreamTimeoutMs: config.upstream.timeoutMs,
     agentCacheMs: defaults.agentCacheMs,
     rateLimits: config.rateLimits,
+    approvals: config.approvals,
     cascade: { ...config.cascade, upstreamTimeoutMs: config.upstream.timeoutMs, pendingRecheckMs: defaults.pendingRecheckMs },
   }
 }

@@ -37,7 +37,8 @@ export function oauthErrorHandler(log: Logger): ErrorRequestHandler {
     retryAfter(res, error)
     if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="lanyard"')
     res.status(status).setHeader('Cache-Control', 'no-store')
-    res.json({ error: errorMapping[error.code].oauth, error_description: status >= 500 && error.code === 'ERR_INTERNAL' ? 'internal error' : error.message })
+    // `code`: the stable ERR_* code as an extension member (RFC 6749 §5.2 allows them).
+    res.json({ error: errorMapping[error.code].oauth, error_description: status >= 500 && error.code === 'ERR_INTERNAL' ? 'internal error' : error.message, code: error.code })
   }
 }
 

@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import { GrantTypeUnsupported, RequestInvalid, type Lanyard } from '@lanyard/core'
+import { ApprovalRequired, GrantTypeUnsupported, RequestInvalid, type Lanyard } from '@lanyard/core'
 import type { Metrics } from './metrics.js'
 
 export const jwtBearerGrant = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -62,9 +62,12 @@ export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics): Router {
         if (body.actor_token !== undefined) throw new RequestInvalid(['actor_token: delegation is not supported'])
         const system = systemOf(body)
         const scope = single(body, 'scope')
+        const approvalId = single(body, 'approval_id')
+        const reason = single(body, 'reason')
+        if (reason !== undefined && reason.length > 500) throw new RequestInvalid(['reason: at most 500 characters'])
         const stop = metrics.exchangeSeconds.startTimer({ system })
         try {
-          const exchanged = await lanyard.exchange({ subjectToken: single(body, 'subject_token', true), system, ...(scope === undefined ? {} : { scopes: scope.split(' ').filter(Boolean) }) })
+          const exchanged = await lanyard.exchange({ subjectToken: single(body, 'subject_token', true), system, ...(scope === undefined ? {} : { scopes: scope.split(' ').filter(Boolean) }), ...(approvalId === undefined ? {} : { approvalId }), ...(reason === undefined ? {} : { reason }) })
           stop({ outcome: 'issued' })
           const { credential } = exchanged
           res.json({
@@ -78,6 +81,10 @@ export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics): Router {
           })
         } catch (error) {
           stop({ outcome: 'refused' })
+          if (error instanceof ApprovalRequired) {
+            res.status(400).json(approvalRequiredBody(lanyard, error))
+            return
+          }
           throw error
         }
         return
@@ -87,4 +94,20 @@ export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics): Router {
     }
   })
   return router
+}
+
+/**
+ * The answer to an exchange that waits for a person (#15): RFC 6749 §5.2 shape, Lanyard's own
+ * error code, and where and how often to look (like RFC 8628's device flow `interval`).
+ */
+function approvalRequiredBody(lanyard: Lanyard, error: ApprovalRequired) {
+  return {
+    error: 'approval_required',
+    error_description: error.message,
+    code: error.code,
+    approval_id: error.approvalId,
+    expires_in: Math.max(0, Math.floor((error.expiresAt.getTime() - Date.now()) / 1000)),
+    interval: lanyard.settings.approvals?.pollIntervalSeconds ?? 5,
+    approval_uri: `${lanyard.settings.issuer.replace(/\/$/, '')}/v1/approvals/${encodeURIComponent(error.approvalId)}`,
+  }
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express'
 import { z } from 'zod'
 import { RequestInvalid, type Lanyard, type SystemEntry } from '@lanyard/core'
+import { approvalPolicy } from './v1-approvals.js'
 import { parseInput } from './validate.js'
 import { agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
 
@@ -27,6 +28,16 @@ const bindingBody = z
     target: z.unknown(),
     ceiling: z.array(z.string().min(1).max(512)).min(1).max(200),
     min_tier: z.number().int().min(0).max(3).optional(),
+    /** #15: exchanges this names wait for a person's approval. */
+    approval: z
+      .object({
+        scopes: z.union([z.literal('all'), z.array(z.string().min(1).max(512)).min(1).max(200)]),
+        approvers: z.array(z.string().min(1).max(320)).min(1).max(50),
+        ttl_seconds: z.number().int().min(60).max(604_800),
+        below_tier: z.number().int().min(1).max(3).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 const reasonBody = z.object({ reason: z.string().min(1).max(1000) }).strict()
@@ -70,7 +81,7 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
   })
   router.post('/agents/:handle/bindings', async (req, res) => {
     const body = parseInput(bindingBody, req.body, 'body')
-    const binding = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }) })
+    const binding = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }), ...(body.approval === undefined ? {} : { approval: approvalPolicy(body.approval) }) })
     res.status(201).json(bindingJson(binding))
   })
   router.get('/agents/:handle/grants', async (req, res) => {

@@ -1,6 +1,7 @@
 import { Router } from 'express'
 import { z } from 'zod'
 import { WebhookNotFound, type Webhook, type WebhookDelivery } from '@lanyard/core'
+import { approvalEventKinds } from '../webhooks/approval-set.js'
 import { revocationEventKinds } from '../webhooks/set.js'
 import type { Webhooks } from '../webhooks/webhooks.js'
 import { parseInput } from './validate.js'
@@ -8,7 +9,7 @@ import { parseInput } from './validate.js'
 const createBody = z
   .object({
     url: z.string().min(1),
-    events: z.array(z.enum(revocationEventKinds)).min(1).max(revocationEventKinds.length).optional(),
+    events: z.array(z.enum([...revocationEventKinds, ...approvalEventKinds])).min(1).max(revocationEventKinds.length + approvalEventKinds.length).optional(),
   })
   .strict()
 

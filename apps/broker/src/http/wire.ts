@@ -11,11 +11,15 @@ export const agentJson = (a: Agent) => ({
 
 export const keyJson = (k: AgentKey) => ({ kid: k.kid, alg: k.alg, created_at: iso(k.createdAt) })
 
-export const bindingJson = (b: Binding) => ({ id: b.id, system: b.system, target: b.target, ceiling: b.ceiling, min_tier: b.minTier, created_at: iso(b.createdAt) })
+export const bindingJson = (b: Binding) => ({
+  id: b.id, system: b.system, target: b.target, ceiling: b.ceiling, min_tier: b.minTier, created_at: iso(b.createdAt),
+  ...(b.approval === undefined ? {} : { approval: { scopes: b.approval.scopes, approvers: b.approval.approvers, ttl_seconds: b.approval.ttlSeconds, ...(b.approval.belowTier === undefined ? {} : { below_tier: b.approval.belowTier }) } }),
+})
 
 export const grantJson = (g: Grant) => ({
   id: g.id, system: g.system, scopes: g.scopes, status: g.status, created_at: iso(g.createdAt),
   expires_at: iso(g.expiresAt), ended_at: iso(g.endedAt), index: g.index, ...(g.error === undefined ? {} : { error: g.error }),
+  ...(g.approval === undefined ? {} : { approval: { id: g.approval.id, approved_by: g.approval.by } }),
 })
 
 export const revocationJson = (r: Revocation) => ({

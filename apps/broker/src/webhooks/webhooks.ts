@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { RequestInvalid, createPassLoop, type Clock, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Webhook, type WebhookDelivery } from '@lanyard/core'
+import { RequestInvalid, createPassLoop, type Clock, type Approval, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Webhook, type WebhookDelivery } from '@lanyard/core'
 import { createDeliveryWorker, type DeliverySettings, type DeliveryWorker } from './deliver.js'
+import { approvalSet, type approvalEventKinds } from './approval-set.js'
 import { revocationEventKinds, revocationSets, signSet, type RevocationEventKind } from './set.js'
 
 export interface NewWebhook {
   readonly url: string
-  /** Defaults to both kinds. */
-  readonly events?: readonly RevocationEventKind[]
+  /** Defaults to both revocation kinds; `approval.requested` only when asked for. */
+  readonly events?: readonly (RevocationEventKind | (typeof approvalEventKinds)[number])[]
 }
 
 /** Relying parties' subscriptions to revocation events, and the push of their SETs. */
@@ -114,6 +115,27 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
   }
   const announcer = createPassLoop(announcePass, log, 'revocation announcement')
 
+  /**
+   * Pushes one approval request to the webhooks subscribed to `approval.requested`. Best effort,
+   * unlike revocations: it is not in the store's outbox, so a crash between the request and this
+   * enqueue loses the push (the request itself is recorded and listed by GET /v1/approvals).
+   */
+  async function pushApproval(approval: Approval): Promise<void> {
+    const hooks = (await webhooks.list()).filter((hook) => hook.events.includes('approval.requested'))
+    if (hooks.length === 0) return
+    const now = clock.now()
+    const body = approvalSet(approval, lanyard.settings.issuer)
+    const deliveries: WebhookDelivery[] = []
+    for (const hook of hooks) {
+      const id = randomUUID()
+      const payload = await signSet(lanyard.keys, { issuer: lanyard.settings.issuer, audience: hook.url, jti: id, txn: approval.id, issuedAt: now }, body)
+      deliveries.push({ id, webhookId: hook.id, url: hook.url, payload, createdAt: now, status: 'pending', attempts: 0, nextAttemptAt: now })
+    }
+    await webhooks.enqueue(deliveries)
+    worker.wake()
+  }
+  let unsubscribeApprovals: (() => void) | undefined
+
   return {
     async subscribe(actor, input) {
       const events = [...new Set(input.events ?? revocationEventKinds)]
@@ -128,6 +150,9 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     worker,
     start() {
       unsubscribe ??= lanyard.onRevocation(() => announcer.wake())
+      unsubscribeApprovals ??= lanyard.onApprovalRequested((approval) => {
+        pushApproval(approval).catch((error: unknown) => log.warn({ approval_id: approval.id, err: String(error) }, 'approval request not pushed to webhooks'))
+      })
       announcer.start(deps.settings.pollMs)
       announcer.wake()
       worker.start()
@@ -136,6 +161,8 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     async stop() {
       unsubscribe?.()
       unsubscribe = undefined
+      unsubscribeApprovals?.()
+      unsubscribeApprovals = undefined
       await announcer.stop()
       await worker.stop()
     },

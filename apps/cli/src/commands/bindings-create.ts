@@ -17,11 +17,34 @@ export function bindingsCreate(program: Command): void {
     .requiredOption('--target <json>', "the connector's target, as JSON or @file.json")
     .requiredOption('--ceiling <scopes>', 'comma-separated scopes: the most an exchange may get', commaList)
     .option('--min-tier <n>', 'lowest trust tier that may exchange', integerIn(0, 3))
-    .action(async (handle: string, system: string, options: { target: string; ceiling: string[]; minTier?: number }, command: Command) => {
+    .option('--approval-scopes <scopes>', 'comma-separated scopes (or "all") whose exchange waits for a person', commaList)
+    .option('--approvers <emails>', 'who may approve: "owner" and/or emails, comma-separated (default: owner)', commaList)
+    .option('--approval-ttl <seconds>', 'how long a request waits, and an approval lasts (default 900)', integerIn(60, 604_800))
+    .option('--approval-below-tier <n>', 'agents below this tier need an approval for every exchange', integerIn(1, 3))
+    .action(async (handle: string, system: string, options: BindOptions, command: Command) => {
       const target = await parseTarget(options.target)
-      const binding = await adminApi(command).post<Binding>(`${handlePath(handle)}/bindings`, { system, target, ceiling: options.ceiling, min_tier: options.minTier })
+      const wantsApproval = options.approvalScopes !== undefined || options.approvalBelowTier !== undefined
+      const approval = wantsApproval
+        ? {
+            scopes: options.approvalScopes === undefined || (options.approvalScopes.length === 1 && options.approvalScopes[0] === 'all') ? 'all' : options.approvalScopes,
+            approvers: options.approvers ?? ['owner'],
+            ttl_seconds: options.approvalTtl ?? 900,
+            ...(options.approvalBelowTier === undefined ? {} : { below_tier: options.approvalBelowTier }),
+          }
+        : undefined
+      const binding = await adminApi(command).post<Binding>(`${handlePath(handle)}/bindings`, { system, target, ceiling: options.ceiling, min_tier: options.minTier, approval })
       emit(command, binding, (b) => `bound ${handle} to ${b.system}\n${formatTable(bindingColumns, [b])}`)
     })
+}
+
+interface BindOptions {
+  target: string
+  ceiling: string[]
+  minTier?: number
+  approvalScopes?: string[]
+  approvers?: string[]
+  approvalTtl?: number
+  approvalBelowTier?: number
 }
 
 async function parseTarget(value: string): Promise<unknown> {

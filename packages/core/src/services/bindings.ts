@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { BindingInvalid, RequestInvalid, SystemUnknown, isLanyardError } from '../errors.js'
+import type { ApprovalPolicy } from '../approvals/approval.js'
 import type { Binding } from '../bindings/binding.js'
 import type { Systems } from '../exchange/connectors.js'
 import type { Clock } from '../ports/clock.js'
@@ -13,6 +14,8 @@ export interface NewBinding {
   readonly target: unknown
   readonly ceiling: readonly string[]
   readonly minTier?: number
+  /** Exchanges this policy names wait for a person (approvals/approval.ts). */
+  readonly approval?: ApprovalPolicy
 }
 
 /** An agent's bindings to systems. Revoking what a binding issued is a revocation. */
@@ -30,6 +33,7 @@ export function createBindingService(deps: { store: AgentStore & BindingStore & 
       if (system === undefined) throw new SystemUnknown(input.system)
       if (!Array.isArray(input.ceiling) || input.ceiling.length === 0 || !input.ceiling.every((s) => typeof s === 'string')) throw new RequestInvalid(['ceiling: expected a non-empty array of scope strings'])
       for (const scope of input.ceiling) if (!system.definition.scopes.isKnown(scope)) throw new BindingInvalid(`scope "${scope}" is not known to system "${system.name}"`)
+      if (input.approval !== undefined) checkApprovalPolicy(input.approval, input.ceiling)
       const parsed = await validateStandard(system.definition.target, input.target, 'target')
       if ('issues' in parsed) throw new RequestInvalid(parsed.issues)
       let target: unknown
@@ -44,8 +48,8 @@ export function createBindingService(deps: { store: AgentStore & BindingStore & 
         }
         throw error
       }
-      const binding: Binding = { id: randomUUID(), handle: agent.handle, system: system.name, target, ceiling: [...input.ceiling], minTier: input.minTier ?? 0, createdAt: clock.now() }
-      await store.putBinding(binding, auditDraft(clock, actor, 'binding.put', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier }))
+      const binding: Binding = { id: randomUUID(), handle: agent.handle, system: system.name, target, ceiling: [...input.ceiling], minTier: input.minTier ?? 0, createdAt: clock.now(), ...(input.approval === undefined ? {} : { approval: input.approval }) }
+      await store.putBinding(binding, auditDraft(clock, actor, 'binding.put', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier, ...(binding.approval === undefined ? {} : { approval: binding.approval }) }))
       return binding
     },
     async listBindings(handle) {
@@ -53,4 +57,17 @@ export function createBindingService(deps: { store: AgentStore & BindingStore & 
       return store.listBindings(handle)
     },
   }
+}
+
+const email = /^[^@\s]+@[^@\s]+$/
+
+/** An approval policy names scopes of the ceiling (or "all"), at least one approver, a sane TTL. */
+function checkApprovalPolicy(policy: ApprovalPolicy, ceiling: readonly string[]): void {
+  const issues: string[] = []
+  if (policy.scopes !== 'all') for (const scope of policy.scopes) if (!ceiling.includes(scope)) issues.push(`approval.scopes: "${scope}" is not in the ceiling`)
+  if (policy.approvers.length === 0) issues.push('approval.approvers: at least one (owner, or an email)')
+  for (const approver of policy.approvers) if (approver !== 'owner' && !email.test(approver)) issues.push(`approval.approvers: "${approver}" is neither owner nor an email`)
+  if (!Number.isInteger(policy.ttlSeconds) || policy.ttlSeconds < 60 || policy.ttlSeconds > 604_800) issues.push('approval.ttl_seconds: an integer from 60 to 604800')
+  if (policy.belowTier !== undefined && (!Number.isInteger(policy.belowTier) || policy.belowTier < 1 || policy.belowTier > 3)) issues.push('approval.below_tier: 1, 2 or 3')
+  if (issues.length > 0) throw new RequestInvalid(issues)
 }

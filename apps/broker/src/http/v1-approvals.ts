@@ -1,0 +1,67 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Router } from 'express'
+import { z } from 'zod'
+import type { Approval, ApprovalPolicy, Lanyard } from '@lanyard/core'
+import { parseInput } from './validate.js'
+
+/** Wire (snake_case) -> domain: the `approval` member of a binding body. */
+export function approvalPolicy(wire: { scopes: string[] | 'all'; approvers: string[]; ttl_seconds: number; below_tier?: number | undefined }): ApprovalPolicy {
+  return { scopes: wire.scopes, approvers: wire.approvers, ttlSeconds: wire.ttl_seconds, ...(wire.below_tier === undefined ? {} : { belowTier: wire.below_tier }) }
+}
+
+const iso = (date: Date | undefined) => date?.toISOString()
+
+export const approvalJson = (a: Approval) => ({
+  id: a.id, handle: a.handle, system: a.system, binding_id: a.bindingId, scopes: a.scopes, status: a.status, approvers: a.approvers,
+  ...(a.reason === undefined ? {} : { reason: a.reason }),
+  requested_at: iso(a.requestedAt), expires_at: iso(a.expiresAt),
+  ...(a.decidedBy === undefined ? {} : { decided_by: a.decidedBy, decided_at: iso(a.decidedAt) }),
+  ...(a.note === undefined ? {} : { note: a.note }),
+  ...(a.grantId === undefined ? {} : { grant_id: a.grantId, spent_at: iso(a.spentAt) }),
+})
+
+const listQuery = z.object({ status: z.enum(['pending', 'approved', 'denied', 'spent', 'cancelled']).optional(), handle: z.string().optional() }).strict()
+const showQuery = z.object({ wait: z.coerce.number().int().min(0).max(300).optional() }).strict()
+const decisionBody = z.object({ approver: z.string().min(3).max(320), note: z.string().min(1).max(1000).optional() }).strict()
+
+/** How often a long-poll looks at the store again. */
+const longPollStepMs = 250
+
+/**
+ * /v1/approvals: what people decide. The admin bearer is the one credential of the admin API
+ * today, so a decision names its `approver`, who must be one the request lists; the audit event
+ * records the admin principal as actor and the approver in its details.
+ */
+export function v1ApprovalRoutes(lanyard: Lanyard): Router {
+  const router = Router()
+  const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
+  const maxWaitSeconds = lanyard.settings.approvals?.maxWaitSeconds ?? 60
+
+  router.get('/approvals', async (req, res) => {
+    const query = parseInput(listQuery, req.query, 'query')
+    const approvals = await lanyard.listApprovals({ ...(query.status === undefined ? {} : { status: query.status }), ...(query.handle === undefined ? {} : { handle: query.handle }) })
+    res.json({ approvals: approvals.map(approvalJson) })
+  })
+  // `?wait=N`: answers as soon as the approval is no longer pending, or after N seconds (capped).
+  router.get('/approvals/:id', async (req, res) => {
+    const { wait } = parseInput(showQuery, req.query, 'query')
+    let approval = await lanyard.getApproval(req.params.id)
+    const deadline = Date.now() + Math.min(wait ?? 0, maxWaitSeconds) * 1000
+    let gone = false
+    req.on('close', () => (gone = true))
+    while (approval.status === 'pending' && Date.now() < deadline && !gone) {
+      await sleep(Math.min(longPollStepMs, deadline - Date.now()))
+      approval = await lanyard.getApproval(req.params.id)
+    }
+    res.json(approvalJson(approval))
+  })
+  router.post('/approvals/:id/approve', async (req, res) => {
+    const body = parseInput(decisionBody, req.body ?? {}, 'body')
+    res.json(approvalJson(await lanyard.approve(actor(res), req.params.id, body)))
+  })
+  router.post('/approvals/:id/deny', async (req, res) => {
+    const body = parseInput(decisionBody, req.body ?? {}, 'body')
+    res.json(approvalJson(await lanyard.deny(actor(res), req.params.id, body)))
+  })
+  return router
+}
