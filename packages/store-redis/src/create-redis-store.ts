@@ -14,6 +14,7 @@ import { createRedisMutex } from './redis-mutex.js'
 import { createRedisRateLimiter } from './redis-rate-limiter.js'
 import { createRevocationMethods } from './revocations.js'
 import { createSigningKeyMethods } from './signing-keys.js'
+import { createTierMethods } from './tiers.js'
 import { createWebhookMethods } from './webhooks.js'
 
 export interface CreateRedisStoreOptions {
@@ -88,6 +89,7 @@ function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose:
     ...createSigningKeyMethods(db),
     ...createPrimitiveMethods(db),
     ...createApprovalMethods(db),
+    ...createTierMethods(db),
   }
   return failClosed(store, db)
 }

@@ -53,6 +53,8 @@ export interface RedisKeys {
   readonly approvals: (handle: string) => string
   readonly approval: (approvalId: string) => string
   readonly approvalIndex: string
+  /** Earned trust (#15): the agent's TierRecord, JSON, under its tag. */
+  readonly tier: (handle: string) => string
   readonly rate: (key: string) => string
   readonly lock: (key: string) => string
   readonly channel: string
@@ -99,6 +101,7 @@ export function redisKeys(prefix: string): RedisKeys {
     approvals: (handle) => `${tag(handle)}:approvals`,
     approval: (approvalId) => `${prefix}:approval:${approvalId}`,
     approvalIndex: `${prefix}:approvals`,
+    tier: (handle) => `${tag(handle)}:tier`,
     rate: (key) => `${prefix}:rate:${key}`,
     lock: (key) => `${prefix}:lock:${key}`,
     channel: `${prefix}:events`,

@@ -9,6 +9,7 @@ import { openDatabase } from './open-database.js'
 import { createPrimitiveMethods } from './primitives.js'
 import { createRevocationMethods } from './revocations.js'
 import { createSigningKeyMethods } from './signing-keys.js'
+import { createTierMethods } from './tiers.js'
 import { createWebhookMethods } from './webhooks.js'
 
 export interface SqliteStoreOptions {
@@ -43,5 +44,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     ...createSigningKeyMethods(db),
     ...createPrimitiveMethods(db),
     ...createApprovalMethods(db),
+    ...createTierMethods(db),
   }
 }

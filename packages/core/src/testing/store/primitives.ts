@@ -88,6 +88,8 @@ export function primitiveCases(kit: StoreKit): void {
         getAgent: () => store.getAgent(agent.handle),
         requestApproval: () => store.requestApproval({ id: 'a', handle: agent.handle, bindingId: binding.id, system: binding.system, scopes: ['contents:read'], generation: 1, approvers: ['a@b.test'], status: 'pending', requestedAt: t, expiresAt: t }, d('approval.requested')),
         getApproval: () => store.getApproval('a'),
+        getTierRecord: () => store.getTierRecord(agent.handle),
+        applyTierStep: () => store.applyTierStep(agent.handle, (_record, a) => ({ record: { handle: a.handle, tier: a.tier, since: t, reason: 'x', grants: 1, approvalsGranted: 0, incidents: 0, totalIncidents: 0, refusals: { startMs: 0, count: 0 }, rateHits: { startMs: 0, count: 0 } } }), () => undefined),
         listApprovals: () => store.listApprovals(),
         decideApproval: () => store.decideApproval('a', { status: 'denied', by: 'a@b.test', at: t }, d('approval.denied')),
         beginApprovedGrant: () => store.beginApprovedGrant(fresh, agent.generation, 'a', d('grant.requested')),
