@@ -27,7 +27,18 @@ export interface Binding {
   created_at: string
 }
 
-export type AgentDetails = Agent & { keys?: AgentKey[]; bindings?: Binding[] }
+/** GET /v1/agents/{handle} `trust` (#15). */
+export interface Trust {
+  tier: number
+  since: string
+  reason: string
+  counters: { grants: number; approvals_granted: number; incidents: number }
+  next_promotion: { to: number; needs: Record<string, number>; missing: string[] } | null
+  incidents: { total: number; last?: { at: string; rule: string; reason: string } }
+  caps: { max_ttl_seconds: number | null; exchange_rate: { ratePerSecond: number; burst: number } | null }
+}
+
+export type AgentDetails = Agent & { keys?: AgentKey[]; bindings?: Binding[]; trust?: Trust }
 
 export interface Grant {
   id: string

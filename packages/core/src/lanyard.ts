@@ -13,7 +13,9 @@ import { createAuditService, type AuditService } from './services/audit.js'
 import { createBindingService, type BindingService } from './services/bindings.js'
 import { createGrantService, type GrantService } from './services/grants.js'
 import { createRevocationService, type RevocationService } from './services/revocations.js'
+import { createTierService, defaultTrustPolicy, type TierService } from './services/tiers.js'
 import { createTokenService, type TokenService } from './services/tokens.js'
+import type { TrustPolicy } from './tiers/tier-record.js'
 import { createWebhookService, type WebhookService } from './services/webhooks.js'
 import { createHandleTokens } from './tokens/handle-token.js'
 import type { KeyRing } from './tokens/key-ring.js'
@@ -29,6 +31,8 @@ export interface LanyardSettings {
   readonly cascade: CascadeSettings
   /** Approvals (#15): the poll `interval` agents are told, the longest long-poll. */
   readonly approvals?: { readonly pollIntervalSeconds: number; readonly maxWaitSeconds: number }
+  /** Earned trust (#15): the ladder, incident rules and per-tier caps. */
+  readonly trust?: TrustPolicy
 }
 
 export interface LanyardDeps {
@@ -55,7 +59,8 @@ export type Lanyard = AgentService &
   RevocationService &
   AuditService &
   TokenService &
-  ApprovalService & {
+  ApprovalService &
+  TierService & {
     readonly settings: LanyardSettings
     readonly keys: KeyRing
     /** Webhook subscriptions, the revocation outbox and deliveries, for the broker's webhook module. */
@@ -71,7 +76,13 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
   const revocations = createRevocationService({
     store, bus, clock, log, systems, sealer: deps.sealer, keys: deps.keys, issuer: settings.issuer, replicaId: deps.replicaId, cascade: settings.cascade,
   })
-  const approvals = createApprovalService({ store, clock, log })
+  const tiers = createTierService({ store, bus, clock, log, policy: settings.trust ?? defaultTrustPolicy })
+  // A denied approval is evidence against the agent that asked (an incident).
+  const approvals = createApprovalService({
+    store, clock, log,
+    onDecided: (approval) => (approval.status === 'denied' ? tiers.noteTierEvent(approval.handle, { kind: 'incident', rule: 'approval-denied', reason: `approval ${approval.id} denied by ${approval.decidedBy}` }) : Promise.resolve()),
+  })
+  const refusalCodes = new Set(['ERR_SCOPE_WIDENING', 'ERR_SCOPE_UNKNOWN', 'ERR_BINDING_NOT_FOUND'])
   return {
     settings,
     keys: deps.keys,
@@ -92,11 +103,22 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
       return results
     },
     ...approvals,
+    ...tiers,
     ...createAuditService({ store }),
     ...createTokenService({
       store, agents, tokens, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
       rateLimits: settings.rateLimits, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs,
       onApprovalRequested: (approval) => approvals.announceApproval(approval),
+      tierCaps: (settings.trust ?? defaultTrustPolicy).tiers,
+      // Earned trust's counters, kept per agent: grants, refused bursts, rate-limit hits.
+      onOutcome: (handle, outcome) =>
+        outcome.granted
+          ? tiers.noteTierEvent(handle, { kind: 'grant', approved: outcome.approved })
+          : refusalCodes.has(outcome.code)
+            ? tiers.noteTierEvent(handle, { kind: 'refusal' })
+            : outcome.code === 'ERR_RATE_LIMITED'
+              ? tiers.noteTierEvent(handle, { kind: 'rate-hit' })
+              : Promise.resolve(),
     }),
     async close() {
       await revocations.cascade.stop()

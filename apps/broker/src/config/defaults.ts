@@ -31,6 +31,8 @@ export const defaults = {
   },
   /** Approvals (#15): how often an agent should poll, how long `GET /v1/approvals/{id}?wait=` may hold. */
   approvals: { pollIntervalSeconds: 5, maxWaitSeconds: 60 },
+  /** Earned trust (#15): what counts as a burst of refusals or rate-limit hits (one incident). */
+  trust: { refusalBurst: { threshold: 10, windowSeconds: 60 }, rateLimitBurst: { threshold: 20, windowSeconds: 60 } },
   webhooks: {
     concurrency: 8,
     /** Above `timeoutMs`: a POST still in flight keeps its lease. */

@@ -75,6 +75,34 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Earned trust (#15): `promote` raises tiers from the record (never to 3: admins only),
+     * incidents lower them (`severe` ones to 0), `suspendAt` incidents suspend, `tiers` caps
+     * what each tier gets in an exchange.
+     */
+    trust: z
+      .object({
+        promote: z
+          .array(
+            z
+              .object({
+                to: z.union([z.literal(1), z.literal(2)]),
+                after: z.object({ days: z.number().min(0).max(3650), grants: z.number().int().min(0), incidents: z.number().int().min(0).default(0), approvalsGranted: z.number().int().min(0).optional() }).strict(),
+              })
+              .strict(),
+          )
+          .default([]),
+        severe: z.array(z.enum(['refused-burst', 'rate-limit-burst', 'approval-denied', 'grant-revoked', 'reported'])).default([]),
+        suspendAt: z.number().int().min(1).optional(),
+        refusalBurst: z.object({ threshold: z.number().int().min(1).default(defaults.trust.refusalBurst.threshold), windowSeconds: z.number().int().min(1).default(defaults.trust.refusalBurst.windowSeconds) }).strict().prefault({}),
+        rateLimitBurst: z.object({ threshold: z.number().int().min(1).default(defaults.trust.rateLimitBurst.threshold), windowSeconds: z.number().int().min(1).default(defaults.trust.rateLimitBurst.windowSeconds) }).strict().prefault({}),
+        tiers: z
+          .object(Object.fromEntries(['0', '1', '2', '3'].map((n) => [n, z.object({ maxTtlSeconds: z.number().int().min(60).max(43_200).optional(), exchangeRate: ratePolicy.optional() }).strict().optional()])) as Record<'0' | '1' | '2' | '3', z.ZodOptional<z.ZodObject<{ maxTtlSeconds: z.ZodOptional<z.ZodNumber>; exchangeRate: z.ZodOptional<typeof ratePolicy> }, z.core.$strict>>>)
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .prefault({}),
     /** Revocation SETs pushed to relying parties (RFC 8935); see defaults.webhooks. */
     webhooks: z
       .object({

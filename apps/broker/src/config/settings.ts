@@ -15,6 +15,14 @@ export function lanyardSettings(config: BrokerConfig, issuer: string): LanyardSe
     agentCacheMs: defaults.agentCacheMs,
     rateLimits: config.rateLimits,
     approvals: config.approvals,
+    trust: {
+      promote: config.trust.promote,
+      severe: config.trust.severe,
+      ...(config.trust.suspendAt === undefined ? {} : { suspendAt: config.trust.suspendAt }),
+      refusalBurst: config.trust.refusalBurst,
+      rateLimitBurst: config.trust.rateLimitBurst,
+      tiers: Object.fromEntries(Object.entries(config.trust.tiers).filter(([, caps]) => caps !== undefined).map(([n, caps]) => [Number(n), caps])),
+    },
     cascade: { ...config.cascade, upstreamTimeoutMs: config.upstream.timeoutMs, pendingRecheckMs: defaults.pendingRecheckMs },
   }
 }

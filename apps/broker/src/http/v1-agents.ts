@@ -2,6 +2,7 @@ import { Router } from 'express'
 import { z } from 'zod'
 import { RequestInvalid, type Lanyard, type SystemEntry } from '@lanyard/core'
 import { approvalPolicy } from './v1-approvals.js'
+import { trustJson } from './v1-tiers.js'
 import { parseInput } from './validate.js'
 import { agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
 
@@ -41,6 +42,7 @@ const bindingBody = z
   })
   .strict()
 const reasonBody = z.object({ reason: z.string().min(1).max(1000) }).strict()
+const grantRevokeBody = z.object({ reason: z.string().min(1).max(1000), incident: z.boolean().optional() }).strict()
 const suspendBody = z.object({ reason: z.string().min(1).max(1000), revoke_grants: z.boolean().optional() }).strict()
 const revokeQuery = z.object({ dry_run: z.enum(['0', '1', 'true', 'false']).optional() }).strict()
 const grantsQuery = z.object({ status: z.enum(['pending', 'live', 'failed', 'revoked', 'expired']).optional() }).strict()
@@ -71,8 +73,8 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
   })
   router.get('/agents/:handle', async (req, res) => {
     const agent = await lanyard.getAgent(req.params.handle)
-    const [keys, bindings] = await Promise.all([lanyard.listKeys(agent.handle), lanyard.listBindings(agent.handle)])
-    res.json({ ...agentJson(agent), keys: keys.map(keyJson), bindings: bindings.map(bindingJson) })
+    const [keys, bindings, trust] = await Promise.all([lanyard.listKeys(agent.handle), lanyard.listBindings(agent.handle), lanyard.explainTier(agent.handle)])
+    res.json({ ...agentJson(agent), keys: keys.map(keyJson), bindings: bindings.map(bindingJson), trust: trustJson(trust) })
   })
   router.post('/agents/:handle/keys', async (req, res) => {
     const body = parseInput(keyBody, req.body, 'body')
@@ -118,8 +120,10 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
     res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
   })
   router.post('/agents/:handle/grants/:id/revoke', async (req, res) => {
-    const { reason } = parseInput(reasonBody, req.body, 'body')
+    const { reason, incident } = parseInput(grantRevokeBody, req.body, 'body')
     const revocation = await lanyard.revokeGrant(actor(res), req.params.handle, req.params.id, reason)
+    // #15: `incident: true` also counts it against the agent's trust tier.
+    if (incident === true) await lanyard.recordIncident(actor(res), req.params.handle, { rule: 'grant-revoked', reason: `grant ${req.params.id} revoked: ${reason}` })
     res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation) })
   })
   router.post('/agents/:handle/bindings/:system/revoke', async (req, res) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { Agent, AgentDetails, AgentKey, Binding } from '../admin-wire.js'
+import type { Agent, AgentDetails, AgentKey, Binding, Trust } from '../admin-wire.js'
 import { adminApi, emit } from '../cli-context.js'
 import { handlePath } from '../option-parsers.js'
 import { formatDetails, formatTable } from '../output/table.js'
@@ -12,7 +12,7 @@ export function agentsShow(agents: Command): void {
     .argument('<handle>')
     .action(async (handle: string, _options: unknown, command: Command) => {
       const agent = await adminApi(command).get<AgentDetails>(handlePath(handle))
-      emit(command, agent, (a) => [agentDetails(a), keysSection(a.keys ?? []), bindingsSection(a.bindings ?? [])].join('\n'))
+      emit(command, agent, (a) => [agentDetails(a), ...(a.trust === undefined ? [] : [trustSection(a.trust)]), keysSection(a.keys ?? []), bindingsSection(a.bindings ?? [])].join('\n'))
     })
 }
 
@@ -29,6 +29,19 @@ export function agentDetails(agent: Agent): string {
     ['created', agent.created_at],
     ['updated', agent.updated_at],
   ])
+}
+
+/** Earned trust (#15): the tier, why, what the next promotion needs, the incidents, the caps. */
+function trustSection(trust: Trust): string {
+  const next = trust.next_promotion
+  return `trust:\n${formatDetails([
+    ['tier', `${trust.tier} since ${trust.since}`],
+    ['why', trust.reason],
+    ['record', `${trust.counters.grants} grants, ${trust.counters.approvals_granted} approved, ${trust.counters.incidents} incidents at this tier`],
+    ['next', next === null ? 'none (top of the ladder; tier 3 is set by an admin)' : next.missing.length === 0 ? `tier ${next.to} at the next grant` : `tier ${next.to} needs ${next.missing.join('; ')}`],
+    ['incidents', trust.incidents.last === undefined ? `${trust.incidents.total}` : `${trust.incidents.total}, last ${trust.incidents.last.at} ${trust.incidents.last.rule}: ${trust.incidents.last.reason}`],
+    ['caps', `max ttl ${trust.caps.max_ttl_seconds ?? 'broker default'} s, rate ${trust.caps.exchange_rate === null ? 'broker default' : `${trust.caps.exchange_rate.ratePerSecond}/s burst ${trust.caps.exchange_rate.burst}`}`],
+  ])}`
 }
 
 function keysSection(keys: AgentKey[]): string {

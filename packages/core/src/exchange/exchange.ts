@@ -50,8 +50,12 @@ export interface ExchangeDeps {
   readonly log: Logger
   readonly maxCredentialTtlSeconds: number
   readonly upstreamTimeoutMs: number
-  /** Throws RateLimited when the agent is over its exchange rate. */
-  readonly limit: (handle: string) => Promise<void>
+  /** Throws RateLimited when the agent is over its exchange rate (per tier, #15). */
+  readonly limit: (handle: string, tier: number) => Promise<void>
+  /** Per-tier cap on credential lifetime (trust.tiers[n].maxTtlSeconds). */
+  readonly ttlCap?: (tier: number) => number | undefined
+  /** Told of every outcome after the answer is decided (earned trust's counters); must not throw. */
+  readonly onOutcome?: (handle: string, outcome: { readonly granted: true; readonly approved: boolean } | { readonly granted: false; readonly code: string }) => Promise<void>
   /** Told of each new approval request (the webhook push). */
   readonly onApprovalRequested?: (approval: Approval) => void
 }
@@ -76,12 +80,18 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
   if (await store.isTokenRevoked(claims.jti, clock.now())) throw new TokenInvalid('revoked')
   const agent = await agents.get(claims.handle)
   if (agent === undefined) throw new TokenInvalid('unknown agent')
-  await deps.limit(agent.handle)
   try {
-    return await exchangeFor(deps, agent, claims.generation, request)
+    await deps.limit(agent.handle, agent.tier)
+    const exchanged = await exchangeFor(deps, agent, claims.generation, request)
+    await deps.onOutcome?.(agent.handle, { granted: true, approved: request.approvalId !== undefined })
+    return exchanged
   } catch (error) {
+    if (isLanyardError(error) || error instanceof GrantRecorded) {
+      const code = error instanceof GrantRecorded ? (isLanyardError(error.cause) ? error.cause.code : 'ERR_INTERNAL') : error.code
+      await deps.onOutcome?.(agent.handle, { granted: false, code })
+    }
     // Refusals before a grant was begun leave no grant event: record them on the agent's chain.
-    if (isLanyardError(error) && !(error instanceof GrantRecorded) && error.code !== 'ERR_APPROVAL_REQUIRED') {
+    if (isLanyardError(error) && !(error instanceof GrantRecorded) && error.code !== 'ERR_APPROVAL_REQUIRED' && error.code !== 'ERR_RATE_LIMITED') {
       await store
         .appendAudit(agent.handle, { at: clock.now(), actor: `agent:${agent.handle}`, action: 'exchange.refused', target: request.system, outcome: 'failure', details: { system: request.system, code: error.code, reason: error.message } })
         .catch((auditError: unknown) => deps.log.warn({ handle: agent.handle, err: String(auditError) }, 'refused exchange could not be audited'))
@@ -137,7 +147,7 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
   let issued
   try {
     issued = await system.instance.issue(
-      { grantId: grant.id, agent: { handle: agent.handle, owner: agent.owner, tier: agent.tier }, target: binding.target, scopes, maxTtlSeconds: deps.maxCredentialTtlSeconds },
+      { grantId: grant.id, agent: { handle: agent.handle, owner: agent.owner, tier: agent.tier }, target: binding.target, scopes, maxTtlSeconds: Math.min(deps.maxCredentialTtlSeconds, deps.ttlCap?.(agent.tier) ?? Number.POSITIVE_INFINITY) },
       AbortSignal.timeout(deps.upstreamTimeoutMs),
     )
   } catch (cause) {

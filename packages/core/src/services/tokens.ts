@@ -3,7 +3,9 @@ import type { AgentReader } from '../agents/agent-reader.js'
 import { authenticate, type Authenticated } from '../auth/authenticate.js'
 import type { Sealer } from '../crypto/sealer.js'
 import type { Systems } from '../exchange/connectors.js'
-import { exchange, type Exchanged, type ExchangeRequest } from '../exchange/exchange.js'
+import { exchange, type ExchangeDeps, type Exchanged, type ExchangeRequest } from '../exchange/exchange.js'
+import type { TrustPolicy } from '../tiers/tier-record.js'
+import type { TrustTier } from '../agents/agent.js'
 import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
 import type { RateLimiter, RatePolicy } from '../ports/rate-limiter.js'
@@ -42,6 +44,9 @@ export interface TokenServiceDeps {
   readonly maxCredentialTtlSeconds: number
   readonly upstreamTimeoutMs: number
   readonly onApprovalRequested?: (approval: Approval) => void
+  /** Per-tier caps (trust.tiers): credential lifetime and exchange rate. */
+  readonly tierCaps?: TrustPolicy['tiers']
+  readonly onOutcome?: ExchangeDeps['onOutcome']
 }
 
 export function createTokenService(deps: TokenServiceDeps): TokenService {
@@ -56,7 +61,10 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     authenticate: (assertion) => authenticate({ store, agents, tokens, clock, issuer: deps.issuer, limit: (handle) => limit(`authenticate:${handle}`, deps.rateLimits.authenticate) }, assertion),
     exchange: (request) =>
       exchange(
-        { store, agents, tokens, systems: deps.systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: deps.maxCredentialTtlSeconds, upstreamTimeoutMs: deps.upstreamTimeoutMs, ...(deps.onApprovalRequested === undefined ? {} : { onApprovalRequested: deps.onApprovalRequested }), limit: (handle) => limit(`exchange:${handle}`, deps.rateLimits.exchange) },
+        { store, agents, tokens, systems: deps.systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: deps.maxCredentialTtlSeconds, upstreamTimeoutMs: deps.upstreamTimeoutMs, ...(deps.onApprovalRequested === undefined ? {} : { onApprovalRequested: deps.onApprovalRequested }), limit: (handle, tier) => limit(`exchange:${handle}`, deps.tierCaps?.[tier as TrustTier]?.exchangeRate ?? deps.rateLimits.exchange),
+          ttlCap: (tier) => deps.tierCaps?.[tier as TrustTier]?.maxTtlSeconds,
+          ...(deps.onOutcome === undefined ? {} : { onOutcome: deps.onOutcome }),
+        },
         request,
       ),
     async introspect(token) {
