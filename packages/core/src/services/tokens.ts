@@ -61,7 +61,12 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     authenticate: (assertion) => authenticate({ store, agents, tokens, clock, issuer: deps.issuer, limit: (handle) => limit(`authenticate:${handle}`, deps.rateLimits.authenticate) }, assertion),
     exchange: (request) =>
       exchange(
-        { store, agents, tokens, systems: deps.systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: deps.maxCredentialTtlSeconds, upstreamTimeoutMs: deps.upstreamTimeoutMs, ...(deps.onApprovalRequested === undefined ? {} : { onApprovalRequested: deps.onApprovalRequested }), limit: (handle, tier) => limit(`exchange:${handle}`, deps.tierCaps?.[tier as TrustTier]?.exchangeRate ?? deps.rateLimits.exchange),
+        { store, agents, tokens, systems: deps.systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: deps.maxCredentialTtlSeconds, upstreamTimeoutMs: deps.upstreamTimeoutMs, ...(deps.onApprovalRequested === undefined ? {} : { onApprovalRequested: deps.onApprovalRequested }), // A tier with its own rate gets its own bucket: GCRA state computed under another tier's
+          // interval would hold a promoted agent back for as long as the slow tier's debt.
+          limit: (handle, tier) => {
+            const capped = deps.tierCaps?.[tier as TrustTier]?.exchangeRate
+            return capped === undefined ? limit(`exchange:${handle}`, deps.rateLimits.exchange) : limit(`exchange:${tier}:${handle}`, capped)
+          },
           ttlCap: (tier) => deps.tierCaps?.[tier as TrustTier]?.maxTtlSeconds,
           ...(deps.onOutcome === undefined ? {} : { onOutcome: deps.onOutcome }),
         },
