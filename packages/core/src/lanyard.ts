@@ -111,9 +111,12 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
       onApprovalRequested: (approval) => approvals.announceApproval(approval),
       tierCaps: (settings.trust ?? defaultTrustPolicy).tiers,
       // Earned trust's counters, kept per agent: grants, refused bursts, rate-limit hits.
+      // Without a ladder nothing reads the grant counters, so a grant costs no extra write.
       onOutcome: (handle, outcome) =>
         outcome.granted
-          ? tiers.noteTierEvent(handle, { kind: 'grant', approved: outcome.approved })
+          ? (settings.trust?.promote.length ?? 0) > 0
+            ? tiers.noteTierEvent(handle, { kind: 'grant', approved: outcome.approved })
+            : Promise.resolve()
           : refusalCodes.has(outcome.code)
             ? tiers.noteTierEvent(handle, { kind: 'refusal' })
             : outcome.code === 'ERR_RATE_LIMITED'
