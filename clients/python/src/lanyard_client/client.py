@@ -118,7 +118,8 @@ class AgentClient:
     ``lanyard keys add <handle> --generate --out <file>`` wrote) or ``key`` (the JWK as a dict),
     both with ``handle``; or ``federated_token_file`` / ``federated_token`` (a callable returning
     the platform's token). Nothing is fetched until the first call; the broker's discovery
-    document is fetched once (a failure is retried on the next call).
+    document is fetched once (a failure is retried on the next call). ``clock`` (seconds since
+    the epoch) decides when cached tokens are stale; tests pass a fake one.
     """
 
     def __init__(
@@ -191,7 +192,8 @@ class AgentClient:
                 raise KeyFileInvalid("the federated token source gave no token")
             return token.strip()
         assert self._key is not None and self.handle is not None
-        issued_at = int(self._clock())
+        # Wall time, not the injectable clock: the broker checks `exp` against its own.
+        issued_at = int(time.time())
         return self._key.sign_jwt({
             "iss": self.handle,
             "sub": self.handle,
