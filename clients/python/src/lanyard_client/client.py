@@ -273,8 +273,10 @@ class AgentClient:
             except LanyardError as err:
                 # A cached handle token can be dead before its `exp` (revoked, key rotated,
                 # broker signing key rolled): mint one fresh and try once more. A suspended or
-                # revoked agent then fails at sign-in, with the broker's own reason.
-                if not cached or not (isinstance(err, InvalidGrant) or err.code == "ERR_TOKEN_INVALID"):
+                # revoked agent then fails at sign-in, with the broker's own reason. Not with an
+                # approval id: there `invalid_grant` is the approval's (spent, denied, expired).
+                stale_token = isinstance(err, InvalidGrant) or err.code == "ERR_TOKEN_INVALID"
+                if not cached or not stale_token or approval_id is not None:
                     raise
                 self._cache.delete(_HANDLE_TOKEN)
                 return self._exchange_once(target, scopes, self.token(), extra)
