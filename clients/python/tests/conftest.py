@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import secrets
 import shutil
@@ -37,14 +38,72 @@ from lanyard_client.keys import b64url, jwk_thumbprint
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 STARTUP_TIMEOUT_SECONDS = 120
-# The systems of the quickstart's lanyard.yaml (`scratch`, type memory), plus one the test agents
-# are never bound to.
-BROKER_CONFIG = """systems:
+# The systems of the quickstart's lanyard.yaml (`scratch`, type memory), one the test agents are
+# never bound to, and `aws-prod` on the AWS stand-in (plain http to loopback: a sandbox broker).
+BROKER_CONFIG = """sandbox: true
+upstream:
+  allowInsecureUpstreamHttp: true
+systems:
   - name: scratch
     type: memory
   - name: unbound
     type: memory
+  - name: aws-prod
+    type: aws
+    endpoint: {aws_url}
+    region: {aws_region}
 """
+
+
+class AwsSandbox:
+    """test/support/aws-sandbox-process.ts, driven one JSON line at a time."""
+
+    def __init__(self, env: Dict[str, str], log: Any) -> None:
+        command = ["node", "--conditions=lanyard-source", "--import", "tsx", "test/support/aws-sandbox-process.ts"]
+        self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
+        self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        started = self._next(STARTUP_TIMEOUT_SECONDS)
+        self.url: str = started["url"]
+        self.region: str = started["region"]
+        self.role_arn = ""
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _next(self, timeout: float) -> Dict[str, Any]:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            pytest.fail(f"the AWS stand-in did not answer within {timeout} s")
+        if line is None:
+            pytest.fail(f"the AWS stand-in exited ({self.process.poll()})")
+        answer = json.loads(line)
+        return answer
+
+    def call(self, command: Dict[str, Any]) -> Dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self._next(30)
+
+    def trust(self, issuer: str) -> None:
+        answer = self.call({"trust": issuer})
+        assert "roleArn" in answer, answer
+        self.role_arn = answer["roleArn"]
+
+    def check(self, metadata: Dict[str, str], action: str, resource: str) -> str:
+        """What AWS would answer to these botocore-metadata credentials: a decision or an error code."""
+        answer = self.call({"check": {"accessKeyId": metadata["access_key"], "secretAccessKey": metadata["secret_key"], "sessionToken": metadata["token"], "action": action, "resource": resource}})
+        return answer.get("decision") or answer["error"]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        _stop(self.process)
 
 
 @dataclass
@@ -52,6 +111,7 @@ class Broker:
     url: str
     admin_token: str
     workdir: Path
+    aws: AwsSandbox
 
     def admin(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Tuple[int, Any]:
         """One call to the /v1 admin API: (status, parsed JSON body)."""
@@ -84,19 +144,27 @@ def broker() -> Iterator[Broker]:
     if shutil.which("node") is None:
         pytest.fail("node is not on PATH: the Python client's tests run against the repository's broker")
     workdir = Path(tempfile.mkdtemp(prefix="lanyard-pytest-"))
-    config = workdir / "lanyard.yaml"
-    config.write_text(BROKER_CONFIG, encoding="utf-8")
     log_path = workdir / "broker.log"
     admin_token = secrets.token_urlsafe(32)
     env = {name: value for name, value in os.environ.items() if not name.startswith("LANYARD_")}
     env.update({"LANYARD_ADMIN_TOKEN": admin_token, "LANYARD_LOG_LEVEL": "warn"})
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(_broker_command(config, workdir / "data"), cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    process: Optional[subprocess.Popen] = None
+    with open(workdir / "aws-sandbox.log", "wb") as aws_log:
+        aws = AwsSandbox(env, aws_log)
     try:
+        config = workdir / "lanyard.yaml"
+        config.write_text(BROKER_CONFIG.format(aws_url=aws.url, aws_region=aws.region), encoding="utf-8")
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(_broker_command(config, workdir / "data"), cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         url = _wait_for_listening(process, log_path)
-        yield Broker(url=url, admin_token=admin_token, workdir=workdir)
+        # What an AWS administrator does once: trust the broker as an OIDC provider.
+        with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=30) as discovery:
+            aws.trust(json.loads(discovery.read())["issuer"])
+        yield Broker(url=url, admin_token=admin_token, workdir=workdir, aws=aws)
     finally:
-        _stop(process)
+        if process is not None:
+            _stop(process)
+        aws.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

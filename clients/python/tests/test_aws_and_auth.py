@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,6 +61,26 @@ def test_the_refresher_exchanges_again_once_the_session_is_about_to_end(fake_bro
     now[0] += 900 - 29
     renewed = refresh()
     assert renewed["access_key"] == "ASIASECOND" and datetime.fromisoformat(renewed["expiry_time"]) == second
+
+
+def test_the_refresher_gives_session_credentials_aws_honours_narrowed_to_the_request(broker: Broker, enrol) -> None:
+    agent = enrol()
+    ceiling = ["s3:GetObject", "s3:PutObject", "resource:arn:aws:s3:::reports/*"]
+    broker.admin_ok("POST", f"/agents/{urllib.parse.quote(agent.handle)}/bindings", {"system": "aws-prod", "target": {"roleArn": broker.aws.role_arn, "maxDurationSeconds": 3600}, "ceiling": ceiling})
+    client = AgentClient(broker.url, agent.handle, key_file=agent.key_file)
+    refresh = client.aws_refresher("aws-prod", "s3:GetObject resource:arn:aws:s3:::reports/*")
+
+    metadata = refresh()
+    assert set(metadata) == {"access_key", "secret_key", "token", "expiry_time"}
+    assert metadata["access_key"].startswith("ASIA")
+    expiry = datetime.fromisoformat(metadata["expiry_time"])
+    assert expiry.tzinfo is not None and datetime.now(timezone.utc) + timedelta(minutes=5) < expiry <= datetime.now(timezone.utc) + timedelta(hours=1, minutes=1)
+    assert broker.aws.check(metadata, "s3:GetObject", "arn:aws:s3:::reports/q1.csv") == "allowed"
+    assert broker.aws.check(metadata, "s3:PutObject", "arn:aws:s3:::reports/q1.csv") == "implicitDeny"
+    assert broker.aws.check(metadata, "s3:GetObject", "arn:aws:s3:::secrets/key") == "implicitDeny"
+    assert broker.aws.check({**metadata, "secret_key": "wrong"}, "s3:GetObject", "arn:aws:s3:::reports/q1.csv") != "allowed"
+    assert refresh() == metadata  # from the cache
+    assert [g["system"] for g in broker.grants(agent.handle)] == ["aws-prod"]
 
 
 def test_a_system_without_aws_credentials_is_refused(broker: Broker, enrol) -> None:
