@@ -152,3 +152,38 @@ def test_a_federated_token_file_is_sent_as_the_assertion_and_read_again_for_each
     client.exchange("scratch", "read")
     sent = [form["assertion"] for form in counting.grants(GRANT_TYPE_JWT_BEARER)]
     assert len(sent) == 2 and sent[1] == token_file.read_text() and sent[0] != sent[1]
+
+
+def test_a_github_actions_job_signs_in_with_its_oidc_token(broker: Broker, enrol, counting: CountingTransport) -> None:
+    # The Actions runtime's token endpoint, standing in: it hands out the "platform token" (here
+    # an assertion of the agent's key, as above) to a caller with the request bearer.
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from lanyard_client import github_actions_token
+
+    agent = enrol()
+    signer = AgentClient(broker.url, agent.handle, key_file=agent.key_file)
+    asked: list = []
+
+    class Runtime(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            asked.append((self.path, self.headers.get("Authorization")))
+            body = json.dumps({"value": signer.assertion()}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+    runtime = ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
+    threading.Thread(target=runtime.serve_forever, daemon=True).start()
+    try:
+        env = {"ACTIONS_ID_TOKEN_REQUEST_URL": f"http://127.0.0.1:{runtime.server_address[1]}/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runtime-bearer"}
+        client = AgentClient(broker.url, federated_token=github_actions_token("https://lanyard.acme.dev", environ=env), transport=counting)
+        assert client.exchange("scratch", "read").scope == ("read",)
+    finally:
+        runtime.shutdown()
+        runtime.server_close()
+    assert asked == [("/token?api-version=2.0&audience=https%3A%2F%2Flanyard.acme.dev", "bearer runtime-bearer")]

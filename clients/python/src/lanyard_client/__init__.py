@@ -28,6 +28,7 @@ from .errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
+from .federation import github_actions_token
 from .keys import AgentKey, jwk_thumbprint, load_key, load_key_file
 
 __version__ = "0.1.0"
@@ -38,6 +39,7 @@ __all__ = [
     "BearerAuth",
     "httpx_auth",
     "aws_metadata",
+    "github_actions_token",
     "AgentKey",
     "jwk_thumbprint",
     "load_key",
