@@ -202,3 +202,34 @@ def test_an_unusable_key_file_is_refused_without_echoing_it(tmp_path: Path, cont
     with pytest.raises(KeyFileInvalid, match=message) as refused:
         AgentClient("http://127.0.0.1:1", "a@agents.test.dev", key_file=key_file)
     assert "nWGxne" not in str(refused.value)
+
+
+def test_a_cached_handle_token_refused_as_invalid_grant_is_replaced_once(fake_broker: FakeBroker) -> None:
+    fake_broker.handle_token()
+    fake_broker.answer(200, {"access_token": "c1", "token_type": "Bearer", "issued_token_type": "x", "expires_in": 1})
+    fake_broker.answer(400, {"error": "invalid_grant", "error_description": "the handle token is stale"})
+    fake_broker.handle_token()
+    fake_broker.answer(200, {"access_token": "c2", "token_type": "Bearer", "issued_token_type": "x", "expires_in": 300})
+    jwk, _ = private_jwk()
+    client = AgentClient(fake_broker.url, "a@agents.test.dev", key=jwk, refresh_skew_seconds=30)
+    assert client.exchange("scratch").access_token == "c1"  # expires within the skew: not cached
+    assert client.exchange("scratch").access_token == "c2"
+    grants = [form["grant_type"].rsplit(":", 1)[1] for form in fake_broker.forms]
+    assert grants == ["jwt-bearer", "token-exchange", "token-exchange", "jwt-bearer", "token-exchange"]
+    assert fake_broker.forms[2]["subject_token"] != fake_broker.forms[4]["subject_token"]
+
+
+def test_a_fresh_handle_token_refused_is_not_retried(fake_broker: FakeBroker) -> None:
+    fake_broker.handle_token()
+    fake_broker.answer(400, {"error": "invalid_grant", "error_description": "agent suspended"})
+    jwk, _ = private_jwk()
+    with pytest.raises(InvalidGrant, match="agent suspended"):
+        AgentClient(fake_broker.url, "a@agents.test.dev", key=jwk).exchange("scratch")
+    assert len(fake_broker.forms) == 2
+
+
+def test_a_token_answer_without_access_token_is_invalid_response(fake_broker: FakeBroker) -> None:
+    fake_broker.answer(200, {"token_type": "Bearer", "expires_in": 300})
+    jwk, _ = private_jwk()
+    with pytest.raises(InvalidResponse, match="no access_token"):
+        AgentClient(fake_broker.url, "a@agents.test.dev", key=jwk).token()
