@@ -187,3 +187,18 @@ def test_a_github_actions_job_signs_in_with_its_oidc_token(broker: Broker, enrol
         runtime.shutdown()
         runtime.server_close()
     assert asked == [("/token?api-version=2.0&audience=https%3A%2F%2Flanyard.acme.dev", "bearer runtime-bearer")]
+
+
+def test_coroutines_exchange_off_the_event_loop_and_share_the_cache(broker: Broker, enrol, counting: CountingTransport) -> None:
+    import asyncio
+
+    agent = enrol()
+    client = AgentClient(broker.url, agent.handle, key_file=agent.key_file, transport=counting)
+
+    async def main() -> list:
+        return await asyncio.gather(*(client.aexchange("scratch", "read") for _ in range(5)), client.atoken())
+
+    *credentials, handle_token = asyncio.run(main())
+    assert all(c is credentials[0] for c in credentials) and credentials[0].scope == ("read",)
+    assert handle_token == client.token()
+    assert len(counting.grants(GRANT_TYPE_JWT_BEARER)) == 1 and len(counting.grants(GRANT_TYPE_TOKEN_EXCHANGE)) == 1

@@ -49,3 +49,23 @@ def test_httpx_sends_the_bearer_and_retries_a_401_with_a_fresh_credential(broker
     with httpx.Client(transport=httpx.MockTransport(upstream), auth=client.auth("scratch", "read")) as http:
         http.get("https://upstream.test/y")
     assert seen[2] == seen[1]
+
+
+def test_httpx_async_client_gets_the_bearer_and_retries_a_401(broker: Broker, enrol) -> None:
+    httpx = pytest.importorskip("httpx")
+    import asyncio
+
+    agent = enrol()
+    client = AgentClient(broker.url, agent.handle, key_file=agent.key_file)
+    seen: List[str] = []
+
+    def upstream(request: Any) -> Any:
+        seen.append(request.headers["Authorization"])
+        return httpx.Response(401 if len(seen) == 1 else 200)
+
+    async def main() -> int:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(upstream), auth=httpx_auth(client.auth("scratch", "read"))) as http:
+            return (await http.get("https://upstream.test/x")).status_code
+
+    assert asyncio.run(main()) == 200
+    assert len(seen) == 2 and seen[0] != seen[1] and all(value.startswith("Bearer ") for value in seen)

@@ -11,7 +11,8 @@ One object serves both common clients without importing either:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator, Optional
+import asyncio
+from typing import Any, AsyncGenerator, Callable, Generator, Optional
 
 __all__ = ["BearerAuth", "httpx_auth"]
 
@@ -34,6 +35,11 @@ class BearerAuth:
         request.headers["Authorization"] = f"Bearer {self._token()}"
         return request
 
+    async def _acall(self, request: Any) -> Any:
+        # The token may need an exchange (blocking I/O): off the event loop.
+        request.headers["Authorization"] = f"Bearer {await asyncio.to_thread(self._token)}"
+        return request
+
     def auth_flow(self, request: Any) -> Generator[Any, Any, None]:
         """httpx's ``Auth.auth_flow`` protocol: send, and on a 401 send once more with a token
         exchanged afresh (the cached one may have been revoked upstream)."""
@@ -43,12 +49,31 @@ class BearerAuth:
             yield self(request)
 
 
+    async def async_auth_flow(self, request: Any) -> AsyncGenerator[Any, Any]:
+        """httpx's ``Auth.async_auth_flow``: the same, with the token fetched off the event loop."""
+        response = yield await self._acall(request)
+        if getattr(response, "status_code", None) == 401 and self._forget is not None:
+            self._forget()
+            yield await self._acall(request)
+
+
 def httpx_auth(auth: BearerAuth) -> Any:
-    """``auth`` as a subclass of ``httpx.Auth`` (httpx must be installed)."""
+    """``auth`` as a subclass of ``httpx.Auth`` (httpx must be installed), for ``httpx.Client``
+    and ``httpx.AsyncClient``."""
     import httpx
 
     class _LanyardHttpxAuth(httpx.Auth):
         def auth_flow(self, request: Any) -> Generator[Any, Any, None]:
             yield from auth.auth_flow(request)
+
+        async def async_auth_flow(self, request: Any) -> AsyncGenerator[Any, Any]:
+            flow = auth.async_auth_flow(request)
+            response = yield await flow.__anext__()
+            while True:
+                try:
+                    request = await flow.asend(response)
+                except StopAsyncIteration:
+                    return
+                response = yield request
 
     return _LanyardHttpxAuth()

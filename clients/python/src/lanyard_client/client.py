@@ -14,6 +14,7 @@ trades it for one system's credential, kept per (resource, scope set) the same w
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -322,6 +323,16 @@ class AgentClient:
                 return self.exchange(system, scope, resource=resource, approval_id=approval.approval_id)
             except ApprovalRequired as again:
                 current = again
+
+    # asyncio: the same calls off the event loop (LangChain, the OpenAI and Anthropic agent SDKs
+    # run agents as coroutines). The cache and its one-load-per-key rule are shared.
+    async def atoken(self) -> str:
+        """:meth:`token` for coroutines."""
+        return await asyncio.to_thread(self.token)
+
+    async def aexchange(self, system: Optional[str] = None, scope: Scope = None, **options: Any) -> Credential:
+        """:meth:`exchange` for coroutines."""
+        return await asyncio.to_thread(self.exchange, system, scope, **options)
 
     # AWS and HTTP helpers; see aws.py and auth.py.
     def aws_credentials(self, system: str, scope: Scope = None) -> Dict[str, str]:
