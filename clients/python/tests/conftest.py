@@ -270,6 +270,7 @@ class FakeBroker:
     def __init__(self) -> None:
         self.script: List[Answer] = []
         self.forms: List[Dict[str, str]] = []
+        self.headers: List[Dict[str, str]] = []  # names lower-cased
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -296,6 +297,7 @@ class FakeBroker:
                 length = int(self.headers.get("Content-Length", "0"))
                 form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode("ascii")).items()}
                 fake.forms.append(form)
+                fake.headers.append({name.lower(): value for name, value in self.headers.items()})
                 if not fake.script:
                     self._send(500, {}, {"error": "server_error", "error_description": "script exhausted"})
                     return

@@ -56,9 +56,9 @@ def _reason(err: BaseException) -> str:
     return type(inner).__name__
 
 
-def request_json(transport: Transport, method: str, url: str, *, form: Optional[Dict[str, str]] = None, timeout: float = 10.0) -> Dict[str, object]:
+def request_json(transport: Transport, method: str, url: str, *, form: Optional[Dict[str, str]] = None, timeout: float = 10.0, headers: Optional[Mapping[str, str]] = None) -> Dict[str, object]:
     """The broker's JSON object answer, or a LanyardError."""
-    headers = {"Accept": "application/json", "User-Agent": "lanyard-client-python/0.1"}
+    headers = {"Accept": "application/json", "User-Agent": "lanyard-client-python/0.1", **(headers or {})}
     body = None
     if form is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -15,8 +15,10 @@ trades it for one system's credential, kept per (resource, scope set) the same w
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Option
 
 from ._cache import ExpiringCache
 from ._http import Transport, request_json, urllib_transport
-from .errors import ApprovalRequired, InvalidGrant, InvalidResponse, KeyFileInvalid, LanyardError
-from .keys import AgentKey, load_key, load_key_file
+from .errors import ApprovalRequired, InvalidDpopProof, InvalidGrant, InvalidResponse, KeyFileInvalid, LanyardError
+from .keys import AgentKey, b64url, generate_key, load_key, load_key_file
 
 if TYPE_CHECKING:
     from .auth import BearerAuth
@@ -136,6 +138,7 @@ class AgentClient:
         timeout_seconds: float = 10,
         transport: Optional[Transport] = None,
         clock: Callable[[], float] = time.time,
+        dpop: bool = False,
     ) -> None:
         given = [name for name, value in (("key_file", key_file), ("key", key), ("federated_token_file", federated_token_file), ("federated_token", federated_token)) if value is not None]
         if len(given) != 1:
@@ -161,6 +164,9 @@ class AgentClient:
         self._cache: ExpiringCache[Any] = ExpiringCache(clock, refresh_skew_seconds)
         self._issuer: Optional[str] = None
         self._issuer_lock = threading.Lock()
+        # RFC 9449: a fresh key per client, in memory only; the broker binds the handle token to it.
+        self._dpop_key: Optional[AgentKey] = generate_key() if dpop else None
+        self._dpop_nonce: Optional[str] = None
 
     def __repr__(self) -> str:
         how = f"key {self._key.kid}" if self._key else "federated token"
@@ -171,8 +177,37 @@ class AgentClient:
     def _url(self, path: str) -> str:
         return f"{self.broker_url}{path}"
 
-    def _post_token(self, form: Dict[str, str]) -> Dict[str, Any]:
-        return request_json(self._transport, "POST", self._url("/oauth/token"), form=form, timeout=self._timeout)
+    @property
+    def dpop_jkt(self) -> Optional[str]:
+        """RFC 7638 thumbprint of the DPoP key (the bound tokens' ``cnf.jkt``); None without DPoP."""
+        return self._dpop_key.kid if self._dpop_key else None
+
+    def dpop_proof(self, method: str, url: str, access_token: Optional[str] = None) -> str:
+        """An RFC 9449 proof for one request: ``htm``, ``htu`` (without query or fragment), ``iat``,
+        a fresh ``jti``, the broker's last nonce, and ``ath`` when presenting ``access_token``."""
+        if self._dpop_key is None:
+            raise TypeError("this client was created without dpop=True")
+        parts = urllib.parse.urlsplit(url)
+        claims: Dict[str, Any] = {"jti": str(uuid.uuid4()), "htm": method.upper(), "htu": urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), "iat": int(time.time())}
+        if self._dpop_nonce is not None:
+            claims["nonce"] = self._dpop_nonce
+        if access_token is not None:
+            claims["ath"] = b64url(hashlib.sha256(access_token.encode("ascii")).digest())
+        return self._dpop_key.sign_jwt(claims, {"typ": "dpop+jwt", "jwk": self._dpop_key.public_jwk()})
+
+    def _post_token(self, make_form: Callable[[], Dict[str, str]]) -> Dict[str, Any]:
+        url = self._url("/oauth/token")
+        if self._dpop_key is None:
+            return request_json(self._transport, "POST", url, form=make_form(), timeout=self._timeout)
+        try:
+            return request_json(self._transport, "POST", url, form=make_form(), timeout=self._timeout, headers={"DPoP": self.dpop_proof("POST", url)})
+        except InvalidDpopProof as err:
+            # RFC 9449 8: the server wants its nonce in the proof; once, with a fresh form (a new
+            # assertion: the refused one's `jti` may be spent).
+            if err.error != "use_dpop_nonce" or not err.dpop_nonce:
+                raise
+            self._dpop_nonce = err.dpop_nonce
+            return request_json(self._transport, "POST", url, form=make_form(), timeout=self._timeout, headers={"DPoP": self.dpop_proof("POST", url)})
 
     def issuer(self) -> str:
         """The broker's issuer (``/.well-known/openid-configuration``), the assertion's ``aud``."""
@@ -205,7 +240,7 @@ class AgentClient:
         })
 
     def _mint_handle_token(self) -> Tuple[str, float]:
-        body = self._post_token({"grant_type": GRANT_TYPE_JWT_BEARER, "assertion": self.assertion()})
+        body = self._post_token(lambda: {"grant_type": GRANT_TYPE_JWT_BEARER, "assertion": self.assertion()})
         return _require_string(body, "access_token"), _expires_at(body, self._clock())
 
     def token(self) -> str:
@@ -222,7 +257,7 @@ class AgentClient:
         if scopes:
             form["scope"] = " ".join(scopes)
         form.update(extra)
-        body = self._post_token(form)
+        body = self._post_token(lambda: form)
         access_token = _require_string(body, "access_token")
         until = _expires_at(body, self._clock())
         # AWS session credentials carry their own expiry; the earlier of the two wins.
@@ -352,10 +387,15 @@ class AgentClient:
         return boto3_session(self, system, scope, **session_options)
 
     def auth(self, system: Optional[str] = None, scope: Scope = None, *, resource: Optional[str] = None) -> "BearerAuth":
-        """An auth object for requests or httpx that sends the exchanged token as ``Bearer``."""
+        """An auth object for requests or httpx that sends the exchanged token as ``Bearer`` (or,
+        for a DPoP-bound token of a ``dpop=True`` client, as ``DPoP`` with a proof per request)."""
         from .auth import BearerAuth
 
-        return BearerAuth(lambda: self.exchange(system, scope, resource=resource).access_token, forget=lambda: self.forget(system, scope, resource=resource))
+        def credential() -> Tuple[str, str]:
+            exchanged = self.exchange(system, scope, resource=resource)
+            return exchanged.token_type, exchanged.access_token
+
+        return BearerAuth(credential, forget=lambda: self.forget(system, scope, resource=resource), dpop_proof=self.dpop_proof if self._dpop_key else None)
 
 
 def _read_token_file(path: Path) -> str:

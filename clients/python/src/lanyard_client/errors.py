@@ -126,9 +126,14 @@ class ApprovalRequired(LanyardError):
 
 
 class InvalidDpopProof(LanyardError):
-    """The broker refused a DPoP proof (RFC 9449), or asked for one with a nonce."""
+    """The broker refused a DPoP proof (RFC 9449), or asked for one with a nonce
+    (``use_dpop_nonce``; ``dpop_nonce`` is the nonce from its ``DPoP-Nonce`` header)."""
 
     error = "invalid_dpop_proof"
+
+    def __init__(self, description: Optional[str] = None, *, status: Optional[int] = None, code: Optional[str] = None, error: Optional[str] = None, dpop_nonce: Optional[str] = None) -> None:
+        super().__init__(description, status=status, code=code, error=error)
+        self.dpop_nonce = dpop_nonce
 
 
 class Unavailable(LanyardError):
@@ -176,7 +181,6 @@ _BY_ERROR: Dict[str, Type[LanyardError]] = {
     for cls in (InvalidRequest, InvalidClient, InvalidGrant, UnauthorizedClient, UnsupportedGrantType, InvalidScope, InvalidTarget, AccessDenied, Unavailable, ServerError)
 }
 _BY_ERROR["unsupported_token_type"] = InvalidRequest
-_BY_ERROR["use_dpop_nonce"] = InvalidDpopProof
 
 
 def _number(value: Any) -> Optional[float]:
@@ -229,6 +233,8 @@ def error_from_response(status: int, body: Any, headers: Optional[Mapping[str, s
             approval_uri=uri if isinstance(uri, str) else None,
             received_at=received_at,
         )
+    if error in ("invalid_dpop_proof", "use_dpop_nonce"):
+        return InvalidDpopProof(description, status=status, code=code, error=error, dpop_nonce=lowered.get("dpop-nonce"))
     if error == "temporarily_unavailable":
         return Unavailable(description, status=status, code=code, retry_after=retry_after)
     cls = _BY_ERROR.get(error)

@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Union
+from typing import Any, Dict, Mapping, Optional, Union
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from .errors import KeyFileInvalid
 
-__all__ = ["AgentKey", "b64url", "load_key", "load_key_file", "jwk_thumbprint"]
+__all__ = ["AgentKey", "b64url", "generate_key", "load_key", "load_key_file", "jwk_thumbprint"]
 
 _P256_BYTES = 32
 
@@ -69,9 +69,19 @@ class AgentKey:
     """RFC 7638 thumbprint of the public key."""
     _private: Union[Ed25519PrivateKey, ec.EllipticCurvePrivateKey] = field(repr=False)
 
-    def sign_jwt(self, claims: Mapping[str, Any]) -> str:
-        """A compact JWS of ``claims`` with header ``{alg, kid, typ: JWT}``."""
-        header = {"alg": self.alg, "kid": self.kid, "typ": "JWT"}
+    def public_jwk(self) -> Dict[str, str]:
+        """The public half as a JWK (``kty``, ``crv``, ``x``[, ``y``])."""
+        public = self._private.public_key()
+        if isinstance(public, ec.EllipticCurvePublicKey):
+            numbers = public.public_numbers()
+            return {"kty": "EC", "crv": "P-256", "x": b64url(numbers.x.to_bytes(_P256_BYTES, "big")), "y": b64url(numbers.y.to_bytes(_P256_BYTES, "big"))}
+        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
+
+    def sign_jwt(self, claims: Mapping[str, Any], header: Optional[Mapping[str, Any]] = None) -> str:
+        """A compact JWS of ``claims``; the header is ``{alg, kid, typ: JWT}``, or ``{alg}`` plus
+        the members given."""
+        header = {"alg": self.alg, **header} if header is not None else {"alg": self.alg, "kid": self.kid, "typ": "JWT"}
         signing_input = ".".join(b64url(json.dumps(part, separators=(",", ":")).encode("utf-8")) for part in (header, dict(claims)))
         data = signing_input.encode("ascii")
         if isinstance(self._private, Ed25519PrivateKey):
@@ -115,6 +125,14 @@ def load_key(jwk: Mapping[str, Any]) -> AgentKey:
             raise KeyFileInvalid('the JWK members "x"/"y" are not the public half of "d"')
         return AgentKey("ES256", kid, private_ec)
     raise KeyFileInvalid(f"unsupported key {kty}/{crv}: use Ed25519 (OKP) or P-256 (EC)")
+
+
+def generate_key() -> AgentKey:
+    """A fresh in-memory P-256 key (e.g. for DPoP proofs); it never leaves the process."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    numbers = private.public_key().public_numbers()
+    public = {"kty": "EC", "crv": "P-256", "x": b64url(numbers.x.to_bytes(_P256_BYTES, "big")), "y": b64url(numbers.y.to_bytes(_P256_BYTES, "big"))}
+    return AgentKey("ES256", jwk_thumbprint(public), private)
 
 
 def load_key_file(path: Union[str, Path]) -> AgentKey:
