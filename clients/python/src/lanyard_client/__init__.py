@@ -29,6 +29,7 @@ from .errors import (
     UnsupportedGrantType,
 )
 from .federation import github_actions_token
+from .mcp import discover_resource, mcp_auth
 from .keys import AgentKey, jwk_thumbprint, load_key, load_key_file
 
 __version__ = "0.1.0"
@@ -40,6 +41,8 @@ __all__ = [
     "httpx_auth",
     "aws_metadata",
     "github_actions_token",
+    "mcp_auth",
+    "discover_resource",
     "AgentKey",
     "jwk_thumbprint",
     "load_key",

@@ -386,6 +386,13 @@ class AgentClient:
 
         return boto3_session(self, system, scope, **session_options)
 
+    def mcp_auth(self, server_url: str, scope: Scope = None) -> "BearerAuth":
+        """An auth for an MCP server protected by Lanyard (RFC 9728 discovery, then an exchange
+        for ``resource=server_url``); see mcp.py."""
+        from .mcp import mcp_auth
+
+        return mcp_auth(self, server_url, scope)
+
     def auth(self, system: Optional[str] = None, scope: Scope = None, *, resource: Optional[str] = None) -> "BearerAuth":
         """An auth object for requests or httpx that sends the exchanged token as ``Bearer`` (or,
         for a DPoP-bound token of a ``dpop=True`` client, as ``DPoP`` with a proof per request)."""
