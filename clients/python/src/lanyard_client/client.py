@@ -184,12 +184,14 @@ class AgentClient:
 
     def dpop_proof(self, method: str, url: str, access_token: Optional[str] = None) -> str:
         """An RFC 9449 proof for one request: ``htm``, ``htu`` (without query or fragment), ``iat``,
-        a fresh ``jti``, the broker's last nonce, and ``ath`` when presenting ``access_token``."""
+        a fresh ``jti``, the broker's last nonce on the broker's URLs, and ``ath`` when presenting
+        ``access_token``."""
         if self._dpop_key is None:
             raise TypeError("this client was created without dpop=True")
         parts = urllib.parse.urlsplit(url)
         claims: Dict[str, Any] = {"jti": str(uuid.uuid4()), "htm": method.upper(), "htu": urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), "iat": int(time.time())}
-        if self._dpop_nonce is not None:
+        # The nonce is the broker's (RFC 9449 8); a resource server keeps its own.
+        if self._dpop_nonce is not None and url.startswith(f"{self.broker_url}/"):
             claims["nonce"] = self._dpop_nonce
         if access_token is not None:
             claims["ath"] = b64url(hashlib.sha256(access_token.encode("ascii")).digest())
