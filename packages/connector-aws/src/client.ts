@@ -1,6 +1,6 @@
 import { IAMClient } from '@aws-sdk/client-iam'
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts'
-import { ConfigInvalid, UpstreamRefused, UpstreamUnavailable, isLanyardError } from '@lanyard/connector-sdk'
+import { ConfigInvalid, UpstreamRefused, UpstreamUnavailable, isLanyardError, parseRetryAfter } from '@lanyard/connector-sdk'
 import type { ConnectorHost, LanyardError } from '@lanyard/connector-sdk'
 import type { AwsConfig } from './config.js'
 
@@ -139,7 +139,7 @@ const refusals: Readonly<Record<string, string>> = {
  * UpstreamUnavailable. No cause is kept and no AWS message is repeated: they name ARNs and
  * principals the agent need not see.
  */
-export function translate(client: Pick<AwsClient, 'system'>, error: unknown, action: string, reasons: Readonly<Record<string, string>> = {}): LanyardError {
+export function translate(client: Pick<AwsClient, 'system' | 'host'>, error: unknown, action: string, reasons: Readonly<Record<string, string>> = {}): LanyardError {
   const { system } = client
   if (isLanyardError(error)) return error
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
@@ -149,6 +149,10 @@ export function translate(client: Pick<AwsClient, 'system'>, error: unknown, act
   const code = awsCode(error) ?? 'Unknown'
   const status = error.$metadata.httpStatusCode ?? 0
   const detail = `${action}: AWS answered ${code} (${status})`
-  if (status >= 500 || transientCodes.has(code)) return new UpstreamUnavailable(system, { detail })
+  if (status >= 500 || status === 429 || transientCodes.has(code)) {
+    const headers = (error as { $response?: { headers?: Record<string, string | undefined> } }).$response?.headers
+    const retryAfterMs = parseRetryAfter(headers?.['retry-after'], client.host.clock.now())
+    return new UpstreamUnavailable(system, { detail, answer: `AWS answered ${code} (${status})`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
+  }
   return new UpstreamRefused(system, reasons[code] ?? refusals[code] ?? `AWS refused ${action} (${code})`, { detail })
 }

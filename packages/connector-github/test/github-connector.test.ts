@@ -174,7 +174,7 @@ describe('upstream trouble', () => {
   it('gives up after the configured retries: UpstreamUnavailable, nothing minted', async () => {
     const connector = await connect()
     github.sandbox.failNext(3, 503, { path: mintPath() })
-    await expect(connector.issue(request(['contents:read', 'repo:api']), signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', message: 'system "github-acme" is unavailable' })
+    await expect(connector.issue(request(['contents:read', 'repo:api']), signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', message: 'system "github-acme" is unavailable: GitHub answered 503' })
     expect(minted()).toHaveLength(0)
   })
 
@@ -208,6 +208,18 @@ describe('upstream trouble', () => {
     const revokeRequest = { grantId: 'grant-1', handle: 'deploy-bot@agents.acme.dev', ref: issued.ref, issuedAt: github.clock.now(), expiresAt: issued.expiresAt, secret: issued.revocationSecret ?? '' }
     await expect(connector.revoke(revokeRequest, signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE' })
     expect(activeTokens()).toHaveLength(1)
+    expect(await connector.revoke(revokeRequest, signal())).toEqual({ kind: 'revoked' })
+  })
+
+  it('a 429 on revoke carries GitHub\'s retry-after, for the cascade to honour; the token stays live until then', async () => {
+    const connector = await connect()
+    const issued = await connector.issue(request(['contents:read', 'repo:api']), signal())
+    github.sandbox.rateLimitNext(1, { method: 'DELETE', status: 429, retryAfterSeconds: 42 })
+    const revokeRequest = { grantId: 'grant-1', handle: 'deploy-bot@agents.acme.dev', ref: issued.ref, issuedAt: github.clock.now(), expiresAt: issued.expiresAt, secret: issued.revocationSecret ?? '' }
+    await expect(connector.revoke(revokeRequest, signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', retryAfterMs: 42_000, message: expect.stringContaining('GitHub answered 429 (rate limited)') })
+    expect(activeTokens()).toHaveLength(1)
+    github.sandbox.primaryRateLimitNext(1, { method: 'DELETE', resetInSeconds: 600 })
+    await expect(connector.revoke(revokeRequest, signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', retryAfterMs: expect.any(Number) })
     expect(await connector.revoke(revokeRequest, signal())).toEqual({ kind: 'revoked' })
   })
 

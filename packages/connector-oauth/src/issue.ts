@@ -65,7 +65,7 @@ export async function issue(oauth: OAuthClient, request: IssueRequest<OAuthTarge
     return await checked(oauth, configuration, request, response, signal, dpopKeys)
   } catch (error) {
     await discard(oauth, configuration, token)
-    throw upstreamError(oauth.system, error, signal)
+    throw upstreamError(oauth.system, error, signal, oauth.host.clock.now())
   }
 }
 

@@ -4,7 +4,7 @@ import type { JWK } from 'jose'
 import Provider, { errors } from 'oidc-provider'
 import type { Configuration, ProviderClient, ProviderToken, ResourceServerInfo } from 'oidc-provider'
 import { openFaultGate } from './fault-gate.js'
-import type { GateMode } from './fault-gate.js'
+import type { GateMode, ThrottleAnswer } from './fault-gate.js'
 
 /** How a client authenticates at the token, introspection and revocation endpoints. */
 export type OAuthSandboxClientAuth = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
@@ -94,7 +94,14 @@ export interface OAuthSandbox {
   /** Every token issued so far, in order. */
   issuedTokens(): readonly IssuedTokenRecord[]
   /** `refuse`: nothing listens on the port; `unavailable`: every request answers 503. */
-  down(mode?: Exclude<GateMode, 'up'>): Promise<void>
+  down(mode?: Exclude<GateMode, 'up' | 'throttled'>): Promise<void>
+  /**
+   * Every request answers as a rate-limited server: 429 (or 503) with `{"error":"slow_down"}`
+   * and the given Retry-After, until `up()`.
+   */
+  throttle(answer?: ThrottleAnswer): Promise<void>
+  /** Requests the server turned away while down (503) or throttled. */
+  readonly refused: number
   /** Add latency before each request reaches the server; 0 removes it. */
   slow(latencyMs: number): void
   /** Listening again, no latency. */
@@ -179,6 +186,13 @@ export async function startOAuthSandbox(options: OAuthSandboxOptions): Promise<O
     },
     issuedTokens: () => records.map((entry) => ({ ...entry })),
     down: (mode = 'refuse') => gate.setMode(mode),
+    async throttle(answer = {}) {
+      gate.setThrottle(answer)
+      await gate.setMode('throttled')
+    },
+    get refused() {
+      return gate.refused
+    },
     slow: (latencyMs) => gate.setLatency(latencyMs),
     async up() {
       gate.setLatency(0)
