@@ -48,6 +48,17 @@ export const oauthConfig = z
     requireResource: z.boolean().default(true),
     /** RFC 8707 `resource` (default), or `audience` for servers that use that parameter instead (Auth0). */
     resourceParameter: z.enum(['resource', 'audience']).default('resource'),
+    /**
+     * How this system's resource servers accept a JWT access token, which decides what a revoke
+     * can honestly report for one (opaque tokens always depend on the server):
+     * `local-jwt` (default): they validate its signature and `exp` alone, so nothing the server
+     *   does stops it: `unrevocable-until` its `exp`, even where RFC 7009 succeeded;
+     * `introspect`: they ask the server's RFC 7662 endpoint on every use: `revoked` once
+     *   introspection says inactive;
+     * `events`: they consume Lanyard's revocation webhooks and refuse the agent's tokens from
+     *   then on: `revoked` once the server was asked to revoke.
+     */
+    resourceServers: z.enum(['local-jwt', 'introspect', 'events']).default('local-jwt'),
     /** Sender-constrain tokens with DPoP (RFC 9449): a fresh key per grant, handed to the agent. */
     dpop: z.boolean().default(false),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),

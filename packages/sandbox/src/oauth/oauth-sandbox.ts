@@ -4,6 +4,7 @@ import type { JWK } from 'jose'
 import Provider, { errors } from 'oidc-provider'
 import type { Configuration, ProviderClient, ProviderToken, ResourceServerInfo } from 'oidc-provider'
 import { openFaultGate } from './fault-gate.js'
+import { createTokenStore } from './token-store.js'
 import type { GateMode, ThrottleAnswer } from './fault-gate.js'
 
 /** How a client authenticates at the token, introspection and revocation endpoints. */
@@ -37,6 +38,13 @@ export interface OAuthSandboxResource {
    */
   accessTokenFormat?: 'jwt' | 'opaque'
   accessTokenTtlSeconds?: number
+  /**
+   * JWT access tokens only: the server also remembers each one, as Okta and Keycloak do, so
+   * introspection answers `active` for it and RFC 7009 revocation makes it answer `inactive`.
+   * A resource server that validates the JWT alone still accepts it until `exp`: `inspect()`
+   * keeps saying so, as such a resource server would.
+   */
+  rememberJwt?: boolean
 }
 
 export interface OAuthSandboxOptions {
@@ -122,8 +130,11 @@ export async function startOAuthSandbox(options: OAuthSandboxOptions): Promise<O
   let handler: ReturnType<Provider['callback']> | undefined
   const gate = await openFaultGate(() => handler!, { keepAlive: options.keepAlive === true })
   const issuer = `http://127.0.0.1:${gate.port}`
-  const provider = new Provider(issuer, providerConfiguration(options, signingJwk))
+  const tokens = createTokenStore({ issuer: () => issuer, publicKey })
+  const provider = new Provider(issuer, { ...providerConfiguration(options, signingJwk), adapter: tokens.Adapter as never })
   handler = provider.callback()
+  // Audiences whose JWTs the server remembers (`rememberJwt`).
+  const remembered = new Set(Object.entries(options.resources).filter(([, r]) => r.rememberJwt).map(([indicator, r]) => r.audience ?? indicator))
 
   const records: IssuedTokenRecord[] = []
   const byJti = new Map<string, IssuedTokenRecord>()
@@ -141,7 +152,16 @@ export async function startOAuthSandbox(options: OAuthSandboxOptions): Promise<O
     byJti.set(token.jti, entry)
   }
   provider.on('client_credentials.saved', record('opaque'))
-  provider.on('client_credentials.issued', record('jwt'))
+  provider.on('client_credentials.issued', (token: IssuedToken) => {
+    record('jwt')(token)
+    if (!toArray(token.aud).some((aud) => remembered.has(aud))) return
+    // What oidc-provider would store for an opaque token (its IN_PAYLOAD members), by jti.
+    const members = (provider.ClientCredentials as unknown as { IN_PAYLOAD: string[] }).IN_PAYLOAD
+    const fields = token as unknown as Record<string, unknown>
+    const payload: Record<string, unknown> = { iat: token.iat, exp: token.exp }
+    for (const member of members) if (member !== 'format' && fields[member] !== undefined) payload[member] = fields[member]
+    tokens.remember('ClientCredentials', token.jti, payload, token.exp - Math.floor(Date.now() / 1000))
+  })
   provider.on('client_credentials.destroyed', (token: ProviderToken) => {
     const entry = byJti.get(token.jti)
     if (entry) entry.revoked = true
@@ -205,6 +225,7 @@ export async function startOAuthSandbox(options: OAuthSandboxOptions): Promise<O
 interface IssuedToken extends ProviderToken {
   scope?: string
   aud?: string | string[]
+  iat: number
   exp: number
 }
 
