@@ -3,7 +3,7 @@ import { UpstreamRefused, UpstreamUnavailable } from '@lanyard/connector-sdk'
 import type { ExchangeCredential, IssueRequest, Issued, LanyardError } from '@lanyard/connector-sdk'
 import { type AwsClient, awsCode, translate } from './client.js'
 import { sessionPolicy, sessionPolicyMaxChars, splitScopes } from './scopes.js'
-import { type AwsTarget, roleName } from './target.js'
+import { type AwsTarget, checkRoleChaining, roleName } from './target.js'
 import { awsName, whoisIndex } from './whois.js'
 
 /** AWS's three values and their expiry, under `aws_credentials` in the exchange response. */
@@ -144,6 +144,8 @@ export async function issue(client: AwsClient, request: IssueRequest<AwsTarget>,
   }
   const { actions, resources } = splitScopes(request.scopes)
   if (actions.length === 0 || resources.length === 0) throw new UpstreamRefused(system, 'the request grants no action on any resource: name at least one of each')
+  // A binding made before role chaining was refused at bind time is refused here.
+  checkRoleChaining(request.target, request.scopes)
   const policy = sessionPolicy(request.scopes)
   if (policy.length > sessionPolicyMaxChars) {
     throw new UpstreamRefused(

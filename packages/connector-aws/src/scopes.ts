@@ -34,6 +34,14 @@ export function splitScopes(scopes: ScopeSet): { actions: string[]; resources: s
   }
 }
 
+/** STS actions whose session belongs to another role: a deny on the bound role does not reach it. */
+const chainingActions = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML']
+
+/** The first item that allows assuming another role (`sts:AssumeRole*`, `sts:*`, ...), if any. */
+export function roleChainingItem(scopes: ScopeSet): string | undefined {
+  return scopes.find((scope) => chainingActions.some((action) => covers(scope, action)))
+}
+
 /** Ceiling item `granted` covers `wanted`: same kind, and `wanted`'s text matches `granted`'s pattern. */
 export function covers(granted: string, wanted: string): boolean {
   if (isResourceItem(granted) !== isResourceItem(wanted)) return false

@@ -21,7 +21,7 @@ async function connect(mode: Mode, extra: Record<string, unknown> = {}, mutex: M
   return { instance: awsConnector.create(result.value, host), host }
 }
 
-const target = (): AwsTarget => ({ roleArn: world.roleArn, maxDurationSeconds: 3600 })
+const target = (): AwsTarget => ({ roleArn: world.roleArn, maxDurationSeconds: 3600, allowRoleChaining: false })
 const signal = () => new AbortController().signal
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 let grants = 0
@@ -118,6 +118,23 @@ describe.each(['web-identity', 'assume-role'] as const)('%s mode', (mode) => {
     await expect(instance.validateBinding(target(), ['s3:GetObject'], signal())).rejects.toThrow(BindingInvalid)
     const wide = ['s3:GetObject', ...Array.from({ length: 80 }, (_, i) => `resource:arn:aws:s3:::reports/team-${i}/*`)]
     await expect(instance.validateBinding(target(), wide, signal())).rejects.toThrow(/AWS allows 2048/)
+  })
+
+  it('refuses a ceiling that allows role chaining unless the target allows it; a session issued anyway is refused', async () => {
+    const { instance } = await connect(mode)
+    const resource = 'resource:*'
+    for (const item of ['sts:AssumeRole', 'sts:AssumeRole*', 'sts:*', 'sts:Assume*', 'sts:ASSUMEROLEWITHSAML']) {
+      await expect(instance.validateBinding(target(), [item, resource], signal())).rejects.toMatchObject({
+        code: 'ERR_BINDING_INVALID',
+        message: expect.stringContaining(`"${item}" lets a session assume another role`),
+      })
+    }
+    await expect(instance.validateBinding(target(), ['sts:GetCallerIdentity', 's3:GetObject', resource], signal())).resolves.toBeDefined()
+    await expect(instance.validateBinding({ ...target(), allowRoleChaining: true }, ['sts:AssumeRole', resource], signal())).resolves.toBeDefined()
+    // A binding recorded before the rule: refused at issue, before STS is asked.
+    const before = world.sandbox.sessions().length
+    await expect(instance.issue(request(`a@${agentsDomain}`, ['sts:*', resource]), signal())).rejects.toMatchObject({ code: 'ERR_BINDING_INVALID' })
+    expect(world.sandbox.sessions()).toHaveLength(before)
   })
 })
 
