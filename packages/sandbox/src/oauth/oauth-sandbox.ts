@@ -23,6 +23,11 @@ export interface OAuthSandboxClient {
   resources?: string[]
   /** Tokens must be DPoP-bound (RFC 9449 `dpop_bound_access_tokens`). */
   dpopBound?: boolean
+  /**
+   * Scopes written into every JWT access token of this client, asked or not, as Keycloak adds
+   * a client's default client scopes (`profile`, `email`, ...).
+   */
+  defaultScopes?: string[]
 }
 
 export interface OAuthSandboxResource {
@@ -45,6 +50,11 @@ export interface OAuthSandboxResource {
    * keeps saying so, as such a resource server would.
    */
   rememberJwt?: boolean
+  /**
+   * JWTs only: no `scope` claim at all, as Entra ID v2 issues app-only tokens (`roles`, no
+   * `scp`). The token response still names the scope granted.
+   */
+  omitScopeClaim?: boolean
 }
 
 export interface OAuthSandboxOptions {
@@ -274,6 +284,18 @@ function providerConfiguration(options: OAuthSandboxOptions, signingJwk: Record<
     },
     ttl: {
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? defaultTtlSeconds,
+    },
+    formats: {
+      customizers: {
+        // Keycloak's default client scopes and Entra's scope-less app tokens: what the server
+        // writes in the JWT, whatever was asked.
+        jwt: async (_ctx: unknown, token: { clientId: string; aud?: string | string[] }, jwt: { payload: Record<string, unknown> }) => {
+          const added = clients.get(token.clientId)?.defaultScopes ?? []
+          if (added.length > 0) jwt.payload['scope'] = [...new Set([...splitScope(jwt.payload['scope'] as string | undefined), ...added])].join(' ')
+          const omit = toArray(token.aud).some((aud) => Object.entries(options.resources).some(([indicator, r]) => r.omitScopeClaim && (r.audience ?? indicator) === aud))
+          if (omit) delete jwt.payload['scope']
+        },
+      },
     },
   }
 }
