@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
 import type { Store } from '../ports/store.js'
 import type { ConnectorInstance, RevokeRequest } from '../ports/connector.js'
+import { revokingPrefix } from './revocation.js'
 import type { Revocation, RevocationTask, TaskOutcome } from './revocation.js'
 
 export interface CascadeSettings {
@@ -117,6 +118,11 @@ export function createCascadeWorker(deps: {
         ...(grant.sealedSecret === undefined ? {} : { secret: sealer.open(grant.sealedSecret, grantSealContext(grant.id)) }),
       }
       const outcome = await system.instance.revoke(request, AbortSignal.timeout(settings.upstreamTimeoutMs))
+      // (4) Accepted upstream, not yet in effect: asked again later; the connector bounds the wait.
+      if (outcome.kind === 'revoking') {
+        const next = new Date(clock.now().getTime() + Math.max(0, outcome.checkAfterMs))
+        return store.retryTask(owner, task.revocationId, task.grantId, next, `${revokingPrefix}${outcome.why}`)
+      }
       const proof = outcome.kind === 'revoked' && settings.proveRevocation ? await prove(system.instance, request) : undefined
       // A connector that says `revoked` while its own probe still sees the credential alive has
       // not revoked it: retried like a transient failure, then reported failed.
