@@ -2,7 +2,7 @@ import { IAMClient } from '@aws-sdk/client-iam'
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts'
 import { ConfigInvalid, UpstreamRefused, UpstreamUnavailable, isLanyardError, parseRetryAfter } from '@lanyard/connector-sdk'
 import type { ConnectorHost, LanyardError } from '@lanyard/connector-sdk'
-import type { AwsConfig } from './config.js'
+import { type AwsConfig, endpointsOf } from './config.js'
 
 /**
  * The AWS SDK clients one configured system shares, and the one translation from their errors
@@ -32,26 +32,29 @@ const renewBeforeMs = 5 * 60 * 1000
 
 export function createClient(config: AwsConfig, host: ConnectorHost): AwsClient {
   const { system } = host
-  if (config.endpoint?.startsWith('http:') && host.allowInsecureUpstreamHttp !== true) {
-    throw new ConfigInvalid([`systems.${system}.endpoint: plain http is allowed only in a sandbox deployment (allowInsecureUpstreamHttp)`])
+  const endpoints = endpointsOf(config)
+  for (const [service, url] of Object.entries(endpoints)) {
+    if (url.startsWith('http:') && host.allowInsecureUpstreamHttp !== true) {
+      throw new ConfigInvalid([`systems.${system}.endpoints.${service}: plain http is allowed only in a sandbox deployment (allowInsecureUpstreamHttp)`])
+    }
   }
   const options = {
     region: config.region,
-    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     maxAttempts: config.maxAttempts,
     requestHandler: { requestTimeout: config.timeoutMs, connectionTimeout: config.timeoutMs },
   }
+  const at = (url: string | undefined) => (url === undefined ? {} : { endpoint: url })
   // Web identity holds no AWS key: a signed STS call there is a bug, refused before it leaves.
   const base: Credentials | undefined =
     config.mode === 'web-identity'
       ? () => Promise.reject(new Error('web-identity mode holds no AWS credentials'))
       : config.credentials && { accessKeyId: config.credentials.accessKeyId, secretAccessKey: config.credentials.secretAccessKey.reveal() }
-  const sts = new STSClient({ ...options, ...(base === undefined ? {} : { credentials: base }) })
+  const sts = new STSClient({ ...options, ...at(endpoints.sts), ...(base === undefined ? {} : { credentials: base }) })
 
   const iamCredentials = revocationCredentials(config, host, sts, base)
   // One attempt: the SDK counts LimitExceeded as throttling and would back off twice before the
   // revocation could shrink its policy; transient failures are retried by the cascade instead.
-  const iam = iamCredentials === null ? undefined : new IAMClient({ ...options, maxAttempts: 1, ...(iamCredentials === undefined ? {} : { credentials: iamCredentials }) })
+  const iam = iamCredentials === null ? undefined : new IAMClient({ ...options, ...at(endpoints.iam), maxAttempts: 1, ...(iamCredentials === undefined ? {} : { credentials: iamCredentials }) })
   return {
     system,
     config,

@@ -9,6 +9,13 @@ export const roleArn = z
   .string()
   .regex(/^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' })
 
+const endpointUrl = z
+  .url()
+  .refine((value) => {
+    const url = new URL(value)
+    return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))
+  }, { message: 'expected an https URL (plain http only to a loopback address, for the sandbox)' })
+
 const revocation = z
   .object({
     /** Off: every revoke answers unrevocable-until the session's expiry. */
@@ -23,25 +30,32 @@ const revocation = z
     roleArn: roleArn.optional(),
     /** Web-identity mode: `sub` of the ID token the broker presents for `roleArn`. */
     subject: z.string().min(1).max(255).default('lanyard-revoker'),
+    /**
+     * IAM is eventually consistent: a deny written now stops sessions a few seconds later. A
+     * revoke reports `revoked` only once a call with the session's own credentials is refused
+     * by the deny, and `revoking` until then, for at most this long; past it, the session is
+     * reported `unrevocable-until` its expiry.
+     */
+    confirmWithinSeconds: z.number().int().min(1).max(900).default(60),
   })
   .strict()
 
 const common = {
   /** STS region; signing region for both STS and IAM. */
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'expected an AWS region such as us-east-1' }).default('us-east-1'),
-  /** Both STS and IAM at one URL: the sandbox, or a VPC endpoint. Plain http only to loopback, and only when the broker runs as a sandbox. */
-  endpoint: z
-    .url()
-    .refine((value) => {
-      const url = new URL(value)
-      return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))
-    }, { message: 'expected an https URL (plain http only to a loopback address, for the sandbox)' })
-    .optional(),
+  /** Both STS and IAM at one URL: the sandbox. Plain http only to loopback, and only when the broker runs as a sandbox. */
+  endpoint: endpointUrl.optional(),
+  /**
+   * STS and IAM apart: an STS VPC interface endpoint (`https://vpce-...sts.us-east-1.vpce.amazonaws.com`)
+   * or a FIPS endpoint (`https://sts-fips.us-east-1.amazonaws.com`, `https://iam-fips.amazonaws.com`).
+   * Each falls back to `endpoint`, then to the SDK's own for `region`.
+   */
+  endpoints: z.object({ sts: endpointUrl.optional(), iam: endpointUrl.optional() }).strict().optional(),
   /** Attempts per AWS call, the first included (the SDK's standard retry strategy). */
   maxAttempts: z.number().int().min(1).max(10).default(3),
   /** Per attempt. */
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-  revocation: revocation.default({ enabled: true, policyName: 'lanyard-revocations', subject: 'lanyard-revoker' }),
+  revocation: revocation.default({ enabled: true, policyName: 'lanyard-revocations', subject: 'lanyard-revoker', confirmWithinSeconds: 60 }),
   /**
    * `validateBinding` assumes the role once, with a session policy that denies everything, to
    * prove the role exists, trusts the broker and allows the binding's maximum duration.
@@ -92,3 +106,10 @@ export const awsConfig = z.preprocess(
 )
 
 export type AwsConfig = z.output<typeof awsConfig>
+
+/** Where STS and IAM calls go: `endpoints.<service>`, else `endpoint`, else the SDK's default. */
+export function endpointsOf(config: AwsConfig): { readonly sts?: string; readonly iam?: string } {
+  const sts = config.endpoints?.sts ?? config.endpoint
+  const iam = config.endpoints?.iam ?? config.endpoint
+  return { ...(sts === undefined ? {} : { sts }), ...(iam === undefined ? {} : { iam }) }
+}

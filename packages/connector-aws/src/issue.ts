@@ -4,6 +4,7 @@ import type { ExchangeCredential, IssueRequest, Issued, LanyardError } from '@la
 import { type AwsClient, awsCode, translate } from './client.js'
 import { sessionPolicy, sessionPolicyMaxChars, splitScopes } from './scopes.js'
 import { type AwsTarget, checkRoleChaining, roleName } from './target.js'
+import { sessionSecret } from './probe.js'
 import { awsName, whoisIndex } from './whois.js'
 
 /** AWS's three values and their expiry, under `aws_credentials` in the exchange response. */
@@ -196,6 +197,8 @@ export async function issue(client: AwsClient, request: IssueRequest<AwsTarget>,
     ref: { ...ref },
     expiresAt,
     index: whoisIndex(ref),
+    // Kept (sealed by the broker) only where a revoke can use it: to see the deny take effect.
+    ...(client.iam === undefined ? {} : { revocationSecret: sessionSecret({ accessKeyId, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }) }),
   }
 }
 

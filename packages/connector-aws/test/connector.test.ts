@@ -34,6 +34,7 @@ const revokeRequest = (req: IssueRequest<AwsTarget>, issued: Issued<AwsCredentia
   ref: JSON.parse(JSON.stringify(issued.ref)),
   issuedAt: world.clock.now(),
   expiresAt: issued.expiresAt,
+  ...(issued.revocationSecret === undefined ? {} : { secret: issued.revocationSecret }),
 })
 async function issueAndKeep(instance: ConnectorInstance<AwsTarget, AwsCredential>, handle: string) {
   const req = request(handle)
@@ -135,6 +136,53 @@ describe.each(['web-identity', 'assume-role'] as const)('%s mode', (mode) => {
     const before = world.sandbox.sessions().length
     await expect(instance.issue(request(`a@${agentsDomain}`, ['sts:*', resource]), signal())).rejects.toMatchObject({ code: 'ERR_BINDING_INVALID' })
     expect(world.sandbox.sessions()).toHaveLength(before)
+  })
+})
+
+describe('revocation while IAM has not applied the deny yet (eventual consistency)', () => {
+  beforeEach(async () => {
+    await world.close()
+    world = await startAwsWorld({ iamPropagationMs: 5_000 })
+  })
+
+  it('revoking while the session still works; revoked once AWS refuses it', async () => {
+    const { instance } = await connect('assume-role')
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    const puts = world.sandbox.calls('PutRolePolicy')
+    const first = await instance.revoke(revokeRequest(req, issued), signal())
+    expect(first).toMatchObject({ kind: 'revoking', checkAfterMs: 2_000, why: expect.stringContaining('IAM has not applied it yet') })
+    expect(await world.works(issued.credential, [])).toBe(true)
+    expect(await instance.probe!(revokeRequest(req, issued), signal())).toBe('alive')
+    world.clock.advance(2_000)
+    expect(await instance.revoke(revokeRequest(req, issued), signal())).toMatchObject({ kind: 'revoking' })
+    world.clock.advance(3_000)
+    expect(await instance.revoke(revokeRequest(req, issued), signal())).toEqual({ kind: 'revoked' })
+    expect(await world.works(issued.credential, [])).toBe(false)
+    expect(await instance.probe!(revokeRequest(req, issued), signal())).toBe('dead')
+    // The deny was written once; the later calls only looked.
+    expect(world.sandbox.calls('PutRolePolicy') - puts).toBe(1)
+  })
+
+  it('past revocation.confirmWithinSeconds: unrevocable until the session expires, never revoked', async () => {
+    const { instance } = await connect('assume-role', { revocation: { confirmWithinSeconds: 3 } })
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    expect(await instance.revoke(revokeRequest(req, issued), signal())).toMatchObject({ kind: 'revoking', checkAfterMs: 2_000 })
+    world.clock.advance(2_000)
+    // The last look is due when the bound runs out, not a full poll later (real ms pass too).
+    const second = await instance.revoke(revokeRequest(req, issued), signal())
+    expect(second).toMatchObject({ kind: "revoking", checkAfterMs: expect.any(Number) })
+    expect((second as { checkAfterMs: number }).checkAfterMs).toBeGreaterThan(0)
+    expect((second as { checkAfterMs: number }).checkAfterMs).toBeLessThanOrEqual(1_000)
+    world.clock.advance(1_000)
+    expect(await instance.revoke(revokeRequest(req, issued), signal())).toEqual({ kind: 'unrevocable-until', until: issued.expiresAt })
+  })
+
+  it('without the session\'s credentials nothing can show the deny in effect: unrevocable, not revoked', async () => {
+    const { instance } = await connect('assume-role')
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    const { secret: _dropped, ...withoutSecret } = revokeRequest(req, issued)
+    world.clock.advance(6_000)
+    expect(await instance.revoke(withoutSecret, signal())).toEqual({ kind: 'unrevocable-until', until: issued.expiresAt })
   })
 })
 
