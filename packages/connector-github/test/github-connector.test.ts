@@ -277,6 +277,17 @@ describe('validateBinding', () => {
     expect(await connector.validateBinding({ installationId: github.installationId }, ['contents:read', 'repo:*'], signal())).toEqual({ installationId: github.installationId, account: 'acme' })
   })
 
+  it('looks an organisation up at /orgs/{org}/installation, and a user account at /users/{username}/installation after the org lookup 404s', async () => {
+    const connector = await connect()
+    await connector.validateBinding({ account: 'acme' }, ['metadata:read', 'repo:api'], signal())
+    expect(requestsTo('/orgs/acme/installation')).toEqual([200])
+    expect(requestsTo('/users/acme/installation')).toEqual([])
+    const user = github.sandbox.addInstallation({ appId: github.appId, account: 'octo-dev', accountType: 'User', repositories: ['dotfiles'], permissions: { contents: 'read' } })
+    expect(await connector.validateBinding({ account: 'octo-dev' }, ['contents:read', 'repo:dotfiles'], signal())).toEqual({ installationId: user.id, account: 'octo-dev' })
+    expect(requestsTo('/orgs/octo-dev/installation')).toEqual([404])
+    expect(requestsTo('/users/octo-dev/installation')).toEqual([200])
+  })
+
   const byId = () => ({ installationId: github.installationId })
   it.each([
     ['an installation id and account that disagree', () => ({ installationId: github.installationId, account: 'other' }), ceiling, /is on account "acme", not "other"/],
