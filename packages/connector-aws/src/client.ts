@@ -107,8 +107,9 @@ interface ServiceErrorLike {
   readonly $metadata: { readonly httpStatusCode?: number }
 }
 
+/** AWS answered: the SDK also stamps `$metadata` on network failures, but without a status. */
 function isServiceError(error: unknown): error is ServiceErrorLike {
-  return error instanceof Error && typeof (error as Partial<ServiceErrorLike>).$metadata === 'object'
+  return error instanceof Error && typeof (error as Partial<ServiceErrorLike>).$metadata?.httpStatusCode === 'number'
 }
 
 /** The AWS error code: the query protocol's `Code` (`PackedPolicyTooLarge`), else the SDK's class name. */

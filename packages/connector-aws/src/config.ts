@@ -4,10 +4,19 @@ import { z } from 'zod'
 /** Hosts where plain http is acceptable: the sandbox and local tests, never a network hop. */
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
+/**
+ * Every AWS partition: commercial, China, GovCloud (US), and the isolated ones (ISO, ISO-B,
+ * ISO-E, ISO-F), as the SDK's partition table lists them.
+ */
+export const awsPartitions = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f'] as const
+export const partitionPattern = `(${awsPartitions.join('|')})`
+
 /** `arn:<partition>:iam::<account>:role/<path/>name`. */
 export const roleArn = z
   .string()
-  .regex(/^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' })
+  .regex(new RegExp(`^arn:${partitionPattern}:iam::\\d{12}:role\\/([\\w+=,.@-]+\\/)*[\\w+=,.@-]{1,64}$`), {
+    message: `expected an IAM role ARN: arn:<partition>:iam::<account>:role/<name>, partition one of ${awsPartitions.join(', ')}`,
+  })
 
 const endpointUrl = z
   .url()

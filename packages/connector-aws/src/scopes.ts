@@ -1,5 +1,6 @@
 import { defineScopes, narrowScopes } from '@lanyard/connector-sdk'
 import type { ScopeSet } from '@lanyard/connector-sdk'
+import { partitionPattern } from './config.js'
 
 /**
  * AWS scope items, and how a set of them becomes a session policy.
@@ -16,7 +17,7 @@ import type { ScopeSet } from '@lanyard/connector-sdk'
  */
 
 const actionItem = /^[a-z0-9][a-z0-9-]*:[A-Z*][A-Za-z0-9*]*$/
-const resourceItem = /^resource:(\*|arn:(aws|aws-cn|aws-us-gov|\*):[a-z0-9*-]+:[a-z0-9*-]*:(\d{12}|\*)?:[^\s$?]+)$/
+const resourceItem = new RegExp(`^resource:(\\*|arn:(${partitionPattern.slice(1, -1)}|\\*):[a-z0-9*-]+:[a-z0-9*-]*:(\\d{12}|\\*)?:[^\\s$?]+)$`)
 const resourcePrefix = 'resource:'
 
 export const awsScopes = defineScopes(

@@ -139,6 +139,18 @@ describe.each(['web-identity', 'assume-role'] as const)('%s mode', (mode) => {
   })
 })
 
+describe('endpoints: STS and IAM apart', () => {
+  it('STS calls go to endpoints.sts and IAM calls to endpoints.iam', async () => {
+    // IAM at a port where nothing listens: issuing works, revoking cannot reach IAM.
+    const { instance } = await connect('assume-role', { endpoint: undefined, endpoints: { sts: world.sandbox.url, iam: 'http://127.0.0.1:9' } })
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    expect(issued.credential.extra.aws_credentials.access_key_id).toMatch(/^ASIA/)
+    // Nothing answered at the IAM endpoint: unavailable (retryable), not a refusal.
+    await expect(instance.revoke(revokeRequest(req, issued), signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE' })
+    expect(world.sandbox.calls('PutRolePolicy') + world.sandbox.calls('GetRolePolicy')).toBe(0)
+  })
+})
+
 describe('revocation while IAM has not applied the deny yet (eventual consistency)', () => {
   beforeEach(async () => {
     await world.close()
