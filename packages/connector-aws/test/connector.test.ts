@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam'
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { BindingInvalid, ConfigInvalid, UpstreamRefused, createLocalMutex, type Mutex } from '@lanyard/connector-sdk'
 import type { ConnectorInstance, IssueRequest, Issued, RevokeRequest } from '@lanyard/connector-sdk'
 import { createTestHost } from '@lanyard/connector-sdk/testing'
 import { ROLE_INLINE_POLICY_MAX_CHARS } from '@lanyard/sandbox'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type AwsCredential, type AwsTarget, awsConnector, whoisKeys } from '../src/index.js'
 import { type AwsWorld, type Mode, agentsDomain, ceiling, narrower, startAwsWorld } from './aws-setup.js'
 
@@ -136,6 +137,33 @@ describe.each(['web-identity', 'assume-role'] as const)('%s mode', (mode) => {
     const before = world.sandbox.sessions().length
     await expect(instance.issue(request(`a@${agentsDomain}`, ['sts:*', resource]), signal())).rejects.toMatchObject({ code: 'ERR_BINDING_INVALID' })
     expect(world.sandbox.sessions()).toHaveLength(before)
+  })
+})
+
+describe('assume-role from an instance or task role (role chaining)', () => {
+  afterEach(() => vi.unstubAllEnvs())
+
+  it('a session over one hour is refused with a message naming the real cause, not MaxSessionDuration', async () => {
+    // What an EC2 instance profile hands the SDK's default chain: a role session's three values.
+    const instanceRole = world.sandbox.createRole({ name: 'broker-instance' })
+    const target = world.sandbox.createRole({ name: 'agents-long', maxSessionDurationSeconds: 7200 })
+    const sts = new STSClient({ endpoint: world.sandbox.url, region: world.sandbox.region, credentials: world.sandbox.addAccessKey(), maxAttempts: 1 })
+    const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: instanceRole.arn, RoleSessionName: 'i-0abc' }))
+    sts.destroy()
+    vi.stubEnv('AWS_ACCESS_KEY_ID', c!.AccessKeyId!)
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', c!.SecretAccessKey!)
+    vi.stubEnv('AWS_SESSION_TOKEN', c!.SessionToken!)
+    const { instance } = await connect('assume-role', { credentials: undefined, externalId: undefined })
+    await expect(instance.validateBinding({ roleArn: target.arn, maxDurationSeconds: 7200, allowRoleChaining: false }, ceiling, signal())).rejects.toMatchObject({
+      code: 'ERR_UPSTREAM_REFUSED',
+      message: expect.stringMatching(/credentials are a role session .* caps a role assumed with them at 3600 s .* set maxDurationSeconds to 3600 or less/),
+    })
+    await expect(instance.validateBinding({ roleArn: target.arn, maxDurationSeconds: 3600, allowRoleChaining: false }, ceiling, signal())).resolves.toBeDefined()
+  })
+
+  it('with an IAM user\'s keys the same duration is the role\'s MaxSessionDuration, as before', async () => {
+    const { instance } = await connect('assume-role')
+    await expect(instance.validateBinding({ ...target(), maxDurationSeconds: 10_800 }, ceiling, signal())).rejects.toThrow(/exceeds the MaxSessionDuration/)
   })
 })
 
