@@ -167,6 +167,24 @@ describe('assume-role from an instance or task role (role chaining)', () => {
   })
 })
 
+describe('health: quiet on a healthy system', () => {
+  it('web identity makes no failing STS call (no InvalidIdentityToken in CloudTrail); a revocation role is assumed, successfully', async () => {
+    const quiet = await connect('web-identity', { revocation: { enabled: true } })
+    const before = world.sandbox.calls('AssumeRoleWithWebIdentity')
+    expect(await quiet.instance.health(signal())).toEqual({ ok: true, detail: 'STS answers; revocation is off (no revocation.roleArn)' })
+    expect(world.sandbox.calls('AssumeRoleWithWebIdentity')).toBe(before)
+    const { instance } = await connect('web-identity')
+    expect(await instance.health(signal())).toEqual({ ok: true, detail: 'STS answers; the revocation role can be assumed' })
+    expect(world.sandbox.calls('AssumeRoleWithWebIdentity')).toBe(before + 1)
+    expect(world.sandbox.sessions().filter((s) => s.sessionName === 'lanyard-revoker')).toHaveLength(1)
+  })
+
+  it('STS unreachable: not ok', async () => {
+    const { instance } = await connect('web-identity', { revocation: { enabled: true }, endpoint: undefined, endpoints: { sts: 'http://127.0.0.1:9' } })
+    expect(await instance.health(signal())).toMatchObject({ ok: false })
+  })
+})
+
 describe('endpoints: STS and IAM apart', () => {
   it('STS calls go to endpoints.sts and IAM calls to endpoints.iam', async () => {
     // IAM at a port where nothing listens: issuing works, revoking cannot reach IAM.
