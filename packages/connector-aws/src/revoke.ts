@@ -150,7 +150,18 @@ export function createPolicyWriter(client: AwsClient): PolicyWriter {
    * `confirmWithinSeconds` after the write; past that, `unrevocable-until` its expiry.
    */
   async function confirm(request: RevokeRequest, writtenAtMs: number, signal: AbortSignal): Promise<RevokeOutcome> {
-    const seen = await sessionDenied(client, request, signal)
+    // A check that fails is a check that did not see the deny: asked again within the same
+    // bound, rather than thrown, so the cascade's attempt budget (which these polls also
+    // count against) cannot end the task `failed` while the deny is in place.
+    let seen: Awaited<ReturnType<typeof sessionDenied>>
+    let trouble = ''
+    try {
+      seen = await sessionDenied(client, request, signal)
+    } catch (error) {
+      signal.throwIfAborted()
+      seen = 'alive'
+      trouble = `; the last check failed (${error instanceof Error ? error.message : 'error'})`
+    }
     const waitedMs = host.clock.now().getTime() - writtenAtMs
     if (seen === 'dead') {
       written.delete(request.grantId)
@@ -165,7 +176,11 @@ export function createPolicyWriter(client: AwsClient): PolicyWriter {
       written.delete(request.grantId)
       return unrevocable(request, `IAM did not apply the deny within ${client.config.revocation.confirmWithinSeconds} s (revocation.confirmWithinSeconds)`)
     }
-    return { kind: 'revoking', checkAfterMs: Math.min(confirmPollMs, confirmWithinMs - waitedMs), why: `the deny is written; IAM has not applied it yet (${Math.round(waitedMs / 1000)} s of ${client.config.revocation.confirmWithinSeconds} s)` }
+    return {
+      kind: 'revoking',
+      checkAfterMs: Math.min(confirmPollMs, confirmWithinMs - waitedMs),
+      why: `the deny is written; IAM has not applied it yet (${Math.round(waitedMs / 1000)} s of ${client.config.revocation.confirmWithinSeconds} s)${trouble}`,
+    }
   }
 
   return {
