@@ -245,13 +245,28 @@ export class UpstreamRefused extends LanyardError {
   }
 }
 
-/** The upstream could not be reached or failed transiently. Retryable. */
+export interface UpstreamUnavailableOptions extends LanyardErrorOptions {
+  /**
+   * What the upstream answered, in the connector's words, safe to show an admin (`HTTP 429
+   * slow_down`): no token, key or body. Appended to the message, so a task that ends `failed`
+   * records it.
+   */
+  answer?: string
+  /** The upstream's `Retry-After` (seconds or HTTP date), as a delay from now: no retry before. */
+  retryAfterMs?: number
+}
+
+/** The upstream could not be reached or failed transiently (429, 503 included). Retryable. */
 export class UpstreamUnavailable extends LanyardError {
   override code = 'ERR_UPSTREAM_UNAVAILABLE' as const
   readonly system: string
-  constructor(system: string, options?: LanyardErrorOptions) {
-    super(`system "${system}" is unavailable`, options)
+  readonly answer?: string
+  readonly retryAfterMs?: number
+  constructor(system: string, options?: UpstreamUnavailableOptions) {
+    super(`system "${system}" is unavailable${options?.answer === undefined ? '' : `: ${options.answer}`}`, options)
     this.system = system
+    if (options?.answer !== undefined) this.answer = options.answer
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs
   }
 }
 
