@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { RateLimited, AgentNotActive, AgentNotFound, BindingInvalid, BindingNotFound, GrantNotFound, RequestInvalid, RevocationNotFound, RevocationRunning, SystemUnknown, TokenInvalid, isLanyardError } from './errors.js'
+import { RateLimited, AgentNotActive, AgentNotFound, BindingInvalid, BindingNotFound, GrantNotFound, RequestInvalid, RevocationNotFound, RevocationRunning, SystemUnknown, TokenInvalid, TrustRuleNotFound, isLanyardError } from './errors.js'
 import type { Agent, AgentKey, AgentStatus, TrustTier } from './agents/agent.js'
 import { createAgentReader, type AgentReader } from './agents/agent-reader.js'
 import { parseHandle } from './agents/handle.js'
 import { parseAgentKey } from './agents/keys.js'
-import { authenticate, type Authenticated } from './auth/authenticate.js'
+import { authenticate, type Authenticated, type AuthenticateOptions, type DpopSettings } from './auth/authenticate.js'
+import type { DpopNonces } from './auth/dpop.js'
+import type { FederationIssuer, IssuerKeys } from './auth/federated.js'
+import { parseTrustRule, type TrustRule } from './auth/trust-rule.js'
 import { verifyAuditChain, type ChainVerdict } from './audit/chain.js'
 import type { AuditDraft, AuditEvent } from './audit/event.js'
 import type { Binding } from './bindings/binding.js'
@@ -33,6 +36,14 @@ export interface LanyardSettings {
   readonly upstreamTimeoutMs: number
   readonly agentCacheMs: number
   readonly cascade: CascadeSettings
+  /** Refuse unbound handle tokens for every agent (RFC 9449); per agent, the `require-dpop` label. */
+  readonly requireDpop?: boolean
+}
+
+/** Platform issuers whose tokens agents may sign in with, and the port that fetches their keys. */
+export interface FederationDeps {
+  readonly issuers: readonly FederationIssuer[]
+  readonly keys: IssuerKeys
 }
 
 export interface LanyardDeps {
@@ -47,6 +58,9 @@ export interface LanyardDeps {
   /** Names this replica in task leases. */
   readonly replicaId: string
   readonly settings: LanyardSettings
+  readonly federation?: FederationDeps
+  /** Present: DPoP proofs must carry a broker nonce (`use_dpop_nonce` until they do). */
+  readonly dpopNonces?: DpopNonces
 }
 
 export interface NewAgent {
@@ -110,7 +124,12 @@ export interface Lanyard {
   readAudit(handle: string, options?: { afterSeq?: number; limit?: number }): Promise<AuditEvent[]>
   verifyAudit(handle: string): Promise<ChainVerdict>
   whois(key: string, value: string): Promise<Array<{ agent: Agent; grant: Grant }>>
-  authenticate(assertion: string): Promise<Authenticated>
+  authenticate(assertion: string, options?: AuthenticateOptions): Promise<Authenticated>
+  /** Adds a trust rule: platform tokens meeting it sign in as the agent. IssuerUnknown for an unconfigured issuer. Audited. */
+  addTrustRule(actor: string, handle: string, input: unknown): Promise<TrustRule>
+  listTrustRules(handle: string): Promise<TrustRule[]>
+  /** TrustRuleNotFound when the agent has no such rule. Audited. */
+  deleteTrustRule(actor: string, handle: string, id: string): Promise<void>
   exchange(request: ExchangeRequest): Promise<Exchanged>
   introspect(token: string): Promise<Introspection>
   /** RFC 7009 for handle tokens: idempotent, silent on tokens it does not know. */
@@ -126,6 +145,8 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
   const { store, bus, clock, systems, settings } = deps
   const agents: AgentReader = createAgentReader({ store, bus, clock, maxAgeMs: settings.agentCacheMs })
   const tokens: HandleTokens = createHandleTokens({ keys: deps.keys, clock, issuer: settings.issuer, ttlSeconds: settings.handleTokenTtlSeconds })
+  const dpop: DpopSettings = { required: settings.requireDpop ?? false, nonces: deps.dpopNonces }
+  const federation = deps.federation === undefined ? undefined : { keys: deps.federation.keys, issuers: new Map(deps.federation.issuers.map((i) => [i.issuer, i])) }
   const listeners = new Set<(event: RevocationEvent) => void>()
   function emit(event: RevocationEvent): void {
     for (const listener of listeners) {
@@ -342,10 +363,36 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
       }
       return found
     },
-    authenticate: (assertion) => authenticate({ store, agents, tokens, clock, issuer: settings.issuer, limit: (handle) => limit(`authenticate:${handle}`, settings.rateLimits.authenticate) }, assertion),
+    authenticate: (assertion, options) =>
+      authenticate(
+        {
+          store, agents, tokens, clock, issuer: settings.issuer, dpop, limit: (handle) => limit(`authenticate:${handle}`, settings.rateLimits.authenticate),
+          federation: federation === undefined ? undefined : { issuers: federation.issuers, keys: federation.keys, rules: (issuer) => store.listTrustRulesByIssuer(issuer) },
+        },
+        assertion,
+        options,
+      ),
+    async addTrustRule(actor, handle, input) {
+      const agent = await mustGetAgent(handle)
+      if (agent.status === 'revoked') throw new AgentNotActive(handle, agent.status)
+      const parsed = parseTrustRule(input, new Set(federation?.issuers.keys() ?? []))
+      const rule: TrustRule = { id: randomUUID(), handle: agent.handle, issuer: parsed.issuer, audience: parsed.audience, subject: parsed.subject, claims: parsed.claims ?? {}, ...(parsed.shape === undefined ? {} : { shape: parsed.shape }), createdAt: clock.now() }
+      await store.putTrustRule(rule, audit(actor, 'trust.added', agent.handle, { rule_id: rule.id, issuer: rule.issuer, audience: rule.audience, subject: rule.subject, claims: rule.claims, ...(rule.shape === undefined ? {} : { shape: rule.shape }) }))
+      return rule
+    },
+    async listTrustRules(handle) {
+      await mustGetAgent(handle)
+      return store.listTrustRules(handle)
+    },
+    async deleteTrustRule(actor, handle, id) {
+      const agent = await mustGetAgent(handle)
+      const rule = (await store.listTrustRules(agent.handle)).find((r) => r.id === id)
+      if (rule === undefined) throw new TrustRuleNotFound(id)
+      if (!(await store.deleteTrustRule(agent.handle, id, audit(actor, 'trust.removed', agent.handle, { rule_id: id, issuer: rule.issuer, subject: rule.subject })))) throw new TrustRuleNotFound(id)
+    },
     exchange: (request) =>
       exchange(
-        { store, agents, tokens, systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs, limit: (handle) => limit(`exchange:${handle}`, settings.rateLimits.exchange) },
+        { store, agents, tokens, systems, sealer: deps.sealer, clock, log: deps.log, dpop, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs, limit: (handle) => limit(`exchange:${handle}`, settings.rateLimits.exchange) },
         request,
       ),
     async introspect(token) {

@@ -35,6 +35,7 @@ import {
 import { call, closeClient, defineScript, driverFailure, openReadyClient, type ConnectionOptions, type RedisClient } from './connection.js'
 import { indexMember, parseIndexMember, redisKeys } from './keys.js'
 import { createWebhookMethods, outboxEntry } from './redis-webhooks.js'
+import { createTrustRuleMethods } from './redis-trust-rules.js'
 import { useOnceLua } from './scripts/use-once.js'
 import { Transaction, mutate as mutateOn, type Planned } from './transaction.js'
 
@@ -560,6 +561,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     },
 
     ...createWebhookMethods(client, keys, { getRevocation, revocationStatus, clock }),
+    ...createTrustRuleMethods(client, keys),
 
     async ping() {
       await call(() => client.ping())

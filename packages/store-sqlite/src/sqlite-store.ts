@@ -34,6 +34,7 @@ import type {
   TaskResult,
   Webhook,
   WebhookDelivery,
+  TrustRule,
 } from '@lanyard/core'
 import { openDatabase } from './open-database.js'
 import {
@@ -59,6 +60,7 @@ import {
   type WebhookRow,
 } from './rows.js'
 import { translateError } from './translate-error.js'
+import { toTrustRule, type TrustRuleRow } from './trust-rule-row.js'
 
 export interface SqliteStoreOptions {
   /** The database file. Created, with its folder's WAL side files, if it does not exist. */
@@ -578,6 +580,35 @@ class SqliteStore implements Store {
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     return this.#statement(() => this.#sql('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as SigningKeyRow[]).map(toSigningKey)
+  }
+
+  // --- trust rules (#16) -------------------------------------------------------------------
+
+  async putTrustRule(rule: TrustRule, audit: AuditDraft): Promise<void> {
+    await this.#write(() => {
+      this.#mustAgent(rule.handle)
+      this.#sql(
+        `INSERT INTO trust_rules (id, handle, issuer, audience, subject, claims, shape, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET issuer = excluded.issuer, audience = excluded.audience, subject = excluded.subject, claims = excluded.claims, shape = excluded.shape`,
+      ).run(rule.id, rule.handle, rule.issuer, rule.audience, rule.subject, json(rule.claims), rule.shape ?? null, ms(rule.createdAt))
+      this.#audit(rule.handle, audit)
+    })
+  }
+
+  async listTrustRules(handle: string): Promise<TrustRule[]> {
+    return this.#statement(() => this.#sql('SELECT * FROM trust_rules WHERE handle = ? ORDER BY created_at, id').all(handle) as TrustRuleRow[]).map(toTrustRule)
+  }
+
+  async listTrustRulesByIssuer(issuer: string): Promise<TrustRule[]> {
+    return this.#statement(() => this.#sql('SELECT * FROM trust_rules WHERE issuer = ? ORDER BY created_at, id').all(issuer) as TrustRuleRow[]).map(toTrustRule)
+  }
+
+  async deleteTrustRule(handle: string, id: string, audit: AuditDraft): Promise<boolean> {
+    return this.#write(() => {
+      const deleted = this.#sql('DELETE FROM trust_rules WHERE handle = ? AND id = ?').run(handle, id).changes === 1
+      if (deleted) this.#audit(handle, audit)
+      return deleted
+    })
   }
 
   // --- webhooks ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { Agent, AgentKey, AgentStatus } from '../agents/agent.js'
 import type { AuditDraft, AuditEvent } from '../audit/event.js'
 import type { Binding } from '../bindings/binding.js'
 import type { Grant, GrantStatus } from '../exchange/grant.js'
+import type { TrustRuleStore } from './trust-rules.js'
 import type { Revocation, RevocationEvent, RevocationEventType, RevocationScope, RevocationTask, TaskOutcome } from '../revocation/revocation.js'
 
 export interface AgentFilter {
@@ -107,7 +108,7 @@ export interface SigningKeyRecord {
  * backend is gone, never a driver error. The conformance kit in @lanyard/core/testing checks
  * all of this against every implementation.
  */
-export interface Store {
+export interface Store extends TrustRuleStore {
   /** Atomic: AgentExists if the handle is taken, even under a concurrent create. */
   createAgent(agent: Agent, audit: AuditDraft): Promise<void>
   getAgent(handle: string): Promise<Agent | undefined>

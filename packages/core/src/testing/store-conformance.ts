@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js'
 import type { RevocationStart, StatusChange, Store, TaskResult, Webhook, WebhookDelivery } from '../ports/store.js'
 import type { RevocationScope, RevocationTask } from '../revocation/revocation.js'
 import { FakeClock } from './fake-clock.js'
+import { newTrustRule, trustRuleCases } from './store-trust-rules.js'
 import {
   auditActions,
   draft,
@@ -691,6 +692,8 @@ export function storeConformance(options: StoreConformanceOptions): void {
       })
     })
 
+    trustRuleCases({ store: () => store, clock: () => now, agent: () => seed.agent(), tick: (ms) => clock.advance(ms) })
+
     describe('webhooks', () => {
       /** A webhook put in the store with `count` deliveries enqueued to it, due now. */
       async function hookWithDeliveries(count: number): Promise<{ hook: Webhook; deliveries: WebhookDelivery[] }> {
@@ -969,6 +972,10 @@ export function storeConformance(options: StoreConformanceOptions): void {
           claimDeliveries: () => store.claimDeliveries('worker-b', t, leaseMs, 10),
           finishDelivery: () => store.finishDelivery('worker-a', uniqueId('delivery'), { status: 'delivered', at: t }),
           listDeliveries: () => store.listDeliveries(uniqueId('webhook')),
+          putTrustRule: () => store.putTrustRule(newTrustRule(clock, agent.handle), d('trust.added')),
+          listTrustRules: () => store.listTrustRules(agent.handle),
+          listTrustRulesByIssuer: () => store.listTrustRulesByIssuer('https://issuer.test'),
+          deleteTrustRule: () => store.deleteTrustRule(agent.handle, uniqueId('rule'), d('trust.removed')),
           ping: () => store.ping(),
         }
         for (const [method, call] of Object.entries(calls)) {
