@@ -125,6 +125,8 @@ export interface Lanyard {
   verifyAudit(handle: string): Promise<ChainVerdict>
   whois(key: string, value: string): Promise<Array<{ agent: Agent; grant: Grant }>>
   authenticate(assertion: string, options?: AuthenticateOptions): Promise<Authenticated>
+  /** The broker's current DPoP nonce, when proofs must carry one (announced in the DPoP-Nonce header). */
+  dpopNonce(): string | undefined
   /** Adds a trust rule: platform tokens meeting it sign in as the agent. IssuerUnknown for an unconfigured issuer. Audited. */
   addTrustRule(actor: string, handle: string, input: unknown): Promise<TrustRule>
   listTrustRules(handle: string): Promise<TrustRule[]>
@@ -372,6 +374,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
         assertion,
         options,
       ),
+    dpopNonce: () => deps.dpopNonces?.current(),
     async addTrustRule(actor, handle, input) {
       const agent = await mustGetAgent(handle)
       if (agent.status === 'revoked') throw new AgentNotActive(handle, agent.status)

@@ -34,6 +34,14 @@ export interface BrokerConfig {
   readonly cascade: { readonly concurrency: number; readonly leaseMs: number; readonly maxAttempts: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly upstreamTimeoutMs: number; readonly pendingRecheckMs: number; readonly proveRevocation: boolean }
   readonly webhooks: { readonly concurrency: number; readonly leaseMs: number; readonly timeoutMs: number; readonly maxAttempts: number; readonly giveUpAfterMs: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number }
   readonly systems: readonly SystemConfig[]
+  readonly federation: {
+    readonly issuers: ReadonlyArray<{ readonly issuer: string; readonly jwksUri?: string; readonly audiences: readonly string[]; readonly allowedAlgs: readonly string[] }>
+    readonly timeoutMs: number
+    readonly cacheMaxAgeSeconds: number
+    readonly cooldownSeconds: number
+    readonly failureBackoffSeconds: number
+  }
+  readonly dpop: { readonly required: boolean; readonly nonce: boolean }
 }
 
 export interface LoadOptions {
@@ -124,6 +132,24 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
     systems.push({ name, type, path: `systems[${i}]`, config: resolveSecretsDeep(rest, `systems[${i}]`, env, issues) as Record<string, unknown> })
   }
 
+  const issuers = file.federation?.issuers ?? []
+  const issuerNames = new Set<string>()
+  for (const [i, entry] of issuers.entries()) {
+    if (issuerNames.has(entry.issuer)) issues.push(`federation.issuers[${i}].issuer: "${entry.issuer}" is listed twice`)
+    issuerNames.add(entry.issuer)
+    // Keys over plain http could be swapped on the way: only for local stand-ins.
+    for (const [field, url] of [['issuer', entry.jwksUri === undefined ? entry.issuer : undefined], ['jwksUri', entry.jwksUri]] as const) {
+      if (url === undefined) continue
+      let parsed: URL | undefined
+      try {
+        parsed = new URL(url)
+      } catch {
+        issues.push(`federation.issuers[${i}].${field}: expected a URL (keys are found by discovery there)`)
+      }
+      if (parsed !== undefined && parsed.protocol !== 'https:' && !(sandbox && parsed.protocol === 'http:')) issues.push(`federation.issuers[${i}].${field}: expected https (plain http only with \`sandbox: true\`)`)
+    }
+  }
+
   if (issues.length > 0) throw new ConfigInvalid(issues)
   return deepFreeze({
     source: path,
@@ -144,6 +170,14 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
     cascade: { ...defaults.cascade, ...file.cascade },
     webhooks,
     systems,
+    federation: {
+      issuers: issuers.map((entry) => ({ issuer: entry.issuer, audiences: entry.audiences, allowedAlgs: entry.allowedAlgs, ...(entry.jwksUri === undefined ? {} : { jwksUri: entry.jwksUri }) })),
+      timeoutMs: file.federation?.timeoutMs ?? defaults.federation.timeoutMs,
+      cacheMaxAgeSeconds: file.federation?.cacheMaxAgeSeconds ?? defaults.federation.cacheMaxAgeSeconds,
+      cooldownSeconds: file.federation?.cooldownSeconds ?? defaults.federation.cooldownSeconds,
+      failureBackoffSeconds: file.federation?.failureBackoffSeconds ?? defaults.federation.failureBackoffSeconds,
+    },
+    dpop: { required: file.dpop?.required ?? false, nonce: file.dpop?.nonce ?? false },
   })
 }
 
