@@ -1,6 +1,6 @@
 import type { TrustRule, TrustRuleShape } from '@lanyard/core'
 
-/** A row of `trust_rules` (migration 0016). */
+/** A row of `trust_rules` (migration 0004). */
 export interface TrustRuleRow {
   id: string
   handle: string
