@@ -170,6 +170,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
                   cooldownMs: config.federation.cooldownSeconds * 1000,
                   failureBackoffMs: config.federation.failureBackoffSeconds * 1000,
                   maxBodyBytes: defaults.federation.maxBodyBytes,
+                  allowHttp: config.sandbox,
                 },
               }),
             },

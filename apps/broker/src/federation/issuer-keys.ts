@@ -18,6 +18,8 @@ export interface IssuerKeySettings {
   readonly failureBackoffMs: number
   /** Largest discovery document or JWKS read; a bigger body is refused unread. */
   readonly maxBodyBytes: number
+  /** Plain-http key locations: local stand-ins only (`sandbox: true`). */
+  readonly allowHttp: boolean
 }
 
 /**
@@ -77,7 +79,10 @@ export function createIssuerKeys(deps: { issuers: readonly ConfiguredIssuer[]; s
     // OpenID Discovery 4.3: the document's issuer must be the one asked for, exactly.
     if (document.issuer !== issuer.issuer) throw new Error('discovery document names another issuer')
     if (typeof document.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri')
-    return new URL(document.jwks_uri)
+    const jwksUri = new URL(document.jwks_uri)
+    // Keys fetched over plain http could be swapped on the way, whoever the issuer is.
+    if (jwksUri.protocol !== 'https:' && !(settings.allowHttp && jwksUri.protocol === 'http:')) throw new Error('discovery names a jwks_uri that is not https')
+    return jwksUri
   }
 
   function unavailable(issuer: string, error: unknown): IssuerUnavailable {
