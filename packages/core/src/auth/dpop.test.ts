@@ -38,7 +38,9 @@ describe('verifyDpopProof', () => {
     const key = await prover(clock)
     const proof = await key.proof({ ath: 'not-the-hash' })
     await expect(verifyDpopProof({ store, clock }, { proof, method: 'POST', url }, { jkt: 'other', accessToken: 'tok' })).rejects.toMatchObject({ reason: 'token-hash' })
-    await expect(verifyDpopProof({ store, clock }, { proof: await key.proof(), method: 'POST', url }, { jkt: 'other' })).rejects.toMatchObject({ reason: 'other-key' })
+    const fresh = await key.proof()
+    await expect(verifyDpopProof({ store, clock }, { proof: fresh, method: 'POST', url }, { jkt: 'other' })).rejects.toMatchObject({ reason: 'other-key' })
+    await expect(verifyDpopProof({ store, clock }, { proof: fresh, method: 'POST', url }, { jkt: key.jkt })).resolves.toBe(key.jkt)
   })
 
   it('asks for the broker nonce, and accepts it for two windows only', async () => {
