@@ -10,7 +10,7 @@ const mem = memorySystem('mem')
 let t: TestBroker
 let agent: TestAgent
 beforeAll(async () => {
-  t = await startTestBroker({ config: { systems: [mem.system], dpop: { nonce: true, required: true } } })
+  t = await startTestBroker({ config: { systems: [mem.system], dpop: { nonce: true, requireDpop: true } } })
   agent = await createTestAgent(t, { bindings: [{ system: 'mem', target: { account: 'acme' }, ceiling: ['read'] }] })
 })
 afterAll(() => t.close())

@@ -32,7 +32,7 @@ it('an agent labelled require-dpop cannot sign in without a proof', async () => 
   await h.expectNothingMinted()
 })
 
-it('once dpop.required is set, a bearer handle token minted before exchanges nothing', async () => {
+it('once dpop.requireDpop is set, a bearer handle token minted before exchanges nothing', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'lanyard-dpop-'))
   const mem = memorySystem('mem')
   const adminToken = `admin-${crypto.randomUUID()}`
@@ -43,7 +43,7 @@ it('once dpop.required is set, a bearer handle token minted before exchanges not
     const agent = await createTestAgent(before, { bindings: [{ system: 'mem', target: { account: 'acme' }, ceiling: ['read'] }] })
     const token = await agent.token()
     await before.close()
-    const after = await startTestBroker({ dataDir, adminToken, config: { issuer, systems: [mem.system], dpop: { required: true } } })
+    const after = await startTestBroker({ dataDir, adminToken, config: { issuer, systems: [mem.system], dpop: { requireDpop: true } } })
     try {
       const direct = await after.form('/oauth/token', { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: token, subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', resource: 'urn:lanyard:system:mem' })
       expect(direct.status).toBe(400)

@@ -178,7 +178,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       // Every replica derives the same nonce secret from the master key, so any accepts any's nonce.
       ...(config.dpop.nonce ? { dpopNonces: createDpopNonces({ secret: createHmac('sha256', masterKeyBytes).update('lanyard dpop nonce v1').digest(), clock, windowSeconds: defaults.dpopNonceWindowSeconds }) } : {}),
       settings: {
-        requireDpop: config.dpop.required,
+        requireDpop: config.dpop.requireDpop,
         issuer,
         handleTokenTtlSeconds: config.handleTokenTtlSeconds,
         maxCredentialTtlSeconds: config.maxCredentialTtlSeconds,

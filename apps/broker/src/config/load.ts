@@ -41,7 +41,7 @@ export interface BrokerConfig {
     readonly cooldownSeconds: number
     readonly failureBackoffSeconds: number
   }
-  readonly dpop: { readonly required: boolean; readonly nonce: boolean }
+  readonly dpop: { readonly requireDpop: boolean; readonly nonce: boolean }
 }
 
 export interface LoadOptions {
@@ -177,7 +177,7 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
       cooldownSeconds: file.federation?.cooldownSeconds ?? defaults.federation.cooldownSeconds,
       failureBackoffSeconds: file.federation?.failureBackoffSeconds ?? defaults.federation.failureBackoffSeconds,
     },
-    dpop: { required: file.dpop?.required ?? false, nonce: file.dpop?.nonce ?? false },
+    dpop: { requireDpop: file.dpop?.requireDpop ?? false, nonce: file.dpop?.nonce ?? false },
   })
 }
 

@@ -102,8 +102,8 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    /** DPoP (RFC 9449): `required` refuses unbound handle tokens for every agent; `nonce` makes proofs carry a broker nonce. */
-    dpop: z.object({ required: z.boolean().optional(), nonce: z.boolean().optional() }).strict().optional(),
+    /** DPoP (RFC 9449): `requireDpop` refuses unbound handle tokens for every agent; `nonce` makes proofs carry a broker nonce. */
+    dpop: z.object({ requireDpop: z.boolean().optional(), nonce: z.boolean().optional() }).strict().optional(),
     systems: z
       .array(
         z
