@@ -1,8 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '@lanyard/broker'
 import { createAgentClient, githubActionsToken } from '@lanyard/client'
 import { brokerAudience, federatedBroker, githubRule } from '../support/federation.js'
 
@@ -65,7 +67,6 @@ describe('federated sign-in, each platform through its stand-in issuer', () => {
     const { handle } = await f.agentTrusting({ issuer: f.kubernetes.issuer, audience: brokerAudience, subject: 'system:serviceaccount:payments:worker', shape: 'kubernetes' })
     const file = join(mkdtempSync(join(tmpdir(), 'lanyard-k8s-')), 'token')
     writeFileSync(file, `${await f.kubernetes.token(brokerAudience, { namespace: 'payments', serviceAccount: 'worker' })}\n`)
-    const { readFile } = await import('node:fs/promises')
     const client = createAgentClient({ brokerUrl: f.t.url, handle, federated: () => readFile(file) })
     expect((await client.exchange({ system: 'mem' })).scope).toBe('read')
   })
@@ -101,5 +102,23 @@ describe('federated sign-in, each platform through its stand-in issuer', () => {
   it('discovery announces the DPoP algorithms', async () => {
     const discovery = await (await fetch(`${f.t.url}/.well-known/openid-configuration`)).json()
     expect(discovery.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'EdDSA']))
+  })
+})
+
+describe('federation configuration', () => {
+  it('refuses symmetric algorithms, plain-http issuers outside the sandbox, duplicates and a timeout that would break the 5 s bound', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lanyard-fed-config-'))
+    const issuer = (extra: Record<string, unknown>) => ({ issuer: 'https://token.actions.githubusercontent.com', audiences: ['a'], allowedAlgs: ['RS256'], ...extra })
+    const load = (config: Record<string, unknown>) => {
+      writeFileSync(join(dir, 'lanyard.yaml'), JSON.stringify(config))
+      return () => loadConfig({ path: join(dir, 'lanyard.yaml'), env: {}, cwd: dir })
+    }
+    expect(load({ federation: { issuers: [issuer({ allowedAlgs: ['HS256'] })] } })).toThrow(/federation\.issuers\[0\]\.allowedAlgs\[0\]/)
+    expect(load({ federation: { issuers: [issuer({ allowedAlgs: ['none'] })] } })).toThrow(/allowedAlgs/)
+    expect(load({ federation: { issuers: [issuer({ issuer: 'http://k8s.internal' })] } })).toThrow(/federation\.issuers\[0\]\.issuer: expected https/)
+    expect(load({ federation: { issuers: [issuer({ jwksUri: 'http://127.0.0.1:1/keys' })] } })).toThrow(/federation\.issuers\[0\]\.jwksUri: expected https/)
+    expect(load({ federation: { issuers: [issuer({}), issuer({})] } })).toThrow(/listed twice/)
+    expect(load({ federation: { timeoutMs: 10_000 } })).toThrow(/federation\.timeoutMs/)
+    expect(load({ sandbox: true, federation: { issuers: [issuer({ jwksUri: 'http://127.0.0.1:1/keys' })] } })).not.toThrow()
   })
 })
