@@ -23,6 +23,7 @@ import {
   type Store,
 } from '@lanyard/core'
 import { defaults } from './config/defaults.js'
+import { lanyardSettings } from './config/settings.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
 import { createSystems } from './connectors/registry.js'
 import { createIssuerKeys } from './federation/issuer-keys.js'
@@ -134,12 +135,12 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   })
   const { store, bus } = opened
   try {
-    const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.handleTokenTtlSeconds, config.maxCredentialTtlSeconds) })
+    const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.tokens.handleTokenTtlSeconds, config.tokens.maxCredentialTtlSeconds) })
     const systems = await createSystems(config.systems, {
       log,
       clock,
       signer: createSigner(keys, clock, issuer),
-      allowInsecureUpstreamHttp: config.allowInsecureUpstreamHttp,
+      allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp,
       mutex: opened.mutex ?? createLocalMutex(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     })
@@ -177,16 +178,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
           }),
       // Every replica derives the same nonce secret from the master key, so any accepts any's nonce.
       ...(config.dpop.nonce ? { dpopNonces: createDpopNonces({ secret: createHmac('sha256', masterKeyBytes).update('lanyard dpop nonce v1').digest(), clock, windowSeconds: defaults.dpopNonceWindowSeconds }) } : {}),
-      settings: {
-        requireDpop: config.dpop.requireDpop,
-        issuer,
-        handleTokenTtlSeconds: config.handleTokenTtlSeconds,
-        maxCredentialTtlSeconds: config.maxCredentialTtlSeconds,
-        upstreamTimeoutMs: config.upstreamTimeoutMs,
-        agentCacheMs: defaults.agentCacheMs,
-        rateLimits: config.rateLimits,
-        cascade: config.cascade,
-      },
+      settings: lanyardSettings(config, issuer),
     })
     await keys.jwks()
     // Grants left pending by a crash (here or on another replica), or by a store that failed
@@ -200,8 +192,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     reconciler.unref()
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
-    const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
-    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks }))
+    const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
+    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks }))
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
     webhooks.start()

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import { StoreUnavailable, sealAuditEvent, type AuditDraft, type AuditEvent } from '@lanyard/core'
+import { AuditUnavailable, StoreUnavailable, sealAuditEvent, type AuditDraft, type AuditEvent } from '@lanyard/core'
 import { encode } from './codec.js'
 import type { RedisKeys } from './keys.js'
 import { defineScript, type RedisClient } from './connection.js'
@@ -84,10 +84,18 @@ export class Transaction {
    * write commits only if no other audited write of this agent came in between.
    */
   appendAudit(keys: RedisKeys, handle: string, head: string | null | undefined, draft: AuditDraft): AuditEvent {
-    const event = sealAuditEvent(handle, parseHead(head), draft)
+    let event: AuditEvent
+    let record: string
+    try {
+      event = sealAuditEvent(handle, parseHead(head), draft)
+      record = encode(event)
+    } catch (cause) {
+      // AuditUnavailable, as on every store: the write it belongs to is refused whole.
+      throw new AuditUnavailable({ cause, detail: `the audit event "${draft.action}" could not be sealed` })
+    }
     this.expect(keys.head(handle), head)
     this.set(keys.head(handle), `${event.seq}:${event.hash}`)
-    this.rpush(keys.audit(handle), encode(event))
+    this.rpush(keys.audit(handle), record)
     return event
   }
 

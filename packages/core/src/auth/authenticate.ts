@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, importJWK, jwtV
 import { AgentNotActive, AgentNotFound, AssertionInvalid, AssertionReplayed, isLanyardError } from '../errors.js'
 import { parseHandle } from '../agents/handle.js'
 import type { Clock } from '../ports/clock.js'
-import type { Store } from '../ports/store.js'
+import type { AgentStore, AuditStore, PrimitiveStore } from '../ports/store/index.js'
 import type { AgentReader } from '../agents/agent-reader.js'
 import { handleTokenType, type HandleTokens } from '../tokens/handle-token.js'
 import type { Agent } from '../agents/agent.js'
@@ -56,7 +56,7 @@ export interface AuthenticateOptions {
 }
 
 export interface AuthenticateDeps {
-  readonly store: Store
+  readonly store: AgentStore & PrimitiveStore & AuditStore
   readonly agents: AgentReader
   readonly tokens: HandleTokens
   readonly clock: Clock

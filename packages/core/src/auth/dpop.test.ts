@@ -1,7 +1,7 @@
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../testing/fake-clock.js'
-import type { Store } from '../ports/store.js'
+import type { Store } from '../ports/store/index.js'
 import { createDpopNonces, verifyDpopProof } from './dpop.js'
 
 const url = 'https://lanyard.test/oauth/token'

@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { EmbeddedJWK, base64url, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK } from 'jose'
 import { DpopNonceRequired, DpopProofInvalid } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
-import type { Store } from '../ports/store.js'
+import type { PrimitiveStore } from '../ports/store/index.js'
 
 /** Asymmetric algorithms a proof may use; announced as `dpop_signing_alg_values_supported`. */
 export const dpopAlgorithms = ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256'] as const
@@ -66,7 +66,7 @@ function normaliseUrl(url: string): string | undefined {
  * refusal is DpopProofInvalid with a reason, or DpopNonceRequired.
  */
 export async function verifyDpopProof(
-  deps: { store: Store; clock: Clock; nonces?: DpopNonces | undefined },
+  deps: { store: PrimitiveStore; clock: Clock; nonces?: DpopNonces | undefined },
   request: DpopRequest,
   expect: { jkt?: string | undefined; accessToken?: string | undefined } = {},
 ): Promise<string> {

@@ -1,8 +1,9 @@
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose'
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose'
 import { randomUUID } from 'node:crypto'
 import { TokenInvalid } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { KeyRing } from './key-ring.js'
+import { signJwt } from './sign-jwt.js'
 
 /** The JOSE `typ` of a handle token. Assertions and other JWTs carry other types, so neither can
  * be presented as the other (RFC 8725 3.11, explicit typing). */
@@ -50,7 +51,6 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
   }
   return {
     async mint(handle, generation, options = {}) {
-      const signing = await keys.signingKey('EdDSA')
       const now = clock.now()
       const issuedAt = Math.floor(now.getTime() / 1000)
       const claims: HandleTokenClaims = {
@@ -67,15 +67,12 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
         extra.amr = [options.auth.method === 'federated' ? 'fed' : 'pop']
         extra.auth = options.auth
       }
-      const token = await new SignJWT({ gen: generation, ...extra })
-        .setProtectedHeader({ alg: 'EdDSA', kid: signing.kid, typ: handleTokenType })
-        .setIssuer(issuer)
-        .setSubject(handle)
-        .setAudience(issuer)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + ttlSeconds)
-        .setJti(claims.jti)
-        .sign(signing.privateKey)
+      const token = await signJwt(
+        keys,
+        { alg: 'EdDSA', typ: handleTokenType },
+        { issuer, subject: handle, audience: issuer, issuedAt: claims.issuedAt, expiresAt: claims.expiresAt, jti: claims.jti },
+        { gen: generation, ...extra },
+      )
       return { token, claims }
     },
     async verify(token) {

@@ -11,7 +11,7 @@
  * against the chain head it read and committed only if that head is still current. The head
  * moves on every audited write of the agent, so guarding it also guards everything else the
  * caller read about that agent: one version per agent, like a row version. The price is a read
- * round trip per write and retries under contention on one agent (bounded, see redis-store.ts).
+ * round trip per write and retries under contention on one agent (bounded, see transaction.ts).
  * Commands are limited to the few the store needs, so the script cannot become a general
  * write gadget.
  */

@@ -1,11 +1,7 @@
-import type { AuditDraft } from '../audit/event.js'
-import type { TrustRule } from '../auth/trust-rule.js'
+import type { AuditDraft } from '../../audit/event.js'
+import type { TrustRule } from '../../auth/trust-rule.js'
 
-/**
- * The trust-rule area of the Store: rules are records of the agent they sign in as. Kept in its
- * own port so that each store implements it in its own file (TODO(#11): becomes
- * ports/store/trust.ts in the Store sum once the split lands).
- */
+/** The trust-rule area of the Store (#16): rules are records of the agent they sign in as. */
 export interface TrustRuleStore {
   /** Atomic with its audit event. Ids are unique; a second put of one id replaces the rule. */
   putTrustRule(rule: TrustRule, audit: AuditDraft): Promise<void>

@@ -1,10 +1,9 @@
-import { AgentNotFound, type Store, type TrustRule } from '@lanyard/core'
+import { AgentNotFound, type TrustRule, type TrustRuleStore } from '@lanyard/core'
 import { decodeAll, decodeTrustRule, encode } from './codec.js'
-import { call, type RedisClient } from './connection.js'
-import { indexMember, parseIndexMember, type RedisKeys } from './keys.js'
-import { Transaction, mutate } from './transaction.js'
-
-type TrustRuleMethods = Pick<Store, 'putTrustRule' | 'listTrustRules' | 'listTrustRulesByIssuer' | 'deleteTrustRule'>
+import { call } from './connection.js'
+import type { RedisDatabase } from './database.js'
+import { indexMember, parseIndexMember } from './keys.js'
+import { Transaction } from './transaction.js'
 
 const byCreation = (r: TrustRule) => `${r.createdAt.toISOString()} ${r.id}`
 
@@ -14,11 +13,12 @@ const byCreation = (r: TrustRule) => `${r.createdAt.toISOString()} ${r.id}`
  * the commit as a superset, checked against the agent's hash on every read, its entry removed
  * after the commit that deletes the rule.
  */
-export function createTrustRuleMethods(client: RedisClient, keys: RedisKeys): TrustRuleMethods {
+export function createTrustRuleMethods(db: RedisDatabase): TrustRuleStore {
+  const { client, keys, mutate } = db
   const headOf = (handle: string) => call(() => client.get(keys.head(handle)))
   return {
     async putTrustRule(rule, audit) {
-      await mutate(client, async () => {
+      await mutate(async () => {
         const head = await headOf(rule.handle)
         if (head === null) throw new AgentNotFound(rule.handle)
         const txn = new Transaction().hset(keys.trustRules(rule.handle), rule.id, encode(rule))
@@ -47,7 +47,7 @@ export function createTrustRuleMethods(client: RedisClient, keys: RedisKeys): Tr
     },
 
     async deleteTrustRule(handle, id, audit) {
-      return mutate(client, async () => {
+      return mutate(async () => {
         const [head, raw] = await Promise.all([headOf(handle), call(() => client.hget(keys.trustRules(handle), id))])
         const rule = decodeTrustRule(raw)
         if (head === null || rule === undefined) return { result: false }

@@ -1,0 +1,105 @@
+import { AgentExists, AgentNotActive, AgentNotFound, type Agent, type AgentFilter, type AgentStore, type StatusChange } from '@lanyard/core'
+import { decodeAgent, decodeAll, decodeKey, encode } from './codec.js'
+import { call } from './connection.js'
+import type { RedisDatabase } from './database.js'
+import { Transaction } from './transaction.js'
+
+/** The agent after `change` (AgentNotActive when not allowed from its status), generation + 1. */
+export function applyStatus(agent: Agent, change: StatusChange, at: Date): Agent {
+  if (!change.from.includes(agent.status)) throw new AgentNotActive(agent.handle, agent.status)
+  const { statusReason: _previous, ...rest } = agent
+  return { ...rest, status: change.status, generation: agent.generation + 1, updatedAt: at, ...(change.reason === undefined ? {} : { statusReason: change.reason }) }
+}
+
+/** The agent and its chain head, read together; AgentNotFound when there is no agent. */
+export async function agentAndHead(db: RedisDatabase, handle: string): Promise<{ head: string | null; agent: Agent }> {
+  const { keys, snapshot } = db
+  const [head, record] = (await snapshot([
+    ['get', keys.head(handle)],
+    ['get', keys.agent(handle)],
+  ])) as [string | null, string | null]
+  const agent = decodeAgent(record)
+  if (agent === undefined) throw new AgentNotFound(handle)
+  return { head, agent }
+}
+
+export async function headOf(db: RedisDatabase, handle: string): Promise<string | null> {
+  const { client, keys } = db
+  return call(() => client.get(keys.head(handle)))
+}
+
+export async function readAgent(db: RedisDatabase, handle: string): Promise<Agent | undefined> {
+  const { client, keys } = db
+  return decodeAgent(await call(() => client.get(keys.agent(handle))))
+}
+
+/** Agents (`agent`, indexed by `agents` and `owner`) and their keys (`keys`), under the agent's tag. */
+export function createAgentMethods(db: RedisDatabase): AgentStore {
+  const { client, keys, snapshot, mutate, index } = db
+  return {
+    async createAgent(agent, audit) {
+      const { handle } = agent
+      const txn = new Transaction().set(keys.agent(handle), encode(agent)).set(keys.openGrantsComplete(handle), '1')
+      // Absent head = no agent: both are written by this commit only.
+      txn.appendAudit(keys, handle, null, audit)
+      await Promise.all([index.zadd(keys.agents, 0, handle)(), index.zadd(keys.owner(agent.owner), 0, handle)()])
+      if (!(await txn.commit(client))) throw new AgentExists(handle)
+    },
+
+    getAgent: (handle) => readAgent(db, handle),
+
+    async listAgents(filter: AgentFilter = {}) {
+      // Handles come from the lexically sorted index (per owner when filtering by owner); each
+      // is then read from its agent record, which decides. Status has no index: filtering by
+      // status alone reads every agent. Fine for thousands of agents; past that, add a
+      // per-status index maintained like the owner index.
+      const indexKey = filter.owner === undefined ? keys.agents : keys.owner(filter.owner)
+      const limit = filter.limit ?? Number.POSITIVE_INFINITY
+      const pageSize = 200
+      const found: Agent[] = []
+      let from = filter.after === undefined ? '-' : `(${filter.after}`
+      while (found.length < limit) {
+        const handles = await call(() => client.zrangebylex(indexKey, from, '+', 'LIMIT', 0, pageSize))
+        const agents = await Promise.all(handles.map((handle) => readAgent(db, handle)))
+        for (const agent of agents) {
+          if (agent === undefined) continue
+          if (filter.owner !== undefined && agent.owner !== filter.owner) continue
+          if (filter.status !== undefined && agent.status !== filter.status) continue
+          if (found.push(agent) >= limit) break
+        }
+        if (handles.length < pageSize) break
+        from = `(${handles[handles.length - 1]}`
+      }
+      return found
+    },
+
+    async changeAgentStatus(handle, change, audit) {
+      return mutate(async () => {
+        const { head, agent } = await agentAndHead(db, handle)
+        const changed = applyStatus(agent, change, audit.at)
+        const txn = new Transaction().set(keys.agent(handle), encode(changed))
+        txn.appendAudit(keys, handle, head, audit)
+        return { result: changed, write: { txn } }
+      })
+    },
+
+    async addKey(key, audit) {
+      const { handle } = key
+      await mutate(async () => {
+        const [head, existing] = (await snapshot([
+          ['get', keys.head(handle)],
+          ['hexists', keys.keys(handle), key.kid],
+        ])) as [string | null, number]
+        if (head === null) throw new AgentNotFound(handle)
+        if (existing === 1) return { result: undefined }
+        const txn = new Transaction().hset(keys.keys(handle), key.kid, encode(key))
+        txn.appendAudit(keys, handle, head, audit)
+        return { result: undefined, write: { txn } }
+      })
+    },
+
+    async listKeys(handle) {
+      return decodeAll(await call(() => client.hvals(keys.keys(handle))), decodeKey, (k) => `${k.createdAt.toISOString()} ${k.kid}`)
+    },
+  }
+}
