@@ -28,9 +28,6 @@ export default {
         '@lanyard/connector-github',
         '@lanyard/connector-aws',
         '@lanyard/connector-oauth',
-        // The Redis store: the e2e-redis project's brokers, and its test servers that
-        // support/replicas.ts re-exports by path.
-        '@lanyard/store-redis',
         // Spawned by path: apps/cli/bin/lanyard.js in e2e/readme-quickstart.test.ts.
         '@lanyard/cli',
       ],

@@ -4,7 +4,7 @@ import { startTestBroker, type TestBroker } from './broker.js'
 
 // Starting, killing and clustering redis-server processes is store-redis's own test harness;
 // the system suites use the same one rather than a second copy.
-export { deleteKeys, runPrefix, sharedRedisUrl, startCluster, startRedis, type RedisCluster, type RedisProcess } from '../../packages/store-redis/test/redis-servers.js'
+export { deleteKeys, runPrefix, sharedRedisUrl, startCluster, startRedis, type RedisCluster, type RedisProcess } from '@lanyard/store-redis/testing'
 
 export interface ReplicaOptions {
   /** One broker per entry, each on that Redis URL (replicas may log in as different users). */

@@ -4,7 +4,7 @@ import type { BusEvent } from '@lanyard/core'
 import { storeConformance } from '@lanyard/core/testing'
 import { createRedisStore } from '../src/index.js'
 import { openRedisStore } from '../src/create-redis-store.js'
-import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, type RedisCluster } from './redis-servers.js'
+import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, type RedisCluster } from '../src/testing/redis-servers.js'
 
 // Each case gets a fresh prefix (an empty store); replicas open another connection on the same
 // prefix, as a second broker would. Everything under this run's prefix is deleted afterwards.

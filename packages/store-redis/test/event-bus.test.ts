@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { Redis } from 'ioredis'
 import type { BusEvent } from '@lanyard/core'
 import { createRedisStore, type RedisBackend } from '../src/index.js'
-import { runPrefix, sharedRedisUrl } from './redis-servers.js'
+import { runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 // Two replicas on one prefix of the shared Redis. Subscriber loss is caused by killing only
 // this test's subscriber connection (found by its client name), never anyone else's.

@@ -27,5 +27,20 @@ export type * from './webhooks.js'
  * writes nothing. Methods throw StoreUnavailable when the backend is gone, never a driver
  * error. The conformance kit in @lanyard/core/testing (one file per area under
  * `testing/store/`) checks all of this against every implementation.
+ *
+ * Adding an area (say `approvals`), each piece named after it:
+ * (1) the port: `ports/store/approvals.ts` (its records and `ApprovalStore`, at most 12
+ *     methods, each with its contract), added to the sum below and exported above;
+ * (2) SQLite: a migration in store-sqlite/src/migrations/, its rows in rows.ts,
+ *     `createApprovalMethods(db: SqliteDatabase)` in store-sqlite/src/approvals.ts, spread into
+ *     create-sqlite-store.ts;
+ * (3) Redis: its keys in store-redis/src/keys.ts, its codec in codec.ts,
+ *     `createApprovalMethods(db: RedisDatabase)` in store-redis/src/approvals.ts, spread into
+ *     create-redis-store.ts;
+ * (4) the kit: `approvalCases(kit)` in testing/store/approvals.ts, listed in
+ *     testing/store-conformance.ts, plus its methods in the fail-closed case
+ *     (testing/store/primitives.ts: it does not compile until they are there);
+ * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
+ *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
 export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore
