@@ -1,32 +1,8 @@
-import type { AuditDraft, TrustRule, TrustRuleShape, TrustRuleStore } from '@lanyard/core'
+import type { AuditDraft, TrustRule, TrustRuleStore } from '@lanyard/core'
 import { mustAgent } from './agents.js'
 import { appendEvent } from './audit.js'
 import { json, ms, type SqliteDatabase } from './database.js'
-
-/** A row of `trust_rules` (migration 0004). */
-interface TrustRuleRow {
-  id: string
-  handle: string
-  issuer: string
-  audience: string
-  subject: string
-  claims: string
-  shape: string | null
-  created_at: number
-}
-
-function toTrustRule(row: TrustRuleRow): TrustRule {
-  return {
-    id: row.id,
-    handle: row.handle,
-    issuer: row.issuer,
-    audience: row.audience,
-    subject: row.subject,
-    claims: JSON.parse(row.claims) as TrustRule['claims'],
-    ...(row.shape === null ? {} : { shape: row.shape as TrustRuleShape }),
-    createdAt: new Date(row.created_at),
-  }
-}
+import { toTrustRule, type TrustRuleRow } from './rows.js'
 
 /** Trust rules (table `trust_rules`, #16): found by agent for the API, by issuer at sign-in. */
 export function createTrustRuleMethods(db: SqliteDatabase): TrustRuleStore {
