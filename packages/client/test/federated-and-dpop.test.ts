@@ -100,7 +100,8 @@ describe('githubActionsToken', () => {
   })
 
   it('says what is missing outside GitHub Actions, without a request', async () => {
-    const error = await githubActionsToken({ env: {}, fetch: () => Promise.reject(new Error('no call expected')) })({ audience: issuer }).catch((e: unknown) => e)
+    const source = githubActionsToken({ env: {}, fetch: () => Promise.reject(new Error('no call expected')) })
+    const error = await (async () => source({ audience: issuer }))().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(LanyardClientError)
     expect(String(error)).toMatch(/id-token: write/)
   })
