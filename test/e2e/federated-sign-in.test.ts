@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -120,5 +120,16 @@ describe('federation configuration', () => {
     expect(load({ federation: { issuers: [issuer({}), issuer({})] } })).toThrow(/listed twice/)
     expect(load({ federation: { timeoutMs: 10_000 } })).toThrow(/federation\.timeoutMs/)
     expect(load({ sandbox: true, federation: { issuers: [issuer({ jwksUri: 'http://127.0.0.1:1/keys' })] } })).not.toThrow()
+  })
+
+  it('the README federation configuration loads as written', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const block = /## Sign in with a platform token[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1]
+    expect(block).toContain('federation:')
+    const dir = mkdtempSync(join(tmpdir(), 'lanyard-readme-fed-'))
+    writeFileSync(join(dir, 'lanyard.yaml'), block!)
+    const config = loadConfig({ path: join(dir, 'lanyard.yaml'), env: {}, cwd: dir })
+    expect(config.federation.issuers.map((i) => i.issuer)).toContain('https://token.actions.githubusercontent.com')
+    expect(config.dpop).toEqual({ requireDpop: false, nonce: false })
   })
 })
