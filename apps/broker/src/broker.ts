@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { dirname } from 'node:path'
 import { hostname } from 'node:os'
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import pino from 'pino'
 import {
   ConfigInvalid,
   createAesGcmSealer,
+  createDpopNonces,
   createKeyRing,
   createLanyard,
   createLocalEventBus,
@@ -25,6 +26,7 @@ import { defaults } from './config/defaults.js'
 import { lanyardSettings } from './config/settings.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
 import { createSystems } from './connectors/registry.js'
+import { createIssuerKeys } from './federation/issuer-keys.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
@@ -109,7 +111,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     if (generated.created) notice(`lanyard: generated a master key at ${generated.path} (set LANYARD_MASTER_KEY in production)`)
     masterKey = generated.value
   }
-  const sealer = createAesGcmSealer(decodeMasterKey(masterKey, config.masterKey ? 'LANYARD_MASTER_KEY' : 'master.key'))
+  const masterKeyBytes = decodeMasterKey(masterKey, config.masterKey ? 'LANYARD_MASTER_KEY' : 'master.key')
+  const sealer = createAesGcmSealer(masterKeyBytes)
 
   let adminToken = config.adminToken
   let adminTokenPath: string | undefined
@@ -153,6 +156,28 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       limiter: opened.limiter ?? createMemoryRateLimiter(clock),
       log,
       replicaId,
+      ...(config.federation.issuers.length === 0
+        ? {}
+        : {
+            federation: {
+              issuers: config.federation.issuers,
+              keys: createIssuerKeys({
+                issuers: config.federation.issuers,
+                clock,
+                log,
+                settings: {
+                  timeoutMs: config.federation.timeoutMs,
+                  cacheMaxAgeMs: config.federation.cacheMaxAgeSeconds * 1000,
+                  cooldownMs: config.federation.cooldownSeconds * 1000,
+                  failureBackoffMs: config.federation.failureBackoffSeconds * 1000,
+                  maxBodyBytes: defaults.federation.maxBodyBytes,
+                  allowHttp: config.sandbox,
+                },
+              }),
+            },
+          }),
+      // Every replica derives the same nonce secret from the master key, so any accepts any's nonce.
+      ...(config.dpop.nonce ? { dpopNonces: createDpopNonces({ secret: createHmac('sha256', masterKeyBytes).update('lanyard dpop nonce v1').digest(), clock, windowSeconds: defaults.dpopNonceWindowSeconds }) } : {}),
       settings: lanyardSettings(config, issuer),
     })
     await keys.jwks()

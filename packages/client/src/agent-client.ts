@@ -1,5 +1,6 @@
-import { SignJWT } from 'jose'
+import { SignJWT, decodeJwt } from 'jose'
 import type { JWK } from 'jose'
+import { createDpopProver } from './dpop.js'
 import { loadAgentKey, signingAlgorithm } from './agent-key.js'
 import type { AgentKey } from './agent-key.js'
 import { requestJson } from './broker-http.js'
@@ -9,13 +10,33 @@ import type { Expiring } from './expiring-cache.js'
 import { GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, SYSTEM_RESOURCE_PREFIX, TOKEN_TYPE_JWT } from './wire.js'
 import type { AwsCredentialsMember, DiscoveryDocument, TokenExchangeResponse } from './wire.js'
 
+/**
+ * Where a platform token comes from, called for every sign-in (platform tokens are short-lived
+ * and re-issued). `audience` is the broker's issuer, the audience a trust rule usually names.
+ */
+export type FederatedTokenSource = (context: { audience: string }) => Promise<string | Uint8Array> | string | Uint8Array
+
 export interface AgentClientOptions {
   /** Where the agent reaches the broker, e.g. `https://lanyard.acme.dev`. */
   brokerUrl: string
-  /** The agent's handle, e.g. `deploy-bot@agents.acme.dev`. */
-  handle: string
+  /**
+   * The agent's handle, e.g. `deploy-bot@agents.acme.dev`. Required with `privateKey`. With
+   * `federated`, optional: sent as `client_id` when the platform identity may sign in as
+   * several agents; otherwise learnt from the handle token.
+   */
+  handle?: string
   /** A private Ed25519 (EdDSA) or P-256 (ES256) key whose public half is registered for the handle. */
-  privateKey: JWK | CryptoKey
+  privateKey?: JWK | CryptoKey
+  /**
+   * Sign in with a platform token instead of a key: a GitHub Actions OIDC token
+   * (`githubActionsToken()`), a projected Kubernetes token (`() => readFile(path)`), a JWT-SVID.
+   */
+  federated?: FederatedTokenSource
+  /**
+   * Bind handle tokens to a fresh in-memory key with DPoP (RFC 9449): a token copied out of the
+   * process is useless without it. Default true; false gives bearer tokens (to print or pass on).
+   */
+  dpop?: boolean
   /** RFC 7638 thumbprint of the public key. Derived from the key; needed only for a non-extractable CryptoKey. */
   kid?: string
   fetch?: typeof fetch
@@ -47,6 +68,7 @@ export interface AwsCredentialIdentity {
 export type AwsCredentialProvider = () => Promise<AwsCredentialIdentity>
 
 export interface AgentClient {
+  /** The handle given, or, for a federated client without one, the handle of the last token ('' before). */
   readonly handle: string
   /** A handle token, signed by the broker. Cached until `refreshSkewSeconds` before it expires. */
   token(): Promise<string>
@@ -66,8 +88,17 @@ const HANDLE_TOKEN = 'handle-token'
  * retried on the next call). The key is imported once.
  */
 export function createAgentClient(options: AgentClientOptions): AgentClient {
-  if (!options.handle) throw new TypeError('handle is required')
-  signingAlgorithm(options.privateKey)
+  if ((options.privateKey === undefined) === (options.federated === undefined)) throw new TypeError('give exactly one of privateKey and federated')
+  if (options.privateKey !== undefined) {
+    if (!options.handle) throw new TypeError('handle is required')
+    signingAlgorithm(options.privateKey)
+  }
+  let learntHandle = options.handle ?? ''
+  const dpop = options.dpop === false ? undefined : createDpopProver(() => now())
+  let dpopNonce: string | undefined
+  const rememberNonce = (headers: Headers) => {
+    dpopNonce = headers.get('dpop-nonce') ?? dpopNonce
+  }
   const fetchImpl = options.fetch ?? globalThis.fetch
   const now = () => (options.clock ? options.clock.now() : new Date())
   const base = options.brokerUrl.replace(/\/+$/, '')
@@ -78,7 +109,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
 
   let key: Promise<AgentKey> | undefined
   let discovery: Promise<DiscoveryDocument> | undefined
-  const agentKey = () => (key ??= loadAgentKey(options.privateKey, options.kid))
+  const agentKey = () => (key ??= loadAgentKey(options.privateKey!, options.kid))
   const discover = () =>
     (discovery ??= requestJson(fetchImpl, endpoint('/.well-known/openid-configuration')).then(
       (body) => {
@@ -90,20 +121,56 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       throw err
     }))
 
-  async function mintHandleToken(): Promise<Expiring<string>> {
-    const [{ alg, kid, key: signingKey }, { issuer }] = await Promise.all([agentKey(), discover()])
+  async function assertionFor(issuer: string): Promise<string> {
+    if (options.federated !== undefined) {
+      const token = await options.federated({ audience: issuer })
+      return (typeof token === 'string' ? token : new TextDecoder().decode(token)).trim()
+    }
+    const { alg, kid, key: signingKey } = await agentKey()
     const issuedAt = Math.floor(now().getTime() / 1000)
-    const assertion = await new SignJWT({})
+    return new SignJWT({})
       .setProtectedHeader({ alg, kid })
-      .setIssuer(options.handle)
-      .setSubject(options.handle)
+      .setIssuer(options.handle!)
+      .setSubject(options.handle!)
       .setAudience(issuer)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + ASSERTION_TTL_SECONDS)
       .setJti(crypto.randomUUID())
       .sign(signingKey)
-    const body = await requestJson(fetchImpl, endpoint('/oauth/token'), { form: new URLSearchParams({ grant_type: GRANT_TYPE_JWT_BEARER, assertion }) })
+  }
+
+  /**
+   * POST /oauth/token with a DPoP proof when binding: `htu` is the broker's announced token
+   * endpoint (what the broker checks), whatever URL the agent reaches it by. A `use_dpop_nonce`
+   * answer is retried once with the nonce it carries.
+   */
+  async function postToken(form: URLSearchParams, accessToken?: string): Promise<Record<string, unknown>> {
+    const send = async () => {
+      const headers: Record<string, string> = {}
+      if (dpop !== undefined) {
+        const { issuer, token_endpoint: announced } = await discover()
+        headers.dpop = await dpop.proof('POST', typeof announced === 'string' ? announced : `${issuer}/oauth/token`, { nonce: dpopNonce, accessToken })
+      }
+      return requestJson(fetchImpl, endpoint('/oauth/token'), { form, headers, onHeaders: rememberNonce })
+    }
+    try {
+      return await send()
+    } catch (err) {
+      if (dpop === undefined || !(err instanceof LanyardClientError) || err.error !== 'use_dpop_nonce') throw err
+      return send()
+    }
+  }
+
+  async function mintHandleToken(): Promise<Expiring<string>> {
+    const { issuer } = await discover()
+    const form = new URLSearchParams({ grant_type: GRANT_TYPE_JWT_BEARER, assertion: await assertionFor(issuer) })
+    if (options.federated !== undefined && options.handle) form.set('client_id', options.handle)
+    const body = await postToken(form)
     const accessToken = requireString(body, 'access_token')
+    if (!options.handle) {
+      const sub = decodeJwt(accessToken).sub
+      if (typeof sub === 'string') learntHandle = sub
+    }
     return { value: accessToken, expiresAt: expiresAt(body, now()) }
   }
 
@@ -117,7 +184,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       resource: `${SYSTEM_RESOURCE_PREFIX}${system}`,
     })
     if (scopes.length > 0) form.set('scope', scopes.join(' '))
-    const body = await requestJson(fetchImpl, endpoint('/oauth/token'), { form })
+    const body = await postToken(form, subjectToken)
     requireString(body, 'access_token')
     let until = expiresAt(body, now())
     // AWS session credentials carry their own expiry; the earlier of the two wins.
@@ -156,7 +223,14 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     }
   }
 
-  return { handle: options.handle, token, exchange, awsCredentialProvider }
+  return {
+    get handle() {
+      return learntHandle
+    },
+    token,
+    exchange,
+    awsCredentialProvider,
+  }
 }
 
 /** `"b a"`, `["a", "b", "a"]` -> `["a", "b"]`: the cache key must not depend on order or spelling. */

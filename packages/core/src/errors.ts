@@ -37,6 +37,11 @@ export type LanyardErrorCode =
   | 'ERR_CLIENT_UNAUTHORIZED'
   | 'ERR_RATE_LIMITED'
   | 'ERR_INTERNAL'
+  | 'ERR_ISSUER_UNKNOWN'
+  | 'ERR_ISSUER_UNAVAILABLE'
+  | 'ERR_TRUST_RULE_NOT_FOUND'
+  | 'ERR_DPOP_PROOF_INVALID'
+  | 'ERR_DPOP_NONCE_REQUIRED'
 
 export interface LanyardErrorOptions extends ErrorOptions {
   /** Logged, never sent. Must already be free of tokens, keys, secrets and upstream bodies. */
@@ -349,6 +354,58 @@ export class InternalFailure extends LanyardError {
   }
 }
 
+/** A trust rule names an issuer that `federation.issuers` does not list. */
+export class IssuerUnknown extends LanyardError {
+  override code = 'ERR_ISSUER_UNKNOWN' as const
+  readonly issuer: string
+  constructor(issuer: string, options?: LanyardErrorOptions) {
+    super(`issuer "${issuer}" is not configured under federation.issuers`, options)
+    this.issuer = issuer
+  }
+}
+
+/** A configured federation issuer's keys cannot be fetched, and none are cached any more. Retryable. */
+export class IssuerUnavailable extends LanyardError {
+  override code = 'ERR_ISSUER_UNAVAILABLE' as const
+  readonly issuer: string
+  constructor(issuer: string, options?: LanyardErrorOptions) {
+    super(`the keys of issuer "${issuer}" cannot be fetched`, options)
+    this.issuer = issuer
+  }
+}
+
+export class TrustRuleNotFound extends LanyardError {
+  override code = 'ERR_TRUST_RULE_NOT_FOUND' as const
+  readonly ruleId: string
+  constructor(ruleId: string, options?: LanyardErrorOptions) {
+    super(`trust rule "${ruleId}" does not exist`, options)
+    this.ruleId = ruleId
+  }
+}
+
+/** Why a DPoP proof (RFC 9449) was refused; closed, like jose's claim reasons. */
+export type DpopProofReason = 'missing' | 'malformed' | 'signature' | 'other-key' | 'replayed' | 'method' | 'url' | 'stale' | 'token-hash' | 'unbound-token'
+
+/** A DPoP proof is missing, malformed, from another key, replayed, for another request, or stale. */
+export class DpopProofInvalid extends LanyardError {
+  override code = 'ERR_DPOP_PROOF_INVALID' as const
+  readonly reason: DpopProofReason
+  constructor(reason: DpopProofReason, message: string, options?: LanyardErrorOptions) {
+    super(`DPoP proof is invalid: ${message}`, options)
+    this.reason = reason
+  }
+}
+
+/** The broker wants its own `nonce` in the DPoP proof (RFC 9449 8); `nonce` goes in the DPoP-Nonce header. */
+export class DpopNonceRequired extends LanyardError {
+  override code = 'ERR_DPOP_NONCE_REQUIRED' as const
+  readonly nonce: string
+  constructor(nonce: string, options?: LanyardErrorOptions) {
+    super('the DPoP proof must carry the nonce the broker supplies in the DPoP-Nonce header', options)
+    this.nonce = nonce
+  }
+}
+
 export type AnyLanyardError =
   | HandleInvalid
   | AgentNotFound
@@ -379,6 +436,11 @@ export type AnyLanyardError =
   | ClientUnauthorized
   | RateLimited
   | InternalFailure
+  | IssuerUnknown
+  | IssuerUnavailable
+  | TrustRuleNotFound
+  | DpopProofInvalid
+  | DpopNonceRequired
 
 /** Every class in the catalogue, for the catalogue integrity test. */
 export const errorClasses = [
@@ -387,6 +449,7 @@ export const errorClasses = [
   BindingInvalid, GrantNotFound, GrantNotPending, RevocationNotFound, RevocationRunning, WebhookNotFound, SystemUnknown, UpstreamRefused,
   UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
   RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalFailure,
+  IssuerUnknown, IssuerUnavailable, TrustRuleNotFound, DpopProofInvalid, DpopNonceRequired,
 ] as const
 
 export function isLanyardError(value: unknown): value is AnyLanyardError {
@@ -395,5 +458,5 @@ export function isLanyardError(value: unknown): value is AnyLanyardError {
 
 /** Retryable is a property of the code, never of who threw it. */
 export function isRetryable(error: unknown): boolean {
-  return isLanyardError(error) && (error.code === 'ERR_UPSTREAM_UNAVAILABLE' || error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_RATE_LIMITED')
+  return isLanyardError(error) && (error.code === 'ERR_UPSTREAM_UNAVAILABLE' || error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_RATE_LIMITED' || error.code === 'ERR_ISSUER_UNAVAILABLE')
 }

@@ -13,6 +13,7 @@ import { createRedisMutex } from './redis-mutex.js'
 import { createRedisRateLimiter } from './redis-rate-limiter.js'
 import { createRevocationMethods } from './revocations.js'
 import { createSigningKeyMethods } from './signing-keys.js'
+import { createTrustRuleMethods } from './trust.js'
 import { createWebhookMethods } from './webhooks.js'
 
 export interface CreateRedisStoreOptions {
@@ -85,6 +86,7 @@ function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose:
     ...createAuditMethods(db),
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
+    ...createTrustRuleMethods(db),
     ...createPrimitiveMethods(db),
   }
   return failClosed(store, db)

@@ -121,6 +121,23 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
     systems.push({ name, type, path: `systems[${i}]`, config: resolveSecretsDeep(rest, `systems[${i}]`, env, issues) as Record<string, unknown> })
   }
 
+  const issuerNames = new Set<string>()
+  for (const [i, entry] of file.federation.issuers.entries()) {
+    if (issuerNames.has(entry.issuer)) issues.push(`federation.issuers[${i}].issuer: "${entry.issuer}" is listed twice`)
+    issuerNames.add(entry.issuer)
+    // Keys over plain http could be swapped on the way: only for local stand-ins.
+    for (const [field, url] of [['issuer', entry.jwksUri === undefined ? entry.issuer : undefined], ['jwksUri', entry.jwksUri]] as const) {
+      if (url === undefined) continue
+      let parsedUrl: URL | undefined
+      try {
+        parsedUrl = new URL(url)
+      } catch {
+        issues.push(`federation.issuers[${i}].${field}: expected a URL (keys are found by discovery there)`)
+      }
+      if (parsedUrl !== undefined && parsedUrl.protocol !== 'https:' && !(file.sandbox && parsedUrl.protocol === 'http:')) issues.push(`federation.issuers[${i}].${field}: expected https (plain http only with \`sandbox: true\`)`)
+    }
+  }
+
   if (issues.length > 0) throw new ConfigInvalid(issues)
   return deepFreeze({
     ...file,

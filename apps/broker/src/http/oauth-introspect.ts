@@ -23,7 +23,9 @@ export function oauthIntrospectRoutes(lanyard: Lanyard, auth: RequestHandler): R
       iat: Math.floor(claims.issuedAt.getTime() / 1000),
       jti: claims.jti,
       gen: claims.generation,
-      token_type: 'Bearer',
+      // RFC 9449 6.2: a bound token says so, and to which key.
+      token_type: claims.jkt === undefined ? 'Bearer' : 'DPoP',
+      ...(claims.jkt === undefined ? {} : { cnf: { jkt: claims.jkt } }),
     })
   })
   return router

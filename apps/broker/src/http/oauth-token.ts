@@ -38,19 +38,28 @@ function systemOf(body: Record<string, unknown>): string {
 /** POST /oauth/token: RFC 7523 jwt-bearer (agent authentication) and RFC 8693 token exchange. */
 export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics): Router {
   const router = Router()
+  // RFC 9449 4.3 (9): `htu` is the URL the client addressed; behind a proxy that is the public
+  // issuer's, never the Host header's (which the client controls).
+  const tokenEndpoint = `${lanyard.settings.issuer}/oauth/token`
   router.post('/oauth/token', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('Pragma', 'no-cache')
     const body = (req.body ?? {}) as Record<string, unknown>
     if (!req.is('application/x-www-form-urlencoded')) throw new RequestInvalid(['content-type: must be application/x-www-form-urlencoded'])
     const grantType = single(body, 'grant_type', true)
+    // Two DPoP headers arrive joined by ", ", which no compact JWS contains: refused as malformed.
+    const dpop = { proof: req.get('DPoP'), method: req.method, url: tokenEndpoint }
+    const nonce = lanyard.dpopNonce()
+    if (nonce !== undefined) res.setHeader('DPoP-Nonce', nonce)
     switch (grantType) {
       case jwtBearerGrant: {
-        const authenticated = await lanyard.authenticate(single(body, 'assertion', true))
+        const clientId = single(body, 'client_id')
+        const authenticated = await lanyard.authenticate(single(body, 'assertion', true), { dpop, ...(clientId === undefined ? {} : { clientId }) })
         metrics.authentications.inc()
         res.json({
           access_token: authenticated.token,
-          token_type: 'Bearer',
+          // RFC 9449 5: a bound token is announced as DPoP.
+          token_type: authenticated.jkt === undefined ? 'Bearer' : 'DPoP',
           expires_in: Math.max(0, Math.round((authenticated.expiresAt.getTime() - Date.now()) / 1000)),
           issued_token_type: jwtTokenType,
         })
@@ -64,7 +73,7 @@ export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics): Router {
         const scope = single(body, 'scope')
         const stop = metrics.exchangeSeconds.startTimer({ system })
         try {
-          const exchanged = await lanyard.exchange({ subjectToken: single(body, 'subject_token', true), system, ...(scope === undefined ? {} : { scopes: scope.split(' ').filter(Boolean) }) })
+          const exchanged = await lanyard.exchange({ subjectToken: single(body, 'subject_token', true), system, dpop, ...(scope === undefined ? {} : { scopes: scope.split(' ').filter(Boolean) }) })
           stop({ outcome: 'issued' })
           const { credential } = exchanged
           res.json({

@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import type { Lanyard } from '@lanyard/core'
+import { dpopAlgorithms, type Lanyard } from '@lanyard/core'
 import { jwtBearerGrant, tokenExchangeGrant } from './oauth-token.js'
 
 /**
@@ -25,6 +25,7 @@ export function wellKnownRoutes(lanyard: Lanyard): Router {
       grant_types_supported: [jwtBearerGrant, tokenExchangeGrant],
       token_endpoint_auth_methods_supported: ['none'],
       token_endpoint_auth_signing_alg_values_supported: ['EdDSA', 'ES256'],
+      dpop_signing_alg_values_supported: [...dpopAlgorithms],
       introspection_endpoint_auth_methods_supported: ['bearer'],
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
       response_types_supported: ['id_token'],

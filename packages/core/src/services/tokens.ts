@@ -1,13 +1,14 @@
 import { RateLimited, TokenInvalid, isLanyardError } from '../errors.js'
 import type { AgentReader } from '../agents/agent-reader.js'
-import { authenticate, type Authenticated } from '../auth/authenticate.js'
+import { authenticate, type Authenticated, type AuthenticateOptions, type DpopSettings } from '../auth/authenticate.js'
+import type { FederationIssuer, IssuerKeys } from '../auth/federated.js'
 import type { Sealer } from '../crypto/sealer.js'
 import type { Systems } from '../exchange/connectors.js'
 import { exchange, type Exchanged, type ExchangeRequest } from '../exchange/exchange.js'
 import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
 import type { RateLimiter, RatePolicy } from '../ports/rate-limiter.js'
-import type { AgentStore, AuditStore, BindingStore, GrantStore, PrimitiveStore } from '../ports/store/index.js'
+import type { AgentStore, AuditStore, BindingStore, GrantStore, PrimitiveStore, TrustRuleStore } from '../ports/store/index.js'
 import type { HandleTokenClaims, HandleTokens } from '../tokens/handle-token.js'
 import { auditDraft } from './context.js'
 
@@ -19,7 +20,10 @@ export interface Introspection {
 /** The agent-facing OAuth side: an assertion becomes a handle token, a handle token becomes a
  * credential (the exchange), and handle tokens are introspected and revoked. */
 export interface TokenService {
-  authenticate(assertion: string): Promise<Authenticated>
+  /** With a DPoP proof the token is bound to its key; `clientId` picks the agent of a platform token whose rules name several. */
+  authenticate(assertion: string, options?: AuthenticateOptions): Promise<Authenticated>
+  /** The broker's current DPoP nonce, when proofs must carry one (announced in the DPoP-Nonce header). */
+  dpopNonce(): string | undefined
   exchange(request: ExchangeRequest): Promise<Exchanged>
   introspect(token: string): Promise<Introspection>
   /** RFC 7009 for handle tokens: idempotent, silent on tokens it does not know. */
@@ -27,7 +31,7 @@ export interface TokenService {
 }
 
 export interface TokenServiceDeps {
-  readonly store: AgentStore & BindingStore & GrantStore & AuditStore & PrimitiveStore
+  readonly store: AgentStore & BindingStore & GrantStore & AuditStore & PrimitiveStore & TrustRuleStore
   readonly agents: AgentReader
   readonly tokens: HandleTokens
   readonly systems: Systems
@@ -40,10 +44,14 @@ export interface TokenServiceDeps {
   readonly rateLimits: { readonly exchange: RatePolicy; readonly authenticate: RatePolicy }
   readonly maxCredentialTtlSeconds: number
   readonly upstreamTimeoutMs: number
+  readonly dpop: DpopSettings
+  /** Configured platform issuers; absent, platform tokens are never recognised. */
+  readonly federation?: { readonly issuers: readonly FederationIssuer[]; readonly keys: IssuerKeys } | undefined
 }
 
 export function createTokenService(deps: TokenServiceDeps): TokenService {
-  const { store, agents, tokens, clock } = deps
+  const { store, agents, tokens, clock, dpop } = deps
+  const federation = deps.federation === undefined ? undefined : { keys: deps.federation.keys, issuers: new Map(deps.federation.issuers.map((i) => [i.issuer, i])), rules: (issuer: string) => store.listTrustRulesByIssuer(issuer) }
 
   async function limit(key: string, policy: RatePolicy): Promise<void> {
     const decision = await deps.limiter.take(key, policy)
@@ -51,10 +59,12 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   }
 
   return {
-    authenticate: (assertion) => authenticate({ store, agents, tokens, clock, issuer: deps.issuer, limit: (handle) => limit(`authenticate:${handle}`, deps.rateLimits.authenticate) }, assertion),
+    authenticate: (assertion, options) =>
+      authenticate({ store, agents, tokens, clock, issuer: deps.issuer, dpop, federation, limit: (handle) => limit(`authenticate:${handle}`, deps.rateLimits.authenticate) }, assertion, options),
+    dpopNonce: () => dpop.nonces?.current(),
     exchange: (request) =>
       exchange(
-        { store, agents, tokens, systems: deps.systems, sealer: deps.sealer, clock, log: deps.log, maxCredentialTtlSeconds: deps.maxCredentialTtlSeconds, upstreamTimeoutMs: deps.upstreamTimeoutMs, limit: (handle) => limit(`exchange:${handle}`, deps.rateLimits.exchange) },
+        { store, agents, tokens, systems: deps.systems, sealer: deps.sealer, clock, log: deps.log, dpop, maxCredentialTtlSeconds: deps.maxCredentialTtlSeconds, upstreamTimeoutMs: deps.upstreamTimeoutMs, limit: (handle) => limit(`exchange:${handle}`, deps.rateLimits.exchange) },
         request,
       ),
     async introspect(token) {

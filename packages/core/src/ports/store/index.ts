@@ -5,6 +5,7 @@ import type { GrantStore } from './grants.js'
 import type { PrimitiveStore } from './primitives.js'
 import type { RevocationStore } from './revocations.js'
 import type { SigningKeyStore } from './signing-keys.js'
+import type { TrustRuleStore } from './trust.js'
 import type { WebhookStore } from './webhooks.js'
 
 export type * from './agents.js'
@@ -14,6 +15,7 @@ export type * from './grants.js'
 export type * from './primitives.js'
 export type * from './revocations.js'
 export type * from './signing-keys.js'
+export type * from './trust.js'
 export type * from './webhooks.js'
 
 /**
@@ -41,4 +43,4 @@ export type * from './webhooks.js'
  * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
  *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
-export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore
+export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore
