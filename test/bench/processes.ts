@@ -93,6 +93,7 @@ const tsx = pathToFileURL(require.resolve('tsx')).href
 export interface BenchProcess {
   /** `http://127.0.0.1:PORT`. */
   readonly url: string
+  readonly pid: number
   stop(): Promise<void>
 }
 
@@ -119,6 +120,7 @@ function startBenchProcess(script: string, env: Record<string, string>): Promise
       clearTimeout(timer)
       resolve({
         url: match[1]!,
+        pid: child.pid!,
         async stop() {
           child.kill('SIGTERM')
           await exited
@@ -134,9 +136,17 @@ function startBenchProcess(script: string, env: Record<string, string>): Promise
   })
 }
 
-/** oidc-provider (`oauth-peer.ts`): the peer of the exchange bench; its `url` is its issuer. */
-export function startOAuthPeer(client: { id: string; secret: string; resource: string }): Promise<BenchProcess> {
-  return startBenchProcess('./oauth-peer.ts', { BENCH_PEER_CLIENT_ID: client.id, BENCH_PEER_CLIENT_SECRET: client.secret, BENCH_PEER_RESOURCE: client.resource })
+/**
+ * oidc-provider (`oauth-peer.ts`): a peer of the exchange bench, on its in-memory adapter or on
+ * the durable SQLite one (`sqlite-adapter.ts`); its `url` is its issuer.
+ */
+export function startOAuthPeer(client: { id: string; secret: string; resource: string }, store: 'memory' | 'sqlite'): Promise<BenchProcess> {
+  return startBenchProcess('./oauth-peer.ts', { BENCH_PEER_CLIENT_ID: client.id, BENCH_PEER_CLIENT_SECRET: client.secret, BENCH_PEER_RESOURCE: client.resource, BENCH_PEER_STORE: store })
+}
+
+/** The minimal durable exchange on node:http (`floor-server.ts`): the exchange bench's `floor`. */
+export function startFloorServer(): Promise<BenchProcess> {
+  return startBenchProcess('./floor-server.ts', {})
 }
 
 export type CalibrationServer = 'node:http' | 'express'
