@@ -33,7 +33,7 @@ export interface BenchBrokers {
 export async function startBrokers(options: { store: 'sqlite' | 'redis'; config: Record<string, unknown> & { issuer?: string }; count?: number }): Promise<BenchBrokers> {
   const dir = mkdtempSync(join(tmpdir(), 'lanyard-bench-'))
   const keyPrefix = options.store === 'redis' ? `lanyard-bench-${randomBytes(4).toString('hex')}` : undefined
-  const config: Record<string, unknown> = { ...baseConfig, ...(keyPrefix === undefined ? {} : { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix } }), ...options.config }
+  const config: Record<string, unknown> = { ...baseConfig, ...(keyPrefix === undefined ? {} : { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix, durability: 'volatile' } }), ...options.config }
   writeFileSync(join(dir, 'lanyard.yaml'), JSON.stringify(config, null, 2)) // JSON is YAML
   const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`
   const env = { LANYARD_DATA_DIR: dir, LANYARD_MASTER_KEY: testMasterKey, LANYARD_ADMIN_TOKEN: adminToken, LANYARD_REDIS_URL: keyPrefix === undefined ? '' : redisUrl }

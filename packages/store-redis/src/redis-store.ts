@@ -32,7 +32,7 @@ import {
   decodeTask,
   encode,
 } from './codec.js'
-import { call, closeClient, defineScript, driverFailure, openReadyClient, type ConnectionOptions, type RedisClient } from './connection.js'
+import { call, closeClient, defineScript, driverFailure, openReadyClient, type ConnectionOptions, type RedisClient, type ReplicaWait } from './connection.js'
 import { indexMember, parseIndexMember, redisKeys } from './keys.js'
 import { createWebhookMethods, outboxEntry } from './redis-webhooks.js'
 import { useOnceLua } from './scripts/use-once.js'
@@ -43,6 +43,8 @@ export interface RedisStoreOptions {
   /** Read by `revokeToken` (to size a TTL) and `listUnannounced` (to age out entries whose
    * revocation never committed); every other time comes from the caller. */
   readonly clock?: Clock
+  /** Replica acknowledgement every commit waits for (durability.ts); none by default. */
+  readonly wait?: ReplicaWait
 }
 
 const noop = () => undefined
@@ -116,7 +118,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     })
   }
 
-  const mutate = <T>(plan: () => Promise<Planned<T>>): Promise<T> => mutateOn(client, plan)
+  const mutate = <T>(plan: () => Promise<Planned<T>>): Promise<T> => mutateOn(client, plan, options.wait)
 
   const index = {
     zadd: (key: string, score: number, member: string) => () => call(() => client.zadd(key, score, member)),
@@ -200,7 +202,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     }
     const leased: RevocationTask = { ...task, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + leaseMs) }
     // Guarded on the task as read: of two replicas claiming it, the second finds it changed.
-    if (!(await new Transaction().expect(tasksKey, raw, grantId).hset(tasksKey, grantId, encode(leased)).commit(client))) return undefined
+    if (!(await new Transaction().expect(tasksKey, raw, grantId).hset(tasksKey, grantId, encode(leased)).commit(client, options.wait))) return undefined
     await index.rescore(keys.dueTasks, leased.leaseExpiresAt!.getTime(), member)().catch(noop)
     return leased
   }
@@ -212,7 +214,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
       // Absent head = no agent: both are written by this commit only.
       txn.appendAudit(keys, handle, null, audit)
       await Promise.all([index.zadd(keys.agents, 0, handle)(), index.zadd(keys.owner(agent.owner), 0, handle)()])
-      if (!(await txn.commit(client))) throw new AgentExists(handle)
+      if (!(await txn.commit(client, options.wait))) throw new AgentExists(handle)
     },
 
     getAgent,

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { StoreUnavailable, sealAuditEvent, type AuditDraft, type AuditEvent } from '@lanyard/core'
 import { encode } from './codec.js'
 import type { RedisKeys } from './keys.js'
-import { defineScript, type RedisClient } from './connection.js'
+import { defineScript, type RedisClient, type ReplicaWait } from './connection.js'
 import { commitLua } from './scripts/commit.js'
 
 type Guard = [keyIndex: number, field: string, expected: string | false]
@@ -91,9 +91,12 @@ export class Transaction {
     return event
   }
 
-  /** True if committed; false if a guard no longer held (nothing was written). */
-  async commit(client: RedisClient): Promise<boolean> {
-    const result = await runCommit(client, this.#keys, [encode({ guards: this.#guards, ops: this.#ops })])
+  /**
+   * True if committed; false if a guard no longer held (nothing was written). With `wait`, a
+   * commit is answered only once that many replicas hold it (StoreUnavailable otherwise).
+   */
+  async commit(client: RedisClient, wait?: ReplicaWait): Promise<boolean> {
+    const result = await runCommit(client, this.#keys, [encode({ guards: this.#guards, ops: this.#ops })], wait)
     return result === 0
   }
 }
@@ -128,13 +131,13 @@ export interface Planned<T> {
 const maxRounds = 200
 
 /** Read, decide, commit guarded on what was read; on conflict read and decide again. */
-export async function mutate<T>(client: RedisClient, plan: () => Promise<Planned<T>>): Promise<T> {
+export async function mutate<T>(client: RedisClient, plan: () => Promise<Planned<T>>, wait?: ReplicaWait): Promise<T> {
   for (let round = 1; ; round++) {
     const { result, write, again } = await plan()
     if (!again) {
       if (write === undefined) return result
       await Promise.all((write.before ?? []).map((step) => step()))
-      if (await write.txn.commit(client)) {
+      if (await write.txn.commit(client, wait)) {
         await Promise.allSettled((write.after ?? []).map((step) => step()))
         return result
       }

@@ -22,7 +22,18 @@ export const configSchema = z
     store: z
       .discriminatedUnion('type', [
         z.object({ type: z.literal('sqlite'), path: z.string().min(1).optional() }).strict(),
-        z.object({ type: z.literal('redis'), url: z.union([z.string().min(1), secretRef]), keyPrefix: z.string().min(1).optional(), cluster: z.boolean().optional() }).strict(),
+        z
+          .object({
+            type: z.literal('redis'),
+            url: z.union([z.string().min(1), secretRef]),
+            keyPrefix: z.string().min(1).optional(),
+            cluster: z.boolean().optional(),
+            /** What an acknowledged write survives; default `fsync` (AOF, appendfsync always, checked at start). */
+            durability: z
+              .union([z.literal('fsync'), z.literal('volatile'), z.object({ replicas: z.number().int().min(1).max(16), timeoutMs: z.number().int().min(10).max(60_000) }).strict()])
+              .optional(),
+          })
+          .strict(),
       ])
       .optional(),
     tokens: z
