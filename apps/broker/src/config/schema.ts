@@ -28,9 +28,16 @@ export const configSchema = z
             url: z.union([z.string().min(1), secretRef]),
             keyPrefix: z.string().min(1).optional(),
             cluster: z.boolean().optional(),
-            /** What an acknowledged write survives; default `fsync` (AOF, appendfsync always, checked at start). */
+            /**
+             * What an acknowledged write survives; default `fsync` (AOF with appendfsync always,
+             * checked at start). Replica `timeoutMs` stays below the store's 2 s command timeout.
+             */
             durability: z
-              .union([z.literal('fsync'), z.literal('volatile'), z.object({ replicas: z.number().int().min(1).max(16), timeoutMs: z.number().int().min(10).max(60_000) }).strict()])
+              .union([
+                z.literal('fsync'),
+                z.literal('volatile'),
+                z.object({ replicas: z.number().int().min(1).max(16), timeoutMs: z.number().int().min(10).max(1500) }).strict(),
+              ])
               .optional(),
           })
           .strict(),
