@@ -36,7 +36,7 @@ import { call, closeClient, defineScript, driverFailure, openReadyClient, type C
 import { indexMember, parseIndexMember, redisKeys } from './keys.js'
 import { createWebhookMethods, outboxEntry } from './redis-webhooks.js'
 import { useOnceLua } from './scripts/use-once.js'
-import { Transaction, mutate as mutateOn, type Planned } from './transaction.js'
+import { HeadCache, Transaction, mutate as mutateOn, type Planned } from './transaction.js'
 
 export interface RedisStoreOptions {
   readonly keyPrefix: string
@@ -48,6 +48,12 @@ export interface RedisStoreOptions {
 }
 
 const noop = () => undefined
+/**
+ * The grant id of a revocation's sweep entry in the due-task index: written before the commit
+ * of an agent or binding revocation, it has the cascade index every task of that revocation,
+ * the ones the commit added for late grants included (claimOne).
+ */
+const sweepMember = '*'
 /** How soon a due-task entry whose revocation has not committed yet is looked at again. */
 const uncommittedRecheckMs = 1_000
 const byId = (item: { id: string }) => item.id
@@ -106,6 +112,9 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
   const keys = redisKeys(options.keyPrefix)
   const clock = options.clock ?? systemClock
   const useOnceScript = defineScript(useOnceLua)
+  const heads = new HeadCache()
+  /** Commits a transaction that seals audit events (sealAudit), with this store's wait and head cache. */
+  const commit = (txn: Transaction) => txn.commit(client, options.wait, heads)
   let closed = false
 
   /** Reads several keys of one agent as one snapshot (MULTI: one slot, one round trip). */
@@ -118,7 +127,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     })
   }
 
-  const mutate = <T>(plan: () => Promise<Planned<T>>): Promise<T> => mutateOn(client, plan, options.wait)
+  const mutate = <T>(plan: () => Promise<Planned<T>>): Promise<T> => mutateOn(client, plan, options.wait, heads)
 
   const index = {
     zadd: (key: string, score: number, member: string) => () => call(() => client.zadd(key, score, member)),
@@ -131,17 +140,6 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
   /** Both outbox entries of a revocation, written before its commit (see keys.ts (4)). */
   const outboxEntries = (revocationId: string, at: Date) => () =>
     call(() => client.hset(keys.outbox, ...outboxEntry(revocationId, 'revocation.started', at), ...outboxEntry(revocationId, 'revocation.finished', at)))
-
-  /** The agent and its chain head, read together; AgentNotFound when there is no agent. */
-  async function agentAndHead(handle: string): Promise<{ head: string | null; agent: Agent }> {
-    const [head, record] = (await snapshot([
-      ['get', keys.head(handle)],
-      ['get', keys.agent(handle)],
-    ])) as [string | null, string | null]
-    const agent = decodeAgent(record)
-    if (agent === undefined) throw new AgentNotFound(handle)
-    return { head, agent }
-  }
 
   async function headOf(handle: string): Promise<string | null> {
     return call(() => client.get(keys.head(handle)))
@@ -173,11 +171,34 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     return decodeRevocation(await call(() => client.hget(keys.revocations(handle), id)))?.status
   }
 
+  /**
+   * A sweep entry (sweepMember): indexes every open task of the revocation (NX: an entry the
+   * cascade already rescored keeps its score), then goes. Before the revocation commits it is
+   * looked at again later, like a task's own entry.
+   */
+  async function sweep(member: string, handle: string, revocationId: string, now: Date): Promise<void> {
+    const [records, committed] = (await snapshot([
+      ['hvals', keys.tasks(handle, revocationId)],
+      ['hexists', keys.revocations(handle), revocationId],
+    ])) as [string[], number]
+    if (committed === 0) {
+      await index.rescore(keys.dueTasks, now.getTime() + uncommittedRecheckMs, member)().catch(noop)
+      return
+    }
+    const open = decodeAll(records, decodeTask, (t) => t.grantId).filter((task) => task.status === 'pending')
+    if (open.length > 0) await call(() => client.zadd(keys.dueTasks, 'NX', ...open.flatMap((task) => [task.nextAttemptAt.getTime(), indexMember(handle, revocationId, task.grantId)])))
+    await index.zrem(keys.dueTasks, member)()
+  }
+
   /** Tries to lease one task; undefined if it is not claimable (and its index entry is repaired). */
   async function claimOne(member: string, owner: string, now: Date, leaseMs: number): Promise<RevocationTask | undefined> {
     const [handle, revocationId, grantId] = parseIndexMember(member)
     if (handle === undefined || revocationId === undefined || grantId === undefined) return undefined
     const tasksKey = keys.tasks(handle, revocationId)
+    if (grantId === sweepMember) {
+      await sweep(member, handle, revocationId, now)
+      return undefined
+    }
     // The task and its revocation record commit together; read both at once to tell "not yet".
     const [raw, committed] = (await snapshot([
       ['hget', tasksKey, grantId],
@@ -245,26 +266,29 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     },
 
     async changeAgentStatus(handle, change, audit) {
-      return mutate(async () => {
-        const { head, agent } = await agentAndHead(handle)
+      // Guarded on the agent record alone (exchanges never write it); the event is sealed in
+      // the commit, so the agent's own traffic cannot starve a suspend.
+      for (;;) {
+        const record = await call(() => client.get(keys.agent(handle)))
+        const agent = decodeAgent(record)
+        if (agent === undefined) throw new AgentNotFound(handle)
         const changed = applyStatus(agent, change, audit.at)
-        const txn = new Transaction().set(keys.agent(handle), encode(changed))
-        txn.appendAudit(keys, handle, head, audit)
-        return { result: changed, write: { txn } }
-      })
+        const txn = new Transaction().expect(keys.agent(handle), record).set(keys.agent(handle), encode(changed)).sealAudit(keys, handle, audit, heads)
+        if (await commit(txn)) return changed
+      }
     },
 
     async addKey(key, audit) {
       const { handle } = key
       await mutate(async () => {
-        const [head, existing] = (await snapshot([
-          ['get', keys.head(handle)],
+        const [agent, existing] = (await snapshot([
+          ['exists', keys.agent(handle)],
           ['hexists', keys.keys(handle), key.kid],
-        ])) as [string | null, number]
-        if (head === null) throw new AgentNotFound(handle)
+        ])) as [number, number]
+        if (agent === 0) throw new AgentNotFound(handle)
         if (existing === 1) return { result: undefined }
-        const txn = new Transaction().hset(keys.keys(handle), key.kid, encode(key))
-        txn.appendAudit(keys, handle, head, audit)
+        // Agents are never deleted: existence read once holds. Guarded on the key being absent.
+        const txn = new Transaction().expect(keys.keys(handle), null, key.kid).hset(keys.keys(handle), key.kid, encode(key)).sealAudit(keys, handle, audit, heads)
         return { result: undefined, write: { txn } }
       })
     },
@@ -276,10 +300,8 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
     async putBinding(binding, audit) {
       const { handle } = binding
       await mutate(async () => {
-        const head = await headOf(handle)
-        if (head === null) throw new AgentNotFound(handle)
-        const txn = new Transaction().hset(keys.bindings(handle), binding.system, encode(binding))
-        txn.appendAudit(keys, handle, head, audit)
+        if ((await call(() => client.exists(keys.agent(handle)))) === 0) throw new AgentNotFound(handle)
+        const txn = new Transaction().hset(keys.bindings(handle), binding.system, encode(binding)).sealAudit(keys, handle, audit, heads)
         return { result: undefined, write: { txn } }
       })
     },
@@ -296,20 +318,22 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
       const { handle } = grant
       const pending = indexMember(handle, grant.id)
       try {
-        await mutate(async () => {
-          const { head, agent } = await agentAndHead(handle)
+        // One step, no read: the script checks status and generation against the agent record
+        // that a revocation changes in its own single step, and seals the event on whatever
+        // head the chain has. A revocation that commits first refuses this; one that commits
+        // after sees this grant open and gives it a task.
+        await index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)()
+        const txn = new Transaction().expectActive(keys.agent(handle), generation).hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
+        trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
+        txn.sealAudit(keys, handle, audit, heads)
+        if (!(await commit(txn))) {
+          const agent = await getAgent(handle)
+          if (agent === undefined) throw new AgentNotFound(handle)
           if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
-          if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
-          // The check above and this record commit together, guarded on the chain head that a
-          // revocation also moves: a revocation that commits first makes this round re-read
-          // and refuse; one that commits after sees this grant pending and opens a task for it.
-          const txn = new Transaction().hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
-          trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
-          txn.appendAudit(keys, handle, head, audit)
-          return { result: undefined, write: { txn, before: [index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)] } }
-        })
+          throw new AgentNotActive(handle, 'changed since the token was issued')
+        }
       } catch (error) {
-        // A definite refusal: the pending-index entry written by an earlier round points at
+        // A definite refusal: the pending-index entry written before the commit points at
         // nothing. (After StoreUnavailable the commit may have landed; the entry must stay.)
         if (isLanyardError(error) && error.code !== 'ERR_STORE_UNAVAILABLE') await index.zrem(keys.pendingGrants, pending)().catch(noop)
         throw error
@@ -318,10 +342,7 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
 
     async settleGrant(handle, grantId, settlement, audit) {
       return mutate(async () => {
-        const [head, record] = (await snapshot([
-          ['get', keys.head(handle)],
-          ['hget', keys.grants(handle), grantId],
-        ])) as [string | null, string | null]
+        const record = await call(() => client.hget(keys.grants(handle), grantId))
         const grant = decodeGrant(record)
         if (grant === undefined) throw new GrantNotFound(grantId)
         // Settling twice (a reconciler and a slow exchange) must not let the second win.
@@ -337,8 +358,10 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
                 ...(settlement.sealedSecret === undefined ? {} : { sealedSecret: settlement.sealedSecret }),
               }
             : { ...grant, status: 'failed', error: settlement.error, endedAt: audit.at }
-        const txn = trackOpen(new Transaction().hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
-        txn.appendAudit(keys, handle, head, audit)
+        // Guarded on the grant as read (a second settler must not win), not on the chain head:
+        // the event is sealed in the commit, so the agent's other exchanges cannot make it retry.
+        const txn = trackOpen(new Transaction().expect(keys.grants(handle), record, grantId).hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
+        txn.sealAudit(keys, handle, audit, heads)
         const whois = Object.entries(settled.index).map(([key, value]) => index.sadd(keys.whois(key, value), indexMember(handle, grantId)))
         return { result: settled, write: { txn, before: whois, after: [index.zrem(keys.pendingGrants, indexMember(handle, grantId))] } }
       })
@@ -381,36 +404,36 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
 
     async startRevocation(start, audit) {
       const { handle } = start.scope
-      return mutate(async () => {
+      // One commit whatever the agent's exchange rate: guarded only on the agent record (which
+      // exchanges never write; a status change does), the event sealed in the script, and the
+      // grants that opened after this read given their tasks by the script itself (TASKS in
+      // scripts/commit.ts). Only a concurrent status change makes it read again.
+      for (;;) {
         const now = start.createdAt.getTime()
-        const [head, record, complete, openIds] = (await snapshot([
-          ['get', keys.head(handle)],
+        const [record, complete, openIds] = (await snapshot([
           ['get', keys.agent(handle)],
           ['get', keys.openGrantsComplete(handle)],
           ['zrangebyscore', keys.openGrants(handle), `(${now}`, '+inf'],
-        ])) as [string | null, string | null, string | null, string[]]
+        ])) as [string | null, string | null, string[]]
         const agent = decodeAgent(record)
         if (agent === undefined) throw new AgentNotFound(handle)
         const after = start.statusChange ? applyStatus(agent, start.statusChange, audit.at) : agent
-        // Read after the snapshot, but the commit is guarded on its head: a grant begun or
-        // settled in between moves the head, and this round reads again.
         const { scope } = start
         const ids = scope.kind === 'grant' ? [scope.grantId] : complete === null ? undefined : openIds
         const grantRecords = ids === undefined ? await call(() => client.hvals(keys.grants(handle))) : ids.length === 0 ? [] : await call(() => client.hmget(keys.grants(handle), ...ids))
         const grants = decodeAll(grantRecords.filter((raw): raw is string => raw !== null), decodeGrant, byId)
         if (scope.kind === 'grant' && grants.length === 0) throw new GrantNotFound(scope.grantId)
-        // Every grant begun before this commit is in `grants`: beginGrant moves the head this
-        // commit is guarded on. So a pending grant racing the revocation is either refused or
-        // gets a task here.
+        const taskFor = (grantId: string, system: string): RevocationTask => ({ revocationId: start.id, grantId, handle, system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt })
         const tasks: RevocationTask[] = grants
           .filter((g) => inScope(scope, g) && (isOpenAt(g, start.createdAt) || (scope.kind === 'grant' && g.status === 'live')))
-          .map((g) => ({ revocationId: start.id, grantId: g.id, handle, system: g.system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt }))
+          .map((g) => taskFor(g.id, g.system))
         const running = tasks.length > 0
         const { statusChange: _change, ...header } = start
         const revocation: Revocation = { ...header, status: running ? 'running' : 'done', ...(running ? {} : { finishedAt: start.createdAt }), tasks }
         const { tasks: _tasks, ...stored } = revocation
+        const { finishedAt: _finished, ...runningRecord } = { ...stored, status: 'running' as const }
 
-        const txn = new Transaction()
+        const txn = new Transaction().expect(keys.agent(handle), record)
         if (after !== agent) txn.set(keys.agent(handle), encode(after))
         if (ids === undefined) {
           // An agent from before the open set: fill it from the whole hash, once.
@@ -419,15 +442,30 @@ export function createStoreOn(client: RedisClient, options: RedisStoreOptions, o
         }
         txn.hset(keys.revocations(handle), start.id, encode(stored))
         for (const task of tasks) txn.hset(keys.tasks(handle, start.id), task.grantId, encode(task))
-        txn.appendAudit(keys, handle, head, audit)
+        // A grant scope names one grant, read above; agent and binding scopes take in every
+        // grant that opened since (a beginGrant that committed between this read and this commit).
+        if (scope.kind !== 'grant') {
+          txn.tasksForLateGrants({
+            openKey: keys.openGrants(handle), grantsKey: keys.grants(handle), tasksKey: keys.tasks(handle, start.id), revocationsKey: keys.revocations(handle),
+            afterMs: now, seen: grants.map(byId), ...(scope.kind === 'binding' ? { bindingId: scope.bindingId } : {}), revocationId: start.id,
+            runningJson: running ? '' : encode(runningRecord), task: taskFor('', ''),
+          })
+        }
+        txn.sealAudit(keys, handle, audit, heads)
+        // Index entries first, as supersets (keys.ts (2)); the sweep entry makes the cascade
+        // index the late tasks, which only the commit knows.
         const before = [
           () => call(() => client.set(keys.revocation(start.id), handle)),
           outboxEntries(start.id, start.createdAt),
-          ...(running ? [index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id)] : []),
+          index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id),
           ...tasks.map((task) => index.zadd(keys.dueTasks, task.nextAttemptAt.getTime(), indexMember(handle, start.id, task.grantId))),
+          ...(scope.kind === 'grant' ? [] : [index.zadd(keys.dueTasks, start.createdAt.getTime(), indexMember(handle, start.id, sweepMember))]),
         ]
-        return { result: { revocation, agent: after }, write: { txn, before } }
-      })
+        await Promise.all(before.map((step) => step()))
+        if (!(await commit(txn))) continue
+        const late = decodeAll(txn.lateTasks, decodeTask, (t) => t.grantId)
+        return { revocation: late.length === 0 ? revocation : { ...header, status: 'running', tasks: [...tasks, ...late] }, agent: after }
+      }
     },
 
     getRevocation,
