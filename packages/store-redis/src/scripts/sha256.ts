@@ -1,7 +1,7 @@
 /**
  * SHA-256 in Redis's Lua (5.1 with its `bit` library), for audit events sealed inside a script
  * (scripts/commit.ts): FIPS 180-4 as written, checked against node:crypto by
- * test/sha256-lua.test.ts. About 1 ms for a 400-byte event on a busy machine, so the commit
+ * test/sealed-audit.test.ts. About 1 ms for a 400-byte event on a busy machine, so the commit
  * uses it only when the head Node sealed against has moved (see commit.ts).
  */
 export const sha256Lua = `
