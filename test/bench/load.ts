@@ -139,18 +139,23 @@ export interface InterleaveOptions {
  * the disk) evenly over the subjects, so their ratio stays meaningful on a shared machine.
  */
 export async function interleaved(subjects: readonly LoadSubject[], options: InterleaveOptions): Promise<LoadResult[]> {
-  const agents = subjects.map(() => new Agent({ keepAlive: true, maxSockets: options.concurrency }))
+  // A fresh keep-alive agent per window: a socket left idle while the other subjects ran may be
+  // closed by its server (node:http's 5 s keep-alive timeout) just as it is reused, which the
+  // client would count as an error that no server made. The window's lead-in opens new ones.
+  const fresh = () => new Agent({ keepAlive: true, maxSockets: options.concurrency })
   const samples: Samples[] = subjects.map((subject) => ({ latencies: [], errorStatuses: [], measuredMs: 0, cpuMs: subject.pid === undefined ? Number.NaN : 0 }))
   const window = { concurrency: options.concurrency, warmupMs: options.sliceWarmupMs, measureMs: options.measureMs / options.slices }
-  try {
-    for (const [i, subject] of subjects.entries()) {
-      await slice(subject, agents[i]!, { latencies: [], errorStatuses: [], measuredMs: 0, cpuMs: 0 }, { ...window, warmupMs: options.warmupMs, measureMs: 0 })
+  const run = async (subject: LoadSubject, into: Samples, options: { concurrency: number; warmupMs: number; measureMs: number }) => {
+    const agent = fresh()
+    try {
+      await slice(subject, agent, into, options)
+    } finally {
+      agent.destroy()
     }
-    for (let round = 0; round < options.slices; round++) {
-      for (const [i, subject] of subjects.entries()) await slice(subject, agents[i]!, samples[i]!, window)
-    }
-  } finally {
-    for (const agent of agents) agent.destroy()
+  }
+  for (const subject of subjects) await run(subject, { latencies: [], errorStatuses: [], measuredMs: 0, cpuMs: 0 }, { ...window, warmupMs: options.warmupMs, measureMs: 0 })
+  for (let round = 0; round < options.slices; round++) {
+    for (const [i, subject] of subjects.entries()) await run(subject, samples[i]!, window)
   }
   return samples.map(summarise)
 }
