@@ -22,6 +22,7 @@ import {
   type Store,
 } from '@lanyard/core'
 import { defaults } from './config/defaults.js'
+import { lanyardSettings } from './config/settings.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
 import { createSystems } from './connectors/registry.js'
 import { createApp } from './http/app.js'
@@ -131,12 +132,12 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   })
   const { store, bus } = opened
   try {
-    const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.handleTokenTtlSeconds, config.maxCredentialTtlSeconds) })
+    const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.tokens.handleTokenTtlSeconds, config.tokens.maxCredentialTtlSeconds) })
     const systems = await createSystems(config.systems, {
       log,
       clock,
       signer: createSigner(keys, clock, issuer),
-      allowInsecureUpstreamHttp: config.allowInsecureUpstreamHttp,
+      allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp,
       mutex: opened.mutex ?? createLocalMutex(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     })
@@ -152,15 +153,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       limiter: opened.limiter ?? createMemoryRateLimiter(clock),
       log,
       replicaId,
-      settings: {
-        issuer,
-        handleTokenTtlSeconds: config.handleTokenTtlSeconds,
-        maxCredentialTtlSeconds: config.maxCredentialTtlSeconds,
-        upstreamTimeoutMs: config.upstreamTimeoutMs,
-        agentCacheMs: defaults.agentCacheMs,
-        rateLimits: config.rateLimits,
-        cascade: config.cascade,
-      },
+      settings: lanyardSettings(config, issuer),
     })
     await keys.jwks()
     // Grants left pending by a crash (here or on another replica), or by a store that failed
@@ -174,8 +167,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     reconciler.unref()
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
-    const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
-    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks }))
+    const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
+    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks }))
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
     webhooks.start()

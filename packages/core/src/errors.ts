@@ -21,6 +21,7 @@ export type LanyardErrorCode =
   | 'ERR_BINDING_NOT_FOUND'
   | 'ERR_BINDING_INVALID'
   | 'ERR_GRANT_NOT_FOUND'
+  | 'ERR_GRANT_NOT_PENDING'
   | 'ERR_REVOCATION_NOT_FOUND'
   | 'ERR_REVOCATION_RUNNING'
   | 'ERR_WEBHOOK_NOT_FOUND'
@@ -180,6 +181,21 @@ export class GrantNotFound extends LanyardError {
   }
 }
 
+/**
+ * A grant was settled that is no longer `pending`: a reconciler and a slow exchange raced, and
+ * the first settlement stands. The rule is core's grant status machine (exchange/grant-status.ts).
+ */
+export class GrantNotPending extends LanyardError {
+  override code = 'ERR_GRANT_NOT_PENDING' as const
+  readonly grantId: string
+  readonly status: string
+  constructor(grantId: string, status: string, options?: LanyardErrorOptions) {
+    super(`grant "${grantId}" is ${status}, no longer pending`, options)
+    this.grantId = grantId
+    this.status = status
+  }
+}
+
 export class RevocationNotFound extends LanyardError {
   override code = 'ERR_REVOCATION_NOT_FOUND' as const
   readonly revocationId: string
@@ -332,6 +348,7 @@ export type AnyLanyardError =
   | BindingNotFound
   | BindingInvalid
   | GrantNotFound
+  | GrantNotPending
   | RevocationNotFound
   | RevocationRunning
   | WebhookNotFound
@@ -352,7 +369,7 @@ export type AnyLanyardError =
 export const errorClasses = [
   HandleInvalid, AgentNotFound, AgentExists, AgentNotActive, KeyInvalid, TokenInvalid,
   AssertionInvalid, AssertionReplayed, ScopeUnknown, ScopeWidening, BindingNotFound,
-  BindingInvalid, GrantNotFound, RevocationNotFound, RevocationRunning, WebhookNotFound, SystemUnknown, UpstreamRefused,
+  BindingInvalid, GrantNotFound, GrantNotPending, RevocationNotFound, RevocationRunning, WebhookNotFound, SystemUnknown, UpstreamRefused,
   UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
   RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalFailure,
 ] as const

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import { StoreUnavailable, canonicalJson, sealAuditEvent, type AuditDraft, type AuditEvent } from '@lanyard/core'
+import { AuditUnavailable, StoreUnavailable, canonicalJson, sealAuditEvent, type AuditDraft, type AuditEvent } from '@lanyard/core'
 import { encode } from './codec.js'
 import type { RedisKeys } from './keys.js'
 import { defineScript, type RedisClient, type ReplicaWait } from './connection.js'
@@ -57,7 +57,7 @@ function cutCanonical(handle: string, draft: AuditDraft): [before: string, betwe
   const p = body.indexOf(prev)
   const q = body.indexOf(seq)
   // Canonical order puts `prevHash` before `seq`; each mark occurs once.
-  if (p < 0 || q < p || body.indexOf(prev, p + 1) >= 0 || body.indexOf(seq, q + 1) >= 0) throw new StoreUnavailable({ detail: 'audit event could not be cut for sealing' })
+  if (p < 0 || q < p || body.indexOf(prev, p + 1) >= 0 || body.indexOf(seq, q + 1) >= 0) throw new Error('the canonical event could not be cut at prevHash and seq')
   return [body.slice(0, p), body.slice(p + prev.length, q), body.slice(q + seq.length)]
 }
 
@@ -145,10 +145,18 @@ export class Transaction {
    * write commits only if no other audited write of this agent came in between.
    */
   appendAudit(keys: RedisKeys, handle: string, head: string | null | undefined, draft: AuditDraft): AuditEvent {
-    const event = sealAuditEvent(handle, parseHead(head), draft)
+    let event: AuditEvent
+    let record: string
+    try {
+      event = sealAuditEvent(handle, parseHead(head), draft)
+      record = encode(event)
+    } catch (cause) {
+      // AuditUnavailable, as on every store: the write it belongs to is refused whole.
+      throw new AuditUnavailable({ cause, detail: `the audit event "${draft.action}" could not be sealed` })
+    }
     this.expect(keys.head(handle), head)
     this.set(keys.head(handle), `${event.seq}:${event.hash}`)
-    this.rpush(keys.audit(handle), encode(event))
+    this.rpush(keys.audit(handle), record)
     return event
   }
 
@@ -180,9 +188,17 @@ export class Transaction {
    */
   sealAudit(keys: RedisKeys, handle: string, draft: AuditDraft, heads: HeadCache): this {
     const predicted = heads.get(handle)
-    const event = predicted === undefined ? undefined : sealAuditEvent(handle, parseHead(predicted), draft)
+    let event: AuditEvent | undefined
+    let cut: [string, string, string]
+    try {
+      event = predicted === undefined ? undefined : sealAuditEvent(handle, parseHead(predicted), draft)
+      cut = cutCanonical(handle, draft)
+    } catch (cause) {
+      // AuditUnavailable, as on every store: the write it belongs to is refused whole.
+      throw new AuditUnavailable({ cause, detail: `the audit event "${draft.action}" could not be sealed` })
+    }
     const sealedHead = event === undefined ? '' : `${event.seq}:${event.hash}`
-    this.#ops.push(['AUDIT', this.#index(keys.head(handle)), this.#index(keys.audit(handle)), predicted ?? false, event === undefined ? '' : encode(event), sealedHead, ...cutCanonical(handle, draft)])
+    this.#ops.push(['AUDIT', this.#index(keys.head(handle)), this.#index(keys.audit(handle)), predicted ?? false, event === undefined ? '' : encode(event), sealedHead, ...cut])
     if (predicted !== undefined) heads.set(handle, sealedHead)
     this.#sealed.push({ handle, predicted: predicted === undefined ? undefined : sealedHead })
     return this

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import type { BusEvent } from '@lanyard/core'
 import { storeConformance } from '@lanyard/core/testing'
 import { createRedisStore } from '../src/index.js'
-import { openRedisStore } from '../src/redis-store.js'
+import { openRedisStore } from '../src/create-redis-store.js'
 import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, type RedisCluster } from './redis-servers.js'
 
 // Each case gets a fresh prefix (an empty store); replicas open another connection on the same

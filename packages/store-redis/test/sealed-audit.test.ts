@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { verifyAuditChain, type Agent, type AuditDraft, type StatusChange } from '@lanyard/core'
-import { openRedisStore } from '../src/redis-store.js'
+import { openRedisStore } from '../src/create-redis-store.js'
 import { sha256Lua } from '../src/scripts/sha256.js'
 import { deleteKeys, runPrefix, sharedRedisUrl } from './redis-servers.js'
 

@@ -11,6 +11,8 @@ export const defaults = {
   /** 16 KiB: the largest legitimate body (a binding with a long ceiling) is ~2 KiB. */
   bodyLimitBytes: 16 * 1024,
   agentCacheMs: 5_000,
+  /** How soon the cascade looks again at a grant whose exchange is still in flight. */
+  pendingRecheckMs: 1_000,
   /** Per agent. An agent caches its credentials, so tens per second is already a runaway loop. */
   rateLimits: {
     exchange: { ratePerSecond: 20, burst: 40 },
@@ -24,8 +26,6 @@ export const defaults = {
     maxAttempts: 8,
     backoffBaseMs: 500,
     backoffMaxMs: 60_000,
-    upstreamTimeoutMs: 10_000,
-    pendingRecheckMs: 1_000,
     proveRevocation: true,
     pollMs: 2_000,
   },

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigInvalid, SecretValue } from '@lanyard/core'
 import { parse as parseYaml } from 'yaml'
-import { defaults } from './defaults.js'
+import type { z } from 'zod'
 import { configSchema } from './schema.js'
 import { isSecretRef, resolveSecret, resolveSecretsDeep } from './secrets.js'
 
@@ -18,26 +18,25 @@ export interface SystemConfig {
   readonly path: string
 }
 
-export interface BrokerConfig {
-  readonly source: string | undefined
-  readonly listen: { readonly host: string; readonly port: number }
-  readonly issuer: string | undefined
-  readonly dataDir: string
-  readonly logLevel: string
-  readonly masterKey: SecretValue | undefined
-  readonly adminToken: SecretValue | undefined
-  readonly store: { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'redis'; readonly url: SecretValue; readonly keyPrefix: string; readonly cluster: boolean; readonly durability: RedisDurability }
-  readonly handleTokenTtlSeconds: number
-  readonly maxCredentialTtlSeconds: number
-  readonly bodyLimitBytes: number
-  readonly upstreamTimeoutMs: number
-  readonly allowInsecureUpstreamHttp: boolean
-  readonly sandbox: boolean
-  readonly rateLimits: { readonly exchange: { readonly ratePerSecond: number; readonly burst: number }; readonly authenticate: { readonly ratePerSecond: number; readonly burst: number } }
-  readonly cascade: { readonly concurrency: number; readonly leaseMs: number; readonly maxAttempts: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly upstreamTimeoutMs: number; readonly pendingRecheckMs: number; readonly proveRevocation: boolean }
-  readonly webhooks: { readonly concurrency: number; readonly leaseMs: number; readonly timeoutMs: number; readonly maxAttempts: number; readonly giveUpAfterMs: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number }
-  readonly systems: readonly SystemConfig[]
-}
+/** lanyard.yaml as parsed, every default filled in (schema.ts). */
+type FileConfig = z.output<typeof configSchema>
+
+/**
+ * The configuration the broker runs with: the file's `z.output` (defaults filled in by the
+ * schema), with what the environment overrides or the loader resolves in its place: `listen`
+ * parsed, paths absolute, secret references read, `store` decided, `systems` split.
+ */
+export type BrokerConfig = Readonly<
+  Omit<FileConfig, 'listen' | 'issuer' | 'masterKey' | 'adminToken' | 'store' | 'systems'> & {
+    readonly source: string | undefined
+    readonly listen: { readonly host: string; readonly port: number }
+    readonly issuer: string | undefined
+    readonly masterKey: SecretValue | undefined
+    readonly adminToken: SecretValue | undefined
+    readonly store: { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'redis'; readonly url: SecretValue; readonly keyPrefix: string; readonly cluster: boolean; readonly durability: RedisDurability }
+    readonly systems: readonly SystemConfig[]
+  }
+>
 
 export interface LoadOptions {
   /** `--config`; else LANYARD_CONFIG; else ./lanyard.yaml when present; else no file. */
@@ -95,8 +94,8 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
   const file = parsed.data
   const issues: string[] = []
 
-  const listen = parseListen(env.LANYARD_LISTEN ?? file.listen ?? defaults.listen, env.LANYARD_LISTEN ? 'LANYARD_LISTEN' : 'listen', issues)
-  const dataDir = resolve(cwd, env.LANYARD_DATA_DIR ?? file.dataDir ?? defaults.dataDir)
+  const listen = parseListen(env.LANYARD_LISTEN ?? file.listen, env.LANYARD_LISTEN ? 'LANYARD_LISTEN' : 'listen', issues)
+  const dataDir = resolve(cwd, env.LANYARD_DATA_DIR ?? file.dataDir)
   const masterKey = env.LANYARD_MASTER_KEY ? new SecretValue(env.LANYARD_MASTER_KEY) : file.masterKey ? resolveSecret(file.masterKey, 'masterKey', env, issues) : undefined
   const adminToken = env.LANYARD_ADMIN_TOKEN ? new SecretValue(env.LANYARD_ADMIN_TOKEN) : file.adminToken ? resolveSecret(file.adminToken, 'adminToken', env, issues) : undefined
 
@@ -111,16 +110,14 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
     store = { type: 'sqlite', path: resolve(cwd, file.store.path) }
   }
 
-  const sandbox = file.sandbox ?? false
-  const allowInsecureUpstreamHttp = file.upstream?.allowInsecureUpstreamHttp ?? false
-  if (allowInsecureUpstreamHttp && !sandbox) issues.push('upstream.allowInsecureUpstreamHttp: refused outside a sandbox deployment (set `sandbox: true` only for local stand-ins)')
+  if (file.upstream.allowInsecureUpstreamHttp && !file.sandbox) issues.push('upstream.allowInsecureUpstreamHttp: refused outside a sandbox deployment (set `sandbox: true` only for local stand-ins)')
 
-  const webhooks = { ...defaults.webhooks, ...file.webhooks }
+  const { webhooks } = file
   if (webhooks.leaseMs <= webhooks.timeoutMs) issues.push(`webhooks.leaseMs: must exceed webhooks.timeoutMs (${webhooks.timeoutMs}), or a POST in flight loses its lease and is sent twice`)
 
   const systems: SystemConfig[] = []
   const seen = new Set<string>()
-  for (const [i, entry] of (file.systems ?? []).entries()) {
+  for (const [i, entry] of file.systems.entries()) {
     const { name, type, ...rest } = entry
     if (seen.has(name)) issues.push(`systems[${i}].name: "${name}" is used twice`)
     seen.add(name)
@@ -129,23 +126,15 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
 
   if (issues.length > 0) throw new ConfigInvalid(issues)
   return deepFreeze({
+    ...file,
     source: path,
     listen,
     issuer: file.issuer?.replace(/\/$/, ''),
     dataDir,
-    logLevel: env.LANYARD_LOG_LEVEL ?? file.logLevel ?? defaults.logLevel,
+    logLevel: (env.LANYARD_LOG_LEVEL as FileConfig['logLevel'] | undefined) ?? file.logLevel,
     masterKey,
     adminToken,
     store,
-    handleTokenTtlSeconds: file.tokens?.handleTokenTtlSeconds ?? defaults.handleTokenTtlSeconds,
-    maxCredentialTtlSeconds: file.tokens?.maxCredentialTtlSeconds ?? defaults.maxCredentialTtlSeconds,
-    bodyLimitBytes: file.http?.bodyLimitBytes ?? defaults.bodyLimitBytes,
-    upstreamTimeoutMs: file.upstream?.timeoutMs ?? defaults.upstreamTimeoutMs,
-    allowInsecureUpstreamHttp,
-    sandbox,
-    rateLimits: { exchange: file.rateLimits?.exchange ?? defaults.rateLimits.exchange, authenticate: file.rateLimits?.authenticate ?? defaults.rateLimits.authenticate },
-    cascade: { ...defaults.cascade, ...file.cascade },
-    webhooks,
     systems,
   })
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { defaults } from './defaults.js'
 
 const secretRef = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()])
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port')
@@ -6,17 +7,19 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/
 const ratePolicy = z.object({ ratePerSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict()
 
 /**
- * lanyard.yaml. Closed at every level: an unknown field is an error, not a silent no-op.
+ * lanyard.yaml. Closed at every level: an unknown field is an error, not a silent no-op. Every
+ * default is here (values from defaults.ts), so `z.output` of this schema is the configuration
+ * the broker runs with, before the environment overrides of load.ts.
  * `systems[]` is checked in two passes: here only `name` and `type`; the connector's own
  * schema checks the rest of each entry.
  */
 export const configSchema = z
   .object({
-    listen: hostPort.optional(),
+    listen: hostPort.default(defaults.listen),
     /** The issuer identifier; defaults to http://<listen>. Set it when behind a proxy. */
     issuer: z.url().optional(),
-    dataDir: z.string().min(1).optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    dataDir: z.string().min(1).default(defaults.dataDir),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(defaults.logLevel),
     masterKey: secretRef.optional(),
     adminToken: secretRef.optional(),
     store: z
@@ -45,56 +48,57 @@ export const configSchema = z
       .optional(),
     tokens: z
       .object({
-        handleTokenTtlSeconds: z.number().int().min(60).max(3600).optional(),
-        maxCredentialTtlSeconds: z.number().int().min(60).max(43_200).optional(),
+        handleTokenTtlSeconds: z.number().int().min(60).max(3600).default(defaults.handleTokenTtlSeconds),
+        maxCredentialTtlSeconds: z.number().int().min(60).max(43_200).default(defaults.maxCredentialTtlSeconds),
       })
       .strict()
-      .optional(),
-    http: z.object({ bodyLimitBytes: z.number().int().min(1024).max(1_048_576).optional() }).strict().optional(),
+      .prefault({}),
+    http: z.object({ bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(defaults.bodyLimitBytes) }).strict().prefault({}),
     upstream: z
       .object({
-        timeoutMs: z.number().int().min(100).max(120_000).optional(),
+        /** Every call to an upstream: issue, revoke (the cascade too), probe, binding checks. */
+        timeoutMs: z.number().int().min(100).max(120_000).default(defaults.upstreamTimeoutMs),
         /** Plain-http upstreams: for the local sandbox only; refused unless `sandbox: true`. */
-        allowInsecureUpstreamHttp: z.boolean().optional(),
+        allowInsecureUpstreamHttp: z.boolean().default(false),
       })
       .strict()
-      .optional(),
+      .prefault({}),
     /** Marks a local sandbox deployment; unlocks insecure switches meant for it. */
-    sandbox: z.boolean().optional(),
+    sandbox: z.boolean().default(false),
     rateLimits: z
       .object({
-        exchange: ratePolicy.optional(),
-        authenticate: ratePolicy.optional(),
+        exchange: ratePolicy.default(defaults.rateLimits.exchange),
+        authenticate: ratePolicy.default(defaults.rateLimits.authenticate),
       })
       .strict()
-      .optional(),
+      .prefault({}),
     cascade: z
       .object({
-        concurrency: z.number().int().min(1).max(256).optional(),
-        leaseMs: z.number().int().min(1000).optional(),
-        maxAttempts: z.number().int().min(1).max(100).optional(),
-        backoffBaseMs: z.number().int().min(1).optional(),
-        backoffMaxMs: z.number().int().min(1).optional(),
-        pollMs: z.number().int().min(10).optional(),
+        concurrency: z.number().int().min(1).max(256).default(defaults.cascade.concurrency),
+        leaseMs: z.number().int().min(1000).default(defaults.cascade.leaseMs),
+        maxAttempts: z.number().int().min(1).max(100).default(defaults.cascade.maxAttempts),
+        backoffBaseMs: z.number().int().min(1).default(defaults.cascade.backoffBaseMs),
+        backoffMaxMs: z.number().int().min(1).default(defaults.cascade.backoffMaxMs),
+        pollMs: z.number().int().min(10).default(defaults.cascade.pollMs),
         /** Probe each revoked credential upstream and record the proof (default true). */
-        proveRevocation: z.boolean().optional(),
+        proveRevocation: z.boolean().default(defaults.cascade.proveRevocation),
       })
       .strict()
-      .optional(),
+      .prefault({}),
     /** Revocation SETs pushed to relying parties (RFC 8935); see defaults.webhooks. */
     webhooks: z
       .object({
-        concurrency: z.number().int().min(1).max(64).optional(),
-        leaseMs: z.number().int().min(1000).optional(),
-        timeoutMs: z.number().int().min(100).max(120_000).optional(),
-        maxAttempts: z.number().int().min(1).max(1000).optional(),
-        giveUpAfterMs: z.number().int().min(1000).optional(),
-        backoffBaseMs: z.number().int().min(1).optional(),
-        backoffMaxMs: z.number().int().min(1).optional(),
-        pollMs: z.number().int().min(10).optional(),
+        concurrency: z.number().int().min(1).max(64).default(defaults.webhooks.concurrency),
+        leaseMs: z.number().int().min(1000).default(defaults.webhooks.leaseMs),
+        timeoutMs: z.number().int().min(100).max(120_000).default(defaults.webhooks.timeoutMs),
+        maxAttempts: z.number().int().min(1).max(1000).default(defaults.webhooks.maxAttempts),
+        giveUpAfterMs: z.number().int().min(1000).default(defaults.webhooks.giveUpAfterMs),
+        backoffBaseMs: z.number().int().min(1).default(defaults.webhooks.backoffBaseMs),
+        backoffMaxMs: z.number().int().min(1).default(defaults.webhooks.backoffMaxMs),
+        pollMs: z.number().int().min(10).default(defaults.webhooks.pollMs),
       })
       .strict()
-      .optional(),
+      .prefault({}),
     systems: z
       .array(
         z
@@ -104,6 +108,6 @@ export const configSchema = z
           })
           .loose(),
       )
-      .optional(),
+      .default([]),
   })
   .strict()

@@ -31,6 +31,7 @@ export const errorMapping = {
   ERR_BINDING_NOT_FOUND: { status: 404, oauth: 'invalid_target' },
   ERR_BINDING_INVALID: { status: 400, oauth: 'invalid_request' },
   ERR_GRANT_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
+  ERR_GRANT_NOT_PENDING: { status: 409, oauth: 'invalid_request' },
   ERR_REVOCATION_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
   ERR_REVOCATION_RUNNING: { status: 409, oauth: 'invalid_request' },
   ERR_WEBHOOK_NOT_FOUND: { status: 404, oauth: 'invalid_request' },

@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, importJWK, jwtV
 import { AgentNotActive, AgentNotFound, AssertionInvalid, AssertionReplayed, isLanyardError } from '../errors.js'
 import { parseHandle } from '../agents/handle.js'
 import type { Clock } from '../ports/clock.js'
-import type { Store } from '../ports/store.js'
+import type { AgentStore, PrimitiveStore } from '../ports/store/index.js'
 import type { AgentReader } from '../agents/agent-reader.js'
 import { handleTokenType, type HandleTokens } from '../tokens/handle-token.js'
 
@@ -26,7 +26,7 @@ export interface Authenticated {
  * a reused `jti` (AssertionReplayed) and an agent that is not active (AgentNotActive).
  */
 export async function authenticate(
-  deps: { store: Store; agents: AgentReader; tokens: HandleTokens; clock: Clock; issuer: string; limit: (handle: string) => Promise<void> },
+  deps: { store: AgentStore & PrimitiveStore; agents: AgentReader; tokens: HandleTokens; clock: Clock; issuer: string; limit: (handle: string) => Promise<void> },
   assertion: string,
 ): Promise<Authenticated> {
   const { store, agents, tokens, clock, issuer } = deps

@@ -14,7 +14,7 @@ import type { AgentReader } from '../agents/agent-reader.js'
 import type { Sealer } from '../crypto/sealer.js'
 import type { Clock } from '../ports/clock.js'
 import type { ExchangeCredential, Logger } from '../ports/connector.js'
-import type { Store } from '../ports/store.js'
+import type { AuditStore, BindingStore, GrantStore, PrimitiveStore } from '../ports/store/index.js'
 import type { HandleTokens } from '../tokens/handle-token.js'
 import type { Grant } from './grant.js'
 import type { Systems } from './connectors.js'
@@ -35,7 +35,7 @@ export interface Exchanged {
 }
 
 export interface ExchangeDeps {
-  readonly store: Store
+  readonly store: GrantStore & BindingStore & AuditStore & PrimitiveStore
   readonly agents: AgentReader
   readonly tokens: HandleTokens
   readonly systems: Systems

@@ -6,7 +6,7 @@ import { grantSealContext } from '../exchange/exchange.js'
 import type { GrantStatus } from '../exchange/grant.js'
 import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
-import type { Store } from '../ports/store.js'
+import type { GrantStore, RevocationStore } from '../ports/store/index.js'
 import type { ConnectorInstance, RevokeRequest } from '../ports/connector.js'
 import type { Revocation, RevocationTask, TaskOutcome } from './revocation.js'
 
@@ -57,7 +57,7 @@ function statusAfter(outcome: TaskOutcome): GrantStatus {
  * write: a task whose holder died is leased again when its lease expires.
  */
 export function createCascadeWorker(deps: {
-  store: Store
+  store: RevocationStore & GrantStore
   systems: Systems
   sealer: Sealer
   clock: Clock

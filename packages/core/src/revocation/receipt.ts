@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { SignJWT } from 'jose'
 import type { Grant } from '../exchange/grant.js'
 import type { KeyRing } from '../tokens/key-ring.js'
+import { signJwt } from '../tokens/sign-jwt.js'
 import type { Revocation } from './revocation.js'
 
 /** JOSE `typ` of a revocation receipt; verifiable against the broker's JWKS. */
@@ -72,12 +72,5 @@ export function receiptBody(revocation: Revocation, grants: ReadonlyMap<string, 
 
 /** Signs a receipt with the broker's current EdDSA key (JWS compact, typ lanyard-receipt+jwt). */
 export async function signReceipt(keys: KeyRing, issuer: string, body: ReceiptBody, now: Date): Promise<string> {
-  const key = await keys.signingKey('EdDSA')
-  return new SignJWT({ ...body })
-    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: receiptType })
-    .setIssuer(issuer)
-    .setSubject(body.revocation.id)
-    .setIssuedAt(Math.floor(now.getTime() / 1000))
-    .setJti(randomUUID())
-    .sign(key.privateKey)
+  return signJwt(keys, { alg: 'EdDSA', typ: receiptType }, { issuer, subject: body.revocation.id, issuedAt: now, jti: randomUUID() }, { ...body })
 }

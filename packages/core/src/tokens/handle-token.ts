@@ -1,8 +1,9 @@
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose'
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose'
 import { randomUUID } from 'node:crypto'
 import { TokenInvalid } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { KeyRing } from './key-ring.js'
+import { signJwt } from './sign-jwt.js'
 
 /** The JOSE `typ` of a handle token. Assertions and other JWTs carry other types, so neither can
  * be presented as the other (RFC 8725 3.11, explicit typing). */
@@ -40,7 +41,6 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
   }
   return {
     async mint(handle, generation) {
-      const signing = await keys.signingKey('EdDSA')
       const now = clock.now()
       const issuedAt = Math.floor(now.getTime() / 1000)
       const claims: HandleTokenClaims = {
@@ -50,15 +50,12 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
         issuedAt: new Date(issuedAt * 1000),
         expiresAt: new Date((issuedAt + ttlSeconds) * 1000),
       }
-      const token = await new SignJWT({ gen: generation })
-        .setProtectedHeader({ alg: 'EdDSA', kid: signing.kid, typ: handleTokenType })
-        .setIssuer(issuer)
-        .setSubject(handle)
-        .setAudience(issuer)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + ttlSeconds)
-        .setJti(claims.jti)
-        .sign(signing.privateKey)
+      const token = await signJwt(
+        keys,
+        { alg: 'EdDSA', typ: handleTokenType },
+        { issuer, subject: handle, audience: issuer, issuedAt: claims.issuedAt, expiresAt: claims.expiresAt, jti: claims.jti },
+        { gen: generation },
+      )
       return { token, claims }
     },
     async verify(token) {
