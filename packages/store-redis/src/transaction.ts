@@ -187,21 +187,48 @@ export class Transaction {
    * the script re-seals in Lua if that head moved (scripts/commit.ts).
    */
   sealAudit(keys: RedisKeys, handle: string, draft: AuditDraft, heads: HeadCache): this {
-    const predicted = heads.get(handle)
-    let event: AuditEvent | undefined
     let cut: [string, string, string]
     try {
-      event = predicted === undefined ? undefined : sealAuditEvent(handle, parseHead(predicted), draft)
       cut = cutCanonical(handle, draft)
     } catch (cause) {
       // AuditUnavailable, as on every store: the write it belongs to is refused whole.
       throw new AuditUnavailable({ cause, detail: `the audit event "${draft.action}" could not be sealed` })
     }
-    const sealedHead = event === undefined ? '' : `${event.seq}:${event.hash}`
-    this.#ops.push(['AUDIT', this.#index(keys.head(handle)), this.#index(keys.audit(handle)), predicted ?? false, event === undefined ? '' : encode(event), sealedHead, ...cut])
-    if (predicted !== undefined) heads.set(handle, sealedHead)
-    this.#sealed.push({ handle, predicted: predicted === undefined ? undefined : sealedHead })
+    const op: Op = ['AUDIT', this.#index(keys.head(handle)), this.#index(keys.audit(handle)), false, '', '', ...cut]
+    this.#ops.push(op)
+    this.#toSeal.push({ op, handle, draft, heads })
     return this
+  }
+
+  /** Audits whose Node seal waits for the commit (sealPredicted). */
+  readonly #toSeal: Array<{ op: Op; handle: string; draft: AuditDraft; heads: HeadCache }> = []
+
+  /**
+   * Seals each audit against the head its cache predicts, at the last moment: commit calls it
+   * in the same synchronous step that sends the script, so no other write of this process can
+   * be sealed and sent in between (a before-step's round trip would let one through, and both
+   * would then be re-sealed in Lua).
+   */
+  #sealPredicted(): void {
+    for (const { op, handle, draft, heads } of this.#toSeal.splice(0)) {
+      const predicted = heads.get(handle)
+      if (predicted === undefined) {
+        this.#sealed.push({ handle, predicted: undefined })
+        continue
+      }
+      let event: AuditEvent
+      try {
+        event = sealAuditEvent(handle, parseHead(predicted), draft)
+      } catch (cause) {
+        throw new AuditUnavailable({ cause, detail: `the audit event "${draft.action}" could not be sealed` })
+      }
+      const sealedHead = `${event.seq}:${event.hash}`
+      op[3] = predicted
+      op[4] = encode(event)
+      op[5] = sealedHead
+      heads.set(handle, sealedHead)
+      this.#sealed.push({ handle, predicted: sealedHead })
+    }
   }
 
   /**
@@ -215,6 +242,7 @@ export class Transaction {
     }
     let result: unknown
     try {
+      this.#sealPredicted()
       result = await runCommit(client, this.#keys, [encode({ guards: this.#guards, ops: this.#ops })], wait)
     } catch (error) {
       forget()
