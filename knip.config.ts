@@ -19,7 +19,7 @@ export default {
     test: {
       entry: [
         // Spawned by path from bench/processes.ts and bench/exchange.ts, or run by hand.
-        'bench/{oauth-peer,calibration-server,ledger,profile-exchange}.ts',
+        'bench/{oauth-peer,calibration-server,floor-server,ledger,profile-exchange}.ts',
         // Connector plugins the broker imports by path (`type:` in e2e/plugins.test.ts).
         'fixtures/plugins/*.ts',
         // Spawned by path from clients/python/tests/conftest.py (the Python client's AWS tests).

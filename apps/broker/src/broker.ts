@@ -78,9 +78,9 @@ async function openStore(config: BrokerConfig, clock: Clock): Promise<OpenedStor
   // Loaded by name so that an embedded deployment never loads ioredis.
   const redisPackage = '@lanyard/store-redis'
   const redis = (await import(redisPackage)) as {
-    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock }): Promise<OpenedStore>
+    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock; durability: 'fsync' | 'volatile' | { replicas: number; timeoutMs: number } }): Promise<OpenedStore>
   }
-  return redis.createRedisStore({ url: config.store.url.reveal(), keyPrefix: config.store.keyPrefix, cluster: config.store.cluster, clock })
+  return redis.createRedisStore({ url: config.store.url.reveal(), keyPrefix: config.store.keyPrefix, cluster: config.store.cluster, clock, durability: config.store.durability })
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {

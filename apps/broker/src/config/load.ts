@@ -6,6 +6,9 @@ import type { z } from 'zod'
 import { configSchema } from './schema.js'
 import { isSecretRef, resolveSecret, resolveSecretsDeep } from './secrets.js'
 
+/** `store.durability` of a Redis store (store-redis's durability.ts says what each promises). */
+type RedisDurability = 'fsync' | 'volatile' | { readonly replicas: number; readonly timeoutMs: number }
+
 export interface SystemConfig {
   readonly name: string
   readonly type: string
@@ -30,7 +33,7 @@ export type BrokerConfig = Readonly<
     readonly issuer: string | undefined
     readonly masterKey: SecretValue | undefined
     readonly adminToken: SecretValue | undefined
-    readonly store: { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'redis'; readonly url: SecretValue; readonly keyPrefix: string; readonly cluster: boolean }
+    readonly store: { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'redis'; readonly url: SecretValue; readonly keyPrefix: string; readonly cluster: boolean; readonly durability: RedisDurability }
     readonly systems: readonly SystemConfig[]
   }
 >
@@ -99,10 +102,10 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
   let store: BrokerConfig['store'] = { type: 'sqlite', path: resolve(dataDir, 'lanyard.db') }
   if (env.LANYARD_REDIS_URL) {
     const fromFile = file.store?.type === 'redis' ? file.store : undefined
-    store = { type: 'redis', url: new SecretValue(env.LANYARD_REDIS_URL), keyPrefix: fromFile?.keyPrefix ?? 'lanyard', cluster: fromFile?.cluster ?? false }
+    store = { type: 'redis', url: new SecretValue(env.LANYARD_REDIS_URL), keyPrefix: fromFile?.keyPrefix ?? 'lanyard', cluster: fromFile?.cluster ?? false, durability: fromFile?.durability ?? 'fsync' }
   } else if (file.store?.type === 'redis') {
     const url = isSecretRef(file.store.url) ? resolveSecret(file.store.url, 'store.url', env, issues) : new SecretValue(file.store.url)
-    store = { type: 'redis', url: url ?? new SecretValue(''), keyPrefix: file.store.keyPrefix ?? 'lanyard', cluster: file.store.cluster ?? false }
+    store = { type: 'redis', url: url ?? new SecretValue(''), keyPrefix: file.store.keyPrefix ?? 'lanyard', cluster: file.store.cluster ?? false, durability: file.store.durability ?? 'fsync' }
   } else if (file.store?.type === 'sqlite' && file.store.path) {
     store = { type: 'sqlite', path: resolve(cwd, file.store.path) }
   }

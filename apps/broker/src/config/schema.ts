@@ -25,7 +25,25 @@ export const configSchema = z
     store: z
       .discriminatedUnion('type', [
         z.object({ type: z.literal('sqlite'), path: z.string().min(1).optional() }).strict(),
-        z.object({ type: z.literal('redis'), url: z.union([z.string().min(1), secretRef]), keyPrefix: z.string().min(1).optional(), cluster: z.boolean().optional() }).strict(),
+        z
+          .object({
+            type: z.literal('redis'),
+            url: z.union([z.string().min(1), secretRef]),
+            keyPrefix: z.string().min(1).optional(),
+            cluster: z.boolean().optional(),
+            /**
+             * What an acknowledged write survives; default `fsync` (AOF with appendfsync always,
+             * checked at start). Replica `timeoutMs` stays below the store's 2 s command timeout.
+             */
+            durability: z
+              .union([
+                z.literal('fsync'),
+                z.literal('volatile'),
+                z.object({ replicas: z.number().int().min(1).max(16), timeoutMs: z.number().int().min(10).max(1500) }).strict(),
+              ])
+              .optional(),
+          })
+          .strict(),
       ])
       .optional(),
     tokens: z

@@ -73,6 +73,11 @@ export interface OAuthSandboxOptions {
    * racing a pooled socket in tests. On for benchmarks, where a peer must not be handicapped.
    */
   keepAlive?: boolean
+  /**
+   * oidc-provider's storage adapter (its `adapter` option: a class constructed per model name);
+   * default its in-memory one. Benchmarks pass a durable one to compare like with like.
+   */
+  adapter?: new (model: string) => unknown
 }
 
 /** What a resource server sees when shown a token: the oracle for "does this credential work". */
@@ -246,6 +251,7 @@ function providerConfiguration(options: OAuthSandboxOptions, signingJwk: Record<
     clients: options.clients.map(clientMetadata),
     scopes: options.scopes,
     jwks: { keys: [signingJwk] },
+    ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
     // Cookies sign nothing here (no interactive flows), but oidc-provider warns without keys.
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: {
