@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import type { Agent, AuditDraft } from '@lanyard/core'
 import { createRedisStore, type Durability } from '../src/index.js'
-import { runPrefix, startRedis, type RedisProcess } from './redis-servers.js'
+import { runPrefix, startRedis, type RedisProcess } from '../src/testing/redis-servers.js'
 
 // The store refuses, before serving, a Redis that could lose what it acknowledged, naming the
 // setting; `volatile` runs there on purpose; replica acknowledgement fails closed when the

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis'
 import { verifyAuditChain, type Agent, type AuditDraft, type StatusChange } from '@lanyard/core'
 import { openRedisStore } from '../src/create-redis-store.js'
 import { sha256Lua } from '../src/scripts/sha256.js'
-import { deleteKeys, runPrefix, sharedRedisUrl } from './redis-servers.js'
+import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 // Audit events sealed inside the commit script (scripts/commit.ts): the Lua SHA-256 agrees
 // with node:crypto, and a chain written by two stores whose predicted heads keep going stale
