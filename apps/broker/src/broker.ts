@@ -28,6 +28,7 @@ import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
 import { createSigner } from './signer.js'
+import { createRevocationStream } from './events/revocation-stream.js'
 import { createWebhooks } from './webhooks/webhooks.js'
 
 export interface StartOptions {
@@ -132,10 +133,11 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const { store, bus } = opened
   try {
     const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.handleTokenTtlSeconds, config.maxCredentialTtlSeconds) })
+    const revocationStream = createRevocationStream({ keys, clock, issuer, log })
     const systems = await createSystems(config.systems, {
       log,
       clock,
-      signer: createSigner(keys, clock, issuer),
+      signer: createSigner(keys, clock, issuer, { store, stream: revocationStream }),
       allowInsecureUpstreamHttp: config.allowInsecureUpstreamHttp,
       mutex: opened.mutex ?? createLocalMutex(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
@@ -163,6 +165,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       },
     })
     await keys.jwks()
+    const detachStream = revocationStream.attach(lanyard)
     // Grants left pending by a crash (here or on another replica), or by a store that failed
     // between an exchange's two writes: at start, then every minute while running.
     const reconcile = async () => {
@@ -175,7 +178,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
     const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
-    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks }))
+    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks, revocationStream }))
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
     webhooks.start()
@@ -193,6 +196,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       store,
       async close() {
         clearInterval(reconciler)
+        detachStream()
         server.closeAllConnections()
         await new Promise<void>((resolve) => server.close(() => resolve()))
         await lanyard.close()

@@ -23,6 +23,7 @@ import type { Revocation, RevocationEvent } from './revocation/revocation.js'
 import { receiptBody, signReceipt, type ReceiptBody } from './revocation/receipt.js'
 import { createHandleTokens, type HandleTokenClaims, type HandleTokens } from './tokens/handle-token.js'
 import type { KeyRing } from './tokens/key-ring.js'
+import { verifyAccessToken, type VerifiedAccessToken } from './tokens/access-token.js'
 
 export interface LanyardSettings {
   readonly issuer: string
@@ -73,6 +74,8 @@ export interface RevocationPlan {
 export interface Introspection {
   readonly active: boolean
   readonly claims?: HandleTokenClaims
+  /** Set instead of `claims` when the token is an RFC 9068 access token the broker signed. */
+  readonly accessToken?: VerifiedAccessToken
 }
 
 /** The use cases, composed from ports. Apps call these; nothing else touches the store. */
@@ -174,6 +177,26 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     await mustGetAgent(handle)
     const agent = await store.changeAgentStatus(handle, { status, reason, from }, audit(actor, action, handle, { reason }))
     return changed(agent)
+  }
+
+  /**
+   * An RFC 9068 access token (an MCP server's) is active while its jti is not on the revoked
+   * list, its agent is active, and the grant it was minted for (its jti is the grant id) is live.
+   */
+  async function introspectAccessToken(token: string): Promise<Introspection> {
+    let verified: VerifiedAccessToken
+    try {
+      verified = await verifyAccessToken(deps.keys, clock, settings.issuer, token)
+    } catch (error) {
+      if (error instanceof TokenInvalid) return { active: false }
+      throw error
+    }
+    if (await store.isTokenRevoked(verified.jti, clock.now())) return { active: false }
+    const agent = await agents.fresh(verified.handle)
+    if (agent === undefined || agent.status !== 'active') return { active: false }
+    const grant = await store.getGrant(verified.handle, verified.jti)
+    if (grant === undefined || !isOpenAt(grant, clock.now())) return { active: false }
+    return { active: true, accessToken: verified }
   }
 
   return {
@@ -353,6 +376,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
       try {
         claims = await tokens.verify(token)
       } catch (error) {
+        if (error instanceof TokenInvalid && error.reason === 'not a handle token') return introspectAccessToken(token)
         if (error instanceof TokenInvalid) return { active: false }
         throw error
       }

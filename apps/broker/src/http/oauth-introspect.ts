@@ -9,6 +9,22 @@ export function oauthIntrospectRoutes(lanyard: Lanyard, auth: RequestHandler): R
     const token = (req.body as Record<string, unknown> | undefined)?.token
     if (typeof token !== 'string' || token.length === 0) throw new RequestInvalid(['token: required'])
     const result = await lanyard.introspect(token)
+    if (result.active && result.accessToken !== undefined) {
+      const access = result.accessToken
+      res.json({
+        active: true,
+        sub: access.handle,
+        iss: lanyard.settings.issuer,
+        aud: access.audience,
+        scope: access.scope,
+        client_id: access.clientId,
+        exp: Math.floor(access.expiresAt.getTime() / 1000),
+        iat: Math.floor(access.issuedAt.getTime() / 1000),
+        jti: access.jti,
+        token_type: 'Bearer',
+      })
+      return
+    }
     if (!result.active || result.claims === undefined) {
       res.json({ active: false })
       return

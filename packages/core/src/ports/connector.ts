@@ -175,6 +175,11 @@ export interface ConnectorInstance<Target = unknown, Credential extends Exchange
   /** Optional; present = the kit runs its probe cases. Is this credential still usable upstream? */
   probe?(request: RevokeRequest, signal: AbortSignal): Promise<'dead' | 'alive' | 'unknown'>
   health(signal: AbortSignal): Promise<Health>
+  /**
+   * Optional: RFC 8707 resource URIs an exchange may name instead of `urn:lanyard:system:<name>`
+   * (an MCP server's own URL, as MCP clients send it). Unique across the deployment.
+   */
+  readonly resources?: readonly string[]
   /** Optional: release sockets and timers at shutdown. */
   close?(): Promise<void>
 }
