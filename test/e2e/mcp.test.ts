@@ -1,0 +1,159 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { createAgentClient, mcpFetch, type AgentClient } from '@lanyard/client'
+import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestAgent, type TestAgent } from '../support/agent.js'
+import type { TestBroker } from '../support/broker.js'
+import { eventually } from '../support/memory.js'
+import { startTicketsDeployment, type TicketsServer } from '../support/mcp.js'
+
+let t: TestBroker
+let tickets: TicketsServer
+
+beforeAll(async () => {
+  ;({ t, tickets } = await startTicketsDeployment())
+})
+afterAll(async () => {
+  await tickets.close()
+  await t.close()
+})
+
+async function agentWith(ceiling: string[]): Promise<{ agent: TestAgent; client: AgentClient }> {
+  const agent = await createTestAgent(t, { bindings: [{ system: 'tickets-mcp', target: {}, ceiling }] })
+  return { agent, client: createAgentClient({ brokerUrl: t.url, handle: agent.handle, privateKey: agent.privateKey }) }
+}
+
+async function connect(client: AgentClient, scope?: string) {
+  const mcp = new Client({ name: 'agent', version: '1.0.0' })
+  // No reconnection of a dropped stream: a revoked agent has nothing to reconnect to.
+  const transport = new StreamableHTTPClientTransport(new URL(tickets.resource), { fetch: mcpFetch(client, scope === undefined ? {} : { scope }), reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 } })
+  await mcp.connect(transport)
+  return { mcp, transport }
+}
+
+/** One raw JSON-RPC tools/call with a given token, as a client still holding it would send. */
+async function call(token: string, sessionId: string | undefined, tool = 'tickets.list'): Promise<number> {
+  const response = await fetch(tickets.resource, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: tool, arguments: {} } }),
+  })
+  await response.body?.cancel()
+  return response.status
+}
+
+describe('the broker as the authorization server of MCP servers', () => {
+  it('announces what MCP clients and resource servers need (RFC 8414, OpenID discovery, RFC 9728)', async () => {
+    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+      const metadata = (await fetch(`${t.url}${path}`).then((r) => r.json())) as Record<string, unknown>
+      expect(metadata).toMatchObject({
+        issuer: t.issuer,
+        resource_indicators_supported: true,
+        token_endpoint_auth_methods_supported: ['none'],
+        introspection_endpoint: `${t.issuer}/oauth/introspect`,
+        lanyard_revocation_events_endpoint: `${t.issuer}/v1/events`,
+      })
+      expect(metadata.grant_types_supported).toEqual(expect.arrayContaining(['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange']))
+    }
+    const prm = await fetch(`${tickets.origin}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())
+    expect(prm).toEqual({ resource: tickets.resource, authorization_servers: [t.issuer], scopes_supported: ['tickets:read', 'tickets:write'], bearer_methods_supported: ['header'] })
+    const refused = await fetch(tickets.resource, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${tickets.origin}/.well-known/oauth-protected-resource/mcp"`)
+  })
+
+  it('exchanges by the server URL or by the system URN: an RFC 9068 token, recorded as a grant, whois by jti', async () => {
+    const { agent } = await agentWith(['tickets:read', 'tickets:write'])
+    for (const resource of [tickets.resource, 'urn:lanyard:system:tickets-mcp']) {
+      const exchanged = await t.form('/oauth/token', { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: await agent.token(), subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', resource, scope: 'tickets:read' })
+      expect(exchanged.status).toBe(200)
+      expect(exchanged.body).toMatchObject({ token_type: 'Bearer', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', scope: 'tickets:read' })
+      const token = exchanged.body.access_token as string
+      expect(decodeProtectedHeader(token)).toMatchObject({ typ: 'at+jwt', alg: 'ES256' })
+      const claims = decodeJwt(token)
+      expect(claims).toMatchObject({ iss: t.issuer, aud: tickets.resource, sub: agent.handle, scope: 'tickets:read', client_id: agent.handle, jti: exchanged.body.grant_id })
+      expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(300)
+      const whois = await t.admin('GET', `/v1/whois?mcp_jti=${claims.jti}`)
+      expect(whois.status).toBe(200)
+      expect(JSON.stringify(whois.body)).toContain(agent.handle)
+      const introspected = await t.form('/oauth/introspect', { token }, { authorization: `Bearer ${t.adminToken}` })
+      expect(introspected.body).toMatchObject({ active: true, sub: agent.handle, aud: tickets.resource, scope: 'tickets:read', jti: claims.jti })
+    }
+    const unknown = await t.form('/oauth/token', { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: await agent.token(), subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', resource: `${tickets.origin}/other-mcp` })
+    expect(unknown).toMatchObject({ status: 400, body: { error: 'invalid_target', code: 'ERR_SYSTEM_UNKNOWN' } })
+  })
+
+  it('an agent with the SDK client and the Lanyard provider lists tools and calls tickets.list', async () => {
+    const { client } = await agentWith(['tickets:read', 'tickets:write'])
+    const { mcp } = await connect(client)
+    const { tools } = await mcp.listTools()
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['tickets.close', 'tickets.list'])
+    const listed = await mcp.callTool({ name: 'tickets.list', arguments: {} })
+    expect(JSON.stringify(listed.content)).toContain('printer on fire')
+    await mcp.close()
+  })
+
+  it('tickets.close with a tickets:read-only token is 403 insufficient_scope naming tickets:write', async () => {
+    const { client } = await agentWith(['tickets:read', 'tickets:write'])
+    const { mcp, transport } = await connect(client, 'tickets:read')
+    await expect(mcp.callTool({ name: 'tickets.close', arguments: { id: 'T-1' } })).rejects.toMatchObject({ code: 403, message: expect.stringContaining('insufficient_scope') })
+    const token = (await client.exchange({ resource: tickets.resource, scope: 'tickets:read' })).access_token
+    const response = await fetch(tickets.resource, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': transport.sessionId ?? '' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'tickets.close', arguments: { id: 'T-1' } } }),
+    })
+    expect(response.status).toBe(403)
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="[^"]+", error="insufficient_scope", scope="tickets:read tickets:write"/)
+    expect(await response.json()).toMatchObject({ error: 'insufficient_scope' })
+    // The ticket is still open: the refused call never reached the tool.
+    expect(JSON.stringify((await mcp.callTool({ name: 'tickets.list', arguments: {} })).content)).toContain('T-1')
+    await mcp.close()
+  })
+
+  it('revoking an agent with an open session closes it and refuses its next call within 1 s (p99 of 20); the receipt proves the grant revoked', async () => {
+    const latencies: number[] = []
+    let lastRevocation = ''
+    let lastGrant = ''
+    for (let trial = 0; trial < 20; trial++) {
+      const { agent, client } = await agentWith(['tickets:read', 'tickets:write'])
+      const { mcp, transport } = await connect(client)
+      await mcp.callTool({ name: 'tickets.list', arguments: {} })
+      const sessionId = transport.sessionId!
+      const token = (await client.exchange({ resource: tickets.resource })).access_token
+      expect(await call(token, sessionId)).toBe(200)
+      let clientClosed = false
+      transport.onclose = () => void (clientClosed = true)
+
+      const started = performance.now()
+      const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: `mcp trial ${trial}` })
+      expect(revoked.status).toBe(202)
+      let status = await call(token, sessionId)
+      while (status !== 401 && performance.now() - started < 5_000) status = await call(token, sessionId)
+      latencies.push(performance.now() - started)
+      expect(status).toBe(401)
+
+      // Refused because the event stream said so (the server still holds it), not by chance.
+      expect(tickets.guard().streamHealthy()).toBe(true)
+      expect(tickets.events).toContainEqual({ type: 'revoked', sub: agent.handle, closedSessions: 1 })
+      // The session is closed on the server, and the agent's own client can do nothing more.
+      await eventually(() => tickets.closedSessions.includes(sessionId), 2_000)
+      await expect(mcp.callTool({ name: 'tickets.list', arguments: {} })).rejects.toThrow()
+      await mcp.close()
+      expect(clientClosed).toBe(true)
+      lastRevocation = revoked.body.revocation.id
+      lastGrant = decodeJwt(token).jti!
+    }
+    const sorted = [...latencies].sort((a, b) => a - b)
+    const p99 = sorted[Math.ceil(0.99 * sorted.length) - 1]!
+    console.info(`mcp revoke -> refused: p50 ${sorted[9]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms over ${sorted.length} trials`)
+    expect(p99).toBeLessThan(1_000)
+
+    await eventually(async () => (await t.admin('GET', `/v1/revocations/${lastRevocation}`)).body.status === 'done')
+    const receipt = await t.admin('GET', `/v1/revocations/${lastRevocation}/receipt`)
+    expect(receipt.status).toBe(200)
+    const lines = (decodeJwt(receipt.body.receipt as string) as { grants: Array<{ grant_id: string; system: string; outcome: string; proof?: string }> }).grants
+    expect(lines).toContainEqual(expect.objectContaining({ grant_id: lastGrant, system: 'tickets-mcp', outcome: 'revoked', proof: 'dead' }))
+  })
+})

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
+import { createResourceServer, type AuthInfo, type ResourceServer, type ResourceServerEvent, type ResourceServerOptions } from '@lanyard/mcp'
+import { z } from 'zod'
+import { startTestBroker, type TestBroker } from './broker.js'
+
+/** The scope each tool of the tickets server declares. */
+export const ticketTools = { 'tickets.list': 'tickets:read', 'tickets.close': 'tickets:write' } as const
+
+/**
+ * A real MCP server (`@modelcontextprotocol/sdk`, streamable HTTP, one transport per session)
+ * with two tools, protected by @lanyard/mcp as its README shows. Listening before the broker
+ * starts, since the broker's configuration names its URL; `protect` attaches the guard once the
+ * broker is up.
+ */
+export interface TicketsServer {
+  readonly resource: string
+  readonly origin: string
+  /** Sessions whose transport closed (by the client, or by a revocation). */
+  readonly closedSessions: string[]
+  readonly events: ResourceServerEvent[]
+  guard(): ResourceServer
+  protect(options: Omit<ResourceServerOptions, 'resource' | 'tools'>): Promise<ResourceServer>
+  openSessions(): number
+  close(): Promise<void>
+}
+
+function buildServer(): McpServer {
+  const server = new McpServer({ name: 'tickets', version: '1.0.0' })
+  const tickets = [
+    { id: 'T-1', title: 'printer on fire', open: true },
+    { id: 'T-2', title: 'coffee machine empty', open: true },
+  ]
+  server.registerTool('tickets.list', { description: 'Lists open tickets' }, async () => ({ content: [{ type: 'text', text: JSON.stringify(tickets.filter((t) => t.open)) }] }))
+  server.registerTool('tickets.close', { description: 'Closes a ticket', inputSchema: { id: z.string() } }, async ({ id }) => {
+    const ticket = tickets.find((t) => t.id === id)
+    if (ticket) ticket.open = false
+    return { content: [{ type: 'text', text: ticket ? `closed ${id}` : `no ticket ${id}` }] }
+  })
+  return server
+}
+
+export async function startTicketsServer(): Promise<TicketsServer> {
+  const app = express()
+  const http: Server = createServer(app)
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  const resource = `${origin}/mcp`
+  const transports = new Map<string, StreamableHTTPServerTransport>()
+  const closedSessions: string[] = []
+  const events: ResourceServerEvent[] = []
+  let guard: ResourceServer | undefined
+  const mustGuard = () => {
+    if (guard === undefined) throw new Error('protect() first')
+    return guard
+  }
+
+  // The README's lines: metadata, then the guard in front of every MCP route.
+  app.use((req, res, next) => mustGuard().metadata()(req, res, next))
+  app.use('/mcp', express.json(), (req, res, next) => mustGuard().protect()(req, res, next))
+  app.post('/mcp', async (req, res) => {
+    const sessionId = req.header('mcp-session-id')
+    let transport = sessionId === undefined ? undefined : transports.get(sessionId)
+    if (transport === undefined) {
+      if (sessionId !== undefined || !isInitializeRequest(req.body)) {
+        res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null })
+        return
+      }
+      const auth = (req as typeof req & { auth?: AuthInfo }).auth
+      const created: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          transports.set(id, created)
+          mustGuard().trackSession(id, auth, created)
+        },
+      })
+      created.onclose = () => {
+        if (created.sessionId === undefined) return
+        transports.delete(created.sessionId)
+        closedSessions.push(created.sessionId)
+      }
+      await buildServer().connect(created)
+      transport = created
+    }
+    await transport.handleRequest(req, res, req.body)
+  })
+  const existing = async (req: express.Request, res: express.Response) => {
+    const transport = transports.get(req.header('mcp-session-id') ?? '')
+    if (transport === undefined) {
+      res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null })
+      return
+    }
+    await transport.handleRequest(req, res)
+  }
+  app.get('/mcp', existing)
+  app.delete('/mcp', existing)
+
+  return {
+    resource,
+    origin,
+    closedSessions,
+    events,
+    guard: mustGuard,
+    async protect(options) {
+      guard = createResourceServer({ ...options, resource, tools: ticketTools, onEvent: (event) => events.push(event) })
+      await guard.ready()
+      return guard
+    },
+    openSessions: () => transports.size,
+    async close() {
+      await guard?.close()
+      for (const transport of transports.values()) await transport.close()
+      http.closeAllConnections()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+    },
+  }
+}
+
+/** A sandbox broker whose `tickets-mcp` system is the tickets server, which it then protects. */
+export async function startTicketsDeployment(options: { tokenTtlSeconds?: number; streamStaleMs?: number } = {}): Promise<{ t: TestBroker; tickets: TicketsServer }> {
+  const tickets = await startTicketsServer()
+  const t = await startTestBroker({
+    config: {
+      sandbox: true,
+      upstream: { allowInsecureUpstreamHttp: true },
+      systems: [{ name: 'tickets-mcp', type: 'mcp', resource: tickets.resource, scopes: ['tickets:read', 'tickets:write'], tokenTtlSeconds: options.tokenTtlSeconds ?? 300, allowInsecureUpstreamHttp: true }],
+    },
+  })
+  await tickets.protect({ authorizationServer: t.issuer, brokerCredential: t.adminToken, reconnectDelayMs: 50, ...(options.streamStaleMs === undefined ? {} : { streamStaleMs: options.streamStaleMs }) })
+  return { t, tickets }
+}
