@@ -122,15 +122,50 @@ export async function startTicketsServer(): Promise<TicketsServer> {
 }
 
 /** A sandbox broker whose `tickets-mcp` system is the tickets server, which it then protects. */
-export async function startTicketsDeployment(options: { tokenTtlSeconds?: number; streamStaleMs?: number } = {}): Promise<{ t: TestBroker; tickets: TicketsServer }> {
+export async function startTicketsDeployment(
+  options: { tokenTtlSeconds?: number; guard?: Partial<Omit<ResourceServerOptions, 'resource' | 'tools'>>; systems?: (origin: string) => Array<Record<string, unknown>> } = {},
+): Promise<{ t: TestBroker; tickets: TicketsServer }> {
   const tickets = await startTicketsServer()
   const t = await startTestBroker({
     config: {
       sandbox: true,
       upstream: { allowInsecureUpstreamHttp: true },
-      systems: [{ name: 'tickets-mcp', type: 'mcp', resource: tickets.resource, scopes: ['tickets:read', 'tickets:write'], tokenTtlSeconds: options.tokenTtlSeconds ?? 300, allowInsecureUpstreamHttp: true }],
+      systems: [
+        { name: 'tickets-mcp', type: 'mcp', resource: tickets.resource, scopes: ['tickets:read', 'tickets:write'], tokenTtlSeconds: options.tokenTtlSeconds ?? 300, allowInsecureUpstreamHttp: true },
+        ...(options.systems?.(tickets.origin) ?? []),
+      ],
     },
   })
-  await tickets.protect({ authorizationServer: t.issuer, brokerCredential: t.adminToken, reconnectDelayMs: 50, ...(options.streamStaleMs === undefined ? {} : { streamStaleMs: options.streamStaleMs }) })
+  await tickets.protect({ authorizationServer: t.issuer, brokerCredential: t.adminToken, reconnectDelayMs: 50, ...options.guard })
   return { t, tickets }
+}
+
+/** Exchanges a fresh handle token of `agent` for an MCP resource; returns the access token. */
+export async function mcpToken(t: TestBroker, handleToken: string, resource: string, scope?: string): Promise<string> {
+  const exchanged = await t.form('/oauth/token', {
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token: handleToken,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    resource,
+    ...(scope === undefined ? {} : { scope }),
+  })
+  if (exchanged.status !== 200) throw new Error(`exchange: ${exchanged.status} ${JSON.stringify(exchanged.body)}`)
+  return exchanged.body.access_token as string
+}
+
+/** An MCP `initialize` with `token` (200 once the server accepts the token): status and challenge. */
+export async function initialize(resource: string, token: string): Promise<{ status: number; challenge: string | null; body: any }> {
+  const response = await fetch(resource, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'hostile', version: '1.0.0' } } }),
+  })
+  const text = await response.text()
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // An SSE or empty answer stays text.
+  }
+  return { status: response.status, challenge: response.headers.get('www-authenticate'), body }
 }

@@ -36,6 +36,8 @@ export interface ResourceServerOptions {
   readonly maxBodyBytes?: number
   /** Revocations are kept this long: longer than any token the broker issues. Default 1 day. */
   readonly retainRevocationsSeconds?: number
+  /** Time source for token checks (`exp`, `iat`); tests pass a fake one. Default: the system clock. */
+  readonly clock?: { now(): Date }
   /** Called on stream changes and refusals; never with a token. */
   readonly onEvent?: (event: ResourceServerEvent) => void
 }
@@ -222,7 +224,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   }
   void startStream()
 
-  const nowSeconds = () => Math.floor(Date.now() / 1000)
+  const now = () => options.clock?.now() ?? new Date()
+  const nowSeconds = () => Math.floor(now().getTime() / 1000)
 
   function apply(event: Parameters<typeof revoked.add>[0]): void {
     revoked.add(event, nowSeconds())
@@ -251,7 +254,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     }
     let payload: JWTPayload
     try {
-      ;({ payload } = await jwtVerify(token, found.jwks, { issuer, audience: options.resource, typ: 'at+jwt', algorithms: ['RS256', 'ES256'], clockTolerance: tolerance, requiredClaims: ['sub', 'jti', 'iat', 'exp'] }))
+      ;({ payload } = await jwtVerify(token, found.jwks, { issuer, audience: options.resource, typ: 'at+jwt', algorithms: ['RS256', 'ES256'], clockTolerance: tolerance, currentDate: now(), requiredClaims: ['sub', 'jti', 'iat', 'exp'] }))
     } catch (error) {
       throw new Refusal({ status: 401, error: 'invalid_token', description: tokenProblem(error) })
     }
@@ -260,7 +263,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     if (revoked.isRevoked(claims)) throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token is revoked' })
     // (4) Stream down, or the token predates the stream: the broker decides, once per epoch.
     const healthy = stream?.healthy() ?? false
-    if (!healthy || (claims.iat < streamSince && confirmed.get(claims.jti) !== epoch)) {
+    if (!healthy || (claims.iat <= streamSince && confirmed.get(claims.jti) !== epoch)) {
       const seenEpoch = epoch
       const active = await introspect(found.introspection, token)
       if (!active) throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token is revoked' })
