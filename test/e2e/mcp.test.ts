@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestAgent, type TestAgent } from '../support/agent.js'
 import type { TestBroker } from '../support/broker.js'
 import { eventually } from '../support/memory.js'
-import { startTicketsDeployment, type TicketsServer } from '../support/mcp.js'
+import { initialize, startTicketsDeployment, type TicketsServer } from '../support/mcp.js'
 
 let t: TestBroker
 let tickets: TicketsServer
@@ -110,6 +110,23 @@ describe('the broker as the authorization server of MCP servers', () => {
     // The ticket is still open: the refused call never reached the tool.
     expect(JSON.stringify((await mcp.callTool({ name: 'tickets.list', arguments: {} })).content)).toContain('T-1')
     await mcp.close()
+  })
+
+  it('the revocation event stream is for authenticated resource servers only', async () => {
+    const refused = await fetch(`${t.url}/v1/events`, { headers: { accept: 'text/event-stream' } })
+    expect(refused.status).toBe(401)
+    await refused.body?.cancel()
+  })
+
+  it('suspending an agent (no revocation job, no grant cut) refuses its token at the server at once, through the bus relay', async () => {
+    const { agent, client } = await agentWith(['tickets:read'])
+    const token = (await client.exchange({ resource: tickets.resource })).access_token
+    expect((await initialize(tickets.resource, token)).status).toBe(200)
+    const started = performance.now()
+    expect((await t.admin('POST', `/v1/agents/${agent.handle}/suspend`, { reason: 'mcp: suspend' })).status).toBe(200)
+    await eventually(async () => (await initialize(tickets.resource, token)).status === 401, 1_000)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(tickets.events).toContainEqual(expect.objectContaining({ type: 'revoked', sub: agent.handle }))
   })
 
   it('revoking an agent with an open session closes it and refuses its next call within 1 s (p99 of 20); the receipt proves the grant revoked', async () => {

@@ -133,7 +133,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const { store, bus } = opened
   try {
     const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.handleTokenTtlSeconds, config.maxCredentialTtlSeconds) })
-    const revocationStream = createRevocationStream({ keys, clock, issuer, log })
+    const revocationStream = createRevocationStream({ keys, clock, issuer, log, bus })
     const systems = await createSystems(config.systems, {
       log,
       clock,

@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import type { Clock } from '@lanyard/core'
+import { StoreUnavailable, type Clock } from '@lanyard/core'
 import { revocationEventsPath, type RevocationStream } from '../events/revocation-stream.js'
 
 /** A comment line well within the 45 s after which @lanyard/mcp counts a quiet stream as lost. */
@@ -14,14 +14,18 @@ const heartbeatMs = 15_000
 export function v1EventRoutes(stream: RevocationStream, clock: Clock): Router {
   const router = Router()
   router.get(revocationEventsPath.slice('/v1'.length), (req, res) => {
+    // A stream opened while the bus is down could miss another replica's revocation.
+    if (!stream.healthy()) throw new StoreUnavailable({ detail: 'event bus unavailable: revocation events cannot be streamed' })
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' })
     const unsubscribe = stream.subscribe((set) => res.write(`event: set\ndata: ${set}\n\n`))
     res.write(`event: ready\ndata: ${JSON.stringify({ now: Math.floor(clock.now().getTime() / 1000) })}\n\n`)
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs)
     heartbeat.unref()
+    const stopWatching = stream.onLost(() => res.destroy())
     req.once('close', () => {
       clearInterval(heartbeat)
       unsubscribe()
+      stopWatching()
     })
   })
   return router
