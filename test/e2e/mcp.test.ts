@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createAgentClient, mcpFetch, type AgentClient } from '@lanyard/client'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
@@ -129,6 +130,27 @@ describe('the broker as the authorization server of MCP servers', () => {
     expect(tickets.events).toContainEqual(expect.objectContaining({ type: 'revoked', sub: agent.handle }))
   })
 
+  it('the SSE transport too: its open stream is cut and its session closed when the agent is revoked', async () => {
+    const { agent, client } = await agentWith(['tickets:read'])
+    const mcp = new Client({ name: 'agent', version: '1.0.0' })
+    const transport = new SSEClientTransport(new URL(`${tickets.resource}/sse`), { fetch: mcpFetch(client) })
+    await mcp.connect(transport)
+    expect(JSON.stringify((await mcp.callTool({ name: 'tickets.list', arguments: {} })).content)).toContain('printer on fire')
+    // Beside the Client's own handlers, which connect() installed.
+    let clientClosed = false
+    const [onclose, onerror] = [transport.onclose, transport.onerror]
+    transport.onclose = () => ((clientClosed = true), onclose?.())
+    transport.onerror = (error) => ((clientClosed = true), onerror?.(error))
+    const closedBefore = tickets.closedSessions.length
+
+    const started = performance.now()
+    expect((await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: 'mcp: sse' })).status).toBe(202)
+    await eventually(() => clientClosed && tickets.closedSessions.length > closedBefore, 1_000)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    await expect(mcp.callTool({ name: 'tickets.list', arguments: {} })).rejects.toThrow()
+    await mcp.close()
+  })
+
   it('revoking an agent with an open session closes it and refuses its next call within 1 s (p99 of 20); the receipt proves the grant revoked', async () => {
     const latencies: number[] = []
     let lastRevocation = ''
@@ -141,7 +163,8 @@ describe('the broker as the authorization server of MCP servers', () => {
       const token = (await client.exchange({ resource: tickets.resource })).access_token
       expect(await call(token, sessionId)).toBe(200)
       let clientClosed = false
-      transport.onclose = () => void (clientClosed = true)
+      const onclose = transport.onclose
+      transport.onclose = () => ((clientClosed = true), onclose?.())
 
       const started = performance.now()
       const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: `mcp trial ${trial}` })
@@ -153,7 +176,7 @@ describe('the broker as the authorization server of MCP servers', () => {
 
       // Refused because the event stream said so (the server still holds it), not by chance.
       expect(tickets.guard().streamHealthy()).toBe(true)
-      expect(tickets.events).toContainEqual({ type: 'revoked', sub: agent.handle, closedSessions: 1 })
+      await eventually(() => tickets.events.some((e) => e.type === 'revoked' && e.sub === agent.handle), 1_000)
       // The session is closed on the server, and the agent's own client can do nothing more.
       await eventually(() => tickets.closedSessions.includes(sessionId), 2_000)
       await expect(mcp.callTool({ name: 'tickets.list', arguments: {} })).rejects.toThrow()

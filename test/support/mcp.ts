@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
 import { createResourceServer, type AuthInfo, type ResourceServer, type ResourceServerEvent, type ResourceServerOptions } from '@lanyard/mcp'
@@ -100,6 +101,27 @@ export async function startTicketsServer(): Promise<TicketsServer> {
   app.get('/mcp', existing)
   app.delete('/mcp', existing)
 
+  // The older HTTP+SSE transport, under the same resource: a GET holds the stream, POSTs carry messages.
+  const sseTransports = new Map<string, SSEServerTransport>()
+  app.get('/mcp/sse', async (req, res) => {
+    const transport = new SSEServerTransport('/mcp/messages', res)
+    sseTransports.set(transport.sessionId, transport)
+    mustGuard().trackSession(transport.sessionId, (req as typeof req & { auth?: AuthInfo }).auth, transport)
+    transport.onclose = () => {
+      sseTransports.delete(transport.sessionId)
+      closedSessions.push(transport.sessionId)
+    }
+    await buildServer().connect(transport)
+  })
+  app.post('/mcp/messages', async (req, res) => {
+    const transport = sseTransports.get(String(req.query.sessionId ?? ''))
+    if (transport === undefined) {
+      res.status(404).json({ error: 'no such session' })
+      return
+    }
+    await transport.handlePostMessage(req, res, req.body)
+  })
+
   return {
     resource,
     origin,
@@ -114,7 +136,7 @@ export async function startTicketsServer(): Promise<TicketsServer> {
     openSessions: () => transports.size,
     async close() {
       await guard?.close()
-      for (const transport of transports.values()) await transport.close()
+      for (const transport of [...transports.values(), ...sseTransports.values()]) await transport.close()
       http.closeAllConnections()
       await new Promise<void>((resolve) => http.close(() => resolve()))
     },
