@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestAgent, type TestAgent } from '../support/agent.js'
 import type { TestBroker } from '../support/broker.js'
 import { eventually } from '../support/memory.js'
-import { initialize, startTicketsDeployment, type TicketsServer } from '../support/mcp.js'
+import { initialize, mcpToken, startTicketsDeployment, type TicketsServer } from '../support/mcp.js'
 
 let t: TestBroker
 let tickets: TicketsServer
@@ -111,6 +111,23 @@ describe('the broker as the authorization server of MCP servers', () => {
     // The ticket is still open: the refused call never reached the tool.
     expect(JSON.stringify((await mcp.callTool({ name: 'tickets.list', arguments: {} })).content)).toContain('T-1')
     await mcp.close()
+  })
+
+  it('revoking one grant cuts its token at the server; the agent\'s other token keeps working', async () => {
+    const { agent } = await agentWith(['tickets:read', 'tickets:write'])
+    const cut = await mcpToken(t, await agent.token(), tickets.resource, 'tickets:read')
+    const kept = await mcpToken(t, await agent.token(), tickets.resource, 'tickets:read')
+    expect((await initialize(tickets.resource, cut)).status).toBe(200)
+    const started = performance.now()
+    const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/grants/${decodeJwt(cut).jti}/revoke`, { reason: 'mcp: one grant' })
+    expect(revoked.status).toBe(202)
+    await eventually(async () => (await initialize(tickets.resource, cut)).status === 401, 1_000)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect((await initialize(tickets.resource, kept)).status).toBe(200)
+    await eventually(async () => (await t.admin('GET', `/v1/revocations/${revoked.body.revocation.id}`)).body.status === 'done')
+    const introspect = (token: string) => t.form('/oauth/introspect', { token }, { authorization: `Bearer ${t.adminToken}` })
+    expect((await introspect(cut)).body).toEqual({ active: false })
+    expect((await introspect(kept)).body).toMatchObject({ active: true })
   })
 
   it('the revocation event stream is for authenticated resource servers only', async () => {
