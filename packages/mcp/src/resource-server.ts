@@ -166,8 +166,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         const value = metadata[member]
         if (typeof value !== 'string') throw new Error(`broker metadata has no ${member}`)
         // Reached through brokerUrl: the broker may announce a public name this server cannot use.
-        const url = new URL(value)
-        return `${brokerUrl}${url.pathname}${url.search}`
+        if (value.startsWith(`${issuer}/`)) return `${brokerUrl}${value.slice(issuer.length)}`
+        return new URL(value).href
       }
       const events = metadata['lanyard_revocation_events_endpoint']
       if (typeof events !== 'string') throw new Error('broker metadata has no lanyard_revocation_events_endpoint')
