@@ -169,7 +169,9 @@ describe('the broker as the authorization server of MCP servers', () => {
   })
 
   it('revoking an agent with an open session closes it and refuses its next call within 1 s (p99 of 20); the receipt proves the grant revoked', async () => {
+    // From the revoke request (what the issue bounds), and from its answer (the resource server's share).
     const latencies: number[] = []
+    const afterReturn: number[] = []
     let lastRevocation = ''
     let lastGrant = ''
     for (let trial = 0; trial < 20; trial++) {
@@ -186,9 +188,11 @@ describe('the broker as the authorization server of MCP servers', () => {
       const started = performance.now()
       const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: `mcp trial ${trial}` })
       expect(revoked.status).toBe(202)
+      const returned = performance.now()
       let status = await call(token, sessionId)
       while (status !== 401 && performance.now() - started < 5_000) status = await call(token, sessionId)
       latencies.push(performance.now() - started)
+      afterReturn.push(performance.now() - returned)
       expect(status).toBe(401)
 
       // Refused because the event stream said so (the server still holds it), not by chance.
@@ -204,7 +208,8 @@ describe('the broker as the authorization server of MCP servers', () => {
     }
     const sorted = [...latencies].sort((a, b) => a - b)
     const p99 = sorted[Math.ceil(0.99 * sorted.length) - 1]!
-    console.info(`mcp revoke -> refused: p50 ${sorted[9]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms over ${sorted.length} trials`)
+    const share = [...afterReturn].sort((a, b) => a - b)
+    console.info(`mcp revoke -> refused: p50 ${sorted[9]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${sorted.length} trials; after the revoke answered: p50 ${share[9]!.toFixed(1)} ms, p99 ${share.at(-1)!.toFixed(1)} ms`)
     expect(p99).toBeLessThan(1_000)
 
     await eventually(async () => (await t.admin('GET', `/v1/revocations/${lastRevocation}`)).body.status === 'done')
