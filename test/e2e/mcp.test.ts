@@ -11,9 +11,10 @@ import { initialize, mcpToken, startTicketsDeployment, type TicketsServer } from
 
 let t: TestBroker
 let tickets: TicketsServer
+let resourceServerToken: string
 
 beforeAll(async () => {
-  ;({ t, tickets } = await startTicketsDeployment())
+  ;({ t, tickets, resourceServerToken } = await startTicketsDeployment())
 })
 afterAll(async () => {
   await tickets.close()
@@ -130,10 +131,24 @@ describe('the broker as the authorization server of MCP servers', () => {
     expect((await introspect(kept)).body).toMatchObject({ active: true })
   })
 
-  it('the revocation event stream is for authenticated resource servers only', async () => {
-    const refused = await fetch(`${t.url}/v1/events`, { headers: { accept: 'text/event-stream' } })
-    expect(refused.status).toBe(401)
-    await refused.body?.cancel()
+  it('the resource server\'s credential holds the event stream and introspects its own tokens, and opens nothing else', async () => {
+    const anonymous = await fetch(`${t.url}/v1/events`, { headers: { accept: 'text/event-stream' } })
+    expect(anonymous.status).toBe(401)
+    await anonymous.body?.cancel()
+    const stream = await fetch(`${t.url}/v1/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${resourceServerToken}` } })
+    expect(stream.status).toBe(200)
+    expect(stream.headers.get('content-type')).toBe('text/event-stream')
+    await stream.body?.cancel()
+    expect((await t.admin('GET', '/v1/agents', undefined, resourceServerToken)).status).toBe(401)
+
+    const { agent } = await agentWith(['tickets:read'])
+    const handleToken = await agent.token()
+    const own = await mcpToken(t, handleToken, tickets.resource)
+    const asServer = (token: string) => t.form('/oauth/introspect', { token }, { authorization: `Bearer ${resourceServerToken}` })
+    expect((await asServer(own)).body).toMatchObject({ active: true, aud: tickets.resource })
+    // A handle token is no business of a resource server's, though the admin sees it active.
+    expect((await asServer(handleToken)).body).toEqual({ active: false })
+    expect((await t.form('/oauth/introspect', { token: handleToken }, { authorization: `Bearer ${t.adminToken}` })).body).toMatchObject({ active: true })
   })
 
   it('suspending an agent (no revocation job, no grant cut) refuses its token at the server at once, through the bus relay', async () => {

@@ -5,8 +5,9 @@ import { initialize, mcpToken, startTicketsDeployment, type TicketsServer } from
 
 let t: TestBroker
 let tickets: TicketsServer
+let resourceServerToken: string
 beforeAll(async () => {
-  ;({ t, tickets } = await startTicketsDeployment({
+  ;({ t, tickets, resourceServerToken } = await startTicketsDeployment({
     systems: (origin) => [{ name: 'billing-mcp', type: 'mcp', resource: `${origin}/billing-mcp`, scopes: ['tickets:read'], allowInsecureUpstreamHttp: true }],
   }))
 })
@@ -26,4 +27,7 @@ it('a broker-signed token for another MCP resource (aud mismatch) is refused: 40
   expect(refused.challenge).toMatch(/error="invalid_token"/)
   expect(refused.body).toEqual({ error: 'invalid_token', error_description: 'the token\'s aud claim is not accepted here' })
   expect(tickets.events).toContainEqual({ type: 'refused', status: 401, error: 'invalid_token', description: 'the token\'s aud claim is not accepted here' })
+  // Nor does the broker vouch for it to this server, though it is live for its own.
+  expect((await t.form('/oauth/introspect', { token: other }, { authorization: `Bearer ${resourceServerToken}` })).body).toEqual({ active: false })
+  expect((await t.form('/oauth/introspect', { token: other }, { authorization: `Bearer ${t.adminToken}` })).body).toMatchObject({ active: true })
 })

@@ -146,20 +146,31 @@ export async function startTicketsServer(): Promise<TicketsServer> {
 /** A sandbox broker whose `tickets-mcp` system is the tickets server, which it then protects. */
 export async function startTicketsDeployment(
   options: { tokenTtlSeconds?: number; guard?: Partial<Omit<ResourceServerOptions, 'resource' | 'tools'>>; systems?: (origin: string) => Array<Record<string, unknown>> } = {},
-): Promise<{ t: TestBroker; tickets: TicketsServer }> {
+): Promise<{ t: TestBroker; tickets: TicketsServer; resourceServerToken: string }> {
   const tickets = await startTicketsServer()
+  // The MCP server's own credential at the broker: the event stream and its tokens' introspection, no admin API.
+  const resourceServerToken = `rs-${randomUUID()}`
   const t = await startTestBroker({
+    env: { TICKETS_MCP_TOKEN: resourceServerToken },
     config: {
       sandbox: true,
       upstream: { allowInsecureUpstreamHttp: true },
       systems: [
-        { name: 'tickets-mcp', type: 'mcp', resource: tickets.resource, scopes: ['tickets:read', 'tickets:write'], tokenTtlSeconds: options.tokenTtlSeconds ?? 300, allowInsecureUpstreamHttp: true },
+        {
+          name: 'tickets-mcp',
+          type: 'mcp',
+          resource: tickets.resource,
+          scopes: ['tickets:read', 'tickets:write'],
+          tokenTtlSeconds: options.tokenTtlSeconds ?? 300,
+          resourceServerToken: { env: 'TICKETS_MCP_TOKEN' },
+          allowInsecureUpstreamHttp: true,
+        },
         ...(options.systems?.(tickets.origin) ?? []),
       ],
     },
   })
-  await tickets.protect({ authorizationServer: t.issuer, brokerCredential: t.adminToken, reconnectDelayMs: 50, ...options.guard })
-  return { t, tickets }
+  await tickets.protect({ authorizationServer: t.issuer, brokerCredential: resourceServerToken, reconnectDelayMs: 50, ...options.guard })
+  return { t, tickets, resourceServerToken }
 }
 
 /** Exchanges a fresh handle token of `agent` for an MCP resource; returns the access token. */

@@ -1,3 +1,4 @@
+import { secret } from '@lanyard/connector-sdk'
 import { z } from 'zod'
 
 // RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
@@ -25,6 +26,12 @@ export const mcpConfig = z
     /** How long revoke keeps probing while the server applies the revocation event. */
     settleMs: z.number().int().min(0).max(30_000).default(2_000),
     timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+    /**
+     * The bearer the MCP server presents to the broker (its `brokerCredential`): it may hold the
+     * revocation event stream and introspect tokens for this resource, nothing else. Without
+     * it, the server needs the admin bearer.
+     */
+    resourceServerToken: secret().optional(),
     /** Plain-http resource and probe URLs. For the sandbox only: the broker refuses it elsewhere. */
     allowInsecureUpstreamHttp: z.boolean().default(false),
   })

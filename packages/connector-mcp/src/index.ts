@@ -7,6 +7,7 @@
  * streaming the event to resource servers, confirmed by a probe the server must refuse.
  * Imported by the broker's connector registry; exports the definition and its types.
  */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { ConfigInvalid, defineConnector, sdkVersion } from '@lanyard/connector-sdk'
 import type { ConnectorInstance } from '@lanyard/connector-sdk'
 import { mcpConfig } from './config.js'
@@ -23,6 +24,8 @@ import { whoisKeys } from './whois.js'
 export type { McpConfig } from './config.js'
 export type { McpCredential, McpRef } from './issue.js'
 export type { McpTarget } from './target.js'
+
+const digest = (value: string) => createHash('sha256').update(value).digest()
 
 /** `type: mcp` in lanyard.yaml. */
 export const mcpConnector = defineConnector({
@@ -42,8 +45,10 @@ export const mcpConnector = defineConnector({
       throw new ConfigInvalid(['type: this broker cannot sign access tokens for resource servers (its signer lacks signAccessToken)'])
     }
     const signer: AccessTokenSigner = { signAccessToken: signAccessToken.bind(host.signer), revokeAccessToken: revokeAccessToken.bind(host.signer) }
+    const resourceServerToken = config.resourceServerToken === undefined ? undefined : digest(config.resourceServerToken.reveal())
     return {
       resources: [config.resource],
+      isResourceServerCredential: (bearer) => resourceServerToken !== undefined && timingSafeEqual(digest(bearer), resourceServerToken),
       narrow: (ceiling, requested) => narrowMcp(ceiling, requested, config.scopes),
       async validateBinding(target, ceiling, signal) {
         signal.throwIfAborted()

@@ -3,6 +3,7 @@ import { ConfigInvalid } from '@lanyard/core'
 import type { Clock, Lanyard, Logger, SecretValue, Store, SystemEntry } from '@lanyard/core'
 import type { Webhooks } from '../webhooks/webhooks.js'
 import { adminAuth } from './admin-auth.js'
+import { resourceServerAuth } from './resource-server-auth.js'
 import { oauthErrorHandler, problemErrorHandler } from './error-handler.js'
 import { healthRoutes } from './health.js'
 import { metricsRoutes, type Metrics } from './metrics.js'
@@ -42,17 +43,23 @@ export function createApp(deps: AppDeps): Express {
   })
   const limit = deps.bodyLimitBytes
   const auth = adminAuth(deps.adminToken)
+  const resourceServers = resourceServerAuth(deps.adminToken, deps.systems)
 
   const oauth = express.Router()
   oauth.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }))
-  oauth.use(oauthTokenRoutes(lanyard, metrics, resourceIndex(deps.systems)), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, auth))
+  oauth.use(oauthTokenRoutes(lanyard, metrics, resourceIndex(deps.systems)), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, resourceServers))
   oauth.use('/oauth', (_req, res) => res.status(404).json({ error: 'invalid_request', error_description: 'no such endpoint' }))
   oauth.use(oauthErrorHandler(log))
   app.use(oauth)
 
+  const events = express.Router()
+  events.use(v1EventRoutes(deps.revocationStream, deps.clock, resourceServers))
+  events.use(problemErrorHandler(log))
+  app.use(events)
+
   const v1 = express.Router()
   v1.use(auth, express.json({ limit, strict: true }))
-  v1.use(v1AgentRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1EventRoutes(deps.revocationStream, deps.clock))
+  v1.use(v1AgentRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks))
   v1.use((_req, res) => res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such endpoint' })))
   v1.use(problemErrorHandler(log))
   app.use('/v1', v1)

@@ -1,4 +1,4 @@
-import { Router } from 'express'
+import { Router, type RequestHandler } from 'express'
 import { StoreUnavailable, type Clock } from '@lanyard/core'
 import { revocationEventsPath, type RevocationStream } from '../events/revocation-stream.js'
 
@@ -6,14 +6,15 @@ import { revocationEventsPath, type RevocationStream } from '../events/revocatio
 const heartbeatMs = 15_000
 
 /**
- * GET /v1/events: the revocation events stream (text/event-stream), admin bearer required.
+ * GET /v1/events: the revocation events stream (text/event-stream), for the admin bearer or a
+ * resource server's (mounted before the admin-only /v1 router).
  * Subscribed before `ready` is sent, so nothing published after `ready` is missed; `ready`
  * carries the broker's time, before which a resource server cannot know what it missed.
  * Events: `set` (one signed CAEP SET per event, `aud` the stream's URL).
  */
-export function v1EventRoutes(stream: RevocationStream, clock: Clock): Router {
+export function v1EventRoutes(stream: RevocationStream, clock: Clock, auth: RequestHandler): Router {
   const router = Router()
-  router.get(revocationEventsPath.slice('/v1'.length), (req, res) => {
+  router.get(revocationEventsPath, auth, (req, res) => {
     // A stream opened while the bus is down could miss another replica's revocation.
     if (!stream.healthy()) throw new StoreUnavailable({ detail: 'event bus unavailable: revocation events cannot be streamed' })
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' })

@@ -180,6 +180,12 @@ export interface ConnectorInstance<Target = unknown, Credential extends Exchange
    * (an MCP server's own URL, as MCP clients send it). Unique across the deployment.
    */
   readonly resources?: readonly string[]
+  /**
+   * Optional, with `resources`: true when `bearer` is the credential configured for those
+   * resource servers. The broker then lets the caller hold its revocation event stream and
+   * introspect tokens for those resources, and nothing else. Compares in constant time.
+   */
+  isResourceServerCredential?(bearer: string): boolean
   /** Optional: release sockets and timers at shutdown. */
   close?(): Promise<void>
 }
