@@ -14,7 +14,7 @@ export default {
     'apps/broker': {
       // Imported by a name held in a variable: the connectors in src/connectors/load-plugin.ts
       // (`builtInConnectors`), the Redis store in src/broker.ts (`openStore`).
-      ignoreDependencies: ['@lanyard/connector-github', '@lanyard/connector-aws', '@lanyard/connector-oauth', '@lanyard/store-redis'],
+      ignoreDependencies: ['@lanyard/connector-github', '@lanyard/connector-aws', '@lanyard/connector-oauth', '@lanyard/connector-mcp', '@lanyard/store-redis'],
     },
     test: {
       entry: [

@@ -31,6 +31,7 @@ import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
 import { createSigner } from './signer.js'
+import { createRevocationStream } from './events/revocation-stream.js'
 import { createWebhooks } from './webhooks/webhooks.js'
 
 export interface StartOptions {
@@ -136,10 +137,11 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const { store, bus } = opened
   try {
     const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.tokens.handleTokenTtlSeconds, config.tokens.maxCredentialTtlSeconds) })
+    const revocationStream = createRevocationStream({ keys, clock, issuer, log, bus })
     const systems = await createSystems(config.systems, {
       log,
       clock,
-      signer: createSigner(keys, clock, issuer),
+      signer: createSigner(keys, clock, issuer, { store, stream: revocationStream }),
       allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp,
       mutex: opened.mutex ?? createLocalMutex(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
@@ -181,6 +183,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       settings: lanyardSettings(config, issuer),
     })
     await keys.jwks()
+    const detachStream = revocationStream.attach(lanyard)
     // Grants left pending by a crash (here or on another replica), or by a store that failed
     // between an exchange's two writes: at start, then every minute while running.
     const reconcile = async () => {
@@ -193,7 +196,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
     const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
-    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks }))
+    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, revocationStream }))
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
     webhooks.start()
@@ -211,6 +214,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       store,
       async close() {
         clearInterval(reconciler)
+        detachStream()
         server.closeAllConnections()
         await new Promise<void>((resolve) => server.close(() => resolve()))
         await lanyard.close()

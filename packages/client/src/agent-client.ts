@@ -48,7 +48,12 @@ export interface AgentClientOptions {
 
 export interface ExchangeRequest {
   /** The system's name in the broker's configuration, e.g. `aws-prod`. */
-  system: string
+  system?: string
+  /**
+   * Instead of `system`: an RFC 8707 resource the broker serves as a system, e.g. an MCP
+   * server's URL (`https://tickets.acme.dev/mcp`). Exactly one of the two.
+   */
+  resource?: string
   /** What the agent needs; the broker narrows within the binding's ceiling. Omitted: the ceiling. */
   scope?: string[] | string
 }
@@ -76,6 +81,10 @@ export interface AgentClient {
   exchange(request: ExchangeRequest): Promise<ExchangedCredential>
   /** AWS credentials for clients of the AWS SDK v3, exchanged again before they expire. */
   awsCredentialProvider(request: ExchangeRequest): AwsCredentialProvider
+  /** Drops the cached credential of `request`, e.g. after a resource server refused it as revoked. */
+  forget(request: ExchangeRequest): void
+  /** The broker's issuer identifier, from its discovery document. */
+  issuer(): Promise<string>
 }
 
 /** RFC 7523 §3 wants a short assertion lifetime; the broker accepts at most 5 minutes. */
@@ -176,12 +185,12 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
 
   const token = () => cache.get(HANDLE_TOKEN, mintHandleToken) as Promise<string>
 
-  async function exchangeOnce(system: string, scopes: string[], subjectToken: string): Promise<Expiring<ExchangedCredential>> {
+  async function exchangeOnce(resource: string, scopes: string[], subjectToken: string): Promise<Expiring<ExchangedCredential>> {
     const form = new URLSearchParams({
       grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
       subject_token: subjectToken,
       subject_token_type: TOKEN_TYPE_JWT,
-      resource: `${SYSTEM_RESOURCE_PREFIX}${system}`,
+      resource,
     })
     if (scopes.length > 0) form.set('scope', scopes.join(' '))
     const body = await postToken(form, subjectToken)
@@ -195,30 +204,37 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     return { value: { ...(body as TokenExchangeResponse), expiresAt: until }, expiresAt: until }
   }
 
+  /** The `resource` parameter and cache key of a request: a system's URN, or the resource itself. */
+  function target(request: ExchangeRequest): { resource: string; key: string } {
+    if ((request.system === undefined) === (request.resource === undefined) || (request.system ?? request.resource) === '') throw new TypeError('exactly one of system and resource is required')
+    const resource = request.system === undefined ? request.resource! : `${SYSTEM_RESOURCE_PREFIX}${request.system}`
+    return { resource, key: `exchange\u0000${resource}\u0000${normaliseScope(request.scope).join(' ')}` }
+  }
+
   async function exchange(request: ExchangeRequest): Promise<ExchangedCredential> {
-    if (!request.system) throw new TypeError('system is required')
+    const { resource, key } = target(request)
     const scopes = normaliseScope(request.scope)
     const load = async () => {
       const cached = cache.has(HANDLE_TOKEN)
       try {
-        return await exchangeOnce(request.system, scopes, await token())
+        return await exchangeOnce(resource, scopes, await token())
       } catch (err) {
         // A cached handle token can be dead before its `exp` (revoked via /oauth/revoke, key
         // rotated, broker signing key rolled): mint one fresh and try once more. A suspended
         // or revoked agent then fails at minting, with the broker's own reason.
         if (!(err instanceof InvalidGrant) || !cached) throw err
         cache.delete(HANDLE_TOKEN)
-        return exchangeOnce(request.system, scopes, await token())
+        return exchangeOnce(resource, scopes, await token())
       }
     }
-    return cache.get(`exchange\u0000${request.system}\u0000${scopes.join(' ')}`, load) as Promise<ExchangedCredential>
+    return cache.get(key, load) as Promise<ExchangedCredential>
   }
 
   function awsCredentialProvider(request: ExchangeRequest): AwsCredentialProvider {
     return async () => {
       const credential = await exchange(request)
       const aws = credential.aws_credentials
-      if (!isAwsMember(aws)) throw new LanyardClientError('invalid_response', { description: `the exchange for system "${request.system}" returned no aws_credentials member` })
+      if (!isAwsMember(aws)) throw new LanyardClientError('invalid_response', { description: `the exchange for ${target(request).resource} returned no aws_credentials member` })
       return { accessKeyId: aws.access_key_id, secretAccessKey: aws.secret_access_key, sessionToken: aws.session_token, expiration: new Date(aws.expiration) }
     }
   }
@@ -230,6 +246,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     token,
     exchange,
     awsCredentialProvider,
+    forget: (request) => cache.delete(target(request).key),
+    issuer: async () => (await discover()).issuer,
   }
 }
 

@@ -35,6 +35,7 @@ export type { ClaimConditions, NewTrustRule, TrustRule, TrustRuleShape } from '.
 export * from './tokens/handle-token.js'
 export * from './tokens/key-ring.js'
 export * from './tokens/sign-jwt.js'
+export * from './tokens/access-token.js'
 export * from './exchange/exchange.js'
 export type * from './exchange/connectors.js'
 export * from './revocation/cascade.js'

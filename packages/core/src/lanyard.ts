@@ -92,7 +92,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     ...revocations,
     ...createAuditService({ store }),
     ...createTokenService({
-      store, agents, tokens, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
+      store, agents, tokens, keys: deps.keys, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
       rateLimits: settings.rateLimits, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs,
       dpop: { required: settings.requireDpop ?? false, nonces: deps.dpopNonces }, federation: deps.federation,
     }),

@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import { GrantTypeUnsupported, RequestInvalid, type Lanyard } from '@lanyard/core'
+import { GrantTypeUnsupported, RequestInvalid, SystemUnknown, type Lanyard } from '@lanyard/core'
 import type { Metrics } from './metrics.js'
 
 export const jwtBearerGrant = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -21,22 +21,29 @@ function single(body: Record<string, unknown>, name: string, required = false): 
   return value
 }
 
-/** Which system an exchange is for: `resource=urn:lanyard:system:NAME`, or `audience=NAME`. */
-function systemOf(body: Record<string, unknown>): string {
+/**
+ * Which system an exchange is for: `resource=urn:lanyard:system:NAME`, `resource=<URL>` of a
+ * system that serves that resource (an MCP server, as MCP clients send it, RFC 8707), or
+ * `audience=NAME`.
+ */
+function systemOf(body: Record<string, unknown>, resources: ReadonlyMap<string, string>): string {
   const resource = single(body, 'resource')
   const audience = single(body, 'audience')
   if (resource !== undefined) {
-    const match = systemResource.exec(resource)
-    if (!match) throw new RequestInvalid(['resource: expected urn:lanyard:system:<name>'])
-    if (audience !== undefined && audience !== match[1]) throw new RequestInvalid(['audience: disagrees with resource'])
-    return match[1]!
+    const name = systemResource.exec(resource)?.[1] ?? resources.get(resource)
+    if (name === undefined) {
+      if (/^https?:\/\//.test(resource) && URL.canParse(resource)) throw new SystemUnknown(resource)
+      throw new RequestInvalid(['resource: expected urn:lanyard:system:<name> or the URL of a configured resource'])
+    }
+    if (audience !== undefined && audience !== name) throw new RequestInvalid(['audience: disagrees with resource'])
+    return name
   }
   if (audience !== undefined) return audience
   throw new RequestInvalid(['resource: required (urn:lanyard:system:<name>), or audience'])
 }
 
 /** POST /oauth/token: RFC 7523 jwt-bearer (agent authentication) and RFC 8693 token exchange. */
-export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics): Router {
+export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics, resources: ReadonlyMap<string, string> = new Map()): Router {
   const router = Router()
   // RFC 9449 4.3 (9): `htu` is the URL the client addressed; behind a proxy that is the public
   // issuer's, never the Host header's (which the client controls).
@@ -69,7 +76,7 @@ export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics): Router {
         const subjectTokenType = single(body, 'subject_token_type', true)
         if (!acceptedSubjectTypes.includes(subjectTokenType)) throw new RequestInvalid([`subject_token_type: expected ${jwtTokenType}`])
         if (body.actor_token !== undefined) throw new RequestInvalid(['actor_token: delegation is not supported'])
-        const system = systemOf(body)
+        const system = systemOf(body, resources)
         const scope = single(body, 'scope')
         const stop = metrics.exchangeSeconds.startTimer({ system })
         try {

@@ -9,12 +9,17 @@ import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
 import type { RateLimiter, RatePolicy } from '../ports/rate-limiter.js'
 import type { AgentStore, AuditStore, BindingStore, GrantStore, PrimitiveStore, TrustRuleStore } from '../ports/store/index.js'
+import { isOpenAt } from '../exchange/grant.js'
+import { verifyAccessToken, type VerifiedAccessToken } from '../tokens/access-token.js'
 import type { HandleTokenClaims, HandleTokens } from '../tokens/handle-token.js'
+import type { KeyRing } from '../tokens/key-ring.js'
 import { auditDraft } from './context.js'
 
 export interface Introspection {
   readonly active: boolean
   readonly claims?: HandleTokenClaims
+  /** Set instead of `claims` when the token is an RFC 9068 access token the broker signed. */
+  readonly accessToken?: VerifiedAccessToken
 }
 
 /** The agent-facing OAuth side: an assertion becomes a handle token, a handle token becomes a
@@ -34,6 +39,8 @@ export interface TokenServiceDeps {
   readonly store: AgentStore & BindingStore & GrantStore & AuditStore & PrimitiveStore & TrustRuleStore
   readonly agents: AgentReader
   readonly tokens: HandleTokens
+  /** Verifies the RFC 9068 access tokens the broker signs for resource servers (MCP). */
+  readonly keys: KeyRing
   readonly systems: Systems
   readonly sealer: Sealer
   readonly limiter: RateLimiter
@@ -58,6 +65,26 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     if (!decision.allowed) throw new RateLimited(decision.retryAfterSeconds)
   }
 
+  /**
+   * An RFC 9068 access token (an MCP server's) is active while its jti is not on the revoked
+   * list, its agent is active, and the grant it was minted for (its jti is the grant id) is live.
+   */
+  async function introspectAccessToken(token: string): Promise<Introspection> {
+    let verified: VerifiedAccessToken
+    try {
+      verified = await verifyAccessToken(deps.keys, clock, deps.issuer, token)
+    } catch (error) {
+      if (error instanceof TokenInvalid) return { active: false }
+      throw error
+    }
+    if (await store.isTokenRevoked(verified.jti, clock.now())) return { active: false }
+    const agent = await agents.fresh(verified.handle)
+    if (agent === undefined || agent.status !== 'active') return { active: false }
+    const grant = await store.getGrant(verified.handle, verified.jti)
+    if (grant === undefined || !isOpenAt(grant, clock.now())) return { active: false }
+    return { active: true, accessToken: verified }
+  }
+
   return {
     authenticate: (assertion, options) =>
       authenticate({ store, agents, tokens, clock, issuer: deps.issuer, dpop, federation, limit: (handle) => limit(`authenticate:${handle}`, deps.rateLimits.authenticate) }, assertion, options),
@@ -72,6 +99,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       try {
         claims = await tokens.verify(token)
       } catch (error) {
+        if (error instanceof TokenInvalid && error.reason === 'not a handle token') return introspectAccessToken(token)
         if (error instanceof TokenInvalid) return { active: false }
         throw error
       }
