@@ -7,6 +7,7 @@ import { closeClient, openReadyClient, openSubscriber, seedNodes, type Connectio
 import { createDatabase, type RedisDatabase, type RedisStoreOptions } from './database.js'
 import { createGrantMethods } from './grants.js'
 import { redisKeys } from './keys.js'
+import { createPresenceMethods } from './presence.js'
 import { createPrimitiveMethods } from './primitives.js'
 import { createRedisEventBus } from './redis-event-bus.js'
 import { createRedisMutex } from './redis-mutex.js'
@@ -85,6 +86,7 @@ function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose:
     ...createAuditMethods(db),
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
+    ...createPresenceMethods(db),
     ...createPrimitiveMethods(db),
   }
   return failClosed(store, db)
