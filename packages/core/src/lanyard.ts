@@ -11,6 +11,7 @@ import { createAgentService, type AgentService } from './services/agents.js'
 import { createAuditService, type AuditService } from './services/audit.js'
 import { createBindingService, type BindingService } from './services/bindings.js'
 import { createGrantService, type GrantService } from './services/grants.js'
+import { createPresenceService, type PresenceService, type PresenceSettings } from './services/presence.js'
 import { createRevocationService, type RevocationService } from './services/revocations.js'
 import { createTokenService, type TokenService } from './services/tokens.js'
 import { createWebhookService, type WebhookService } from './services/webhooks.js'
@@ -26,6 +27,7 @@ export interface LanyardSettings {
   readonly upstreamTimeoutMs: number
   readonly agentCacheMs: number
   readonly cascade: CascadeSettings
+  readonly presence: PresenceSettings
 }
 
 export interface LanyardDeps {
@@ -51,7 +53,8 @@ export type Lanyard = AgentService &
   GrantService &
   RevocationService &
   AuditService &
-  TokenService & {
+  TokenService &
+  PresenceService & {
     readonly settings: LanyardSettings
     readonly keys: KeyRing
     /** Webhook subscriptions, the revocation outbox and deliveries, for the broker's webhook module. */
@@ -76,6 +79,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     ...createGrantService({ store, clock, log }),
     ...revocations,
     ...createAuditService({ store }),
+    ...createPresenceService({ store, keys: deps.keys, limiter: deps.limiter, clock, issuer: settings.issuer, settings: settings.presence }),
     ...createTokenService({
       store, agents, tokens, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
       rateLimits: settings.rateLimits, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs,
