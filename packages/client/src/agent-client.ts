@@ -7,6 +7,7 @@ import { InvalidGrant, isRecord, LanyardClientError } from './errors.js'
 import { createExpiringCache } from './expiring-cache.js'
 import type { Expiring } from './expiring-cache.js'
 import { GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, SYSTEM_RESOURCE_PREFIX, TOKEN_TYPE_JWT } from './wire.js'
+import { signStatement as signAgentStatement } from './statement.js'
 import type { AwsCredentialsMember, DiscoveryDocument, TokenExchangeResponse } from './wire.js'
 
 export interface AgentClientOptions {
@@ -54,6 +55,8 @@ export interface AgentClient {
   exchange(request: ExchangeRequest): Promise<ExchangedCredential>
   /** AWS credentials for clients of the AWS SDK v3, exchanged again before they expire. */
   awsCredentialProvider(request: ExchangeRequest): AwsCredentialProvider
+  /** A statement signed with the agent's key, checkable by anyone from the handle alone (verifyAgentStatement). */
+  signStatement(payload: Record<string, unknown>): Promise<string>
 }
 
 /** RFC 7523 §3 wants a short assertion lifetime; the broker accepts at most 5 minutes. */
@@ -156,7 +159,9 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     }
   }
 
-  return { handle: options.handle, token, exchange, awsCredentialProvider }
+  const signStatement = async (payload: Record<string, unknown>) => signAgentStatement(await agentKey(), options.handle, payload, now())
+
+  return { handle: options.handle, token, exchange, awsCredentialProvider, signStatement }
 }
 
 /** `"b a"`, `["a", "b", "a"]` -> `["a", "b"]`: the cache key must not depend on order or spelling. */

@@ -11,3 +11,5 @@ export type { AgentClient, AgentClientOptions, AwsCredentialIdentity, AwsCredent
 export { BrokerUnreachable, InvalidGrant, InvalidScope, InvalidTarget, LanyardClientError, TemporarilyUnavailable } from './errors.js'
 export type { ClientErrorCode } from './errors.js'
 export type { AwsCredentialsMember, HandleTokenResponse, OAuthErrorResponse, TokenExchangeResponse } from './wire.js'
+export { verifyAgentStatement, StatementUnverifiable, agentCardRel, agentStatusRel, agentCardType, statementType } from './statement.js'
+export type { AgentCard, StatementVerdict, StatementVerification, StatementUnverifiableReason, VerifyStatementOptions } from './statement.js'
