@@ -233,7 +233,8 @@ export class PresenceNotFound extends LanyardError {
   override code = 'ERR_PRESENCE_NOT_FOUND' as const
   readonly handle: string
   constructor(handle: string, options?: LanyardErrorOptions) {
-    super(`no public agent answers at "${handle}"`, options)
+    // The handle stays out of the message: the answer is byte-identical whichever handle was asked.
+    super('no public agent answers at this handle', options)
     this.handle = handle
   }
 }
