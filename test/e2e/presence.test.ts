@@ -106,4 +106,34 @@ describe('presence: the handle resolves to a signed card with live status (#21)'
     expect(listed.body.reports[0].source_digest).toMatch(/^[0-9a-f]{64}$/)
     expect(JSON.stringify(listed.body)).not.toContain('127.0.0.1')
   })
+
+  it('WebFinger: 400 without an acct: resource, rel filters the links, CORS open (RFC 7033 §4.2, §4.3, §5)', async () => {
+    const agent = await createTestAgent(t)
+    await t.admin('PUT', `/v1/agents/${agent.handle}/presence`, { presence: 'public' })
+    const missing = await fetch(`${t.url}/.well-known/webfinger`)
+    expect(missing.status).toBe(400)
+    expect(((await missing.json()) as { code: string }).code).toBe('ERR_REQUEST_INVALID')
+    expect((await fetch(`${t.url}/.well-known/webfinger?resource=https://agents.test.dev/x`)).status).toBe(400)
+    const filtered = await fetch(`${t.url}/.well-known/webfinger?resource=acct:${agent.handle}&rel=${encodeURIComponent(agentStatusRel)}`)
+    expect(filtered.headers.get('access-control-allow-origin')).toBe('*')
+    expect(((await filtered.json()) as { links: { rel: string }[] }).links.map((l) => l.rel)).toEqual([agentStatusRel])
+  })
+})
+
+describe('presence: binding details on the card only when configured', () => {
+  const mem = memorySystem('mem')
+  let t: TestBroker
+  beforeAll(async () => {
+    t = await startTestBroker({ config: { systems: [mem.system], presence: { showBindingDetails: true, cardTtlSeconds: 60 } } })
+  })
+  afterAll(() => t.close())
+
+  it('names targets and scopes, keeps the owner unmasked, and lives cardTtlSeconds', async () => {
+    const agent = await createTestAgent(t, { bindings: [{ system: 'mem', target: { account: 'acme' }, ceiling: ['read'] }] })
+    await t.admin('PUT', `/v1/agents/${agent.handle}/presence`, { presence: 'public' })
+    const card = await (await fetch(`${t.url}/agents/${agent.handle}/card`)).text()
+    const { payload } = await jwtVerify(card, createRemoteJWKSet(new URL(`${t.issuer}/.well-known/jwks.json`)), { issuer: t.issuer, typ: 'lanyard-agent-card+jwt' })
+    expect(payload).toMatchObject({ owner: 'owner@acme.dev', systems: [{ name: 'mem', target: { account: 'acme' }, scopes: ['read'] }] })
+    expect(payload.exp! - payload.iat!).toBe(60)
+  })
 })
