@@ -88,6 +88,10 @@ describe('presence: the handle resolves to a signed card with live status (#21)'
     const later = { now: () => new Date(Date.now() + 10 * 60_000) }
     expect((await verifyAgentStatement(statement, { issuer: t.issuer, card, clock: later })).verdict).toBe('card-expired')
     expect((await verifyAgentStatement(statement, { issuer: t.issuer, card })).verdict).toBe('valid')
+
+    // Made private again: the handle no longer resolves, and the verifier says so with a typed error.
+    await t.admin('PUT', `/v1/agents/${agent.handle}/presence`, { presence: 'private' })
+    await expect(verifyAgentStatement(statement, { issuer: t.issuer })).rejects.toMatchObject({ name: 'StatementUnverifiable', reason: 'unresolvable' })
   })
 
   it('reports about a public agent are recorded, capped and listed to admins', async () => {
