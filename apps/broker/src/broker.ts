@@ -196,7 +196,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
     const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
-    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, revocationStream }))
+    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, revocationStream, presence: config.presence }))
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
     webhooks.start()

@@ -22,6 +22,7 @@ import { keysRotateSigning } from './commands/keys-rotate-signing.js'
 import { ownersRevoke } from './commands/owners-revoke.js'
 import { revocationsShow } from './commands/revocations-show.js'
 import { revocationsVerifyReceipt } from './commands/revocations-verify-receipt.js'
+import { statementVerify } from './commands/statement-verify.js'
 import { tokenMint } from './commands/token-mint.js'
 import { whoisLookup } from './commands/whois-lookup.js'
 
@@ -51,7 +52,8 @@ Prove it afterwards, offline:
   lanyard revocations show <id> --receipt --json > receipt.json
   lanyard revocations verify-receipt receipt.json [--jwks jwks.json]
   lanyard audit <handle> --format jsonl > events.jsonl
-  lanyard audit verify-file events.jsonl --handle <handle>`,
+  lanyard audit verify-file events.jsonl --handle <handle>
+  lanyard verify-statement statement.jws [--issuer url]            an agent's signed statement, from its handle`,
     )
 
   brokerServe(program)
@@ -83,6 +85,7 @@ Prove it afterwards, offline:
   trustList(trust)
   trustRemove(trust)
   whoisLookup(program)
+  statementVerify(program)
   tokenMint(program)
   credentialExchange(program)
   demoRun(program)

@@ -8,6 +8,7 @@ import { InvalidGrant, isRecord, LanyardClientError } from './errors.js'
 import { createExpiringCache } from './expiring-cache.js'
 import type { Expiring } from './expiring-cache.js'
 import { GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, SYSTEM_RESOURCE_PREFIX, TOKEN_TYPE_JWT } from './wire.js'
+import { signStatement as signAgentStatement } from './statement.js'
 import type { AwsCredentialsMember, DiscoveryDocument, TokenExchangeResponse } from './wire.js'
 
 /**
@@ -85,6 +86,8 @@ export interface AgentClient {
   forget(request: ExchangeRequest): void
   /** The broker's issuer identifier, from its discovery document. */
   issuer(): Promise<string>
+  /** A statement signed with the agent's key, checkable by anyone from the handle alone (verifyAgentStatement). */
+  signStatement(payload: Record<string, unknown>): Promise<string>
 }
 
 /** RFC 7523 §3 wants a short assertion lifetime; the broker accepts at most 5 minutes. */
@@ -239,6 +242,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     }
   }
 
+  const signStatement = async (payload: Record<string, unknown>) => signAgentStatement(await agentKey(), learntHandle, payload, now())
+
   return {
     get handle() {
       return learntHandle
@@ -248,6 +253,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     awsCredentialProvider,
     forget: (request) => cache.delete(target(request).key),
     issuer: async () => (await discover()).issuer,
+    signStatement,
   }
 }
 

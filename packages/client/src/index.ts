@@ -18,3 +18,5 @@ export type { AgentClient, AgentClientOptions, FederatedTokenSource, AwsCredenti
 export { BrokerUnreachable, InvalidGrant, InvalidScope, InvalidTarget, LanyardClientError, TemporarilyUnavailable } from './errors.js'
 export type { ClientErrorCode } from './errors.js'
 export type { AwsCredentialsMember, HandleTokenResponse, OAuthErrorResponse, TokenExchangeResponse } from './wire.js'
+export { verifyAgentStatement, StatementUnverifiable, agentCardRel, agentStatusRel, agentCardType, statementType } from './statement.js'
+export type { AgentCard, StatementVerdict, StatementVerification, StatementUnverifiableReason, VerifyStatementOptions } from './statement.js'

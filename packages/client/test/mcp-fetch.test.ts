@@ -20,6 +20,7 @@ function stubAgent() {
     awsCredentialProvider: () => async () => ({ accessKeyId: '', secretAccessKey: '', sessionToken: '', expiration: new Date() }),
     forget: () => void (generation += 1),
     issuer: async () => issuer,
+    signStatement: async () => 'unused.statement.jws',
   }
   return { agent, exchanges }
 }

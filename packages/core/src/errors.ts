@@ -25,6 +25,7 @@ export type LanyardErrorCode =
   | 'ERR_REVOCATION_NOT_FOUND'
   | 'ERR_REVOCATION_RUNNING'
   | 'ERR_WEBHOOK_NOT_FOUND'
+  | 'ERR_PRESENCE_NOT_FOUND'
   | 'ERR_SYSTEM_UNKNOWN'
   | 'ERR_UPSTREAM_REFUSED'
   | 'ERR_UPSTREAM_UNAVAILABLE'
@@ -229,6 +230,20 @@ export class WebhookNotFound extends LanyardError {
   }
 }
 
+/**
+ * No public agent answers at this handle. One message for an unknown handle and for an agent
+ * whose presence is private, so the public presence routes cannot be used to enumerate agents.
+ */
+export class PresenceNotFound extends LanyardError {
+  override code = 'ERR_PRESENCE_NOT_FOUND' as const
+  readonly handle: string
+  constructor(handle: string, options?: LanyardErrorOptions) {
+    // The handle stays out of the message: the answer is byte-identical whichever handle was asked.
+    super('no public agent answers at this handle', options)
+    this.handle = handle
+  }
+}
+
 export class SystemUnknown extends LanyardError {
   override code = 'ERR_SYSTEM_UNKNOWN' as const
   readonly system: string
@@ -424,6 +439,7 @@ export type AnyLanyardError =
   | RevocationNotFound
   | RevocationRunning
   | WebhookNotFound
+  | PresenceNotFound
   | SystemUnknown
   | UpstreamRefused
   | UpstreamUnavailable
@@ -446,7 +462,7 @@ export type AnyLanyardError =
 export const errorClasses = [
   HandleInvalid, AgentNotFound, AgentExists, AgentNotActive, KeyInvalid, TokenInvalid,
   AssertionInvalid, AssertionReplayed, ScopeUnknown, ScopeWidening, BindingNotFound,
-  BindingInvalid, GrantNotFound, GrantNotPending, RevocationNotFound, RevocationRunning, WebhookNotFound, SystemUnknown, UpstreamRefused,
+  BindingInvalid, GrantNotFound, GrantNotPending, RevocationNotFound, RevocationRunning, WebhookNotFound, PresenceNotFound, SystemUnknown, UpstreamRefused,
   UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
   RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalFailure,
   IssuerUnknown, IssuerUnavailable, TrustRuleNotFound, DpopProofInvalid, DpopNonceRequired,

@@ -13,6 +13,7 @@ import { createAgentService, type AgentService } from './services/agents.js'
 import { createAuditService, type AuditService } from './services/audit.js'
 import { createBindingService, type BindingService } from './services/bindings.js'
 import { createGrantService, type GrantService } from './services/grants.js'
+import { createPresenceService, type PresenceService, type PresenceSettings } from './services/presence.js'
 import { createRevocationService, type RevocationService } from './services/revocations.js'
 import { createTokenService, type TokenService } from './services/tokens.js'
 import { createTrustService, type TrustService } from './services/trust.js'
@@ -31,6 +32,7 @@ export interface LanyardSettings {
   readonly cascade: CascadeSettings
   /** Refuse unbound handle tokens for every agent (RFC 9449); per agent, the `require-dpop` label. */
   readonly requireDpop?: boolean
+  readonly presence: PresenceSettings
 }
 
 /** Platform issuers whose tokens agents may sign in with, and the port that fetches their keys. */
@@ -66,7 +68,8 @@ export type Lanyard = AgentService &
   RevocationService &
   AuditService &
   TokenService &
-  TrustService & {
+  TrustService &
+  PresenceService & {
     readonly settings: LanyardSettings
     readonly keys: KeyRing
     /** Webhook subscriptions, the revocation outbox and deliveries, for the broker's webhook module. */
@@ -91,6 +94,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     ...createGrantService({ store, clock, log }),
     ...revocations,
     ...createAuditService({ store }),
+    ...createPresenceService({ store, keys: deps.keys, limiter: deps.limiter, clock, issuer: settings.issuer, settings: settings.presence }),
     ...createTokenService({
       store, agents, tokens, keys: deps.keys, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
       rateLimits: settings.rateLimits, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs,

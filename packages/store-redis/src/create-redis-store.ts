@@ -8,6 +8,7 @@ import { createDatabase, type RedisDatabase, type RedisStoreOptions } from './da
 import { checkDurability, replicasRequired, type Durability } from './durability.js'
 import { createGrantMethods } from './grants.js'
 import { redisKeys } from './keys.js'
+import { createPresenceMethods } from './presence.js'
 import { createPrimitiveMethods } from './primitives.js'
 import { createRedisEventBus } from './redis-event-bus.js'
 import { createRedisMutex } from './redis-mutex.js'
@@ -99,6 +100,7 @@ function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose:
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
     ...createTrustRuleMethods(db),
+    ...createPresenceMethods(db),
     ...createPrimitiveMethods(db),
   }
   return failClosed(store, db)

@@ -34,6 +34,8 @@ export interface RedisKeys {
   readonly openGrantsComplete: (handle: string) => string
   readonly revocations: (handle: string) => string
   readonly tasks: (handle: string, revocationId: string) => string
+  readonly presence: (handle: string) => string
+  readonly reports: (handle: string) => string
   readonly agents: string
   readonly owner: (owner: string) => string
   readonly whois: (key: string, value: string) => string
@@ -81,6 +83,8 @@ export function redisKeys(prefix: string): RedisKeys {
     openGrantsComplete: (handle) => `${tag(handle)}:grants:open:complete`,
     revocations: (handle) => `${tag(handle)}:revocations`,
     tasks: (handle, revocationId) => `${tag(handle)}:tasks:${revocationId}`,
+    presence: (handle) => `${tag(handle)}:presence`,
+    reports: (handle) => `${tag(handle)}:reports`,
     agents: `${prefix}:agents`,
     owner: (owner) => `${prefix}:owner:${owner}`,
     whois: (key, value) => `${prefix}:whois:${JSON.stringify([key, value])}`,

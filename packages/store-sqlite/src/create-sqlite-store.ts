@@ -5,6 +5,7 @@ import { createBindingMethods } from './bindings.js'
 import { createDatabase } from './database.js'
 import { createGrantMethods } from './grants.js'
 import { openDatabase } from './open-database.js'
+import { createPresenceMethods } from './presence.js'
 import { createPrimitiveMethods } from './primitives.js'
 import { createRevocationMethods } from './revocations.js'
 import { createSigningKeyMethods } from './signing-keys.js'
@@ -41,6 +42,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     ...createAuditMethods(db),
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
+    ...createPresenceMethods(db),
     ...createPrimitiveMethods(db),
     ...createTrustRuleMethods(db),
   }

@@ -54,4 +54,17 @@ export const defaults = {
     backoffMaxMs: 3_600_000,
     pollMs: 2_000,
   },
+  /** Presence at the handle (#21): WebFinger, agent cards, live status, misuse reports. */
+  presence: {
+    maskOwner: false,
+    showBindingDetails: false,
+    /** 5 min: a card outlives no change by more than this; live status is the up-to-date answer. */
+    cardTtlSeconds: 300,
+    /** A few seconds: relying parties that poll see a revocation this soon (SETs push it at once). */
+    statusMaxAgeSeconds: 5,
+    /** 4 KiB: a paragraph, a contact and a link; anything bigger is not a report. */
+    reportBodyLimitBytes: 4096,
+    /** One source: a burst of 5, then one a minute. One agent, all sources: one a second. */
+    reportRateLimits: { perSource: { ratePerSecond: 1 / 60, burst: 5 }, perAgent: { ratePerSecond: 1, burst: 30 } },
+  },
 } as const

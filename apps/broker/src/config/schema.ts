@@ -127,6 +127,21 @@ export const configSchema = z
       .prefault({}),
     /** DPoP (RFC 9449): `requireDpop` refuses unbound handle tokens for every agent; `nonce` makes proofs carry a broker nonce. */
     dpop: z.object({ requireDpop: z.boolean().default(false), nonce: z.boolean().default(false) }).strict().prefault({}),
+    /** Presence at the handle (#21); see defaults.presence. */
+    presence: z
+      .object({
+        maskOwner: z.boolean().default(defaults.presence.maskOwner),
+        showBindingDetails: z.boolean().default(defaults.presence.showBindingDetails),
+        cardTtlSeconds: z.number().int().min(30).max(3600).default(defaults.presence.cardTtlSeconds),
+        statusMaxAgeSeconds: z.number().int().min(0).max(60).default(defaults.presence.statusMaxAgeSeconds),
+        reportBodyLimitBytes: z.number().int().min(256).max(65_536).default(defaults.presence.reportBodyLimitBytes),
+        reportRateLimits: z
+          .object({ perSource: ratePolicy.default(defaults.presence.reportRateLimits.perSource), perAgent: ratePolicy.default(defaults.presence.reportRateLimits.perAgent) })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     systems: z
       .array(
         z

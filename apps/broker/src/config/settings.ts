@@ -14,6 +14,7 @@ export function lanyardSettings(config: BrokerConfig, issuer: string): LanyardSe
     upstreamTimeoutMs: config.upstream.timeoutMs,
     agentCacheMs: defaults.agentCacheMs,
     rateLimits: config.rateLimits,
+    presence: { maskOwner: config.presence.maskOwner, showBindingDetails: config.presence.showBindingDetails, cardTtlSeconds: config.presence.cardTtlSeconds, reportRateLimits: config.presence.reportRateLimits },
     cascade: { ...config.cascade, upstreamTimeoutMs: config.upstream.timeoutMs, pendingRecheckMs: defaults.pendingRecheckMs },
     requireDpop: config.dpop.requireDpop,
   }

@@ -10,7 +10,9 @@ import { metricsRoutes, type Metrics } from './metrics.js'
 import { oauthIntrospectRoutes } from './oauth-introspect.js'
 import { oauthRevokeRoutes } from './oauth-revoke.js'
 import { oauthTokenRoutes } from './oauth-token.js'
+import { presenceRoutes, type PresenceRouteSettings } from './presence.js'
 import { v1AgentRoutes, v1OtherRoutes } from './v1-agents.js'
+import { v1PresenceRoutes } from './v1-presence.js'
 import { v1TrustRoutes } from './v1-trust.js'
 import { v1WebhookRoutes } from './v1-webhooks.js'
 import { v1EventRoutes } from './v1-events.js'
@@ -29,6 +31,7 @@ export interface AppDeps {
   readonly webhooks: Webhooks
   /** Revocation events for resource servers (GET /v1/events). */
   readonly revocationStream: RevocationStream
+  readonly presence: PresenceRouteSettings
 }
 
 /** The HTTP surface. Express 5 forwards rejected promises to the error handlers. */
@@ -60,12 +63,12 @@ export function createApp(deps: AppDeps): Express {
 
   const v1 = express.Router()
   v1.use(auth, express.json({ limit, strict: true }))
-  v1.use(v1AgentRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard))
+  v1.use(v1AgentRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard))
   v1.use((_req, res) => res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such endpoint' })))
   v1.use(problemErrorHandler(log))
   app.use('/v1', v1)
 
-  app.use(wellKnownRoutes(lanyard), healthRoutes(deps.store), metricsRoutes(metrics))
+  app.use(wellKnownRoutes(lanyard), presenceRoutes(lanyard, deps.presence), healthRoutes(deps.store), metricsRoutes(metrics))
   app.use((_req, res) => res.status(404).json({ error: 'not_found' }))
   app.use(problemErrorHandler(log))
   return app

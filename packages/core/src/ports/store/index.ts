@@ -2,6 +2,7 @@ import type { AgentStore } from './agents.js'
 import type { AuditStore } from './audit.js'
 import type { BindingStore } from './bindings.js'
 import type { GrantStore } from './grants.js'
+import type { PresenceStore } from './presence.js'
 import type { PrimitiveStore } from './primitives.js'
 import type { RevocationStore } from './revocations.js'
 import type { SigningKeyStore } from './signing-keys.js'
@@ -12,6 +13,7 @@ export type * from './agents.js'
 export type * from './audit.js'
 export type * from './bindings.js'
 export type * from './grants.js'
+export type * from './presence.js'
 export type * from './primitives.js'
 export type * from './revocations.js'
 export type * from './signing-keys.js'
@@ -43,4 +45,4 @@ export type * from './webhooks.js'
  * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
  *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
-export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore
+export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore & PresenceStore
