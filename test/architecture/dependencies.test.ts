@@ -13,6 +13,10 @@ const allowed: Record<string, { project: string[]; external: RegExp }> = {
   '@lanyard/connector-github': { project: ['@lanyard/connector-sdk'], external: /^(zod|@octokit\/.+)$/ },
   '@lanyard/connector-aws': { project: ['@lanyard/connector-sdk'], external: /^(zod|@aws-sdk\/.+|@smithy\/.+)$/ },
   '@lanyard/connector-oauth': { project: ['@lanyard/connector-sdk'], external: /^(zod|openid-client|jose)$/ },
+  // The broker itself is its upstream, reached through the host's signer and fetch.
+  '@lanyard/connector-mcp': { project: ['@lanyard/connector-sdk'], external: /^(zod)$/ },
+  // Published for MCP servers: nothing of the project.
+  '@lanyard/mcp': { project: [], external: /^(jose|eventsource-parser)$/ },
   '@lanyard/store-sqlite': { project: ['@lanyard/core'], external: /^(better-sqlite3)$/ },
   '@lanyard/store-redis': { project: ['@lanyard/core'], external: /^(ioredis)$/ },
   '@lanyard/client': { project: [], external: /^(jose)$/ },

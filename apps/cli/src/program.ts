@@ -11,6 +11,9 @@ import { agentsSuspend } from './commands/agents-suspend.js'
 import { auditShow } from './commands/audit-show.js'
 import { auditVerifyFile } from './commands/audit-verify-file.js'
 import { bindingsCreate } from './commands/bindings-create.js'
+import { trustAdd } from './commands/trust-add.js'
+import { trustList } from './commands/trust-list.js'
+import { trustRemove } from './commands/trust-remove.js'
 import { bindingsRevoke } from './commands/bindings-revoke.js'
 import { brokerServe } from './commands/broker-serve.js'
 import { credentialExchange } from './commands/credential-exchange.js'
@@ -22,6 +25,7 @@ import { keysRotateSigning } from './commands/keys-rotate-signing.js'
 import { ownersRevoke } from './commands/owners-revoke.js'
 import { revocationsShow } from './commands/revocations-show.js'
 import { revocationsVerifyReceipt } from './commands/revocations-verify-receipt.js'
+import { statementVerify } from './commands/statement-verify.js'
 import { tokenMint } from './commands/token-mint.js'
 import { whoisLookup } from './commands/whois-lookup.js'
 
@@ -51,7 +55,8 @@ Prove it afterwards, offline:
   lanyard revocations show <id> --receipt --json > receipt.json
   lanyard revocations verify-receipt receipt.json [--jwks jwks.json]
   lanyard audit <handle> --format jsonl > events.jsonl
-  lanyard audit verify-file events.jsonl --handle <handle>`,
+  lanyard audit verify-file events.jsonl --handle <handle>
+  lanyard verify-statement statement.jws [--issuer url]            an agent's signed statement, from its handle`,
     )
 
   brokerServe(program)
@@ -82,7 +87,12 @@ Prove it afterwards, offline:
   approvalsList(approvals)
   approvalsShow(approvals)
   approvalsDecide(approvals)
+  const trust = program.command('trust').description('which platform tokens (GitHub Actions, Kubernetes, SPIFFE) sign in as an agent')
+  trustAdd(trust)
+  trustList(trust)
+  trustRemove(trust)
   whoisLookup(program)
+  statementVerify(program)
   tokenMint(program)
   credentialExchange(program)
   demoRun(program)

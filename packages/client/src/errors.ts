@@ -20,6 +20,10 @@ export type ClientErrorCode =
   | 'server_error'
   /** Lanyard's own: the exchange waits for a person's approval (ApprovalRequired). */
   | 'approval_required'
+  /** RFC 9449: the DPoP proof was refused (missing, other key, replayed, wrong method or URL, stale). */
+  | 'invalid_dpop_proof'
+  /** RFC 9449 §8: repeat with the nonce of the DPoP-Nonce header (the SDK does, once). */
+  | 'use_dpop_nonce'
   /** The broker could not be reached (refused, reset, DNS, timeout). */
   | 'network'
   /** The broker answered something that is not the documented shape. */
@@ -37,6 +41,8 @@ const oauthCodes: ReadonlySet<string> = new Set<ClientErrorCode>([
   'access_denied',
   'temporarily_unavailable',
   'server_error',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
 ])
 
 export interface ClientErrorInit {

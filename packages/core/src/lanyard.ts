@@ -1,4 +1,6 @@
 import { createAgentReader } from './agents/agent-reader.js'
+import type { DpopNonces } from './auth/dpop.js'
+import type { FederationIssuer, IssuerKeys } from './auth/federated.js'
 import type { Sealer } from './crypto/sealer.js'
 import type { Systems } from './exchange/connectors.js'
 import type { Clock } from './ports/clock.js'
@@ -12,10 +14,12 @@ import { createApprovalService, type ApprovalService } from './services/approval
 import { createAuditService, type AuditService } from './services/audit.js'
 import { createBindingService, type BindingService } from './services/bindings.js'
 import { createGrantService, type GrantService } from './services/grants.js'
+import { createPresenceService, type PresenceService, type PresenceSettings } from './services/presence.js'
 import { createRevocationService, type RevocationService } from './services/revocations.js'
 import { createTierService, defaultTrustPolicy, type TierService } from './services/tiers.js'
 import { createTokenService, type TokenService } from './services/tokens.js'
 import type { TrustPolicy } from './tiers/tier-record.js'
+import { createTrustService, type TrustService } from './services/trust.js'
 import { createWebhookService, type WebhookService } from './services/webhooks.js'
 import { createHandleTokens } from './tokens/handle-token.js'
 import type { KeyRing } from './tokens/key-ring.js'
@@ -33,6 +37,15 @@ export interface LanyardSettings {
   readonly approvals?: { readonly pollIntervalSeconds: number; readonly maxWaitSeconds: number }
   /** Earned trust (#15): the ladder, incident rules and per-tier caps. */
   readonly trust?: TrustPolicy
+  /** Refuse unbound handle tokens for every agent (RFC 9449); per agent, the `require-dpop` label. */
+  readonly requireDpop?: boolean
+  readonly presence: PresenceSettings
+}
+
+/** Platform issuers whose tokens agents may sign in with, and the port that fetches their keys. */
+export interface FederationDeps {
+  readonly issuers: readonly FederationIssuer[]
+  readonly keys: IssuerKeys
 }
 
 export interface LanyardDeps {
@@ -47,6 +60,9 @@ export interface LanyardDeps {
   /** Names this replica in task leases. */
   readonly replicaId: string
   readonly settings: LanyardSettings
+  readonly federation?: FederationDeps
+  /** Present: DPoP proofs must carry a broker nonce (`use_dpop_nonce` until they do). */
+  readonly dpopNonces?: DpopNonces
 }
 
 /**
@@ -59,6 +75,8 @@ export type Lanyard = AgentService &
   RevocationService &
   AuditService &
   TokenService &
+  TrustService &
+  PresenceService &
   ApprovalService &
   TierService & {
     readonly settings: LanyardSettings
@@ -105,8 +123,9 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     ...approvals,
     ...tiers,
     ...createAuditService({ store }),
+    ...createPresenceService({ store, keys: deps.keys, limiter: deps.limiter, clock, issuer: settings.issuer, settings: settings.presence }),
     ...createTokenService({
-      store, agents, tokens, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
+      store, agents, tokens, keys: deps.keys, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
       rateLimits: settings.rateLimits, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs,
       onApprovalRequested: (approval) => approvals.announceApproval(approval),
       tierCaps: (settings.trust ?? defaultTrustPolicy).tiers,
@@ -122,7 +141,9 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
             : outcome.code === 'ERR_RATE_LIMITED'
               ? tiers.noteTierEvent(handle, { kind: 'rate-hit' })
               : Promise.resolve(),
+      dpop: { required: settings.requireDpop ?? false, nonces: deps.dpopNonces }, federation: deps.federation,
     }),
+    ...createTrustService({ store, clock, issuers: deps.federation?.issuers ?? [] }),
     async close() {
       await revocations.cascade.stop()
       agents.close()

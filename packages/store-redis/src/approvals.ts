@@ -1,6 +1,5 @@
 import { AgentNotActive, AgentNotFound, ApprovalMismatch, ApprovalNotFound, decidedApproval, isLanyardError, spentApproval, type Approval, type ApprovalStore } from '@lanyard/core'
-import { agentAndHead } from './agents.js'
-import { decodeAll, decodeApproval, encode } from './codec.js'
+import { decodeAgent, decodeAll, decodeApproval, encode } from './codec.js'
 import { call } from './connection.js'
 import { noop, type RedisDatabase } from './database.js'
 import { trackOpen } from './grants.js'
@@ -38,7 +37,11 @@ export function createApprovalMethods(db: RedisDatabase): ApprovalStore {
     async requestApproval(approval, audit) {
       const { handle } = approval
       return mutate<{ approval: Approval; created: boolean }>(async () => {
-        const { head } = await agentAndHead(db, handle)
+        const [head, agentRecord] = (await snapshot([
+          ['get', keys.head(handle)],
+          ['get', keys.agent(handle)],
+        ])) as [string | null, string | null]
+        if (agentRecord === null) throw new AgentNotFound(handle)
         const open = decodeAll(await call(() => client.hvals(keys.approvals(handle))), decodeApproval, (a) => `${a.requestedAt.toISOString()} ${a.id}`).find(
           (a) => a.status === 'pending' && a.bindingId === approval.bindingId && a.generation === approval.generation && a.expiresAt > approval.requestedAt && encode(a.scopes) === encode(approval.scopes),
         )
@@ -90,27 +93,42 @@ export function createApprovalMethods(db: RedisDatabase): ApprovalStore {
       const { handle } = grant
       const pending = indexMember(handle, grant.id)
       try {
+        // The pending-index entry first, as beginGrant does: readers verify it against the grant.
+        await index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)()
         return await mutate(async () => {
-          const { head, agentRecord, approval } = await readAt(handle, approvalId)
+          const [agentRecord, record] = (await snapshot([
+            ['get', keys.agent(handle)],
+            ['hget', keys.approvals(handle), approvalId],
+          ])) as [string | null, string | null]
+          const approval = decodeApproval(record)
           if (approval === undefined) {
             // Another agent's approval is not in this agent's hash: say whose it is not.
             const elsewhere = await locate(approvalId)
             if (elsewhere === undefined) throw new ApprovalNotFound(approvalId)
             throw new ApprovalMismatch(approvalId, 'agent')
           }
+          // The approval rules decide (spent, expired, denied, another binding or scope set).
           const spent = spentApproval(approval, { handle, bindingId: grant.bindingId, scopes: grant.scopes, generation, grantId: grant.id, at: grant.createdAt })
-          if (agentRecord === null) throw new AgentNotFound(handle)
-          const agent = JSON.parse(agentRecord) as { status: string; generation: number }
+          // One step, as main's beginGrant (grants.ts): the script checks the agent's status and
+          // generation and that the approval is still as read, writes grant and spent approval,
+          // and seals the event on whatever head the chain has. A revocation that commits first
+          // refuses this; a second spender finds the approval changed, re-reads, and is refused.
+          const txn = new Transaction()
+            .expectActive(keys.agent(handle), generation)
+            .expect(keys.approvals(handle), record, approvalId)
+            .hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
+            .hset(keys.approvals(handle), approvalId, encode(spent))
+          trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
+          txn.sealAudit(keys, handle, audit, db.heads)
+          // Read again after a failed guard: a changed agent is refused here, a changed approval above.
+          const agent = decodeAgent(agentRecord)
+          if (agent === undefined) throw new AgentNotFound(handle)
           if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
           if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
-          // Guarded on the head like beginGrant: the approval's own changes are audited, so a
-          // second spender that read it approved finds the head moved, re-reads, and is refused.
-          const txn = new Transaction().hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' })).hset(keys.approvals(handle), approvalId, encode(spent))
-          trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' })
-          txn.appendAudit(keys, handle, head, audit)
-          return { result: spent, write: { txn, before: [index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)] } }
+          return { result: spent, write: { txn } }
         })
       } catch (error) {
+        // A definite refusal: the entry points at nothing. (After StoreUnavailable the commit may have landed.)
         if (isLanyardError(error) && error.code !== 'ERR_STORE_UNAVAILABLE') await index.zrem(keys.pendingGrants, pending)().catch(noop)
         throw error
       }

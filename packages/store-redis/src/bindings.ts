@@ -1,5 +1,4 @@
 import { AgentNotFound, type BindingStore } from '@lanyard/core'
-import { headOf } from './agents.js'
 import { decodeAll, decodeBinding, encode } from './codec.js'
 import { call } from './connection.js'
 import type { RedisDatabase } from './database.js'
@@ -12,10 +11,8 @@ export function createBindingMethods(db: RedisDatabase): BindingStore {
     async putBinding(binding, audit) {
       const { handle } = binding
       await mutate(async () => {
-        const head = await headOf(db, handle)
-        if (head === null) throw new AgentNotFound(handle)
-        const txn = new Transaction().hset(keys.bindings(handle), binding.system, encode(binding))
-        txn.appendAudit(keys, handle, head, audit)
+        if ((await call(() => client.exists(keys.agent(handle)))) === 0) throw new AgentNotFound(handle)
+        const txn = new Transaction().hset(keys.bindings(handle), binding.system, encode(binding)).sealAudit(keys, handle, audit, db.heads)
         return { result: undefined, write: { txn } }
       })
     },

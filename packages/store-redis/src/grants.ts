@@ -1,5 +1,5 @@
-import { AgentNotActive, GrantNotFound, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
-import { agentAndHead } from './agents.js'
+import { AgentNotActive, AgentNotFound, GrantNotFound, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
+import { readAgent } from './agents.js'
 import { decodeAll, decodeGrant, encode } from './codec.js'
 import { call } from './connection.js'
 import { noop, type RedisDatabase } from './database.js'
@@ -35,26 +35,28 @@ export async function readGrant(db: RedisDatabase, handle: string, grantId: stri
 
 /** Grants (`grants` hash per agent, `openGrants`), the whois sets and the pending index. */
 export function createGrantMethods(db: RedisDatabase): GrantStore {
-  const { client, keys, snapshot, mutate, index } = db
+  const { client, keys, mutate, index } = db
   return {
     async beginGrant(grant, generation, audit) {
       const { handle } = grant
       const pending = indexMember(handle, grant.id)
       try {
-        await mutate(async () => {
-          const { head, agent } = await agentAndHead(db, handle)
+        // One step, no read: the script checks status and generation against the agent record
+        // that a revocation changes in its own single step, and seals the event on whatever
+        // head the chain has. A revocation that commits first refuses this; one that commits
+        // after sees this grant open and gives it a task.
+        await index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)()
+        const txn = new Transaction().expectActive(keys.agent(handle), generation).hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
+        trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
+        txn.sealAudit(keys, handle, audit, db.heads)
+        if (!(await db.commit(txn))) {
+          const agent = await readAgent(db, handle)
+          if (agent === undefined) throw new AgentNotFound(handle)
           if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
-          if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
-          // The check above and this record commit together, guarded on the chain head that a
-          // revocation also moves: a revocation that commits first makes this round re-read
-          // and refuse; one that commits after sees this grant pending and opens a task for it.
-          const txn = new Transaction().hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
-          trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
-          txn.appendAudit(keys, handle, head, audit)
-          return { result: undefined, write: { txn, before: [index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)] } }
-        })
+          throw new AgentNotActive(handle, 'changed since the token was issued')
+        }
       } catch (error) {
-        // A definite refusal: the pending-index entry written by an earlier round points at
+        // A definite refusal: the pending-index entry written before the commit points at
         // nothing. (After StoreUnavailable the commit may have landed; the entry must stay.)
         if (isLanyardError(error) && error.code !== 'ERR_STORE_UNAVAILABLE') await index.zrem(keys.pendingGrants, pending)().catch(noop)
         throw error
@@ -63,16 +65,15 @@ export function createGrantMethods(db: RedisDatabase): GrantStore {
 
     async settleGrant(handle, grantId, settlement, audit) {
       return mutate(async () => {
-        const [head, record] = (await snapshot([
-          ['get', keys.head(handle)],
-          ['hget', keys.grants(handle), grantId],
-        ])) as [string | null, string | null]
+        const record = await call(() => client.hget(keys.grants(handle), grantId))
         const grant = decodeGrant(record)
         if (grant === undefined) throw new GrantNotFound(grantId)
         // The status machine decides (GrantNotPending when settled already); this writes its answer.
         const settled = settledGrant(grant, settlement, audit.at)
-        const txn = trackOpen(new Transaction().hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
-        txn.appendAudit(keys, handle, head, audit)
+        // Guarded on the grant as read (a second settler must not win), not on the chain head:
+        // the event is sealed in the commit, so the agent's other exchanges cannot make it retry.
+        const txn = trackOpen(new Transaction().expect(keys.grants(handle), record, grantId).hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
+        txn.sealAudit(keys, handle, audit, db.heads)
         const whois = Object.entries(settled.index).map(([key, value]) => index.sadd(keys.whois(key, value), indexMember(handle, grantId)))
         return { result: settled, write: { txn, before: whois, after: [index.zrem(keys.pendingGrants, indexMember(handle, grantId))] } }
       })

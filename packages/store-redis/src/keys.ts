@@ -34,6 +34,8 @@ export interface RedisKeys {
   readonly openGrantsComplete: (handle: string) => string
   readonly revocations: (handle: string) => string
   readonly tasks: (handle: string, revocationId: string) => string
+  readonly presence: (handle: string) => string
+  readonly reports: (handle: string) => string
   readonly agents: string
   readonly owner: (owner: string) => string
   readonly whois: (key: string, value: string) => string
@@ -55,6 +57,10 @@ export interface RedisKeys {
   readonly approvalIndex: string
   /** Earned trust (#15): the agent's TierRecord, JSON, under its tag. */
   readonly tier: (handle: string) => string
+  /** The agent's trust rules (hash: id -> rule), under the agent's tag. */
+  readonly trustRules: (handle: string) => string
+  /** Global index (see (2)): `[handle, id]` of every rule naming the issuer. */
+  readonly trustByIssuer: (issuer: string) => string
   readonly rate: (key: string) => string
   readonly lock: (key: string) => string
   readonly channel: string
@@ -83,6 +89,8 @@ export function redisKeys(prefix: string): RedisKeys {
     openGrantsComplete: (handle) => `${tag(handle)}:grants:open:complete`,
     revocations: (handle) => `${tag(handle)}:revocations`,
     tasks: (handle, revocationId) => `${tag(handle)}:tasks:${revocationId}`,
+    presence: (handle) => `${tag(handle)}:presence`,
+    reports: (handle) => `${tag(handle)}:reports`,
     agents: `${prefix}:agents`,
     owner: (owner) => `${prefix}:owner:${owner}`,
     whois: (key, value) => `${prefix}:whois:${JSON.stringify([key, value])}`,
@@ -102,6 +110,8 @@ export function redisKeys(prefix: string): RedisKeys {
     approval: (approvalId) => `${prefix}:approval:${approvalId}`,
     approvalIndex: `${prefix}:approvals`,
     tier: (handle) => `${tag(handle)}:tier`,
+    trustRules: (handle) => `${tag(handle)}:trust`,
+    trustByIssuer: (issuer) => `${prefix}:trust:issuer:${issuer}`,
     rate: (key) => `${prefix}:rate:${key}`,
     lock: (key) => `${prefix}:lock:${key}`,
     channel: `${prefix}:events`,

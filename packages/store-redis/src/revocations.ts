@@ -7,6 +7,12 @@ import { openScore, trackOpen } from './grants.js'
 import { indexMember, parseIndexMember } from './keys.js'
 import { Transaction } from './transaction.js'
 
+/**
+ * The grant id of a revocation's sweep entry in the due-task index: written before the commit
+ * of an agent or binding revocation, it has the cascade index every task of that revocation,
+ * the ones the commit added for late grants included (claimOne).
+ */
+const sweepMember = '*'
 /** How soon a due-task entry whose revocation has not committed yet is looked at again. */
 const uncommittedRecheckMs = 1_000
 const byId = (item: { id: string }) => item.id
@@ -57,12 +63,36 @@ export async function revocationStatus(db: RedisDatabase, id: string): Promise<R
   return decodeRevocation(await call(() => client.hget(keys.revocations(handle), id)))?.status
 }
 
+/**
+ * A sweep entry (sweepMember): indexes every open task of the revocation (NX: an entry the
+ * cascade already rescored keeps its score), then goes. Before the revocation commits it is
+ * looked at again later, like a task's own entry.
+ */
+async function sweep(db: RedisDatabase, member: string, handle: string, revocationId: string, now: Date): Promise<void> {
+  const { client, keys, snapshot, index } = db
+  const [records, committed] = (await snapshot([
+    ['hvals', keys.tasks(handle, revocationId)],
+    ['hexists', keys.revocations(handle), revocationId],
+  ])) as [string[], number]
+  if (committed === 0) {
+    await index.rescore(keys.dueTasks, now.getTime() + uncommittedRecheckMs, member)().catch(noop)
+    return
+  }
+  const open = decodeAll(records, decodeTask, (t) => t.grantId).filter((task) => task.status === 'pending')
+  if (open.length > 0) await call(() => client.zadd(keys.dueTasks, 'NX', ...open.flatMap((task) => [task.nextAttemptAt.getTime(), indexMember(handle, revocationId, task.grantId)])))
+  await index.zrem(keys.dueTasks, member)()
+}
+
 /** Tries to lease one task; undefined if it is not claimable (and its index entry is repaired). */
 export async function claimOne(db: RedisDatabase, member: string, owner: string, now: Date, leaseMs: number): Promise<RevocationTask | undefined> {
   const { client, keys, snapshot, index } = db
   const [handle, revocationId, grantId] = parseIndexMember(member)
   if (handle === undefined || revocationId === undefined || grantId === undefined) return undefined
   const tasksKey = keys.tasks(handle, revocationId)
+  if (grantId === sweepMember) {
+    await sweep(db, member, handle, revocationId, now)
+    return undefined
+  }
   // The task and its revocation record commit together; read both at once to tell "not yet".
   const [raw, committed] = (await snapshot([
     ['hget', tasksKey, grantId],
@@ -87,7 +117,7 @@ export async function claimOne(db: RedisDatabase, member: string, owner: string,
   }
   const leased: RevocationTask = { ...task, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + leaseMs) }
   // Guarded on the task as read: of two replicas claiming it, the second finds it changed.
-  if (!(await new Transaction().expect(tasksKey, raw, grantId).hset(tasksKey, grantId, encode(leased)).commit(client))) return undefined
+  if (!(await new Transaction().expect(tasksKey, raw, grantId).hset(tasksKey, grantId, encode(leased)).commit(client, db.wait))) return undefined
   await index.rescore(keys.dueTasks, leased.leaseExpiresAt!.getTime(), member)().catch(noop)
   return leased
 }
@@ -99,36 +129,36 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
   return {
     async startRevocation(start, audit) {
       const { handle } = start.scope
-      return mutate(async () => {
+      // One commit whatever the agent's exchange rate: guarded only on the agent record (which
+      // exchanges never write; a status change does), the event sealed in the script, and the
+      // grants that opened after this read given their tasks by the script itself (TASKS in
+      // scripts/commit.ts). Only a concurrent status change makes it read again.
+      for (;;) {
         const now = start.createdAt.getTime()
-        const [head, record, complete, openIds] = (await snapshot([
-          ['get', keys.head(handle)],
+        const [record, complete, openIds] = (await snapshot([
           ['get', keys.agent(handle)],
           ['get', keys.openGrantsComplete(handle)],
           ['zrangebyscore', keys.openGrants(handle), `(${now}`, '+inf'],
-        ])) as [string | null, string | null, string | null, string[]]
+        ])) as [string | null, string | null, string[]]
         const agent = decodeAgent(record)
         if (agent === undefined) throw new AgentNotFound(handle)
         const after = start.statusChange ? applyStatus(agent, start.statusChange, audit.at) : agent
-        // Read after the snapshot, but the commit is guarded on its head: a grant begun or
-        // settled in between moves the head, and this round reads again.
         const { scope } = start
         const ids = scope.kind === 'grant' ? [scope.grantId] : complete === null ? undefined : openIds
         const grantRecords = ids === undefined ? await call(() => client.hvals(keys.grants(handle))) : ids.length === 0 ? [] : await call(() => client.hmget(keys.grants(handle), ...ids))
         const grants = decodeAll(grantRecords.filter((raw): raw is string => raw !== null), decodeGrant, byId)
         if (scope.kind === 'grant' && grants.length === 0) throw new GrantNotFound(scope.grantId)
-        // Every grant begun before this commit is in `grants`: beginGrant moves the head this
-        // commit is guarded on. So a pending grant racing the revocation is either refused or
-        // gets a task here.
+        const taskFor = (grantId: string, system: string): RevocationTask => ({ revocationId: start.id, grantId, handle, system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt })
         const tasks: RevocationTask[] = grants
           .filter((g) => inScope(scope, g) && (isOpenAt(g, start.createdAt) || (scope.kind === 'grant' && g.status === 'live')))
-          .map((g) => ({ revocationId: start.id, grantId: g.id, handle, system: g.system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt }))
+          .map((g) => taskFor(g.id, g.system))
         const running = tasks.length > 0
         const { statusChange: _change, ...header } = start
         const revocation: Revocation = { ...header, status: running ? 'running' : 'done', ...(running ? {} : { finishedAt: start.createdAt }), tasks }
         const { tasks: _tasks, ...stored } = revocation
+        const { finishedAt: _finished, ...runningRecord } = { ...stored, status: 'running' as const }
 
-        const txn = new Transaction()
+        const txn = new Transaction().expect(keys.agent(handle), record)
         if (after !== agent) txn.set(keys.agent(handle), encode(after))
         if (ids === undefined) {
           // An agent from before the open set: fill it from the whole hash, once.
@@ -137,15 +167,30 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
         }
         txn.hset(keys.revocations(handle), start.id, encode(stored))
         for (const task of tasks) txn.hset(keys.tasks(handle, start.id), task.grantId, encode(task))
-        txn.appendAudit(keys, handle, head, audit)
+        // A grant scope names one grant, read above; agent and binding scopes take in every
+        // grant that opened since (a beginGrant that committed between this read and this commit).
+        if (scope.kind !== 'grant') {
+          txn.tasksForLateGrants({
+            openKey: keys.openGrants(handle), grantsKey: keys.grants(handle), tasksKey: keys.tasks(handle, start.id), revocationsKey: keys.revocations(handle),
+            afterMs: now, seen: grants.map(byId), ...(scope.kind === 'binding' ? { bindingId: scope.bindingId } : {}), revocationId: start.id,
+            runningJson: running ? '' : encode(runningRecord), task: taskFor('', ''),
+          })
+        }
+        txn.sealAudit(keys, handle, audit, db.heads)
+        // Index entries first, as supersets (keys.ts (2)); the sweep entry makes the cascade
+        // index the late tasks, which only the commit knows.
         const before = [
           () => call(() => client.set(keys.revocation(start.id), handle)),
           outboxEntries(db, start.id, start.createdAt),
-          ...(running ? [index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id)] : []),
+          index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id),
           ...tasks.map((task) => index.zadd(keys.dueTasks, task.nextAttemptAt.getTime(), indexMember(handle, start.id, task.grantId))),
+          ...(scope.kind === 'grant' ? [] : [index.zadd(keys.dueTasks, start.createdAt.getTime(), indexMember(handle, start.id, sweepMember))]),
         ]
-        return { result: { revocation, agent: after }, write: { txn, before } }
-      })
+        await Promise.all(before.map((step) => step()))
+        if (!(await db.commit(txn))) continue
+        const late = decodeAll(txn.lateTasks, decodeTask, (t) => t.grantId)
+        return { revocation: late.length === 0 ? revocation : { ...header, status: 'running', tasks: [...tasks, ...late] }, agent: after }
+      }
     },
 
     getRevocation: (id) => readRevocation(db, id),

@@ -10,7 +10,7 @@ const admin = new Redis(sharedRedisUrl)
 const opened: RedisBackend[] = []
 
 async function replica(keyPrefix: string): Promise<RedisBackend> {
-  const backend = await createRedisStore({ url: sharedRedisUrl, keyPrefix })
+  const backend = await createRedisStore({ url: sharedRedisUrl, keyPrefix, durability: 'volatile' })
   opened.push(backend)
   return backend
 }

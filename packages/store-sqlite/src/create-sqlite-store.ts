@@ -6,10 +6,12 @@ import { createBindingMethods } from './bindings.js'
 import { createDatabase } from './database.js'
 import { createGrantMethods } from './grants.js'
 import { openDatabase } from './open-database.js'
+import { createPresenceMethods } from './presence.js'
 import { createPrimitiveMethods } from './primitives.js'
 import { createRevocationMethods } from './revocations.js'
 import { createSigningKeyMethods } from './signing-keys.js'
 import { createTierMethods } from './tiers.js'
+import { createTrustRuleMethods } from './trust.js'
 import { createWebhookMethods } from './webhooks.js'
 
 export interface SqliteStoreOptions {
@@ -42,8 +44,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     ...createAuditMethods(db),
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
+    ...createPresenceMethods(db),
     ...createPrimitiveMethods(db),
     ...createApprovalMethods(db),
     ...createTierMethods(db),
+    ...createTrustRuleMethods(db),
   }
 }

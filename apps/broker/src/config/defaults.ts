@@ -18,6 +18,18 @@ export const defaults = {
     exchange: { ratePerSecond: 20, burst: 40 },
     authenticate: { ratePerSecond: 2, burst: 10 },
   },
+  /** Platform issuers' keys (#16). 4 s per call keeps an issuer-down answer under 5 s; keys an
+   * hour old are still trusted when the issuer is down (GitHub rotates with weeks of overlap). */
+  federation: {
+    timeoutMs: 4_000,
+    cacheMaxAgeSeconds: 3_600,
+    cooldownSeconds: 30,
+    failureBackoffSeconds: 10,
+    /** 64 KiB: GitHub's JWKS is ~3 KiB, a Kubernetes one with a few keys less. */
+    maxBodyBytes: 64 * 1024,
+  },
+  /** DPoP nonces rotate every 5 minutes and live up to 10. */
+  dpopNonceWindowSeconds: 300,
   /** A grant still pending after this long at start-up was interrupted by a crash. */
   reconcilePendingAfterMs: 60_000,
   cascade: {
@@ -45,5 +57,18 @@ export const defaults = {
     backoffBaseMs: 1_000,
     backoffMaxMs: 3_600_000,
     pollMs: 2_000,
+  },
+  /** Presence at the handle (#21): WebFinger, agent cards, live status, misuse reports. */
+  presence: {
+    maskOwner: false,
+    showBindingDetails: false,
+    /** 5 min: a card outlives no change by more than this; live status is the up-to-date answer. */
+    cardTtlSeconds: 300,
+    /** A few seconds: relying parties that poll see a revocation this soon (SETs push it at once). */
+    statusMaxAgeSeconds: 5,
+    /** 4 KiB: a paragraph, a contact and a link; anything bigger is not a report. */
+    reportBodyLimitBytes: 4096,
+    /** One source: a burst of 5, then one a minute. One agent, all sources: one a second. */
+    reportRateLimits: { perSource: { ratePerSecond: 1 / 60, burst: 5 }, perAgent: { ratePerSecond: 1, burst: 30 } },
   },
 } as const

@@ -34,4 +34,9 @@ describe('lanyardSettings', () => {
       cascade: { ...defaults.cascade, concurrency: 3, upstreamTimeoutMs: defaults.upstreamTimeoutMs, pendingRecheckMs: defaults.pendingRecheckMs },
     })
   })
+
+  it('hands presence.* to the use cases (card and report limits) and keeps the route settings in the config', () => {
+    const settings = settingsOf('presence:\n  maskOwner: true\n  cardTtlSeconds: 60\n')
+    expect(settings.presence).toEqual({ maskOwner: true, showBindingDetails: false, cardTtlSeconds: 60, reportRateLimits: defaults.presence.reportRateLimits })
+  })
 })

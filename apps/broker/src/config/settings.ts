@@ -23,6 +23,8 @@ export function lanyardSettings(config: BrokerConfig, issuer: string): LanyardSe
       rateLimitBurst: config.trust.rateLimitBurst,
       tiers: Object.fromEntries(Object.entries(config.trust.tiers).filter(([, caps]) => caps !== undefined).map(([n, caps]) => [Number(n), caps])),
     },
+    presence: { maskOwner: config.presence.maskOwner, showBindingDetails: config.presence.showBindingDetails, cardTtlSeconds: config.presence.cardTtlSeconds, reportRateLimits: config.presence.reportRateLimits },
     cascade: { ...config.cascade, upstreamTimeoutMs: config.upstream.timeoutMs, pendingRecheckMs: defaults.pendingRecheckMs },
+    requireDpop: config.dpop.requireDpop,
   }
 }

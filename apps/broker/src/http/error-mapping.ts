@@ -1,6 +1,6 @@
 import type { LanyardErrorCode } from '@lanyard/core'
 
-/** RFC 6749 5.2 codes, plus RFC 8693's invalid_target and the 503 code of RFC 6749 4.1.2.1. */
+/** RFC 6749 5.2 codes, plus RFC 9449's DPoP codes, RFC 8693's invalid_target and the 503 code of RFC 6749 4.1.2.1. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -14,6 +14,8 @@ export type OAuthErrorCode =
   | 'server_error'
   /** Lanyard's own (RFC 6749 §8.5 allows new codes): the exchange waits for a person. */
   | 'approval_required'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
 
 /**
  * The one place a code becomes HTTP. `status` is used on /v1 (problem details); on /oauth the
@@ -37,6 +39,7 @@ export const errorMapping = {
   ERR_REVOCATION_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
   ERR_REVOCATION_RUNNING: { status: 409, oauth: 'invalid_request' },
   ERR_WEBHOOK_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
+  ERR_PRESENCE_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
   ERR_SYSTEM_UNKNOWN: { status: 404, oauth: 'invalid_target' },
   ERR_UPSTREAM_REFUSED: { status: 502, oauth: 'invalid_request' },
   ERR_UPSTREAM_UNAVAILABLE: { status: 503, oauth: 'temporarily_unavailable' },
@@ -58,6 +61,11 @@ export const errorMapping = {
   ERR_APPROVAL_NOT_PENDING: { status: 409, oauth: 'invalid_request' },
   ERR_APPROVER_NOT_ALLOWED: { status: 403, oauth: 'access_denied' },
   ERR_INTERNAL: { status: 500, oauth: 'server_error' },
+  ERR_ISSUER_UNKNOWN: { status: 400, oauth: 'invalid_request' },
+  ERR_ISSUER_UNAVAILABLE: { status: 503, oauth: 'temporarily_unavailable' },
+  ERR_TRUST_RULE_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
+  ERR_DPOP_PROOF_INVALID: { status: 400, oauth: 'invalid_dpop_proof' },
+  ERR_DPOP_NONCE_REQUIRED: { status: 400, oauth: 'use_dpop_nonce' },
 } as const satisfies { [C in LanyardErrorCode]: { status: number; oauth: OAuthErrorCode } }
 
 /** RFC 6749 5.2: 400 for everything but a failed client authentication (401); 503/500 and 429

@@ -1,9 +1,10 @@
 import { Router } from 'express'
 import { z } from 'zod'
-import { RequestInvalid, type Lanyard, type SystemEntry } from '@lanyard/core'
+import { checkPresenceInput, RequestInvalid, type Lanyard, type SystemEntry } from '@lanyard/core'
 import { approvalPolicy } from './v1-approvals.js'
 import { trustJson } from './v1-tiers.js'
 import { parseInput } from './validate.js'
+import { presenceFields, presenceInput, presenceJson } from './v1-presence.js'
 import { agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
 
 const createAgentBody = z
@@ -12,6 +13,7 @@ const createAgentBody = z
     owner: z.string(),
     tier: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
     labels: z.record(z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, 'label keys: lower-case, digits, . _ / -'), z.string().max(256)).optional(),
+    ...presenceFields,
   })
   .strict()
 const listQuery = z
@@ -60,9 +62,15 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
   const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
 
   router.post('/agents', async (req, res) => {
-    const body = parseInput(createAgentBody, req.body, 'body')
+    const { presence, display_name, description, escalation_contact, ...body } = parseInput(createAgentBody, req.body, 'body')
+    // Presence is checked before the agent is created, and set right after (its own write): a
+    // failure between the two leaves the agent private, the safe default.
+    const profile = presenceInput({ presence, display_name, description, escalation_contact })
+    const withPresence = Object.keys(profile).length > 0
+    if (withPresence) checkPresenceInput(profile)
     const agent = await lanyard.createAgent(actor(res), body)
-    res.status(201).location(`/v1/agents/${encodeURIComponent(agent.handle)}`).json(agentJson(agent))
+    const set = withPresence ? { presence: presenceJson(await lanyard.setPresence(actor(res), agent.handle, profile)) } : {}
+    res.status(201).location(`/v1/agents/${encodeURIComponent(agent.handle)}`).json({ ...agentJson(agent), ...set })
   })
   router.get('/agents', async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query')

@@ -2,6 +2,7 @@ import { v7 as timeOrderedUuid } from 'uuid'
 import {
   AgentNotActive,
   BindingNotFound,
+  DpopProofInvalid,
   InternalFailure,
   SystemUnknown,
   TokenInvalid,
@@ -19,6 +20,8 @@ import { beginGrantThroughApproval } from '../approvals/approval-gate.js'
 import type { Approval } from '../approvals/approval.js'
 import type { HandleTokens } from '../tokens/handle-token.js'
 import type { Grant } from './grant.js'
+import { dpopRequiredFor, type DpopSettings } from '../auth/authenticate.js'
+import { verifyDpopProof, type DpopRequest } from '../auth/dpop.js'
 import type { Systems } from './connectors.js'
 
 export interface ExchangeRequest {
@@ -30,6 +33,8 @@ export interface ExchangeRequest {
   readonly approvalId?: string
   /** Shown to the approver when this exchange needs an approval; at most 500 characters. */
   readonly reason?: string
+  /** The request's DPoP proof. Required when the token is bound (`cnf.jkt`) or the agent requires DPoP. */
+  readonly dpop?: DpopRequest
 }
 
 export interface Exchanged {
@@ -58,6 +63,7 @@ export interface ExchangeDeps {
   readonly onOutcome?: (handle: string, outcome: { readonly granted: true; readonly approved: boolean } | { readonly granted: false; readonly code: string }) => Promise<void>
   /** Told of each new approval request (the webhook push). */
   readonly onApprovalRequested?: (approval: Approval) => void
+  readonly dpop: DpopSettings
 }
 
 export function grantSealContext(grantId: string): string {
@@ -82,6 +88,10 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
   if (agent === undefined) throw new TokenInvalid('unknown agent')
   try {
     await deps.limit(agent.handle, agent.tier)
+    // (0) A bound token is worth nothing without a fresh proof of its key; an unbound one is
+    //     refused where DPoP is required. Nothing is read or begun before this passes.
+    if (claims.jkt !== undefined) await verifyDpopProof({ store, clock, nonces: deps.dpop.nonces }, request.dpop ?? { proof: undefined, method: 'POST', url: '' }, { jkt: claims.jkt, accessToken: request.subjectToken })
+    else if (dpopRequiredFor(agent, deps.dpop)) throw new DpopProofInvalid('unbound-token', 'this agent requires a DPoP-bound handle token; authenticate again with a DPoP proof')
     const exchanged = await exchangeFor(deps, agent, claims.generation, request)
     await deps.onOutcome?.(agent.handle, { granted: true, approved: request.approvalId !== undefined })
     return exchanged

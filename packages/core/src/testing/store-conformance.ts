@@ -10,16 +10,18 @@ import { auditCases } from './store/audit.js'
 import { bindingCases } from './store/bindings.js'
 import { grantCases } from './store/grants.js'
 import { leaseMs, revokeAgent, type StoreConformanceOptions, type StoreKit } from './store/kit.js'
+import { presenceCases } from './store/presence.js'
 import { primitiveCases } from './store/primitives.js'
 import { revocationCases } from './store/revocations.js'
 import { signingKeyCases } from './store/signing-keys.js'
 import { tierCases } from './store/tiers.js'
+import { trustCases } from './store/trust.js'
 import { webhookCases } from './store/webhooks.js'
 
 export type { StoreConformanceOptions } from './store/kit.js'
 
 /** One case group per port area, in `testing/store/<area>.ts`; a new area adds its line here. */
-const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases, approvalCases, tierCases]
+const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases, trustCases, presenceCases, approvalCases, tierCases]
 
 /**
  * Registers the Store conformance cases (vitest `describe`/`it`): every method of the port,

@@ -3,10 +3,12 @@ import type { ApprovalStore } from './approvals.js'
 import type { AuditStore } from './audit.js'
 import type { BindingStore } from './bindings.js'
 import type { GrantStore } from './grants.js'
+import type { PresenceStore } from './presence.js'
 import type { PrimitiveStore } from './primitives.js'
 import type { RevocationStore } from './revocations.js'
 import type { SigningKeyStore } from './signing-keys.js'
 import type { TierStore } from './tiers.js'
+import type { TrustRuleStore } from './trust.js'
 import type { WebhookStore } from './webhooks.js'
 
 export type * from './agents.js'
@@ -14,10 +16,12 @@ export type * from './approvals.js'
 export type * from './audit.js'
 export type * from './bindings.js'
 export type * from './grants.js'
+export type * from './presence.js'
 export type * from './primitives.js'
 export type * from './revocations.js'
 export type * from './signing-keys.js'
 export type * from './tiers.js'
+export type * from './trust.js'
 export type * from './webhooks.js'
 
 /**
@@ -45,4 +49,4 @@ export type * from './webhooks.js'
  * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
  *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
-export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & ApprovalStore & TierStore
+export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore & PresenceStore & ApprovalStore & TierStore

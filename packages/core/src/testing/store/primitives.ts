@@ -4,6 +4,8 @@ import type { Store } from '../../ports/store/index.js'
 import type { FakeClock } from '../fake-clock.js'
 import { draft, liveSettlement, newAgent, newBinding, newGrant, newDelivery, newKey, newSigningKey, newWebhook, uniqueId } from '../store-fixtures.js'
 import { revokeAgent, revoked, leaseMs, range, type StoreKit } from './kit.js'
+import { newTrustRule } from './trust.js'
+import { newPresence, newReport } from './presence.js'
 
 /** The replay cache, revoked tokens, health, and failing closed after the backend goes: PrimitiveStore (the last case calls every method of every area). */
 export function primitiveCases(kit: StoreKit): void {
@@ -73,6 +75,8 @@ export function primitiveCases(kit: StoreKit): void {
         audit: await s.readAudit(agent.handle),
         keys: await s.listKeys(agent.handle),
         bindings: await s.listBindings(agent.handle),
+        presence: await s.getPresence(agent.handle),
+        reports: await s.listReports(agent.handle),
       })
       const before = await snapshot(store)
 
@@ -130,6 +134,14 @@ export function primitiveCases(kit: StoreKit): void {
         claimDeliveries: () => store.claimDeliveries('worker-b', t, leaseMs, 10),
         finishDelivery: () => store.finishDelivery('worker-a', uniqueId('delivery'), { status: 'delivered', at: t }),
         listDeliveries: () => store.listDeliveries(uniqueId('webhook')),
+        putTrustRule: () => store.putTrustRule(newTrustRule(clock, agent.handle), d('trust.added')),
+        listTrustRules: () => store.listTrustRules(agent.handle),
+        listTrustRulesByIssuer: () => store.listTrustRulesByIssuer('https://issuer.test'),
+        deleteTrustRule: () => store.deleteTrustRule(agent.handle, uniqueId('rule'), d('trust.removed')),
+        putPresence: () => store.putPresence(newPresence(clock, agent.handle), d('presence.set')),
+        getPresence: () => store.getPresence(agent.handle),
+        addReport: () => store.addReport(newReport(clock, agent.handle)),
+        listReports: () => store.listReports(agent.handle),
         ping: () => store.ping(),
       }
       for (const [method, call] of Object.entries(calls)) {
