@@ -25,6 +25,7 @@ export type LanyardErrorCode =
   | 'ERR_REVOCATION_RUNNING'
   | 'ERR_WEBHOOK_NOT_FOUND'
   | 'ERR_SYSTEM_UNKNOWN'
+  | 'ERR_TARGET_INVALID'
   | 'ERR_UPSTREAM_REFUSED'
   | 'ERR_UPSTREAM_UNAVAILABLE'
   | 'ERR_STORE_UNAVAILABLE'
@@ -217,6 +218,17 @@ export class SystemUnknown extends LanyardError {
   }
 }
 
+/**
+ * RFC 8707: a `resource` (or `audience`) that is malformed, repeated or names no system in the
+ * one accepted form. Answered `invalid_target`, never `invalid_request`.
+ */
+export class TargetInvalid extends LanyardError {
+  override code = 'ERR_TARGET_INVALID' as const
+  constructor(message: string, options?: LanyardErrorOptions) {
+    super(message, options)
+  }
+}
+
 /** The upstream answered and said no. Final: retrying the same request will not help. */
 export class UpstreamRefused extends LanyardError {
   override code = 'ERR_UPSTREAM_REFUSED' as const
@@ -336,6 +348,7 @@ export type AnyLanyardError =
   | RevocationRunning
   | WebhookNotFound
   | SystemUnknown
+  | TargetInvalid
   | UpstreamRefused
   | UpstreamUnavailable
   | StoreUnavailable
@@ -352,7 +365,7 @@ export type AnyLanyardError =
 export const errorClasses = [
   HandleInvalid, AgentNotFound, AgentExists, AgentNotActive, KeyInvalid, TokenInvalid,
   AssertionInvalid, AssertionReplayed, ScopeUnknown, ScopeWidening, BindingNotFound,
-  BindingInvalid, GrantNotFound, RevocationNotFound, RevocationRunning, WebhookNotFound, SystemUnknown, UpstreamRefused,
+  BindingInvalid, GrantNotFound, RevocationNotFound, RevocationRunning, WebhookNotFound, SystemUnknown, TargetInvalid, UpstreamRefused,
   UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
   RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalFailure,
 ] as const

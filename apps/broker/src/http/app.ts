@@ -1,4 +1,4 @@
-import express, { type Express } from 'express'
+import express, { type Express, type RequestHandler } from 'express'
 import type { Lanyard, Logger, SecretValue, Store, SystemEntry } from '@lanyard/core'
 import type { Webhooks } from '../webhooks/webhooks.js'
 import { adminAuth } from './admin-auth.js'
@@ -23,6 +23,13 @@ export interface AppDeps {
   readonly webhooks: Webhooks
 }
 
+/** /v1 takes application/json bodies only; any other body is 415 (a form never creates an agent). */
+const jsonOnly: RequestHandler = (req, _res, next) => {
+  // `req.is` is null without a body, false for a body of another type.
+  if (req.is('application/json') === false) next(Object.assign(new Error('unsupported content type'), { type: 'content-type.unsupported', status: 415 }))
+  else next()
+}
+
 /** The HTTP surface. Express 5 forwards rejected promises to the error handlers. */
 export function createApp(deps: AppDeps): Express {
   const { lanyard, metrics, log } = deps
@@ -38,14 +45,15 @@ export function createApp(deps: AppDeps): Express {
   const auth = adminAuth(deps.adminToken)
 
   const oauth = express.Router()
-  oauth.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }))
-  oauth.use(oauthTokenRoutes(lanyard, metrics), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, auth))
+  // Mounted on /oauth only: a form body sent anywhere else is never parsed.
+  oauth.use('/oauth', express.urlencoded({ extended: false, limit, parameterLimit: 50 }))
+  oauth.use(oauthTokenRoutes(lanyard, metrics, new Set(deps.systems.keys())), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, auth))
   oauth.use('/oauth', (_req, res) => res.status(404).json({ error: 'invalid_request', error_description: 'no such endpoint' }))
   oauth.use(oauthErrorHandler(log))
   app.use(oauth)
 
   const v1 = express.Router()
-  v1.use(auth, express.json({ limit, strict: true }))
+  v1.use(auth, jsonOnly, express.json({ limit, strict: true }))
   v1.use(v1AgentRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks))
   v1.use((_req, res) => res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such endpoint' })))
   v1.use(problemErrorHandler(log))

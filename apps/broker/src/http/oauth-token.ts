@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import { GrantTypeUnsupported, RequestInvalid, type Lanyard } from '@lanyard/core'
+import { GrantTypeUnsupported, RequestInvalid, TargetInvalid, type Lanyard } from '@lanyard/core'
 import type { Metrics } from './metrics.js'
 
 export const jwtBearerGrant = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -7,6 +7,7 @@ export const tokenExchangeGrant = 'urn:ietf:params:oauth:grant-type:token-exchan
 export const jwtTokenType = 'urn:ietf:params:oauth:token-type:jwt'
 const acceptedSubjectTypes = [jwtTokenType, 'urn:ietf:params:oauth:token-type:access_token']
 const systemResource = /^urn:lanyard:system:([a-z0-9][a-z0-9-]{0,62})$/
+const systemName = /^[a-z0-9][a-z0-9-]{0,62}$/
 
 function single(body: Record<string, unknown>, name: string, required: true): string
 function single(body: Record<string, unknown>, name: string, required?: false): string | undefined
@@ -21,22 +22,29 @@ function single(body: Record<string, unknown>, name: string, required = false): 
   return value
 }
 
-/** Which system an exchange is for: `resource=urn:lanyard:system:NAME`, or `audience=NAME`. */
+/**
+ * Which system an exchange is for: one `resource=urn:lanyard:system:NAME`, or `audience=NAME`.
+ * Anything else (repeated, upper case, `%00`, `../`, another form) is RFC 8707 invalid_target.
+ */
 function systemOf(body: Record<string, unknown>): string {
-  const resource = single(body, 'resource')
-  const audience = single(body, 'audience')
-  if (resource !== undefined) {
-    const match = systemResource.exec(resource)
-    if (!match) throw new RequestInvalid(['resource: expected urn:lanyard:system:<name>'])
-    if (audience !== undefined && audience !== match[1]) throw new RequestInvalid(['audience: disagrees with resource'])
+  const resource = body.resource
+  const audience = body.audience
+  if (Array.isArray(resource) || Array.isArray(audience)) throw new TargetInvalid('resource and audience may each appear once')
+  if (resource !== undefined && resource !== '') {
+    const match = typeof resource === 'string' ? systemResource.exec(resource) : null
+    if (!match) throw new TargetInvalid('resource: expected urn:lanyard:system:<name>')
+    if (audience !== undefined && audience !== match[1]) throw new TargetInvalid('audience: disagrees with resource')
     return match[1]!
   }
-  if (audience !== undefined) return audience
+  if (audience !== undefined && audience !== '') {
+    if (typeof audience !== 'string' || !systemName.test(audience)) throw new TargetInvalid('audience: expected a system name')
+    return audience
+  }
   throw new RequestInvalid(['resource: required (urn:lanyard:system:<name>), or audience'])
 }
 
 /** POST /oauth/token: RFC 7523 jwt-bearer (agent authentication) and RFC 8693 token exchange. */
-export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics): Router {
+export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics, systems: ReadonlySet<string>): Router {
   const router = Router()
   router.post('/oauth/token', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store')
@@ -62,7 +70,8 @@ export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics): Router {
         if (body.actor_token !== undefined) throw new RequestInvalid(['actor_token: delegation is not supported'])
         const system = systemOf(body)
         const scope = single(body, 'scope')
-        const stop = metrics.exchangeSeconds.startTimer({ system })
+        // Label values come from configuration only: a made-up audience adds no series.
+        const stop = metrics.exchangeSeconds.startTimer({ system: systems.has(system) ? system : 'unknown' })
         try {
           const exchanged = await lanyard.exchange({ subjectToken: single(body, 'subject_token', true), system, ...(scope === undefined ? {} : { scopes: scope.split(' ').filter(Boolean) }) })
           stop({ outcome: 'issued' })
