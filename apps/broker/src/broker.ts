@@ -26,6 +26,7 @@ import { loadConfig, type BrokerConfig } from './config/load.js'
 import { createSystems } from './connectors/registry.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
+import { answerStarting, createReadiness } from './http/health.js'
 import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
 import { createSigner } from './signer.js'
 import { createWebhooks } from './webhooks/webhooks.js'
@@ -119,7 +120,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     notice(`lanyard: admin token ${generated.created ? 'generated' : 'read'} at ${generated.path}`)
   }
 
-  const server = createServer()
+  // Until the app is attached, every request is answered 503 + Retry-After: the socket opens
+  // first (port 0 and the issuer need the address), and an unanswered request would hang.
+  const server = createServer(answerStarting)
   const address = await listenOn(server, config.listen.host, config.listen.port)
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
@@ -175,7 +178,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
     const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
-    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks }))
+    const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId })
+    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks, readiness }))
+    server.off('request', answerStarting)
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
     webhooks.start()

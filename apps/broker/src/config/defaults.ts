@@ -11,6 +11,8 @@ export const defaults = {
   /** 16 KiB: the largest legitimate body (a binding with a long ceiling) is ~2 KiB. */
   bodyLimitBytes: 16 * 1024,
   agentCacheMs: 5_000,
+  /** /readyz commits one write at most this often; probes in between get the cached answer. */
+  readinessIntervalMs: 2_000,
   /** Per agent. An agent caches its credentials, so tens per second is already a runaway loop. */
   rateLimits: {
     exchange: { ratePerSecond: 20, burst: 40 },

@@ -3,7 +3,7 @@ import type { Lanyard, Logger, SecretValue, Store, SystemEntry } from '@lanyard/
 import type { Webhooks } from '../webhooks/webhooks.js'
 import { adminAuth } from './admin-auth.js'
 import { oauthErrorHandler, problemErrorHandler } from './error-handler.js'
-import { healthRoutes } from './health.js'
+import { healthRoutes, type Readiness } from './health.js'
 import { metricsRoutes, type Metrics } from './metrics.js'
 import { oauthIntrospectRoutes } from './oauth-introspect.js'
 import { oauthRevokeRoutes } from './oauth-revoke.js'
@@ -21,6 +21,7 @@ export interface AppDeps {
   readonly metrics: Metrics
   readonly log: Logger
   readonly webhooks: Webhooks
+  readonly readiness: Readiness
 }
 
 /** /v1 takes application/json bodies only; any other body is 415 (a form never creates an agent). */
@@ -59,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(problemErrorHandler(log))
   app.use('/v1', v1)
 
-  app.use(wellKnownRoutes(lanyard), healthRoutes(deps.store), metricsRoutes(metrics))
+  app.use(wellKnownRoutes(lanyard), healthRoutes(deps.readiness), metricsRoutes(metrics))
   app.use((_req, res) => res.status(404).json({ error: 'not_found' }))
   app.use(problemErrorHandler(log))
   return app
