@@ -10,7 +10,7 @@ it('answers /readyz 503 while the store reads but cannot commit a write, and 200
   const { store } = h.t.broker
   const useOnce = store.useOnce.bind(store)
   // A full disk: reads (ping) still answer, every write fails.
-  store.useOnce = () => Promise.reject(new StoreUnavailable('disk full'))
+  store.useOnce = () => Promise.reject(new StoreUnavailable({ detail: 'disk full' }))
   try {
     await eventually(async () => (await fetch(`${h.t.url}/readyz`)).status === 503, 10_000)
     await store.ping()
