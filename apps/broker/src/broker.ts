@@ -23,7 +23,7 @@ import {
 } from '@lanyard/core'
 import { defaults } from './config/defaults.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
-import { createSystems } from './connectors/registry.js'
+import { checkSystems, createSystems } from './connectors/registry.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { answerStarting, createReadiness } from './http/health.js'
@@ -102,31 +102,44 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const clock = options.clock ?? systemClock
   const log = pino({ level: config.logLevel, base: { service: 'lanyard' }, redact: { paths: ['*.token', '*.secret', '*.assertion', '*.password', 'req.headers.authorization'], censor: '[redacted]' } }, pino.destination(2))
 
-  let masterKey = config.masterKey
-  if (masterKey === undefined) {
-    if (config.store.type === 'redis') throw new ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
-    const generated = localMasterKey(config.dataDir)
-    if (generated.created) notice(`lanyard: generated a master key at ${generated.path} (set LANYARD_MASTER_KEY in production)`)
-    masterKey = generated.value
-  }
-  const sealer = createAesGcmSealer(decodeMasterKey(masterKey, config.masterKey ? 'LANYARD_MASTER_KEY' : 'master.key'))
+  // (1) Validate everything that can be refused: nothing is written before this passes.
+  if (config.masterKey === undefined && config.store.type === 'redis') throw new ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
+  const givenMasterKey = config.masterKey === undefined ? undefined : decodeMasterKey(config.masterKey, 'LANYARD_MASTER_KEY')
+  const checkedSystems = await checkSystems(config.systems)
 
-  let adminToken = config.adminToken
-  let adminTokenPath: string | undefined
-  if (adminToken === undefined) {
-    const generated = localAdminToken(config.dataDir)
-    adminToken = generated.value
-    adminTokenPath = generated.path
-    notice(`lanyard: admin token ${generated.created ? 'generated' : 'read'} at ${generated.path}`)
-  }
-
-  // Until the app is attached, every request is answered 503 + Retry-After: the socket opens
-  // first (port 0 and the issuer need the address), and an unanswered request would hang.
+  // (2) Listen: until the app is attached, every request is answered 503 + Retry-After (the
+  // socket opens first because port 0 and the issuer need the address; an unanswered request
+  // would hang). A taken port is refused here, still before any file is written.
   const server = createServer(answerStarting)
   const address = await listenOn(server, config.listen.host, config.listen.port)
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
   const issuer = config.issuer ?? url
+
+  // (3) Generated secrets, written to the data folder on first start.
+  let sealer: ReturnType<typeof createAesGcmSealer>
+  let adminToken = config.adminToken
+  let adminTokenPath: string | undefined
+  let masterKeySource = 'LANYARD_MASTER_KEY'
+  try {
+    if (givenMasterKey === undefined) {
+      const generated = localMasterKey(config.dataDir)
+      if (generated.created) notice(`lanyard: generated a master key at ${generated.path} (set LANYARD_MASTER_KEY in production)`)
+      masterKeySource = generated.path
+      sealer = createAesGcmSealer(decodeMasterKey(generated.value, 'master.key'))
+    } else {
+      sealer = createAesGcmSealer(givenMasterKey)
+    }
+    if (adminToken === undefined) {
+      const generated = localAdminToken(config.dataDir)
+      adminToken = generated.value
+      adminTokenPath = generated.path
+      notice(`lanyard: admin token ${generated.created ? 'generated' : 'read'} at ${generated.path}`)
+    }
+  } catch (error) {
+    server.close()
+    throw error
+  }
 
   const opened = await openStore(config, clock).catch((error: unknown) => {
     server.close()
@@ -135,7 +148,10 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const { store, bus } = opened
   try {
     const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.handleTokenTtlSeconds, config.maxCredentialTtlSeconds) })
-    const systems = await createSystems(config.systems, {
+    // The key check: a store sealed under another master key is refused before anything new is
+    // sealed under the wrong one (grants' revocation secrets would become unopenable).
+    await keys.checkMasterKey(masterKeySource)
+    const systems = createSystems(checkedSystems, {
       log,
       clock,
       signer: createSigner(keys, clock, issuer),
