@@ -24,6 +24,7 @@ import {
 import { defaults } from './config/defaults.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
 import { checkSystems, createSystems } from './connectors/registry.js'
+import { createUpstreamFetch } from './connectors/upstream-fetch.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { answerStarting, createReadiness } from './http/health.js'
@@ -105,7 +106,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   // (1) Validate everything that can be refused: nothing is written before this passes.
   if (config.masterKey === undefined && config.store.type === 'redis') throw new ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
   const givenMasterKey = config.masterKey === undefined ? undefined : decodeMasterKey(config.masterKey, 'LANYARD_MASTER_KEY')
-  const checkedSystems = await checkSystems(config.systems)
+  const checkedSystems = await checkSystems(config.systems, config.sandbox)
 
   // (2) Listen: until the app is attached, every request is answered 503 + Retry-After (the
   // socket opens first because port 0 and the issuer need the address; an unanswered request
@@ -151,11 +152,13 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     // The key check: a store sealed under another master key is refused before anything new is
     // sealed under the wrong one (grants' revocation secrets would become unopenable).
     await keys.checkMasterKey(masterKeySource)
-    const systems = createSystems(checkedSystems, {
+    const { systems, close: closeUpstreams } = createSystems(checkedSystems, {
       log,
       clock,
       signer: createSigner(keys, clock, issuer),
       allowInsecureUpstreamHttp: config.allowInsecureUpstreamHttp,
+      sandbox: config.sandbox,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
       mutex: opened.mutex ?? createLocalMutex(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     })
@@ -193,7 +196,10 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     reconciler.unref()
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
-    const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
+    // Receivers are upstreams too: the same address rule at connect time, a small body cap.
+    const webhookPolicy = { allowPrivateNetwork: config.webhooks.allowPrivateNetwork, allowLoopback: config.sandbox }
+    const webhookFetch = createUpstreamFetch({ name: 'webhooks', policy: webhookPolicy, maxResponseBytes: 64 * 1024, timeoutMs: config.webhooks.timeoutMs })
+    const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
     const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId })
     server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks, readiness }))
     server.off('request', answerStarting)
@@ -219,6 +225,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         await lanyard.close()
         // After the cascade stopped (no more events), before the store closes (enqueues in flight).
         await webhooks.stop()
+        await Promise.all([closeUpstreams(), webhookFetch.close()])
         await bus.close()
         await store.close()
         log.flush()

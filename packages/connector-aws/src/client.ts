@@ -1,4 +1,5 @@
 import { IAMClient } from '@aws-sdk/client-iam'
+import { FetchHttpHandler } from '@smithy/fetch-http-handler'
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts'
 import { ConfigInvalid, UpstreamRefused, UpstreamUnavailable, isLanyardError } from '@lanyard/connector-sdk'
 import type { ConnectorHost, LanyardError } from '@lanyard/connector-sdk'
@@ -39,7 +40,8 @@ export function createClient(config: AwsConfig, host: ConnectorHost): AwsClient 
     region: config.region,
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     maxAttempts: config.maxAttempts,
-    requestHandler: { requestTimeout: config.timeoutMs, connectionTimeout: config.timeoutMs },
+    // Every call goes through the fetch the broker lends: its address rule and body cap.
+    requestHandler: new FetchHttpHandler({ requestTimeout: config.timeoutMs, customFetch: host.fetch }),
   }
   // Web identity holds no AWS key: a signed STS call there is a bug, refused before it leaves.
   const base: Credentials | undefined =
@@ -150,5 +152,7 @@ export function translate(client: Pick<AwsClient, 'system'>, error: unknown, act
   const status = error.$metadata.httpStatusCode ?? 0
   const detail = `${action}: AWS answered ${code} (${status})`
   if (status >= 500 || transientCodes.has(code)) return new UpstreamUnavailable(system, { detail })
+  // A 2xx the SDK could not deserialize (malformed or truncated XML): an upstream fault, retryable.
+  if (status >= 200 && status < 300) return new UpstreamUnavailable(system, { detail: `${action}: AWS answered ${status} with a body that could not be read` })
   return new UpstreamRefused(system, reasons[code] ?? refusals[code] ?? `AWS refused ${action} (${code})`, { detail })
 }

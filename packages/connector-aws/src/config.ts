@@ -1,8 +1,5 @@
-import { secret } from '@lanyard/connector-sdk'
+import { secret, upstreamUrl } from '@lanyard/connector-sdk'
 import { z } from 'zod'
-
-/** Hosts where plain http is acceptable: the sandbox and local tests, never a network hop. */
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 /** `arn:<partition>:iam::<account>:role/<path/>name`. */
 export const roleArn = z
@@ -30,13 +27,7 @@ const common = {
   /** STS region; signing region for both STS and IAM. */
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'expected an AWS region such as us-east-1' }).default('us-east-1'),
   /** Both STS and IAM at one URL: the sandbox, or a VPC endpoint. Plain http only to loopback, and only when the broker runs as a sandbox. */
-  endpoint: z
-    .url()
-    .refine((value) => {
-      const url = new URL(value)
-      return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))
-    }, { message: 'expected an https URL (plain http only to a loopback address, for the sandbox)' })
-    .optional(),
+  endpoint: upstreamUrl().optional(),
   /** Attempts per AWS call, the first included (the SDK's standard retry strategy). */
   maxAttempts: z.number().int().min(1).max(10).default(3),
   /** Per attempt. */

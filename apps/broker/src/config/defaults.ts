@@ -43,5 +43,6 @@ export const defaults = {
     backoffBaseMs: 1_000,
     backoffMaxMs: 3_600_000,
     pollMs: 2_000,
+    allowPrivateNetwork: false,
   },
 } as const

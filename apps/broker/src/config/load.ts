@@ -13,6 +13,8 @@ export interface SystemConfig {
   readonly config: Readonly<Record<string, unknown>>
   /** `systems[i]`, for error messages. */
   readonly path: string
+  /** The per-system switch of the one address rule (connector-sdk `upstreamUrl`). */
+  readonly allowPrivateNetwork: boolean
 }
 
 export interface BrokerConfig {
@@ -32,7 +34,7 @@ export interface BrokerConfig {
   readonly sandbox: boolean
   readonly rateLimits: { readonly exchange: { readonly ratePerSecond: number; readonly burst: number }; readonly authenticate: { readonly ratePerSecond: number; readonly burst: number } }
   readonly cascade: { readonly concurrency: number; readonly leaseMs: number; readonly maxAttempts: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly upstreamTimeoutMs: number; readonly pendingRecheckMs: number; readonly proveRevocation: boolean }
-  readonly webhooks: { readonly concurrency: number; readonly leaseMs: number; readonly timeoutMs: number; readonly maxAttempts: number; readonly giveUpAfterMs: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number }
+  readonly webhooks: { readonly concurrency: number; readonly leaseMs: number; readonly timeoutMs: number; readonly maxAttempts: number; readonly giveUpAfterMs: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly allowPrivateNetwork: boolean }
   readonly systems: readonly SystemConfig[]
 }
 
@@ -118,10 +120,10 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
   const systems: SystemConfig[] = []
   const seen = new Set<string>()
   for (const [i, entry] of (file.systems ?? []).entries()) {
-    const { name, type, ...rest } = entry
+    const { name, type, allowPrivateNetwork, ...rest } = entry
     if (seen.has(name)) issues.push(`systems[${i}].name: "${name}" is used twice`)
     seen.add(name)
-    systems.push({ name, type, path: `systems[${i}]`, config: resolveSecretsDeep(rest, `systems[${i}]`, env, issues) as Record<string, unknown> })
+    systems.push({ name, type, path: `systems[${i}]`, allowPrivateNetwork: allowPrivateNetwork === true, config: resolveSecretsDeep(rest, `systems[${i}]`, env, issues) as Record<string, unknown> })
   }
 
   if (issues.length > 0) throw new ConfigInvalid(issues)

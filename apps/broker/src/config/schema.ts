@@ -74,6 +74,8 @@ export const configSchema = z
         backoffBaseMs: z.number().int().min(1).optional(),
         backoffMaxMs: z.number().int().min(1).optional(),
         pollMs: z.number().int().min(10).optional(),
+        /** Lets webhook URLs reach private ranges; loopback needs `sandbox: true`. Never link-local or metadata. */
+        allowPrivateNetwork: z.boolean().optional(),
       })
       .strict()
       .optional(),
@@ -83,6 +85,8 @@ export const configSchema = z
           .object({
             name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and "-"'),
             type: z.string().min(1),
+            /** Lets this system's URLs reach private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10). Never link-local or metadata. */
+            allowPrivateNetwork: z.boolean().optional(),
           })
           .loose(),
       )

@@ -1,12 +1,18 @@
 import { ConfigInvalid, ConnectorInvalid, isLanyardError, validateStandard, type BrokerSigner, type Clock, type Logger, type ConnectorDefinition, type Mutex, type SystemEntry } from '@lanyard/core'
 import type { SystemConfig } from '../config/load.js'
+import { withUpstreamPolicy, type UpstreamPolicy } from '@lanyard/connector-sdk'
 import { checkInstance, loadConnector } from './load-plugin.js'
+import { createUpstreamFetch, defaultMaxResponseBytes, type UpstreamFetch } from './upstream-fetch.js'
 
 export interface RegistryHost {
   readonly log: Logger & { child(bindings: Record<string, unknown>): Logger }
   readonly clock: Clock
   readonly signer: BrokerSigner
   readonly allowInsecureUpstreamHttp: boolean
+  /** `sandbox: true`: loopback upstreams are allowed (the local stand-ins). */
+  readonly sandbox: boolean
+  readonly upstreamTimeoutMs: number
+  /** Replaces the network under each system's bounded fetch (tests, proxies). */
   readonly fetch?: typeof fetch
   /** The deployment's: on Redis, shared by every replica. */
   readonly mutex: Mutex
@@ -25,13 +31,14 @@ export interface CheckedSystem {
  * bad entry leaves no file behind. All problems of all systems are reported together, each
  * prefixed with its `systems[i]` path.
  */
-export async function checkSystems(systems: readonly SystemConfig[]): Promise<CheckedSystem[]> {
+export async function checkSystems(systems: readonly SystemConfig[], sandbox: boolean): Promise<CheckedSystem[]> {
   const issues: string[] = []
   const checked: CheckedSystem[] = []
   for (const system of systems) {
     try {
       const definition = await loadConnector(system.type)
-      const result = await validateStandard(definition.config, system.config, system.path)
+      // Every upstreamUrl() field is checked under this system's switch of the one address rule.
+      const result = await withUpstreamPolicy(policyOf(system, sandbox), () => validateStandard(definition.config, system.config, system.path))
       if ('issues' in result) issues.push(...result.issues)
       else checked.push({ system, definition, config: result.value })
     } catch (error) {
@@ -43,16 +50,25 @@ export async function checkSystems(systems: readonly SystemConfig[]): Promise<Ch
 }
 
 /** Creates the instances of checked systems; a connector's own start-time refusal names its system. */
-export function createSystems(checked: readonly CheckedSystem[], host: RegistryHost): Map<string, SystemEntry> {
+export function createSystems(checked: readonly CheckedSystem[], host: RegistryHost): { systems: Map<string, SystemEntry>; close(): Promise<void> } {
   const issues: string[] = []
   const entries = new Map<string, SystemEntry>()
+  const fetches: UpstreamFetch[] = []
   for (const { system, definition, config } of checked) {
     try {
+      const upstream = createUpstreamFetch({
+        name: system.name,
+        policy: policyOf(system, host.sandbox),
+        maxResponseBytes: definition.maxResponseBytes ?? defaultMaxResponseBytes,
+        timeoutMs: host.upstreamTimeoutMs,
+        ...(host.fetch === undefined ? {} : { base: host.fetch }),
+      })
+      fetches.push(upstream)
       const instance = definition.create(config, {
         system: system.name,
         log: host.log.child({ system: system.name }),
         clock: host.clock,
-        fetch: host.fetch ?? globalThis.fetch,
+        fetch: upstream.fetch,
         signer: host.signer,
         allowInsecureUpstreamHttp: host.allowInsecureUpstreamHttp,
         mutex: host.mutex,
@@ -63,8 +79,18 @@ export function createSystems(checked: readonly CheckedSystem[], host: RegistryH
       issues.push(...describe(system, error))
     }
   }
-  if (issues.length > 0) throw new ConfigInvalid(issues)
-  return entries
+  const close = async () => {
+    await Promise.all(fetches.map((f) => f.close()))
+  }
+  if (issues.length > 0) {
+    void close()
+    throw new ConfigInvalid(issues)
+  }
+  return { systems: entries, close }
+}
+
+function policyOf(system: SystemConfig, sandbox: boolean): UpstreamPolicy {
+  return { allowPrivateNetwork: system.allowPrivateNetwork, allowLoopback: sandbox }
 }
 
 function describe(system: SystemConfig, error: unknown): string[] {
