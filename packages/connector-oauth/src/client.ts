@@ -207,8 +207,10 @@ export function oauthErrorCode(error: unknown): string | undefined {
  * part of the upstream body; no `cause` is attached, so nothing upstream sent reaches a log.
  */
 export function upstreamError(system: string, error: unknown, signal: AbortSignal): LanyardError {
-  // (1) Already ours (a check of this connector).
+  // (1) Already ours (a check of this connector, or the host's fetch refusing an address or an
+  // oversized body, which openid-client wraps).
   if (error instanceof LanyardError) return error
+  if (error instanceof Error && error.cause instanceof LanyardError) return error.cause
   // (2) The caller gave up: whatever happened on the wire, this call is over.
   if (signal.aborted) return new UpstreamUnavailable(system, { detail: 'aborted by the caller' })
   // (3) The server answered with an OAuth error.
