@@ -15,6 +15,8 @@ export interface UpstreamFetchOptions {
   readonly timeoutMs: number
   /** Replaces the network (tests): the body cap still applies, the address rule does not. */
   readonly base?: typeof fetch
+  /** The resolver behind the lookup hook; node's `dns.lookup` unless a test plays DNS rebinding. */
+  readonly resolve?: typeof dnsLookup
 }
 
 export interface UpstreamFetch {
@@ -39,7 +41,7 @@ function refused(name: string, host: string, reason: string): Error {
 export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetch {
   const { name, policy } = options
   const lookup = (hostname: string, lookupOptions: LookupOneOptions | LookupAllOptions, callback: LookupCallback) => {
-    dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+    ;(options.resolve ?? dnsLookup)(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
       if (error) return callback(error, [])
       for (const { address } of addresses) {
         const reason = addressRefusal(classifyAddress(address), policy)
