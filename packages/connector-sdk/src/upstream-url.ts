@@ -62,7 +62,7 @@ export function addressRefusal(kind: AddressClass | undefined, policy: UpstreamP
     case 'loopback':
       return policy.allowLoopback ? undefined : 'a loopback address is refused (allowed only in a sandbox deployment, `sandbox: true`)'
     case 'private':
-      return policy.allowPrivateNetwork ? undefined : 'a private-network address is refused (set `allowPrivateNetwork: true` on this system to allow it)'
+      return policy.allowPrivateNetwork ? undefined : 'a private-network address is refused (allowed only with `allowPrivateNetwork: true`)'
     default:
       return undefined
   }
