@@ -3,6 +3,7 @@ import { RateLimited, AgentNotActive, AgentNotFound, BindingInvalid, BindingNotF
 import type { Agent, AgentKey, AgentStatus, TrustTier } from './agents/agent.js'
 import { createAgentReader, type AgentReader } from './agents/agent-reader.js'
 import { parseHandle } from './agents/handle.js'
+import { normaliseIdentity } from './agents/identity-string.js'
 import { parseAgentKey } from './agents/keys.js'
 import { authenticate, type Authenticated } from './auth/authenticate.js'
 import { verifyAuditChain, type ChainVerdict } from './audit/chain.js'
@@ -183,16 +184,23 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     async createAgent(actor, input) {
       const handle = parseHandle(input.handle)
       const issues: string[] = []
-      if (typeof input.owner !== 'string' || !emailLike.test(input.owner)) issues.push('owner: expected an email address')
+      const owner = typeof input.owner === 'string' ? normaliseIdentity(input.owner) : { reason: 'expected an email address' }
+      if ('reason' in owner) issues.push(`owner: ${owner.reason}`)
+      else if (!emailLike.test(owner.value)) issues.push('owner: expected an email address')
       if (input.tier !== undefined && ![0, 1, 2, 3].includes(input.tier)) issues.push('tier: expected 0, 1, 2 or 3')
       if (issues.length > 0) throw new RequestInvalid(issues)
       const now = clock.now()
-      const agent: Agent = { handle, owner: input.owner, status: 'active', tier: input.tier ?? 0, generation: 1, labels: { ...input.labels }, createdAt: now, updatedAt: now }
+      const agent: Agent = { handle, owner: 'value' in owner ? owner.value : input.owner, status: 'active', tier: input.tier ?? 0, generation: 1, labels: { ...input.labels }, createdAt: now, updatedAt: now }
       await store.createAgent(agent, audit(actor, 'agent.created', handle, { owner: agent.owner, tier: agent.tier, labels: agent.labels }))
       return agent
     },
     getAgent: mustGetAgent,
-    listAgents: (filter) => store.listAgents(filter),
+    listAgents(filter) {
+      // Filtered by the stored form of the owner, like revokeOwner.
+      if (filter?.owner === undefined) return store.listAgents(filter)
+      const normal = normaliseIdentity(filter.owner)
+      return 'reason' in normal ? Promise.resolve([]) : store.listAgents({ ...filter, owner: normal.value })
+    },
     async listKeys(handle) {
       await mustGetAgent(handle)
       return store.listKeys(handle)
@@ -273,7 +281,11 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
       )
       return (await started(result)).revocation
     },
-    async revokeOwner(actor, owner, reason) {
+    async revokeOwner(actor, ownerInput, reason) {
+      // The stored form: `Owner@acme.dev` revokes every agent of owner@acme.dev.
+      const normal = normaliseIdentity(ownerInput)
+      if ('reason' in normal) throw new RequestInvalid([`owner: ${normal.reason}`])
+      const owner = normal.value
       const results: Array<{ revocation: Revocation; agent: Agent }> = []
       for (const status of ['active', 'suspended'] as const) {
         let after: string | undefined
