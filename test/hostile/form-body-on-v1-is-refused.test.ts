@@ -20,3 +20,8 @@ it('still takes forms on /oauth and JSON on /v1', async () => {
   expect((await h.t.admin('GET', `/v1/agents/${h.agent.handle}`)).status).toBe(200)
   expect((await h.agent.exchange('mem', 'read')).status).toBe(200)
 })
+
+it('takes a bare POST without a body (Content-Length: 0) as no body at all', async () => {
+  const response = await fetch(`${h.t.url}/v1/agents/${h.other.handle}/revoke?dry_run=1`, { method: 'POST', headers: { authorization: `Bearer ${h.t.adminToken}` } })
+  expect(response.status).toBe(200)
+})

@@ -26,8 +26,10 @@ export interface AppDeps {
 
 /** /v1 takes application/json bodies only; any other body is 415 (a form never creates an agent). */
 const jsonOnly: RequestHandler = (req, _res, next) => {
-  // `req.is` is null without a body, false for a body of another type.
-  if (req.is('application/json') === false) next(Object.assign(new Error('unsupported content type'), { type: 'content-type.unsupported', status: 415 }))
+  // An empty body (`Content-Length: 0`, as fetch sends on a bare POST) is no body of any type.
+  const length = req.headers['content-length']
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+  if (hasBody && !req.is('application/json')) next(Object.assign(new Error('unsupported content type'), { type: 'content-type.unsupported', status: 415 }))
   else next()
 }
 
