@@ -1,9 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestAgent, type TestAgent } from '../support/agent.js'
-import { startTestBroker, type TestBroker } from '../support/broker.js'
-import { brokerOverUpstream, startHostileUpstream, type HostileUpstream } from '../support/hostile-upstream.js'
+import type { TestAgent } from '../support/agent.js'
+import type { TestBroker } from '../support/broker.js'
+import { brokerOverGitHubAndAws, brokerOverUpstream, gitHubAndStsUpstream, startHostileUpstream, type HostileUpstream } from '../support/hostile-upstream.js'
 
 /** 50 MB of a valid-looking JSON answer, with or without a Content-Length. */
 function answerHuge(res: ServerResponse, declareLength: boolean, prefix = '{"token_type":"Bearer","expires_in":300,"access_token":"'): void {
@@ -63,40 +62,9 @@ describe('github and aws', () => {
   let upstream: HostileUpstream
   let t: TestBroker
   let agent: TestAgent
-  let mints = 0
   beforeAll(async () => {
-    // GitHub: the installation and the bind-time check answer as GitHub does; the exchange's
-    // token mint answers 50 MB. AWS STS (POST /): 50 MB always.
-    upstream = await startHostileUpstream((req, res) => {
-      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
-      if (req.method === 'GET' && req.url === '/app/installations/7') return json(200, { id: 7, account: { login: 'acme' }, permissions: { contents: 'read', metadata: 'read' } })
-      if (req.method === 'POST' && req.url === '/app/installations/7/access_tokens') {
-        mints += 1
-        if (mints === 1) return json(201, { token: 'ghs_bindcheck', expires_at: new Date(Date.now() + 3_000_000).toISOString(), permissions: { metadata: 'read' } })
-        return answerHuge(res, false, '{"token":"ghs_')
-      }
-      if (req.method === 'DELETE' && req.url === '/installation/token') return res.writeHead(204).end()
-      if (req.method === 'POST' && req.url === '/') return answerHuge(res, true, '<AssumeRoleResponse><x>')
-      return json(404, { message: 'Not Found' })
-    })
-    const appKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()
-    t = await startTestBroker({
-      env: { APP_KEY: appKey, AWS_SECRET: 'hostile-secret-access-key-0123456789' },
-      config: {
-        sandbox: true,
-        upstream: { allowInsecureUpstreamHttp: true },
-        systems: [
-          { name: 'gh', type: 'github', appId: 1, privateKey: { env: 'APP_KEY' }, baseUrl: upstream.url, retries: 0 },
-          { name: 'aws', type: 'aws', mode: 'assume-role', credentials: { accessKeyId: 'AKIAHOSTILETEST0001', secretAccessKey: { env: 'AWS_SECRET' } }, endpoint: upstream.url, maxAttempts: 1, bindingCheck: false, revocation: { enabled: false } },
-        ],
-      },
-    })
-    agent = await createTestAgent(t, {
-      bindings: [
-        { system: 'gh', target: { installationId: 7 }, ceiling: ['contents:read', 'repo:api'] },
-        { system: 'aws', target: { roleArn: 'arn:aws:iam::123456789012:role/deploy' }, ceiling: ['s3:GetObject', 'resource:arn:aws:s3:::reports/*'] },
-      ],
-    })
+    upstream = await gitHubAndStsUpstream((res) => answerHuge(res, false, '{"token":"ghs_'), (res) => answerHuge(res, true, '<AssumeRoleResponse><x>'))
+    ;({ t, agent } = await brokerOverGitHubAndAws(upstream))
   })
   afterAll(async () => {
     await t?.close()

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createTestAgent, type TestAgent } from './agent.js'
@@ -45,5 +46,49 @@ export async function brokerOverUpstream(upstream: HostileUpstream): Promise<{ t
     },
   })
   const agent = await createTestAgent(t, { bindings: [{ system: 'idp', target: { clientId: 'bot' }, ceiling: ['read'] }] })
+  return { t, agent }
+}
+
+/**
+ * A GitHub and an AWS STS stand-in on one loopback port: the installation and the bind-time
+ * token check answer as GitHub does; every later token mint answers with `mint`, every STS
+ * call (POST /) with `sts`.
+ */
+export function gitHubAndStsUpstream(mint: (res: ServerResponse) => void, sts: (res: ServerResponse) => void): Promise<HostileUpstream> {
+  let mints = 0
+  return startHostileUpstream((req, res) => {
+    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    if (req.method === 'GET' && req.url === '/app/installations/7') return json(200, { id: 7, account: { login: 'acme' }, permissions: { contents: 'read', metadata: 'read' } })
+    if (req.method === 'POST' && req.url === '/app/installations/7/access_tokens') {
+      mints += 1
+      if (mints === 1) return json(201, { token: 'ghs_bindcheck', expires_at: new Date(Date.now() + 3_000_000).toISOString(), permissions: { metadata: 'read' } })
+      return mint(res)
+    }
+    if (req.method === 'DELETE' && req.url === '/installation/token') return res.writeHead(204).end()
+    if (req.method === 'POST' && req.url === '/') return sts(res)
+    return json(404, { message: 'Not Found' })
+  })
+}
+
+/** A sandbox broker with a `github` system `gh` and an `aws` system `aws` on `upstream`, and one agent bound to both. */
+export async function brokerOverGitHubAndAws(upstream: HostileUpstream): Promise<{ t: TestBroker; agent: TestAgent }> {
+  const appKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()
+  const t = await startTestBroker({
+    env: { APP_KEY: appKey, AWS_SECRET: 'hostile-secret-access-key-0123456789' },
+    config: {
+      sandbox: true,
+      upstream: { allowInsecureUpstreamHttp: true },
+      systems: [
+        { name: 'gh', type: 'github', appId: 1, privateKey: { env: 'APP_KEY' }, baseUrl: upstream.url, retries: 0 },
+        { name: 'aws', type: 'aws', mode: 'assume-role', credentials: { accessKeyId: 'AKIAHOSTILETEST0001', secretAccessKey: { env: 'AWS_SECRET' } }, endpoint: upstream.url, maxAttempts: 1, bindingCheck: false, revocation: { enabled: false } },
+      ],
+    },
+  })
+  const agent = await createTestAgent(t, {
+    bindings: [
+      { system: 'gh', target: { installationId: 7 }, ceiling: ['contents:read', 'repo:api'] },
+      { system: 'aws', target: { roleArn: 'arn:aws:iam::123456789012:role/deploy' }, ceiling: ['s3:GetObject', 'resource:arn:aws:s3:::reports/*'] },
+    ],
+  })
   return { t, agent }
 }
