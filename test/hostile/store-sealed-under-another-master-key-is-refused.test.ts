@@ -4,12 +4,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startBroker } from '@lanyard/broker'
 import { afterAll, expect, it } from 'vitest'
-import { startTestBroker, storeEnv } from '../support/broker.js'
+import { deleteKeys, startTestBroker, storeEnv } from '../support/broker.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'lanyard-kek-'))
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 const keyPrefix = `lanyard-test-kek-${randomBytes(4).toString('hex')}`
 const redis = storeEnv().LANYARD_REDIS_URL !== undefined
+afterAll(async () => {
+  rmSync(dataDir, { recursive: true, force: true })
+  // Both cases' keys (`<prefix>` and `<prefix>-aad`) on the shared Redis.
+  if (redis) await deleteKeys(storeEnv().LANYARD_REDIS_URL!, keyPrefix)
+})
 const store = redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix } } : {}
 
 it('refuses to start on a store sealed under another master key, naming the cause, and seals nothing', async () => {

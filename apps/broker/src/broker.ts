@@ -68,18 +68,26 @@ interface OpenedStore {
   readonly mutex?: Mutex
 }
 
-async function openStore(config: BrokerConfig, clock: Clock): Promise<OpenedStore> {
-  if (config.store.type === 'sqlite') {
-    mkdirSync(dirname(config.store.path), { recursive: true, mode: 0o700 })
+/**
+ * Loads the store's package (module loading only, no file and no connection): done before the
+ * socket opens, because loading blocks the event loop and requests arriving then must be
+ * answered. The returned function opens the store.
+ */
+async function loadStore(config: BrokerConfig, clock: Clock): Promise<() => Promise<OpenedStore>> {
+  const { store } = config
+  if (store.type === 'sqlite') {
     const { createSqliteStore } = await import('@lanyard/store-sqlite')
-    return { store: await createSqliteStore({ path: config.store.path, clock }), bus: createLocalEventBus() }
+    return async () => {
+      mkdirSync(dirname(store.path), { recursive: true, mode: 0o700 })
+      return { store: await createSqliteStore({ path: store.path, clock }), bus: createLocalEventBus() }
+    }
   }
   // Loaded by name so that an embedded deployment never loads ioredis.
   const redisPackage = '@lanyard/store-redis'
   const redis = (await import(redisPackage)) as {
     createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock }): Promise<OpenedStore>
   }
-  return redis.createRedisStore({ url: config.store.url.reveal(), keyPrefix: config.store.keyPrefix, cluster: config.store.cluster, clock })
+  return () => redis.createRedisStore({ url: store.url.reveal(), keyPrefix: store.keyPrefix, cluster: store.cluster, clock })
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -107,6 +115,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   if (config.masterKey === undefined && config.store.type === 'redis') throw new ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
   const givenMasterKey = config.masterKey === undefined ? undefined : decodeMasterKey(config.masterKey, 'LANYARD_MASTER_KEY')
   const checkedSystems = await checkSystems(config.systems, config.sandbox)
+  const openStore = await loadStore(config, clock)
 
   // (2) Listen: until the app is attached, every request is answered 503 + Retry-After (the
   // socket opens first because port 0 and the issuer need the address; an unanswered request
@@ -142,7 +151,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     throw error
   }
 
-  const opened = await openStore(config, clock).catch((error: unknown) => {
+  const opened = await openStore().catch((error: unknown) => {
     server.close()
     throw error
   })
