@@ -49,6 +49,11 @@ it('writes no master key and no admin token for a configuration it refuses', asy
     await expect(refused).rejects.toThrow(/systems\[0\]\.appId/)
     expect(existsSync(join(badSystem, 'data'))).toBe(false)
     expect(readdirSync(badSystem)).toEqual(['lanyard.yaml'])
+    // A plain-http upstream without the deployment's insecure switch: refused before any file too.
+    writeFileSync(join(badSystem, 'lanyard.yaml'), JSON.stringify({ sandbox: true, systems: [{ name: 'aws', type: 'aws', endpoint: 'http://127.0.0.1:9' }] }))
+    const insecure = startBroker({ env: { LANYARD_DATA_DIR: join(badSystem, 'data'), LANYARD_LOG_LEVEL: 'silent' }, listen: '127.0.0.1:0', notice: () => {}, config: join(badSystem, 'lanyard.yaml') })
+    await expect(insecure).rejects.toThrow(/systems\[0\]\.endpoint: plain http needs `upstream.allowInsecureUpstreamHttp: true`/)
+    expect(readdirSync(badSystem)).toEqual(['lanyard.yaml'])
     rmSync(badSystem, { recursive: true, force: true })
   } finally {
     rmSync(empty, { recursive: true, force: true })

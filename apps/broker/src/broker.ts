@@ -114,7 +114,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   // (1) Validate everything that can be refused: nothing is written before this passes.
   if (config.masterKey === undefined && config.store.type === 'redis') throw new ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
   const givenMasterKey = config.masterKey === undefined ? undefined : decodeMasterKey(config.masterKey, 'LANYARD_MASTER_KEY')
-  const checkedSystems = await checkSystems(config.systems, config.sandbox)
+  const checkedSystems = await checkSystems(config.systems, config)
   const openStore = await loadStore(config, clock)
 
   // (2) Listen: until the app is attached, every request is answered 503 + Retry-After (the

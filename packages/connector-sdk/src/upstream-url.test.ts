@@ -45,6 +45,8 @@ describe('upstreamUrl: the one address rule', () => {
     expect(refusal('http://api.github.com', everything)).toMatch(/plain http only to a loopback address/)
     expect(refusal('https://user:pw@api.github.com', strict)).toBe('must not carry credentials')
     expect(refusal('ftp://api.github.com', strict)).toBe('expected an http(s) URL')
+    expect(refusal('http://127.0.0.1:9000', { ...everything, allowPlainHttp: false })).toMatch(/plain http needs `upstream.allowInsecureUpstreamHttp: true`/)
+    expect(refusal('https://127.0.0.1:9000', { ...everything, allowPlainHttp: false })).toBeUndefined()
   })
 
   it('classifies resolved addresses the same way the config check does', () => {

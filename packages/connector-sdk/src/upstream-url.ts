@@ -11,6 +11,8 @@ import { z } from 'zod'
 export interface UpstreamPolicy {
   readonly allowPrivateNetwork: boolean
   readonly allowLoopback: boolean
+  /** Plain http (to loopback only): the deployment's `upstream.allowInsecureUpstreamHttp`. Default true. */
+  readonly allowPlainHttp?: boolean
 }
 
 /** What an address is, for the one rule. `forbidden`: link-local, metadata, unspecified, multicast, reserved. */
@@ -90,9 +92,11 @@ export function upstreamUrl() {
   return z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).superRefine((value, ctx) => {
     const url = new URL(value)
     const kind = classifyHost(url.hostname)
-    const refusal = addressRefusal(kind, policyScope.getStore() ?? outsideBroker)
+    const policy = policyScope.getStore() ?? outsideBroker
+    const refusal = addressRefusal(kind, policy)
     if (refusal !== undefined) ctx.addIssue({ code: 'custom', message: refusal })
     else if (url.username !== '' || url.password !== '') ctx.addIssue({ code: 'custom', message: 'must not carry credentials' })
     else if (url.protocol === 'http:' && kind !== 'loopback') ctx.addIssue({ code: 'custom', message: 'expected an https URL (plain http only to a loopback address, for the sandbox)' })
+    else if (url.protocol === 'http:' && policy.allowPlainHttp === false) ctx.addIssue({ code: 'custom', message: 'plain http needs `upstream.allowInsecureUpstreamHttp: true` (sandbox only)' })
   })
 }

@@ -31,14 +31,14 @@ export interface CheckedSystem {
  * bad entry leaves no file behind. All problems of all systems are reported together, each
  * prefixed with its `systems[i]` path.
  */
-export async function checkSystems(systems: readonly SystemConfig[], sandbox: boolean): Promise<CheckedSystem[]> {
+export async function checkSystems(systems: readonly SystemConfig[], deployment: { sandbox: boolean; allowInsecureUpstreamHttp: boolean }): Promise<CheckedSystem[]> {
   const issues: string[] = []
   const checked: CheckedSystem[] = []
   for (const system of systems) {
     try {
       const definition = await loadConnector(system.type)
       // Every upstreamUrl() field is checked under this system's switch of the one address rule.
-      const result = await withUpstreamPolicy(policyOf(system, sandbox), () => validateStandard(definition.config, system.config, system.path))
+      const result = await withUpstreamPolicy({ ...policyOf(system, deployment.sandbox), allowPlainHttp: deployment.allowInsecureUpstreamHttp }, () => validateStandard(definition.config, system.config, system.path))
       if ('issues' in result) issues.push(...result.issues)
       else checked.push({ system, definition, config: result.value })
     } catch (error) {
