@@ -204,8 +204,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const reconciler = setInterval(() => void reconcile().catch((error: unknown) => log.warn({ err: String(error) }, 'reconciliation pass failed')), defaults.reconcilePendingAfterMs)
     reconciler.unref()
     const metrics = createMetrics()
-    // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
-    // Receivers are upstreams too: the same address rule at connect time, a small body cap.
+    // Receivers are upstreams too: the same address rule at connect time, a small body cap. The
+    // real network, never options.fetch (that one stands in for the connectors' upstreams).
     const webhookPolicy = { allowPrivateNetwork: config.webhooks.allowPrivateNetwork, allowLoopback: config.sandbox }
     const webhookFetch = createUpstreamFetch({ name: 'webhooks', policy: webhookPolicy, maxResponseBytes: 64 * 1024, timeoutMs: config.webhooks.timeoutMs })
     const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
