@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { dirname } from 'node:path'
 import { hostname } from 'node:os'
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import pino from 'pino'
 import {
   ConfigInvalid,
   createAesGcmSealer,
+  createDpopNonces,
   createKeyRing,
   createLanyard,
   createLocalEventBus,
@@ -22,14 +23,17 @@ import {
   type Store,
 } from '@lanyard/core'
 import { defaults } from './config/defaults.js'
+import { lanyardSettings } from './config/settings.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
 import { checkSystems, createSystems } from './connectors/registry.js'
 import { createUpstreamFetch } from './connectors/upstream-fetch.js'
+import { createIssuerKeys } from './federation/issuer-keys.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { answerStarting, createReadiness } from './http/health.js'
 import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
 import { createSigner } from './signer.js'
+import { createRevocationStream } from './events/revocation-stream.js'
 import { createWebhooks } from './webhooks/webhooks.js'
 
 export interface StartOptions {
@@ -85,9 +89,9 @@ async function loadStore(config: BrokerConfig, clock: Clock): Promise<() => Prom
   // Loaded by name so that an embedded deployment never loads ioredis.
   const redisPackage = '@lanyard/store-redis'
   const redis = (await import(redisPackage)) as {
-    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock }): Promise<OpenedStore>
+    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock; durability: 'fsync' | 'volatile' | { replicas: number; timeoutMs: number } }): Promise<OpenedStore>
   }
-  return () => redis.createRedisStore({ url: store.url.reveal(), keyPrefix: store.keyPrefix, cluster: store.cluster, clock })
+  return () => redis.createRedisStore({ url: store.url.reveal(), keyPrefix: store.keyPrefix, cluster: store.cluster, clock, durability: store.durability })
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -114,7 +118,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   // (1) Validate everything that can be refused: nothing is written before this passes.
   if (config.masterKey === undefined && config.store.type === 'redis') throw new ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
   const givenMasterKey = config.masterKey === undefined ? undefined : decodeMasterKey(config.masterKey, 'LANYARD_MASTER_KEY')
-  const checkedSystems = await checkSystems(config.systems, config)
+  const checkedSystems = await checkSystems(config.systems, { sandbox: config.sandbox, allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp })
   const openStore = await loadStore(config, clock)
 
   // (2) Listen: until the app is attached, every request is answered 503 + Retry-After (the
@@ -128,6 +132,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
 
   // (3) Generated secrets, written to the data folder on first start.
   let sealer: ReturnType<typeof createAesGcmSealer>
+  let masterKeyBytes: ReturnType<typeof decodeMasterKey>
   let adminToken = config.adminToken
   let adminTokenPath: string | undefined
   let masterKeySource = 'LANYARD_MASTER_KEY'
@@ -136,10 +141,11 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       const generated = localMasterKey(config.dataDir)
       if (generated.created) notice(`lanyard: generated a master key at ${generated.path} (set LANYARD_MASTER_KEY in production)`)
       masterKeySource = generated.path
-      sealer = createAesGcmSealer(decodeMasterKey(generated.value, 'master.key'))
+      masterKeyBytes = decodeMasterKey(generated.value, 'master.key')
     } else {
-      sealer = createAesGcmSealer(givenMasterKey)
+      masterKeyBytes = givenMasterKey
     }
+    sealer = createAesGcmSealer(masterKeyBytes)
     if (adminToken === undefined) {
       const generated = localAdminToken(config.dataDir)
       adminToken = generated.value
@@ -157,17 +163,18 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   })
   const { store, bus } = opened
   try {
-    const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.handleTokenTtlSeconds, config.maxCredentialTtlSeconds) })
+    const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.tokens.handleTokenTtlSeconds, config.tokens.maxCredentialTtlSeconds) })
     // The key check: a store sealed under another master key is refused before anything new is
     // sealed under the wrong one (grants' revocation secrets would become unopenable).
     await keys.checkMasterKey(masterKeySource)
+    const revocationStream = createRevocationStream({ keys, clock, issuer, log, bus })
     const { systems, close: closeUpstreams } = createSystems(checkedSystems, {
       log,
       clock,
-      signer: createSigner(keys, clock, issuer),
-      allowInsecureUpstreamHttp: config.allowInsecureUpstreamHttp,
+      signer: createSigner(keys, clock, issuer, { store, stream: revocationStream }),
+      allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp,
       sandbox: config.sandbox,
-      upstreamTimeoutMs: config.upstreamTimeoutMs,
+      upstreamTimeoutMs: config.upstream.timeoutMs,
       mutex: opened.mutex ?? createLocalMutex(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     })
@@ -183,17 +190,32 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       limiter: opened.limiter ?? createMemoryRateLimiter(clock),
       log,
       replicaId,
-      settings: {
-        issuer,
-        handleTokenTtlSeconds: config.handleTokenTtlSeconds,
-        maxCredentialTtlSeconds: config.maxCredentialTtlSeconds,
-        upstreamTimeoutMs: config.upstreamTimeoutMs,
-        agentCacheMs: defaults.agentCacheMs,
-        rateLimits: config.rateLimits,
-        cascade: config.cascade,
-      },
+      ...(config.federation.issuers.length === 0
+        ? {}
+        : {
+            federation: {
+              issuers: config.federation.issuers,
+              keys: createIssuerKeys({
+                issuers: config.federation.issuers,
+                clock,
+                log,
+                settings: {
+                  timeoutMs: config.federation.timeoutMs,
+                  cacheMaxAgeMs: config.federation.cacheMaxAgeSeconds * 1000,
+                  cooldownMs: config.federation.cooldownSeconds * 1000,
+                  failureBackoffMs: config.federation.failureBackoffSeconds * 1000,
+                  maxBodyBytes: defaults.federation.maxBodyBytes,
+                  allowHttp: config.sandbox,
+                },
+              }),
+            },
+          }),
+      // Every replica derives the same nonce secret from the master key, so any accepts any's nonce.
+      ...(config.dpop.nonce ? { dpopNonces: createDpopNonces({ secret: createHmac('sha256', masterKeyBytes).update('lanyard dpop nonce v1').digest(), clock, windowSeconds: defaults.dpopNonceWindowSeconds }) } : {}),
+      settings: lanyardSettings(config, issuer),
     })
     await keys.jwks()
+    const detachStream = revocationStream.attach(lanyard)
     // Grants left pending by a crash (here or on another replica), or by a store that failed
     // between an exchange's two writes: at start, then every minute while running.
     const reconcile = async () => {
@@ -208,9 +230,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     // real network, never options.fetch (that one stands in for the connectors' upstreams).
     const webhookPolicy = { allowPrivateNetwork: config.webhooks.allowPrivateNetwork, allowLoopback: config.sandbox }
     const webhookFetch = createUpstreamFetch({ name: 'webhooks', policy: webhookPolicy, maxResponseBytes: 64 * 1024, timeoutMs: config.webhooks.timeoutMs })
-    const webhooks = createWebhooks({ lanyard, store, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
+    const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
     const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId })
-    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.bodyLimitBytes, metrics, log, webhooks, readiness }))
+    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream }))
     server.off('request', answerStarting)
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
@@ -229,6 +251,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       store,
       async close() {
         clearInterval(reconciler)
+        detachStream()
         server.closeAllConnections()
         await new Promise<void>((resolve) => server.close(() => resolve()))
         await lanyard.close()

@@ -3,6 +3,8 @@ import { CliError } from './cli-error.js'
 export interface AdminApi {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>
   post<T>(path: string, body?: unknown): Promise<T>
+  /** Resolves on 2xx, with or without a body. */
+  delete(path: string): Promise<void>
 }
 
 /**
@@ -14,7 +16,7 @@ export function createAdminApi(options: { url: string; token: string; fetch?: ty
   const fetchImpl = options.fetch ?? globalThis.fetch
   const base = options.url.replace(/\/+$/, '')
 
-  async function send<T>(method: 'GET' | 'POST', path: string, init: { query?: Record<string, string | undefined>; body?: unknown }): Promise<T> {
+  async function send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, init: { query?: Record<string, string | undefined>; body?: unknown }): Promise<T> {
     const url = new URL(`${base}${path}`)
     for (const [key, value] of Object.entries(init.query ?? {})) if (value !== undefined) url.searchParams.set(key, value)
     let response: Response
@@ -30,13 +32,16 @@ export function createAdminApi(options: { url: string; token: string; fetch?: ty
     const text = await response.text()
     const body = parse(text)
     if (!response.ok) throw new CliError(describeFailure(response.status, body))
-    if (body === undefined) throw new CliError(`${method} ${url.pathname} answered HTTP ${response.status} without a JSON body`)
+    if (body === undefined && method !== 'DELETE') throw new CliError(`${method} ${url.pathname} answered HTTP ${response.status} without a JSON body`)
     return body as T
   }
 
   return {
     get: (path, query) => send('GET', path, { query }),
     post: (path, body) => send('POST', path, { body: body ?? {} }),
+    delete: async (path) => {
+      await send('DELETE', path, {})
+    },
   }
 }
 

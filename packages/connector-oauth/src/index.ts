@@ -34,7 +34,7 @@ export const oauthConnector = defineConnector({
   config: oauthConfig,
   target: oauthTarget,
   scopes: oauthScopes,
-  revocationMechanism: 'RFC 7009 revocation, confirmed by RFC 7662 introspection; untracked JWTs die at expiry',
+  revocationMechanism: 'RFC 7009 revocation, confirmed by RFC 7662 introspection; JWTs die at expiry unless resourceServers is introspect or events',
   whoisKeys,
   create(config, host): ConnectorInstance<OAuthTarget, OAuthCredential> {
     // The connector's own switch is not enough: the broker must run as a sandbox deployment too.

@@ -49,6 +49,10 @@ export interface RedisKeys {
   readonly dueDeliveries: string
   readonly deliveriesOf: (webhookId: string) => string
   readonly outbox: string
+  /** The agent's trust rules (hash: id -> rule), under the agent's tag. */
+  readonly trustRules: (handle: string) => string
+  /** Global index (see (2)): `[handle, id]` of every rule naming the issuer. */
+  readonly trustByIssuer: (issuer: string) => string
   readonly rate: (key: string) => string
   readonly lock: (key: string) => string
   readonly channel: string
@@ -92,6 +96,8 @@ export function redisKeys(prefix: string): RedisKeys {
     dueDeliveries: `${webhooks}:due`,
     deliveriesOf: (webhookId) => `${webhooks}:of:${webhookId}`,
     outbox: `${webhooks}:outbox`,
+    trustRules: (handle) => `${tag(handle)}:trust`,
+    trustByIssuer: (issuer) => `${prefix}:trust:issuer:${issuer}`,
     rate: (key) => `${prefix}:rate:${key}`,
     lock: (key) => `${prefix}:lock:${key}`,
     channel: `${prefix}:events`,

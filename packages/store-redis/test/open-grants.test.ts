@@ -2,11 +2,11 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import type { AuditDraft, Binding, Grant, Store } from '@lanyard/core'
 import { redisKeys, type RedisKeys } from '../src/keys.js'
-import { openRedisStore } from '../src/redis-store.js'
-import { deleteKeys, runPrefix, sharedRedisUrl } from './redis-servers.js'
+import { openRedisStore } from '../src/create-redis-store.js'
+import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 // Redis only: each agent's open grants live in a sorted set beside its grants hash (see
-// redis-store.ts). The conformance kit checks what a revocation takes; this file checks the set
+// grants.ts). The conformance kit checks what a revocation takes; this file checks the set
 // itself: filled once for an agent from before it existed, trimmed of expired entries.
 const prefix = runPrefix()
 const handle = 'history@agents.redis.test'

@@ -2,9 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { FakeClock } from '@lanyard/core/testing'
 import { redisKeys } from '../src/keys.js'
-import { outboxEntry } from '../src/redis-webhooks.js'
-import { openRedisStore } from '../src/redis-store.js'
-import { deleteKeys, runPrefix, sharedRedisUrl } from './redis-servers.js'
+import { outboxEntry } from '../src/revocations.js'
+import { openRedisStore } from '../src/create-redis-store.js'
+import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 // Redis only: its outbox entries are written before the revocation's own commit (a superset, see
 // keys.ts), so an entry may point at a revocation that never committed. The conformance kit

@@ -6,5 +6,5 @@
  * Imported by apps (the broker composes it when no Redis is configured) and by its own tests;
  * checked by `storeConformance` from @lanyard/core/testing like every store.
  */
-export { createSqliteStore } from './sqlite-store.js'
-export type { SqliteStoreOptions } from './sqlite-store.js'
+export { createSqliteStore } from './create-sqlite-store.js'
+export type { SqliteStoreOptions } from './create-sqlite-store.js'

@@ -13,11 +13,25 @@ export const defaults = {
   agentCacheMs: 5_000,
   /** /readyz commits one write at most this often; probes in between get the cached answer. */
   readinessIntervalMs: 2_000,
+  /** How soon the cascade looks again at a grant whose exchange is still in flight. */
+  pendingRecheckMs: 1_000,
   /** Per agent. An agent caches its credentials, so tens per second is already a runaway loop. */
   rateLimits: {
     exchange: { ratePerSecond: 20, burst: 40 },
     authenticate: { ratePerSecond: 2, burst: 10 },
   },
+  /** Platform issuers' keys (#16). 4 s per call keeps an issuer-down answer under 5 s; keys an
+   * hour old are still trusted when the issuer is down (GitHub rotates with weeks of overlap). */
+  federation: {
+    timeoutMs: 4_000,
+    cacheMaxAgeSeconds: 3_600,
+    cooldownSeconds: 30,
+    failureBackoffSeconds: 10,
+    /** 64 KiB: GitHub's JWKS is ~3 KiB, a Kubernetes one with a few keys less. */
+    maxBodyBytes: 64 * 1024,
+  },
+  /** DPoP nonces rotate every 5 minutes and live up to 10. */
+  dpopNonceWindowSeconds: 300,
   /** A grant still pending after this long at start-up was interrupted by a crash. */
   reconcilePendingAfterMs: 60_000,
   cascade: {
@@ -26,8 +40,6 @@ export const defaults = {
     maxAttempts: 8,
     backoffBaseMs: 500,
     backoffMaxMs: 60_000,
-    upstreamTimeoutMs: 10_000,
-    pendingRecheckMs: 1_000,
     proveRevocation: true,
     pollMs: 2_000,
   },

@@ -2,9 +2,12 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigInvalid, SecretValue } from '@lanyard/core'
 import { parse as parseYaml } from 'yaml'
-import { defaults } from './defaults.js'
+import type { z } from 'zod'
 import { configSchema } from './schema.js'
 import { isSecretRef, resolveSecret, resolveSecretsDeep } from './secrets.js'
+
+/** `store.durability` of a Redis store (store-redis's durability.ts says what each promises). */
+type RedisDurability = 'fsync' | 'volatile' | { readonly replicas: number; readonly timeoutMs: number }
 
 export interface SystemConfig {
   readonly name: string
@@ -17,26 +20,25 @@ export interface SystemConfig {
   readonly allowPrivateNetwork: boolean
 }
 
-export interface BrokerConfig {
-  readonly source: string | undefined
-  readonly listen: { readonly host: string; readonly port: number }
-  readonly issuer: string | undefined
-  readonly dataDir: string
-  readonly logLevel: string
-  readonly masterKey: SecretValue | undefined
-  readonly adminToken: SecretValue | undefined
-  readonly store: { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'redis'; readonly url: SecretValue; readonly keyPrefix: string; readonly cluster: boolean }
-  readonly handleTokenTtlSeconds: number
-  readonly maxCredentialTtlSeconds: number
-  readonly bodyLimitBytes: number
-  readonly upstreamTimeoutMs: number
-  readonly allowInsecureUpstreamHttp: boolean
-  readonly sandbox: boolean
-  readonly rateLimits: { readonly exchange: { readonly ratePerSecond: number; readonly burst: number }; readonly authenticate: { readonly ratePerSecond: number; readonly burst: number } }
-  readonly cascade: { readonly concurrency: number; readonly leaseMs: number; readonly maxAttempts: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly upstreamTimeoutMs: number; readonly pendingRecheckMs: number; readonly proveRevocation: boolean }
-  readonly webhooks: { readonly concurrency: number; readonly leaseMs: number; readonly timeoutMs: number; readonly maxAttempts: number; readonly giveUpAfterMs: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly pollMs: number; readonly allowPrivateNetwork: boolean }
-  readonly systems: readonly SystemConfig[]
-}
+/** lanyard.yaml as parsed, every default filled in (schema.ts). */
+type FileConfig = z.output<typeof configSchema>
+
+/**
+ * The configuration the broker runs with: the file's `z.output` (defaults filled in by the
+ * schema), with what the environment overrides or the loader resolves in its place: `listen`
+ * parsed, paths absolute, secret references read, `store` decided, `systems` split.
+ */
+export type BrokerConfig = Readonly<
+  Omit<FileConfig, 'listen' | 'issuer' | 'masterKey' | 'adminToken' | 'store' | 'systems'> & {
+    readonly source: string | undefined
+    readonly listen: { readonly host: string; readonly port: number }
+    readonly issuer: string | undefined
+    readonly masterKey: SecretValue | undefined
+    readonly adminToken: SecretValue | undefined
+    readonly store: { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'redis'; readonly url: SecretValue; readonly keyPrefix: string; readonly cluster: boolean; readonly durability: RedisDurability }
+    readonly systems: readonly SystemConfig[]
+  }
+>
 
 export interface LoadOptions {
   /** `--config`; else LANYARD_CONFIG; else ./lanyard.yaml when present; else no file. */
@@ -94,57 +96,64 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
   const file = parsed.data
   const issues: string[] = []
 
-  const listen = parseListen(env.LANYARD_LISTEN ?? file.listen ?? defaults.listen, env.LANYARD_LISTEN ? 'LANYARD_LISTEN' : 'listen', issues)
-  const dataDir = resolve(cwd, env.LANYARD_DATA_DIR ?? file.dataDir ?? defaults.dataDir)
+  const listen = parseListen(env.LANYARD_LISTEN ?? file.listen, env.LANYARD_LISTEN ? 'LANYARD_LISTEN' : 'listen', issues)
+  const dataDir = resolve(cwd, env.LANYARD_DATA_DIR ?? file.dataDir)
   const masterKey = env.LANYARD_MASTER_KEY ? new SecretValue(env.LANYARD_MASTER_KEY) : file.masterKey ? resolveSecret(file.masterKey, 'masterKey', env, issues) : undefined
   const adminToken = env.LANYARD_ADMIN_TOKEN ? new SecretValue(env.LANYARD_ADMIN_TOKEN) : file.adminToken ? resolveSecret(file.adminToken, 'adminToken', env, issues) : undefined
 
   let store: BrokerConfig['store'] = { type: 'sqlite', path: resolve(dataDir, 'lanyard.db') }
   if (env.LANYARD_REDIS_URL) {
     const fromFile = file.store?.type === 'redis' ? file.store : undefined
-    store = { type: 'redis', url: new SecretValue(env.LANYARD_REDIS_URL), keyPrefix: fromFile?.keyPrefix ?? 'lanyard', cluster: fromFile?.cluster ?? false }
+    store = { type: 'redis', url: new SecretValue(env.LANYARD_REDIS_URL), keyPrefix: fromFile?.keyPrefix ?? 'lanyard', cluster: fromFile?.cluster ?? false, durability: fromFile?.durability ?? 'fsync' }
   } else if (file.store?.type === 'redis') {
     const url = isSecretRef(file.store.url) ? resolveSecret(file.store.url, 'store.url', env, issues) : new SecretValue(file.store.url)
-    store = { type: 'redis', url: url ?? new SecretValue(''), keyPrefix: file.store.keyPrefix ?? 'lanyard', cluster: file.store.cluster ?? false }
+    store = { type: 'redis', url: url ?? new SecretValue(''), keyPrefix: file.store.keyPrefix ?? 'lanyard', cluster: file.store.cluster ?? false, durability: file.store.durability ?? 'fsync' }
   } else if (file.store?.type === 'sqlite' && file.store.path) {
     store = { type: 'sqlite', path: resolve(cwd, file.store.path) }
   }
 
-  const sandbox = file.sandbox ?? false
-  const allowInsecureUpstreamHttp = file.upstream?.allowInsecureUpstreamHttp ?? false
-  if (allowInsecureUpstreamHttp && !sandbox) issues.push('upstream.allowInsecureUpstreamHttp: refused outside a sandbox deployment (set `sandbox: true` only for local stand-ins)')
+  if (file.upstream.allowInsecureUpstreamHttp && !file.sandbox) issues.push('upstream.allowInsecureUpstreamHttp: refused outside a sandbox deployment (set `sandbox: true` only for local stand-ins)')
 
-  const webhooks = { ...defaults.webhooks, ...file.webhooks }
+  const { webhooks } = file
   if (webhooks.leaseMs <= webhooks.timeoutMs) issues.push(`webhooks.leaseMs: must exceed webhooks.timeoutMs (${webhooks.timeoutMs}), or a POST in flight loses its lease and is sent twice`)
 
   const systems: SystemConfig[] = []
   const seen = new Set<string>()
-  for (const [i, entry] of (file.systems ?? []).entries()) {
+  for (const [i, entry] of file.systems.entries()) {
     const { name, type, allowPrivateNetwork, ...rest } = entry
     if (seen.has(name)) issues.push(`systems[${i}].name: "${name}" is used twice`)
     seen.add(name)
     systems.push({ name, type, path: `systems[${i}]`, allowPrivateNetwork: allowPrivateNetwork === true, config: resolveSecretsDeep(rest, `systems[${i}]`, env, issues) as Record<string, unknown> })
   }
 
+  const issuerNames = new Set<string>()
+  for (const [i, entry] of file.federation.issuers.entries()) {
+    if (issuerNames.has(entry.issuer)) issues.push(`federation.issuers[${i}].issuer: "${entry.issuer}" is listed twice`)
+    issuerNames.add(entry.issuer)
+    // Keys over plain http could be swapped on the way: only for local stand-ins.
+    for (const [field, url] of [['issuer', entry.jwksUri === undefined ? entry.issuer : undefined], ['jwksUri', entry.jwksUri]] as const) {
+      if (url === undefined) continue
+      let parsedUrl: URL | undefined
+      try {
+        parsedUrl = new URL(url)
+      } catch {
+        issues.push(`federation.issuers[${i}].${field}: expected a URL (keys are found by discovery there)`)
+      }
+      if (parsedUrl !== undefined && parsedUrl.protocol !== 'https:' && !(file.sandbox && parsedUrl.protocol === 'http:')) issues.push(`federation.issuers[${i}].${field}: expected https (plain http only with \`sandbox: true\`)`)
+    }
+  }
+
   if (issues.length > 0) throw new ConfigInvalid(issues)
   return deepFreeze({
+    ...file,
     source: path,
     listen,
     issuer: file.issuer?.replace(/\/$/, ''),
     dataDir,
-    logLevel: env.LANYARD_LOG_LEVEL ?? file.logLevel ?? defaults.logLevel,
+    logLevel: (env.LANYARD_LOG_LEVEL as FileConfig['logLevel'] | undefined) ?? file.logLevel,
     masterKey,
     adminToken,
     store,
-    handleTokenTtlSeconds: file.tokens?.handleTokenTtlSeconds ?? defaults.handleTokenTtlSeconds,
-    maxCredentialTtlSeconds: file.tokens?.maxCredentialTtlSeconds ?? defaults.maxCredentialTtlSeconds,
-    bodyLimitBytes: file.http?.bodyLimitBytes ?? defaults.bodyLimitBytes,
-    upstreamTimeoutMs: file.upstream?.timeoutMs ?? defaults.upstreamTimeoutMs,
-    allowInsecureUpstreamHttp,
-    sandbox,
-    rateLimits: { exchange: file.rateLimits?.exchange ?? defaults.rateLimits.exchange, authenticate: file.rateLimits?.authenticate ?? defaults.rateLimits.authenticate },
-    cascade: { ...defaults.cascade, ...file.cascade },
-    webhooks,
     systems,
   })
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { defaults } from './defaults.js'
 
 const secretRef = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()])
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port')
@@ -6,79 +7,128 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/
 const ratePolicy = z.object({ ratePerSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict()
 
 /**
- * lanyard.yaml. Closed at every level: an unknown field is an error, not a silent no-op.
+ * lanyard.yaml. Closed at every level: an unknown field is an error, not a silent no-op. Every
+ * default is here (values from defaults.ts), so `z.output` of this schema is the configuration
+ * the broker runs with, before the environment overrides of load.ts.
  * `systems[]` is checked in two passes: here only `name` and `type`; the connector's own
  * schema checks the rest of each entry.
  */
 export const configSchema = z
   .object({
-    listen: hostPort.optional(),
+    listen: hostPort.default(defaults.listen),
     /** The issuer identifier; defaults to http://<listen>. Set it when behind a proxy. */
     issuer: z.url().optional(),
-    dataDir: z.string().min(1).optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    dataDir: z.string().min(1).default(defaults.dataDir),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(defaults.logLevel),
     masterKey: secretRef.optional(),
     adminToken: secretRef.optional(),
     store: z
       .discriminatedUnion('type', [
         z.object({ type: z.literal('sqlite'), path: z.string().min(1).optional() }).strict(),
-        z.object({ type: z.literal('redis'), url: z.union([z.string().min(1), secretRef]), keyPrefix: z.string().min(1).optional(), cluster: z.boolean().optional() }).strict(),
+        z
+          .object({
+            type: z.literal('redis'),
+            url: z.union([z.string().min(1), secretRef]),
+            keyPrefix: z.string().min(1).optional(),
+            cluster: z.boolean().optional(),
+            /**
+             * What an acknowledged write survives; default `fsync` (AOF with appendfsync always,
+             * checked at start). Replica `timeoutMs` stays below the store's 2 s command timeout.
+             */
+            durability: z
+              .union([
+                z.literal('fsync'),
+                z.literal('volatile'),
+                z.object({ replicas: z.number().int().min(1).max(16), timeoutMs: z.number().int().min(10).max(1500) }).strict(),
+              ])
+              .optional(),
+          })
+          .strict(),
       ])
       .optional(),
     tokens: z
       .object({
-        handleTokenTtlSeconds: z.number().int().min(60).max(3600).optional(),
-        maxCredentialTtlSeconds: z.number().int().min(60).max(43_200).optional(),
+        handleTokenTtlSeconds: z.number().int().min(60).max(3600).default(defaults.handleTokenTtlSeconds),
+        maxCredentialTtlSeconds: z.number().int().min(60).max(43_200).default(defaults.maxCredentialTtlSeconds),
       })
       .strict()
-      .optional(),
-    http: z.object({ bodyLimitBytes: z.number().int().min(1024).max(1_048_576).optional() }).strict().optional(),
+      .prefault({}),
+    http: z.object({ bodyLimitBytes: z.number().int().min(1024).max(1_048_576).default(defaults.bodyLimitBytes) }).strict().prefault({}),
     upstream: z
       .object({
-        timeoutMs: z.number().int().min(100).max(120_000).optional(),
+        /** Every call to an upstream: issue, revoke (the cascade too), probe, binding checks. */
+        timeoutMs: z.number().int().min(100).max(120_000).default(defaults.upstreamTimeoutMs),
         /** Plain-http upstreams: for the local sandbox only; refused unless `sandbox: true`. */
-        allowInsecureUpstreamHttp: z.boolean().optional(),
+        allowInsecureUpstreamHttp: z.boolean().default(false),
       })
       .strict()
-      .optional(),
+      .prefault({}),
     /** Marks a local sandbox deployment; unlocks insecure switches meant for it. */
-    sandbox: z.boolean().optional(),
+    sandbox: z.boolean().default(false),
     rateLimits: z
       .object({
-        exchange: ratePolicy.optional(),
-        authenticate: ratePolicy.optional(),
+        exchange: ratePolicy.default(defaults.rateLimits.exchange),
+        authenticate: ratePolicy.default(defaults.rateLimits.authenticate),
       })
       .strict()
-      .optional(),
+      .prefault({}),
     cascade: z
       .object({
-        concurrency: z.number().int().min(1).max(256).optional(),
-        leaseMs: z.number().int().min(1000).optional(),
-        maxAttempts: z.number().int().min(1).max(100).optional(),
-        backoffBaseMs: z.number().int().min(1).optional(),
-        backoffMaxMs: z.number().int().min(1).optional(),
-        pollMs: z.number().int().min(10).optional(),
+        concurrency: z.number().int().min(1).max(256).default(defaults.cascade.concurrency),
+        leaseMs: z.number().int().min(1000).default(defaults.cascade.leaseMs),
+        maxAttempts: z.number().int().min(1).max(100).default(defaults.cascade.maxAttempts),
+        backoffBaseMs: z.number().int().min(1).default(defaults.cascade.backoffBaseMs),
+        backoffMaxMs: z.number().int().min(1).default(defaults.cascade.backoffMaxMs),
+        pollMs: z.number().int().min(10).default(defaults.cascade.pollMs),
         /** Probe each revoked credential upstream and record the proof (default true). */
-        proveRevocation: z.boolean().optional(),
+        proveRevocation: z.boolean().default(defaults.cascade.proveRevocation),
       })
       .strict()
-      .optional(),
+      .prefault({}),
     /** Revocation SETs pushed to relying parties (RFC 8935); see defaults.webhooks. */
     webhooks: z
       .object({
-        concurrency: z.number().int().min(1).max(64).optional(),
-        leaseMs: z.number().int().min(1000).optional(),
-        timeoutMs: z.number().int().min(100).max(120_000).optional(),
-        maxAttempts: z.number().int().min(1).max(1000).optional(),
-        giveUpAfterMs: z.number().int().min(1000).optional(),
-        backoffBaseMs: z.number().int().min(1).optional(),
-        backoffMaxMs: z.number().int().min(1).optional(),
-        pollMs: z.number().int().min(10).optional(),
+        concurrency: z.number().int().min(1).max(64).default(defaults.webhooks.concurrency),
+        leaseMs: z.number().int().min(1000).default(defaults.webhooks.leaseMs),
+        timeoutMs: z.number().int().min(100).max(120_000).default(defaults.webhooks.timeoutMs),
+        maxAttempts: z.number().int().min(1).max(1000).default(defaults.webhooks.maxAttempts),
+        giveUpAfterMs: z.number().int().min(1000).default(defaults.webhooks.giveUpAfterMs),
+        backoffBaseMs: z.number().int().min(1).default(defaults.webhooks.backoffBaseMs),
+        backoffMaxMs: z.number().int().min(1).default(defaults.webhooks.backoffMaxMs),
+        pollMs: z.number().int().min(10).default(defaults.webhooks.pollMs),
         /** Lets webhook URLs reach private ranges; loopback needs `sandbox: true`. Never link-local or metadata. */
-        allowPrivateNetwork: z.boolean().optional(),
+        allowPrivateNetwork: z.boolean().default(defaults.webhooks.allowPrivateNetwork),
       })
       .strict()
-      .optional(),
+      .prefault({}),
+    /** Platform issuers whose tokens agents sign in with (#16); see README "Sign in with a platform token". */
+    federation: z
+      .object({
+        issuers: z
+          .array(
+            z
+              .object({
+                /** Compared with `iss` exactly. */
+                issuer: z.string().min(1).max(512),
+                /** Where the keys are, when discovery at `<issuer>/.well-known/openid-configuration` is not reachable. */
+                jwksUri: z.url().optional(),
+                audiences: z.array(z.string().min(1)).min(1),
+                /** Asymmetric algorithms only: `none` and HMAC never verify a platform token. */
+                allowedAlgs: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Each call to an issuer; at most 4.5 s so that an issuer-down answer comes within 5 s. */
+        timeoutMs: z.number().int().min(100).max(4_500).default(defaults.federation.timeoutMs),
+        cacheMaxAgeSeconds: z.number().int().min(1).max(86_400).default(defaults.federation.cacheMaxAgeSeconds),
+        cooldownSeconds: z.number().int().min(0).max(3_600).default(defaults.federation.cooldownSeconds),
+        failureBackoffSeconds: z.number().int().min(0).max(300).default(defaults.federation.failureBackoffSeconds),
+      })
+      .strict()
+      .prefault({}),
+    /** DPoP (RFC 9449): `requireDpop` refuses unbound handle tokens for every agent; `nonce` makes proofs carry a broker nonce. */
+    dpop: z.object({ requireDpop: z.boolean().default(false), nonce: z.boolean().default(false) }).strict().prefault({}),
     systems: z
       .array(
         z
@@ -90,6 +140,6 @@ export const configSchema = z
           })
           .loose(),
       )
-      .optional(),
+      .default([]),
   })
   .strict()

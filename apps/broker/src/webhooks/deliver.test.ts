@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Logger, Store, Webhook, WebhookDelivery } from '@lanyard/core'
+import { createWebhookService, type Logger, type Store, type Webhook, type WebhookDelivery } from '@lanyard/core'
 import { FakeClock } from '@lanyard/core/testing'
 import { createSqliteStore } from '@lanyard/store-sqlite'
 import { createDeliveryWorker, type DeliverySettings } from './deliver.js'
@@ -40,7 +40,7 @@ describe('createDeliveryWorker', () => {
     const calls: Array<{ url: string; init: RequestInit }> = []
     const fetch = (async (url: string, init: RequestInit) => (calls.push({ url, init }), new Response(null, { status: 307, headers: { location: 'https://elsewhere.example/' } }))) as unknown as typeof globalThis.fetch
     await enqueue()
-    await createDeliveryWorker({ store, clock, log, owner: 'w', fetch, settings }).drain()
+    await createDeliveryWorker({ webhooks: createWebhookService({ store, clock }), clock, log, owner: 'w', fetch, settings }).drain()
     expect(calls).toHaveLength(1)
     expect(calls[0]).toMatchObject({ url: hook.url, init: { method: 'POST', body: payload, redirect: 'manual', headers: { 'content-type': 'application/secevent+jwt' } } })
     expect((await store.listDeliveries(hook.id))[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: 'receiver answered 307' })
@@ -50,7 +50,7 @@ describe('createDeliveryWorker', () => {
     let posts = 0
     const fetch = (async () => (posts++, new Response('{"err":"<script>"}', { status: 503 }))) as unknown as typeof globalThis.fetch
     const created = await enqueue()
-    const worker = createDeliveryWorker({ store, clock, log, owner: 'w', fetch, settings })
+    const worker = createDeliveryWorker({ webhooks: createWebhookService({ store, clock }), clock, log, owner: 'w', fetch, settings })
     for (let i = 0; i < 10 && (await store.listDeliveries(hook.id))[0]?.status === 'pending'; i++) {
       await worker.drain()
       clock.advance(settings.backoffMaxMs)
@@ -74,7 +74,7 @@ describe('createDeliveryWorker', () => {
     // The delete lands between the publisher's read of the webhooks and its enqueue.
     await store.deleteWebhook(hook.id)
     await enqueue()
-    await createDeliveryWorker({ store, clock, log, owner: 'w', fetch, settings }).drain()
+    await createDeliveryWorker({ webhooks: createWebhookService({ store, clock }), clock, log, owner: 'w', fetch, settings }).drain()
     expect(posts).toBe(0)
     expect(await store.listDeliveries(hook.id)).toMatchObject([{ id: 'd1', status: 'failed', lastError: 'webhook deleted' }])
   })
@@ -85,7 +85,7 @@ describe('createDeliveryWorker', () => {
       throw errors.shift()
     }) as unknown as typeof globalThis.fetch
     await enqueue()
-    const worker = createDeliveryWorker({ store, clock, log, owner: 'w', fetch, settings })
+    const worker = createDeliveryWorker({ webhooks: createWebhookService({ store, clock }), clock, log, owner: 'w', fetch, settings })
     await worker.drain()
     expect((await store.listDeliveries(hook.id))[0]).toMatchObject({ attempts: 1, lastError: 'no answer within 1000 ms' })
     clock.advance(settings.backoffMaxMs)

@@ -1,4 +1,4 @@
-import { backoffMs, createPassLoop, type Clock, type DeliveryResult, type Logger, type Store, type WebhookDelivery } from '@lanyard/core'
+import { backoffMs, createPassLoop, type Clock, type DeliveryResult, type Logger, type WebhookDelivery, type WebhookService } from '@lanyard/core'
 import { setType } from './set.js'
 
 export interface DeliverySettings {
@@ -59,8 +59,8 @@ function transportError(error: unknown, timeoutMs: number): string {
  * At least once: a receiver that acknowledged just before a crash may get the SET again and
  * dedupes on `jti`. Never logs the SET, the URL (it may carry a token) or the receiver's body.
  */
-export function createDeliveryWorker(deps: { store: Store; clock: Clock; log: Logger; owner: string; fetch: typeof fetch; settings: DeliverySettings }): DeliveryWorker {
-  const { store, clock, log, owner, settings } = deps
+export function createDeliveryWorker(deps: { webhooks: WebhookService; clock: Clock; log: Logger; owner: string; fetch: typeof fetch; settings: DeliverySettings }): DeliveryWorker {
+  const { webhooks, clock, log, owner, settings } = deps
 
   async function attempt(delivery: WebhookDelivery): Promise<DeliveryResult> {
     let response: Response
@@ -94,7 +94,7 @@ export function createDeliveryWorker(deps: { store: Store; clock: Clock; log: Lo
   async function work(delivery: WebhookDelivery, subscribed: ReadonlySet<string>): Promise<void> {
     // A delete that raced the enqueue: the admin took this URL away, so nothing goes to it.
     const result: DeliveryResult = subscribed.has(delivery.webhookId) ? await attempt(delivery) : { status: 'failed', error: 'webhook deleted' }
-    const finished = await store.finishDelivery(owner, delivery.id, result)
+    const finished = await webhooks.finishDelivery(owner, delivery.id, result)
     const fields = { delivery_id: delivery.id, webhook_id: delivery.webhookId, result: result.status, attempts: delivery.attempts + 1 }
     if (!finished) log.warn(fields, 'webhook delivery lease lost before it was finished; another replica owns it')
     else if (result.status === 'failed') log.warn({ ...fields, error: result.error }, 'webhook delivery given up')
@@ -105,9 +105,9 @@ export function createDeliveryWorker(deps: { store: Store; clock: Clock; log: Lo
   async function pass(): Promise<number> {
     let done = 0
     for (;;) {
-      const deliveries = await store.claimDeliveries(owner, clock.now(), settings.leaseMs, settings.concurrency)
+      const deliveries = await webhooks.claimDeliveries(owner, clock.now(), settings.leaseMs, settings.concurrency)
       if (deliveries.length === 0) return done
-      const subscribed = new Set((await store.listWebhooks()).map((hook) => hook.id))
+      const subscribed = new Set((await webhooks.list()).map((hook) => hook.id))
       const results = await Promise.allSettled(deliveries.map((delivery) => work(delivery, subscribed)))
       for (const result of results) if (result.status === 'rejected') log.error({ err: String(result.reason) }, 'webhook delivery could not be recorded; its lease will expire and it will run again')
       done += deliveries.length

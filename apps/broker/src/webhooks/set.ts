@@ -1,5 +1,4 @@
-import { SignJWT } from 'jose'
-import type { KeyRing, RevocationEvent, RevocationTask } from '@lanyard/core'
+import { signJwt, type KeyRing, type RevocationEvent, type RevocationTask } from '@lanyard/core'
 
 /** JOSE `typ` of a Security Event Token (RFC 8417 §2.3); also the push content type's subtype. */
 export const setType = 'secevent+jwt'
@@ -90,12 +89,5 @@ export interface SetClaims {
  * fact; its subject is `sub_id`).
  */
 export async function signSet(keys: KeyRing, claims: SetClaims, body: SetBody): Promise<string> {
-  const key = await keys.signingKey('ES256')
-  return new SignJWT({ ...body, txn: claims.txn })
-    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: setType })
-    .setIssuer(claims.issuer)
-    .setAudience(claims.audience)
-    .setIssuedAt(seconds(claims.issuedAt))
-    .setJti(claims.jti)
-    .sign(key.privateKey)
+  return signJwt(keys, { alg: 'ES256', typ: setType }, { issuer: claims.issuer, audience: claims.audience, issuedAt: claims.issuedAt, jti: claims.jti }, { ...body, txn: claims.txn })
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { RequestInvalid, createPassLoop, type Clock, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Store, type Webhook, type WebhookDelivery } from '@lanyard/core'
+import { RequestInvalid, createPassLoop, type Clock, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Webhook, type WebhookDelivery } from '@lanyard/core'
 import { addressRefusal, classifyHost, type UpstreamPolicy } from '@lanyard/connector-sdk'
 import { createDeliveryWorker, type DeliverySettings, type DeliveryWorker } from './deliver.js'
 import { revocationEventKinds, revocationSets, signSet, type RevocationEventKind } from './set.js'
@@ -31,7 +31,6 @@ export interface Webhooks {
 
 export interface WebhooksDeps {
   readonly lanyard: Lanyard
-  readonly store: Store
   readonly clock: Clock
   readonly log: Logger
   /** Names this replica in delivery leases. */
@@ -82,8 +81,9 @@ const announceBatch = 50
  * one event enqueue once: `announce` lets one of them through.
  */
 export function createWebhooks(deps: WebhooksDeps): Webhooks {
-  const { lanyard, store, clock, log } = deps
-  const worker = createDeliveryWorker({ store, clock, log, owner: deps.owner, fetch: deps.fetch, settings: deps.settings })
+  const { lanyard, clock, log } = deps
+  const { webhooks } = lanyard
+  const worker = createDeliveryWorker({ webhooks, clock, log, owner: deps.owner, fetch: deps.fetch, settings: deps.settings })
   let unsubscribe: (() => void) | undefined
 
   async function signedSets(event: RevocationEvent, hooks: readonly Webhook[]): Promise<WebhookDelivery[]> {
@@ -105,12 +105,12 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
   async function announcePass(): Promise<number> {
     let enqueued = 0
     for (;;) {
-      const events = await store.listUnannounced(announceBatch)
+      const events = await webhooks.unannounced(announceBatch)
       if (events.length === 0) return enqueued
-      const hooks = await store.listWebhooks()
+      const hooks = await webhooks.list()
       for (const event of events) {
         const deliveries = await signedSets(event, hooks)
-        if (await store.announce(event.revocation.id, event.type, deliveries)) enqueued += deliveries.length
+        if (await webhooks.announce(event, deliveries)) enqueued += deliveries.length
       }
       if (enqueued > 0) worker.wake()
       if (events.length < announceBatch) return enqueued
@@ -122,16 +122,12 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     async subscribe(actor, input) {
       const events = [...new Set(input.events ?? revocationEventKinds)]
       if (events.length === 0) throw new RequestInvalid(['body.events: expected at least one event kind'])
-      const webhook: Webhook = { id: randomUUID(), url: checkWebhookUrl(input.url, deps.policy), events, actor, createdAt: clock.now() }
-      await store.putWebhook(webhook)
-      return webhook
+      return webhooks.subscribe(actor, checkWebhookUrl(input.url, deps.policy), events)
     },
-    list: () => store.listWebhooks(),
-    async get(id) {
-      return (await store.listWebhooks()).find((hook) => hook.id === id)
-    },
-    remove: (id) => store.deleteWebhook(id),
-    deliveries: (webhookId) => store.listDeliveries(webhookId),
+    list: () => webhooks.list(),
+    get: (id) => webhooks.get(id),
+    remove: (id) => webhooks.remove(id),
+    deliveries: (webhookId) => webhooks.deliveries(webhookId),
     announcer,
     worker,
     start() {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Agent } from './agent.js'
 import type { BusEvent, EventBus } from '../ports/event-bus.js'
-import type { Store } from '../ports/store.js'
+import type { Store } from '../ports/store/index.js'
 import { createAgentReader } from './agent-reader.js'
 
 function fakeBus() {

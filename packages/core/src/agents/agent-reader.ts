@@ -1,6 +1,6 @@
 import type { Agent } from './agent.js'
 import type { EventBus } from '../ports/event-bus.js'
-import type { Store } from '../ports/store.js'
+import type { AgentStore } from '../ports/store/index.js'
 import type { Clock } from '../ports/clock.js'
 
 /**
@@ -16,7 +16,7 @@ export interface AgentReader {
   close(): void
 }
 
-export function createAgentReader(deps: { store: Store; bus: EventBus; clock: Clock; maxAgeMs: number; maxEntries?: number }): AgentReader {
+export function createAgentReader(deps: { store: AgentStore; bus: EventBus; clock: Clock; maxAgeMs: number; maxEntries?: number }): AgentReader {
   const { store, bus, maxAgeMs } = deps
   const maxEntries = deps.maxEntries ?? 10_000
   const cache = new Map<string, { agent: Agent; at: number; epoch: number }>()

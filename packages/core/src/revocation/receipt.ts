@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { SignJWT } from 'jose'
 import type { Grant } from '../exchange/grant.js'
 import type { KeyRing } from '../tokens/key-ring.js'
+import { signJwt } from '../tokens/sign-jwt.js'
+import { isRevoking } from './revocation.js'
 import type { Revocation } from './revocation.js'
 
 /** JOSE `typ` of a revocation receipt; verifiable against the broker's JWKS. */
@@ -46,7 +47,7 @@ export function receiptBody(revocation: Revocation, grants: ReadonlyMap<string, 
     return {
       grant_id: task.grantId,
       system: task.system,
-      outcome: outcome?.kind ?? 'pending',
+      outcome: outcome?.kind ?? (isRevoking(task) ? 'revoking' : 'pending'),
       ...(outcome?.proof === undefined ? {} : { proof: outcome.proof }),
       ...(expiresAt === undefined ? {} : { expires_at: expiresAt.toISOString() }),
       dead_at: deadAt.toISOString(),
@@ -72,12 +73,5 @@ export function receiptBody(revocation: Revocation, grants: ReadonlyMap<string, 
 
 /** Signs a receipt with the broker's current EdDSA key (JWS compact, typ lanyard-receipt+jwt). */
 export async function signReceipt(keys: KeyRing, issuer: string, body: ReceiptBody, now: Date): Promise<string> {
-  const key = await keys.signingKey('EdDSA')
-  return new SignJWT({ ...body })
-    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: receiptType })
-    .setIssuer(issuer)
-    .setSubject(body.revocation.id)
-    .setIssuedAt(Math.floor(now.getTime() / 1000))
-    .setJti(randomUUID())
-    .sign(key.privateKey)
+  return signJwt(keys, { alg: 'EdDSA', typ: receiptType }, { issuer, subject: body.revocation.id, issuedAt: now, jti: randomUUID() }, { ...body })
 }

@@ -4,7 +4,7 @@ import type { AuditDraft } from '../audit/event.js'
 import type { Binding } from '../bindings/binding.js'
 import type { Grant } from '../exchange/grant.js'
 import type { Clock } from '../ports/clock.js'
-import type { GrantSettlement, SigningKeyRecord, Store, Webhook, WebhookDelivery } from '../ports/store.js'
+import type { GrantSettlement, SigningKeyRecord, Store, Webhook, WebhookDelivery } from '../ports/store/index.js'
 
 // Builders for the Store conformance cases. Every handle and id carries this run's prefix, so
 // cases stay apart even on a backend shared with other runs (one Redis for many CI jobs).

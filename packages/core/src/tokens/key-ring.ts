@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type Cry
 import type { Sealer } from '../crypto/sealer.js'
 import { ConfigInvalid, LanyardError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
-import type { SigningKeyRecord, Store } from '../ports/store.js'
+import type { SigningKeyRecord, SigningKeyStore } from '../ports/store/index.js'
 
 /** Algorithms the broker signs with: EdDSA for its own handle tokens, RS256 and ES256 for ID
  * tokens that upstreams verify (AWS STS accepts RSA and EC keys, not Ed25519). */
@@ -45,7 +45,7 @@ function sealContext(kid: string): string {
   return `signing-key:${kid}`
 }
 
-export function createKeyRing(deps: { store: Store; sealer: Sealer; clock: Clock; retainSeconds: number }): KeyRing {
+export function createKeyRing(deps: { store: SigningKeyStore; sealer: Sealer; clock: Clock; retainSeconds: number }): KeyRing {
   const { store, sealer, clock } = deps
   let records: SigningKeyRecord[] | undefined
   const privateKeys = new Map<string, CryptoKey>()

@@ -1,25 +1,14 @@
-import type { Clock, Revocation, RevocationEvent, RevocationEventType, Store, WebhookDelivery } from '@lanyard/core'
+import type { RevocationEvent, RevocationEventType, WebhookDelivery, WebhookStore } from '@lanyard/core'
 import { decodeAll, decodeDelivery, decodeWebhook, encode } from './codec.js'
-import { call, type RedisClient } from './connection.js'
-import { indexMember, parseIndexMember, type RedisKeys } from './keys.js'
-import { Transaction, mutate } from './transaction.js'
-
-type WebhookMethods = Pick<Store, 'putWebhook' | 'listWebhooks' | 'deleteWebhook' | 'enqueueDeliveries' | 'listUnannounced' | 'announce' | 'claimDeliveries' | 'finishDelivery' | 'listDeliveries'>
-
-interface OutboxDeps {
-  readonly getRevocation: (id: string) => Promise<Revocation | undefined>
-  readonly revocationStatus: (id: string) => Promise<Revocation['status'] | undefined>
-  readonly clock: Clock
-}
+import { call } from './connection.js'
+import type { RedisDatabase } from './database.js'
+import { indexMember, parseIndexMember } from './keys.js'
+import { readRevocation, revocationStatus } from './revocations.js'
+import { Transaction } from './transaction.js'
 
 /** An outbox entry whose revocation has not committed this long after it was written never will. */
 const uncommittedOutboxMs = 5 * 60_000
 const eventOrder: Record<RevocationEventType, number> = { 'revocation.started': 0, 'revocation.finished': 1 }
-
-/** Field and value of one outbox entry in the `outbox` hash. */
-export function outboxEntry(revocationId: string, type: RevocationEventType, at: Date): [field: string, value: string] {
-  return [indexMember(revocationId, type), String(at.getTime())]
-}
 
 const byCreation = (d: { createdAt: Date; id: string }) => `${d.createdAt.toISOString()} ${d.id}`
 
@@ -33,7 +22,8 @@ function withoutLease(delivery: WebhookDelivery): WebhookDelivery {
  * keys.ts): every change is one guarded commit and the due index (score: when a delivery can
  * next be claimed, `nextAttemptAt` or its lease expiry) is kept exact inside it.
  */
-export function createWebhookMethods(client: RedisClient, keys: RedisKeys, outbox: OutboxDeps): WebhookMethods {
+export function createWebhookMethods(db: RedisDatabase): WebhookStore {
+  const { client, keys, clock, mutate } = db
   async function deliveriesById(ids: readonly string[]): Promise<(string | null)[]> {
     return ids.length === 0 ? [] : call(() => client.hmget(keys.deliveries, ...ids))
   }
@@ -58,7 +48,7 @@ export function createWebhookMethods(client: RedisClient, keys: RedisKeys, outbo
     },
 
     async deleteWebhook(id) {
-      return mutate(client, async () => {
+      return mutate(async () => {
         const [hook, ids] = await Promise.all([call(() => client.hget(keys.webhooks, id)), call(() => client.smembers(keys.deliveriesOf(id)))])
         if (hook === null) return { result: false }
         // Guarded on the subscription and on each pending delivery as read: a delivery claimed
@@ -76,7 +66,7 @@ export function createWebhookMethods(client: RedisClient, keys: RedisKeys, outbo
 
     async enqueueDeliveries(deliveries) {
       if (deliveries.length === 0) return
-      await enqueue(new Transaction(), deliveries).commit(client)
+      await enqueue(new Transaction(), deliveries).commit(client, db.wait)
     },
 
     async listUnannounced(limit) {
@@ -92,14 +82,14 @@ export function createWebhookMethods(client: RedisClient, keys: RedisKeys, outbo
       for (const entry of entries) {
         if (due.length >= limit) break
         // The status first: a running job's `finished` entry is looked at on every pass.
-        const status = await outbox.revocationStatus(entry.revocationId)
+        const status = await revocationStatus(db, entry.revocationId)
         if (status === undefined) {
           // Written before a startRevocation that failed, or has yet to commit: aged out.
-          if (entry.at < outbox.clock.now().getTime() - uncommittedOutboxMs) await call(() => client.hdel(keys.outbox, entry.field))
+          if (entry.at < clock.now().getTime() - uncommittedOutboxMs) await call(() => client.hdel(keys.outbox, entry.field))
           continue
         }
         if (entry.type === 'revocation.finished' && status !== 'done') continue
-        const revocation = await outbox.getRevocation(entry.revocationId)
+        const revocation = await readRevocation(db, entry.revocationId)
         if (revocation !== undefined) due.push({ type: entry.type, revocation })
       }
       return due
@@ -107,7 +97,7 @@ export function createWebhookMethods(client: RedisClient, keys: RedisKeys, outbo
 
     async announce(revocationId, type, deliveries) {
       const field = indexMember(revocationId, type)
-      return mutate(client, async () => {
+      return mutate(async () => {
         const entry = await call(() => client.hget(keys.outbox, field))
         if (entry === null) return { result: false }
         return { result: true, write: { txn: enqueue(new Transaction().expect(keys.outbox, entry, field).hdel(keys.outbox, field), deliveries) } }
@@ -115,7 +105,7 @@ export function createWebhookMethods(client: RedisClient, keys: RedisKeys, outbo
     },
 
     async claimDeliveries(owner, now, leaseMs, limit) {
-      return mutate(client, async () => {
+      return mutate(async () => {
         // The due index is exact, but two reads apart: a delivery it lists may have been leased
         // by another replica by the time its record is read. Looking at four times `limit`
         // leaves room to skip those; if every one seen was taken, read again.
@@ -142,7 +132,7 @@ export function createWebhookMethods(client: RedisClient, keys: RedisKeys, outbo
     },
 
     async finishDelivery(owner, id, result) {
-      return mutate(client, async () => {
+      return mutate(async () => {
         const raw = await call(() => client.hget(keys.deliveries, id))
         const delivery = decodeDelivery(raw)
         if (delivery === undefined || delivery.status !== 'pending' || delivery.leaseOwner !== owner) return { result: false }

@@ -1,0 +1,46 @@
+import { AgentNotFound, AuditUnavailable, sealAuditEvent } from '@lanyard/core'
+import type { AuditDraft, AuditEvent, AuditStore } from '@lanyard/core'
+import { json, ms, type SqliteDatabase } from './database.js'
+import { toAuditEvent, type AuditRow } from './rows.js'
+
+/**
+ * Seals `draft` onto the agent's chain inside the caller's transaction: the head read and the
+ * insert share the write lock, so two appends cannot take one seq. Only the draft's own
+ * fields are sealed (extra properties on the object would be hashed but not stored).
+ */
+export function appendEvent(db: SqliteDatabase, handle: string, draft: AuditDraft): AuditEvent {
+  const head = db.sql('SELECT seq, hash FROM audit_events WHERE handle = ? ORDER BY seq DESC LIMIT 1').get(handle) as { seq: number; hash: string } | undefined
+  let event: AuditEvent
+  let details: string
+  try {
+    event = sealAuditEvent(handle, head, { at: draft.at, actor: draft.actor, action: draft.action, target: draft.target, outcome: draft.outcome, details: draft.details })
+    details = json(event.details)
+  } catch (cause) {
+    throw new AuditUnavailable({ cause, detail: `the audit event "${draft.action}" could not be sealed` })
+  }
+  db.sql('INSERT INTO audit_events (handle, seq, prev_hash, hash, at, actor, action, target, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    handle, event.seq, event.prevHash, event.hash, ms(event.at), event.actor, event.action, event.target, event.outcome, details,
+  )
+  // The event as sealed; `details` as the caller gave it. Most callers ignore it (an exchange
+  // writes two events and reads neither), so the JSON round trip that gives the shape a later
+  // read returns is left to appendAudit, the one caller that answers with the event.
+  return event
+}
+
+/** Each agent's audit chain (table `audit_events`). */
+export function createAuditMethods(db: SqliteDatabase): AuditStore {
+  return {
+    async appendAudit(handle: string, audit: AuditDraft): Promise<AuditEvent> {
+      return db.write(() => {
+        if (db.sql('SELECT 1 FROM agents WHERE handle = ?').get(handle) === undefined) throw new AgentNotFound(handle)
+        const event = appendEvent(db, handle, audit)
+        return { ...event, details: JSON.parse(json(event.details)) as Record<string, unknown> }
+      })
+    },
+
+    async readAudit(handle: string, options: { afterSeq?: number; limit?: number } = {}): Promise<AuditEvent[]> {
+      const rows = db.statement(() => db.sql('SELECT * FROM audit_events WHERE handle = ? AND seq > ? ORDER BY seq LIMIT ?').all(handle, options.afterSeq ?? 0, options.limit ?? -1) as AuditRow[])
+      return rows.map(toAuditEvent)
+    },
+  }
+}

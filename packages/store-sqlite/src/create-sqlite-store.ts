@@ -1,0 +1,47 @@
+import { systemClock, type Clock, type Store } from '@lanyard/core'
+import { createAgentMethods } from './agents.js'
+import { createAuditMethods } from './audit.js'
+import { createBindingMethods } from './bindings.js'
+import { createDatabase } from './database.js'
+import { createGrantMethods } from './grants.js'
+import { openDatabase } from './open-database.js'
+import { createPrimitiveMethods } from './primitives.js'
+import { createRevocationMethods } from './revocations.js'
+import { createSigningKeyMethods } from './signing-keys.js'
+import { createTrustRuleMethods } from './trust.js'
+import { createWebhookMethods } from './webhooks.js'
+
+export interface SqliteStoreOptions {
+  /** The database file. Created, with its folder's WAL side files, if it does not exist. */
+  readonly path: string
+  /** Stamps bookkeeping only (migrations, purges); every recorded time comes from the caller. */
+  readonly clock?: Clock
+  /**
+   * How long a write waits for another process's write lock before failing with
+   * StoreUnavailable. 5 s: a use case holds the lock for about one fsync (milliseconds), so
+   * only a stuck process holds it this long.
+   */
+  readonly busyTimeoutMs?: number
+}
+
+/**
+ * Opens (creating and migrating if needed) the embedded store: one `create<Area>Methods(db)`
+ * per area file, all over one connection and its group-committed write queue (database.ts).
+ * Every use case is one BEGIN IMMEDIATE transaction. Throws StoreUnavailable if the file cannot
+ * be opened or was written by a newer release.
+ */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const clock = options.clock ?? systemClock
+  const db = createDatabase(openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs ?? 5_000, now: clock.now() }), clock)
+  return {
+    ...createAgentMethods(db),
+    ...createBindingMethods(db),
+    ...createGrantMethods(db),
+    ...createRevocationMethods(db),
+    ...createAuditMethods(db),
+    ...createWebhookMethods(db),
+    ...createSigningKeyMethods(db),
+    ...createPrimitiveMethods(db),
+    ...createTrustRuleMethods(db),
+  }
+}

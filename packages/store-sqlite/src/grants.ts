@@ -1,0 +1,85 @@
+import { AgentNotActive, GrantNotFound, settledGrant } from '@lanyard/core'
+import type { AuditDraft, Grant, GrantSettlement, GrantStatus, GrantStore } from '@lanyard/core'
+import { mustAgent } from './agents.js'
+import { appendEvent } from './audit.js'
+import { json, ms, type SqliteDatabase } from './database.js'
+import { toGrant, type GrantRow } from './rows.js'
+
+/** The grant's row, inside the caller's read or write. */
+export function grantRow(db: SqliteDatabase, handle: string, grantId: string): GrantRow | undefined {
+  return db.sql('SELECT * FROM grants WHERE id = ? AND handle = ?').get(grantId, handle) as GrantRow | undefined
+}
+
+/** Writes a grant's whois keys; `new`: the grant was inserted just now, it has none yet. */
+function writeIndex(db: SqliteDatabase, grantId: string, index: Readonly<Record<string, string>>, grant: 'new' | 'existing' = 'existing'): void {
+  if (grant === 'existing') db.sql('DELETE FROM grant_index WHERE grant_id = ?').run(grantId)
+  const insert = db.sql('INSERT INTO grant_index (grant_id, key, value) VALUES (?, ?, ?)')
+  for (const [key, value] of Object.entries(index)) insert.run(grantId, key, value)
+}
+
+/** Grants (table `grants`) and their whois index (`grant_index`). */
+export function createGrantMethods(db: SqliteDatabase): GrantStore {
+  return {
+    async beginGrant(grant: Grant, generation: number, audit: AuditDraft): Promise<void> {
+      await db.write(() => {
+        // The consistency point: status and generation are read under the write lock that
+        // records the grant, so a revocation either committed before (refused here) or after
+        // (and then sees this grant as pending and takes it into its job).
+        const agent = mustAgent(db, grant.handle)
+        if (agent.status !== 'active') throw new AgentNotActive(grant.handle, agent.status)
+        if (agent.generation !== generation) throw new AgentNotActive(grant.handle, "no longer at the token's generation", { detail: `agent generation ${agent.generation}, token generation ${generation}` })
+        db.sql(
+          `INSERT INTO grants (id, handle, binding_id, system, connector_type, scopes, status, created_at, expires_at, ref, attribution, sealed_secret, error, ended_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL)`,
+        ).run(
+          grant.id, grant.handle, grant.bindingId, grant.system, grant.connectorType, json(grant.scopes), ms(grant.createdAt),
+          grant.expiresAt ? ms(grant.expiresAt) : null, grant.ref === undefined ? null : json(grant.ref), json(grant.index), grant.sealedSecret ?? null,
+        )
+        writeIndex(db, grant.id, grant.index, 'new')
+        appendEvent(db, grant.handle, audit)
+      })
+    },
+
+    async settleGrant(handle: string, grantId: string, settlement: GrantSettlement, audit: AuditDraft): Promise<Grant> {
+      return db.write(() => {
+        const row = grantRow(db, handle, grantId)
+        if (row === undefined) throw new GrantNotFound(grantId)
+        // The status machine decides (GrantNotPending when settled already); this writes its answer.
+        const settled = settledGrant(toGrant(row), settlement, audit.at)
+        if (settled.status === 'live') {
+          db.sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ?").run(
+            ms(settled.expiresAt!), settled.ref === undefined ? null : json(settled.ref), json(settled.index), settled.sealedSecret ?? null, grantId,
+          )
+          // A grant begun with no whois keys (every exchange) has no index rows to delete.
+          writeIndex(db, grantId, settled.index, row.attribution === '{}' ? 'new' : 'existing')
+        } else {
+          db.sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ?, sealed_secret = NULL WHERE id = ?").run(settled.error ?? null, ms(settled.endedAt!), grantId)
+        }
+        appendEvent(db, handle, audit)
+        return settled
+      })
+    },
+
+    async getGrant(handle: string, grantId: string): Promise<Grant | undefined> {
+      const row = db.statement(() => grantRow(db, handle, grantId))
+      return row && toGrant(row)
+    },
+
+    async listGrants(handle: string, status?: GrantStatus): Promise<Grant[]> {
+      const rows = db.statement(() => db.sql('SELECT * FROM grants WHERE handle = :handle AND (:status IS NULL OR status = :status) ORDER BY created_at, id').all({ handle, status: status ?? null }) as GrantRow[])
+      return rows.map(toGrant)
+    },
+
+    async findGrants(key: string, value: string): Promise<Grant[]> {
+      const rows = db.read(
+        () => db.sql('SELECT g.* FROM grant_index i JOIN grants g ON g.id = i.grant_id WHERE i.key = ? AND i.value = ? ORDER BY g.created_at, g.id').all(key, value) as GrantRow[],
+      )
+      return rows.map(toGrant)
+    },
+
+    async listPendingGrants(before: Date): Promise<Grant[]> {
+      const rows = db.statement(() => db.sql("SELECT * FROM grants WHERE status = 'pending' AND created_at < ? ORDER BY created_at, id").all(ms(before)) as GrantRow[])
+      return rows.map(toGrant)
+    },
+  }
+}
