@@ -180,6 +180,14 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     })
     // Names this process in task and delivery leases: unique even for two brokers on one host.
     const replicaId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+    // Issuers' discovery and keys are upstreams too: the one address rule at connect time (each
+    // issuer under its own `allowPrivateNetwork`), the body cap, the real network.
+    const federationFetches = new Map(
+      config.federation.issuers.map((issuer) => [
+        issuer.issuer,
+        createUpstreamFetch({ name: 'federation', policy: { allowPrivateNetwork: issuer.allowPrivateNetwork, allowLoopback: config.sandbox }, maxResponseBytes: defaults.federation.maxBodyBytes, timeoutMs: config.federation.timeoutMs }),
+      ]),
+    )
     const lanyard = createLanyard({
       store,
       bus,
@@ -199,6 +207,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
                 issuers: config.federation.issuers,
                 clock,
                 log,
+                fetchFor: (issuer) => federationFetches.get(issuer.issuer)?.fetch ?? (() => Promise.reject(new Error('not a configured issuer'))),
                 settings: {
                   timeoutMs: config.federation.timeoutMs,
                   cacheMaxAgeMs: config.federation.cacheMaxAgeSeconds * 1000,
@@ -257,7 +266,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         await lanyard.close()
         // After the cascade stopped (no more events), before the store closes (enqueues in flight).
         await webhooks.stop()
-        await Promise.all([closeUpstreams(), webhookFetch.close()])
+        await Promise.all([closeUpstreams(), webhookFetch.close(), ...[...federationFetches.values()].map((f) => f.close())])
         await bus.close()
         await store.close()
         log.flush()

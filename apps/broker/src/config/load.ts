@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigInvalid, SecretValue } from '@lanyard/core'
+import { addressRefusal, classifyHost } from '@lanyard/connector-sdk'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 import { configSchema } from './schema.js'
@@ -139,7 +140,13 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
       } catch {
         issues.push(`federation.issuers[${i}].${field}: expected a URL (keys are found by discovery there)`)
       }
-      if (parsedUrl !== undefined && parsedUrl.protocol !== 'https:' && !(file.sandbox && parsedUrl.protocol === 'http:')) issues.push(`federation.issuers[${i}].${field}: expected https (plain http only with \`sandbox: true\`)`)
+      if (parsedUrl === undefined) continue
+      if (parsedUrl.protocol !== 'https:' && !(file.sandbox && parsedUrl.protocol === 'http:')) issues.push(`federation.issuers[${i}].${field}: expected https (plain http only with \`sandbox: true\`)`)
+      // The one address rule of connector-sdk's upstreamUrl(): checked here on the literal host,
+      // and again at connect time on the resolved address by the broker's bounded fetch.
+      const refusal = addressRefusal(classifyHost(parsedUrl.hostname), { allowPrivateNetwork: entry.allowPrivateNetwork, allowLoopback: file.sandbox })
+      if (refusal !== undefined) issues.push(`federation.issuers[${i}].${field}: ${refusal}`)
+      else if (parsedUrl.username !== '' || parsedUrl.password !== '') issues.push(`federation.issuers[${i}].${field}: must not carry credentials`)
     }
   }
 

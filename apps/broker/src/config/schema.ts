@@ -115,6 +115,8 @@ export const configSchema = z
                 audiences: z.array(z.string().min(1)).min(1),
                 /** Asymmetric algorithms only: `none` and HMAC never verify a platform token. */
                 allowedAlgs: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1),
+                /** Lets the issuer's discovery and keys resolve to private ranges (an in-cluster issuer). Never link-local or metadata. */
+                allowPrivateNetwork: z.boolean().default(false),
               })
               .strict(),
           )
