@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import { GrantTypeUnsupported, RequestInvalid, SystemUnknown, TargetInvalid, type Lanyard } from '@lanyard/core'
+import { GrantTypeUnsupported, RequestInvalid, TargetInvalid, type Lanyard } from '@lanyard/core'
 import type { Metrics } from './metrics.js'
 
 export const jwtBearerGrant = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -35,10 +35,8 @@ function systemOf(body: Record<string, unknown>, resources: ReadonlyMap<string, 
   if (resource !== undefined && resource !== '') {
     if (typeof resource !== 'string') throw new TargetInvalid('resource: expected urn:lanyard:system:<name> or the URL of a configured resource')
     const name = systemResource.exec(resource)?.[1] ?? resources.get(resource)
-    if (name === undefined) {
-      if (/^https?:\/\//.test(resource) && URL.canParse(resource)) throw new SystemUnknown(resource)
-      throw new TargetInvalid('resource: expected urn:lanyard:system:<name> or the URL of a configured resource')
-    }
+    // An unknown URL too: one 400 invalid_target for every resource that names no configured system.
+    if (name === undefined) throw new TargetInvalid('resource: expected urn:lanyard:system:<name> or the URL of a configured resource')
     if (audience !== undefined && audience !== name) throw new TargetInvalid('audience: disagrees with resource')
     return name
   }
