@@ -23,6 +23,9 @@ describe('GitHub end to end: exchange, use, whois, revoke', () => {
     writeFileSync(join(dir, 'other.pem'), other.privateKeyPem, { mode: 0o600 })
     t = await startTestBroker({
       config: {
+        // The GitHub stand-in listens on loopback: a sandbox deployment.
+        sandbox: true,
+        upstream: { allowInsecureUpstreamHttp: true },
         systems: [
           { name: 'github-acme', type: 'github', appId: app.appId, privateKey: { file: join(dir, 'app.pem') }, baseUrl: github.url, retries: 0 },
           // The wrong key for this App id: GitHub refuses the App JWT.

@@ -49,7 +49,8 @@ describe('revocation webhooks: CAEP SETs pushed to relying parties (RFC 8417, RF
 
   beforeAll(async () => {
     // Backoff of a few ms and a fast poll: retries happen within the test, without sleeping.
-    t = await startTestBroker({ config: { systems: [mem.system], webhooks: { backoffBaseMs: 1, backoffMaxMs: 5, pollMs: 20, maxAttempts: 4 } } })
+    // Receivers listen on loopback: a sandbox deployment.
+    t = await startTestBroker({ config: { sandbox: true, systems: [mem.system], webhooks: { backoffBaseMs: 1, backoffMaxMs: 5, pollMs: 20, maxAttempts: 4 } } })
     jwks = createRemoteJWKSet(new URL(`${t.url}/.well-known/jwks.json`))
   })
   afterAll(async () => {
@@ -193,7 +194,8 @@ describe('revocation webhooks: CAEP SETs pushed to relying parties (RFC 8417, RF
   it.each([
     [{ url: 'ftp://rp.example.com/hook' }, 'body.url: expected an http(s) URL'],
     [{ url: 'not a url' }, 'body.url: expected an absolute http(s) URL'],
-    [{ url: 'http://rp.example.com/hook' }, 'body.url: plain http is refused except on loopback (use https, or `sandbox: true` for local stand-ins)'],
+    [{ url: 'https://10.0.0.1/hook' }, 'body.url: a private-network address is refused (allowed only with `allowPrivateNetwork: true`)'],
+    [{ url: 'https://169.254.169.254/hook' }, 'body.url: a link-local, cloud-metadata or unspecified address is refused always'],
     [{ url: 'https://user:secret@rp.example.com/hook' }, 'body.url: must not carry credentials'],
     [{ url: 'https://rp.example.com/hook', events: ['agent.created'] }, expect.stringMatching(/^body\.events\.0: /)],
     [{ url: 'https://rp.example.com/hook', events: [] }, expect.stringMatching(/^body\.events: /)],

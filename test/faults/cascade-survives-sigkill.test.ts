@@ -33,6 +33,8 @@ describe('a revocation cascade survives a crash', () => {
         // Short leases: the dead process's tasks are taken over within a second.
         cascade: { concurrency: 2, leaseMs: 1000, pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 200 },
         rateLimits: { exchange: { ratePerSecond: 1000, burst: 1000 } },
+        sandbox: true,
+        upstream: { allowInsecureUpstreamHttp: true },
         systems: [{ name: 'github-acme', type: 'github', appId: app.appId, privateKey: { file: join(dir, 'app.pem') }, baseUrl: github.url }],
       }),
     )

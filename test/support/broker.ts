@@ -66,7 +66,7 @@ export function brokerClient(url: string, adminToken: string): BrokerClient {
 }
 
 /** Leaves the shared Redis as it was: every key under this broker's prefix goes. */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
   const { Redis } = await import('ioredis')
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
   try {

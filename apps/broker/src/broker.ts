@@ -25,10 +25,12 @@ import {
 import { defaults } from './config/defaults.js'
 import { lanyardSettings } from './config/settings.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
-import { createSystems } from './connectors/registry.js'
+import { checkSystems, createSystems } from './connectors/registry.js'
+import { createUpstreamFetch } from './connectors/upstream-fetch.js'
 import { createIssuerKeys } from './federation/issuer-keys.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
+import { answerStarting, createReadiness } from './http/health.js'
 import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
 import { createSigner } from './signer.js'
 import { createRevocationStream } from './events/revocation-stream.js'
@@ -70,18 +72,26 @@ interface OpenedStore {
   readonly mutex?: Mutex
 }
 
-async function openStore(config: BrokerConfig, clock: Clock): Promise<OpenedStore> {
-  if (config.store.type === 'sqlite') {
-    mkdirSync(dirname(config.store.path), { recursive: true, mode: 0o700 })
+/**
+ * Loads the store's package (module loading only, no file and no connection): done before the
+ * socket opens, because loading blocks the event loop and requests arriving then must be
+ * answered. The returned function opens the store.
+ */
+async function loadStore(config: BrokerConfig, clock: Clock): Promise<() => Promise<OpenedStore>> {
+  const { store } = config
+  if (store.type === 'sqlite') {
     const { createSqliteStore } = await import('@lanyard/store-sqlite')
-    return { store: await createSqliteStore({ path: config.store.path, clock }), bus: createLocalEventBus() }
+    return async () => {
+      mkdirSync(dirname(store.path), { recursive: true, mode: 0o700 })
+      return { store: await createSqliteStore({ path: store.path, clock }), bus: createLocalEventBus() }
+    }
   }
   // Loaded by name so that an embedded deployment never loads ioredis.
   const redisPackage = '@lanyard/store-redis'
   const redis = (await import(redisPackage)) as {
     createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock; durability: 'fsync' | 'volatile' | { replicas: number; timeoutMs: number } }): Promise<OpenedStore>
   }
-  return redis.createRedisStore({ url: config.store.url.reveal(), keyPrefix: config.store.keyPrefix, cluster: config.store.cluster, clock, durability: config.store.durability })
+  return () => redis.createRedisStore({ url: store.url.reveal(), keyPrefix: store.keyPrefix, cluster: store.cluster, clock, durability: store.durability })
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -105,49 +115,79 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const clock = options.clock ?? systemClock
   const log = pino({ level: config.logLevel, base: { service: 'lanyard' }, redact: { paths: ['*.token', '*.secret', '*.assertion', '*.password', 'req.headers.authorization'], censor: '[redacted]' } }, pino.destination(2))
 
-  let masterKey = config.masterKey
-  if (masterKey === undefined) {
-    if (config.store.type === 'redis') throw new ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
-    const generated = localMasterKey(config.dataDir)
-    if (generated.created) notice(`lanyard: generated a master key at ${generated.path} (set LANYARD_MASTER_KEY in production)`)
-    masterKey = generated.value
-  }
-  const masterKeyBytes = decodeMasterKey(masterKey, config.masterKey ? 'LANYARD_MASTER_KEY' : 'master.key')
-  const sealer = createAesGcmSealer(masterKeyBytes)
+  // (1) Validate everything that can be refused: nothing is written before this passes.
+  if (config.masterKey === undefined && config.store.type === 'redis') throw new ConfigInvalid(['LANYARD_MASTER_KEY: required with a shared store (every replica must open the same secrets)'])
+  const givenMasterKey = config.masterKey === undefined ? undefined : decodeMasterKey(config.masterKey, 'LANYARD_MASTER_KEY')
+  const checkedSystems = await checkSystems(config.systems, { sandbox: config.sandbox, allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp })
+  const openStore = await loadStore(config, clock)
 
-  let adminToken = config.adminToken
-  let adminTokenPath: string | undefined
-  if (adminToken === undefined) {
-    const generated = localAdminToken(config.dataDir)
-    adminToken = generated.value
-    adminTokenPath = generated.path
-    notice(`lanyard: admin token ${generated.created ? 'generated' : 'read'} at ${generated.path}`)
-  }
-
-  const server = createServer()
+  // (2) Listen: until the app is attached, every request is answered 503 + Retry-After (the
+  // socket opens first because port 0 and the issuer need the address; an unanswered request
+  // would hang). A taken port is refused here, still before any file is written.
+  const server = createServer(answerStarting)
   const address = await listenOn(server, config.listen.host, config.listen.port)
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
   const issuer = config.issuer ?? url
 
-  const opened = await openStore(config, clock).catch((error: unknown) => {
+  // (3) Generated secrets, written to the data folder on first start.
+  let sealer: ReturnType<typeof createAesGcmSealer>
+  let masterKeyBytes: ReturnType<typeof decodeMasterKey>
+  let adminToken = config.adminToken
+  let adminTokenPath: string | undefined
+  let masterKeySource = 'LANYARD_MASTER_KEY'
+  try {
+    if (givenMasterKey === undefined) {
+      const generated = localMasterKey(config.dataDir)
+      if (generated.created) notice(`lanyard: generated a master key at ${generated.path} (set LANYARD_MASTER_KEY in production)`)
+      masterKeySource = generated.path
+      masterKeyBytes = decodeMasterKey(generated.value, 'master.key')
+    } else {
+      masterKeyBytes = givenMasterKey
+    }
+    sealer = createAesGcmSealer(masterKeyBytes)
+    if (adminToken === undefined) {
+      const generated = localAdminToken(config.dataDir)
+      adminToken = generated.value
+      adminTokenPath = generated.path
+      notice(`lanyard: admin token ${generated.created ? 'generated' : 'read'} at ${generated.path}`)
+    }
+  } catch (error) {
+    server.close()
+    throw error
+  }
+
+  const opened = await openStore().catch((error: unknown) => {
     server.close()
     throw error
   })
   const { store, bus } = opened
   try {
     const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.tokens.handleTokenTtlSeconds, config.tokens.maxCredentialTtlSeconds) })
+    // The key check: a store sealed under another master key is refused before anything new is
+    // sealed under the wrong one (grants' revocation secrets would become unopenable).
+    await keys.checkMasterKey(masterKeySource)
     const revocationStream = createRevocationStream({ keys, clock, issuer, log, bus })
-    const systems = await createSystems(config.systems, {
+    const { systems, close: closeUpstreams } = createSystems(checkedSystems, {
       log,
       clock,
       signer: createSigner(keys, clock, issuer, { store, stream: revocationStream }),
       allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp,
+      sandbox: config.sandbox,
+      upstreamTimeoutMs: config.upstream.timeoutMs,
       mutex: opened.mutex ?? createLocalMutex(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     })
     // Names this process in task and delivery leases: unique even for two brokers on one host.
     const replicaId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+    // Issuers' discovery and keys are upstreams too: the one address rule at connect time (each
+    // issuer under its own `allowPrivateNetwork`), the body cap, the real network.
+    const federationFetches = new Map(
+      config.federation.issuers.map((issuer) => [
+        issuer.issuer,
+        createUpstreamFetch({ name: 'federation', policy: { allowPrivateNetwork: issuer.allowPrivateNetwork, allowLoopback: config.sandbox }, maxResponseBytes: defaults.federation.maxBodyBytes, timeoutMs: config.federation.timeoutMs }),
+      ]),
+    )
     const lanyard = createLanyard({
       store,
       bus,
@@ -167,6 +207,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
                 issuers: config.federation.issuers,
                 clock,
                 log,
+                fetchFor: (issuer) => federationFetches.get(issuer.issuer)?.fetch ?? (() => Promise.reject(new Error('not a configured issuer'))),
                 settings: {
                   timeoutMs: config.federation.timeoutMs,
                   cacheMaxAgeMs: config.federation.cacheMaxAgeSeconds * 1000,
@@ -194,9 +235,14 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const reconciler = setInterval(() => void reconcile().catch((error: unknown) => log.warn({ err: String(error) }, 'reconciliation pass failed')), defaults.reconcilePendingAfterMs)
     reconciler.unref()
     const metrics = createMetrics()
-    // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
-    const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
-    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, revocationStream, presence: config.presence }))
+    // Receivers are upstreams too: the same address rule at connect time, a small body cap. The
+    // real network, never options.fetch (that one stands in for the connectors' upstreams).
+    const webhookPolicy = { allowPrivateNetwork: config.webhooks.allowPrivateNetwork, allowLoopback: config.sandbox }
+    const webhookFetch = createUpstreamFetch({ name: 'webhooks', policy: webhookPolicy, maxResponseBytes: 64 * 1024, timeoutMs: config.webhooks.timeoutMs })
+    const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
+    const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId })
+    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream, presence: config.presence }))
+    server.off('request', answerStarting)
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
     webhooks.start()
@@ -220,6 +266,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         await lanyard.close()
         // After the cascade stopped (no more events), before the store closes (enqueues in flight).
         await webhooks.stop()
+        await Promise.all([closeUpstreams(), webhookFetch.close(), ...[...federationFetches.values()].map((f) => f.close())])
         await bus.close()
         await store.close()
         log.flush()

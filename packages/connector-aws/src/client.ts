@@ -1,4 +1,5 @@
 import { IAMClient } from '@aws-sdk/client-iam'
+import { FetchHttpHandler } from '@smithy/fetch-http-handler'
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts'
 import { ConfigInvalid, UpstreamRefused, UpstreamUnavailable, isLanyardError, parseRetryAfter } from '@lanyard/connector-sdk'
 import type { ConnectorHost, LanyardError } from '@lanyard/connector-sdk'
@@ -41,7 +42,8 @@ export function createClient(config: AwsConfig, host: ConnectorHost): AwsClient 
   const options = {
     region: config.region,
     maxAttempts: config.maxAttempts,
-    requestHandler: { requestTimeout: config.timeoutMs, connectionTimeout: config.timeoutMs },
+    // Every call goes through the fetch the broker lends: its address rule and body cap.
+    requestHandler: new FetchHttpHandler({ requestTimeout: config.timeoutMs, customFetch: host.fetch }),
   }
   const at = (url: string | undefined) => (url === undefined ? {} : { endpoint: url })
   // Web identity holds no AWS key: a signed STS call there is a bug, refused before it leaves.
@@ -158,5 +160,7 @@ export function translate(client: Pick<AwsClient, 'system' | 'host'>, error: unk
     const retryAfterMs = parseRetryAfter(headers?.['retry-after'], client.host.clock.now())
     return new UpstreamUnavailable(system, { detail, answer: `AWS answered ${code} (${status})`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
   }
+  // A 2xx the SDK could not deserialize (malformed or truncated XML): an upstream fault, retryable.
+  if (status >= 200 && status < 300) return new UpstreamUnavailable(system, { detail: `${action}: AWS answered ${status} with a body that could not be read` })
   return new UpstreamRefused(system, reasons[code] ?? refusals[code] ?? `AWS refused ${action} (${code})`, { detail })
 }

@@ -1,8 +1,5 @@
-import { secret } from '@lanyard/connector-sdk'
+import { secret, upstreamUrl } from '@lanyard/connector-sdk'
 import { z } from 'zod'
-
-/** Hosts where plain http is acceptable: the sandbox and local tests, never a network hop. */
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 /**
  * Every AWS partition: commercial, China, GovCloud (US), and the isolated ones (ISO, ISO-B,
@@ -17,13 +14,6 @@ export const roleArn = z
   .regex(new RegExp(`^arn:${partitionPattern}:iam::\\d{12}:role\\/([\\w+=,.@-]+\\/)*[\\w+=,.@-]{1,64}$`), {
     message: `expected an IAM role ARN: arn:<partition>:iam::<account>:role/<name>, partition one of ${awsPartitions.join(', ')}`,
   })
-
-const endpointUrl = z
-  .url()
-  .refine((value) => {
-    const url = new URL(value)
-    return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))
-  }, { message: 'expected an https URL (plain http only to a loopback address, for the sandbox)' })
 
 const revocation = z
   .object({
@@ -52,14 +42,14 @@ const revocation = z
 const common = {
   /** STS region; signing region for both STS and IAM. */
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'expected an AWS region such as us-east-1' }).default('us-east-1'),
-  /** Both STS and IAM at one URL: the sandbox. Plain http only to loopback, and only when the broker runs as a sandbox. */
-  endpoint: endpointUrl.optional(),
+  /** Both STS and IAM at one URL: the sandbox, or a VPC endpoint. The one address rule of upstreamUrl() applies. */
+  endpoint: upstreamUrl().optional(),
   /**
    * STS and IAM apart: an STS VPC interface endpoint (`https://vpce-...sts.us-east-1.vpce.amazonaws.com`)
    * or a FIPS endpoint (`https://sts-fips.us-east-1.amazonaws.com`, `https://iam-fips.amazonaws.com`).
    * Each falls back to `endpoint`, then to the SDK's own for `region`.
    */
-  endpoints: z.object({ sts: endpointUrl.optional(), iam: endpointUrl.optional() }).strict().optional(),
+  endpoints: z.object({ sts: upstreamUrl().optional(), iam: upstreamUrl().optional() }).strict().optional(),
   /** Attempts per AWS call, the first included (the SDK's standard retry strategy). */
   maxAttempts: z.number().int().min(1).max(10).default(3),
   /** Per attempt. */

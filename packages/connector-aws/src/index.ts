@@ -30,6 +30,8 @@ export { awsName, whoisKeys } from './whois.js'
 /** `type: aws` in lanyard.yaml. */
 export const awsConnector = defineConnector({
   type: 'aws',
+  /** 128 KiB: an STS answer is ~2 KiB; an IAM role policy at most 10 KiB, URL-encoded. */
+  maxResponseBytes: 128 * 1024,
   sdk: `^${sdkVersion}`,
   config: awsConfig,
   target: awsTarget,

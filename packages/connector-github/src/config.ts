@@ -1,9 +1,6 @@
 import { createPrivateKey } from 'node:crypto'
-import { secret } from '@lanyard/connector-sdk'
+import { secret, upstreamUrl } from '@lanyard/connector-sdk'
 import { z } from 'zod'
-
-/** Hosts where plain http is acceptable: the sandbox and local tests, never a network hop. */
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 /** GitHub App keys are often pasted into env vars with `\n` escaped; octokit accepts that too. */
 export function normalisePem(pem: string): string {
@@ -28,13 +25,8 @@ export const githubConfig = z
     appId: z.number().int().positive(),
     privateKey: secret().refine((value) => isRsaPrivateKey(value.reveal()), { message: 'expected the App private key: an RSA key in PEM form' }),
     /** `https://api.github.com`; GitHub Enterprise Server: `https://HOST/api/v3`. */
-    baseUrl: z
-      .url()
+    baseUrl: upstreamUrl()
       .default('https://api.github.com')
-      .refine((value) => {
-        const url = new URL(value)
-        return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))
-      }, { message: 'expected an https URL (plain http only to a loopback address, for the sandbox)' })
       .transform((value) => value.replace(/\/+$/, '')),
     /** Retries after the first attempt, for 5xx answers and secondary rate limits. */
     retries: z.number().int().min(0).max(10).default(2),

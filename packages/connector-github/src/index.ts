@@ -25,6 +25,8 @@ export { hashedToken } from './whois.js'
 /** `type: github` in lanyard.yaml. */
 export const githubConnector = defineConnector({
   type: 'github',
+  /** 1 MiB: a token minted for many repositories lists each of them in full (~5 KiB each). */
+  maxResponseBytes: 1024 * 1024,
   sdk: `^${sdkVersion}`,
   config: githubConfig,
   target: githubTarget,

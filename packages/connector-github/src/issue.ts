@@ -1,4 +1,4 @@
-import { UpstreamRefused } from '@lanyard/connector-sdk'
+import { UpstreamRefused, UpstreamUnavailable } from '@lanyard/connector-sdk'
 import type { ExchangeCredential, IssueRequest, Issued, UpstreamRef } from '@lanyard/connector-sdk'
 import { ensureNotAborted, stringEntries, translate, untilAborted, type GitHubClient } from './client.js'
 import { isAlive } from './probe.js'
@@ -101,6 +101,12 @@ export async function issue(client: GitHubClient, reuse: ReuseCache, request: Is
     })
   }
 
+  // An answer that is not the documented JSON (malformed, truncated, an HTML error page) is an
+  // upstream fault, retryable, never blamed on the agent: octokit hands such a body over as text.
+  const minted = data as Partial<typeof data> | string
+  if (typeof minted !== 'object' || minted === null || typeof minted.token !== 'string' || typeof minted.expires_at !== 'string' || Number.isNaN(Date.parse(minted.expires_at))) {
+    throw new UpstreamUnavailable(system, { detail: 'mint an installation token: GitHub answered without a well-formed token response' })
+  }
   const expiresAt = new Date(data.expires_at)
   if (expiresAt.getTime() > host.clock.now().getTime() + request.maxTtlSeconds * 1000 + clockSkewMs) {
     await revokeToken(client, data.token, signal).catch(() => undefined)

@@ -1,10 +1,11 @@
-import { secret } from '@lanyard/connector-sdk'
+import { secret, upstreamUrl } from '@lanyard/connector-sdk'
 import { z } from 'zod'
 
 // RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 export const scopeToken = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+/** A URL the broker calls (probe, health): the one address rule of connector-sdk's upstreamUrl(). */
+const httpUrl = upstreamUrl()
 
 /**
  * Fields of a `type: mcp` system in lanyard.yaml (under systems[], minus `name` and `type`):

@@ -175,6 +175,9 @@ function signingAlgorithm(key: KeyObject, alg: string | undefined): SigningAlgor
   throw new TypeError('unsupported key type: use RSA, EC P-256/P-384 or Ed25519')
 }
 
+/** openid-client's codes for an answer it could not read as the protocol's JSON. */
+const malformedAnswers = new Set(['OAUTH_PARSE_ERROR', 'OAUTH_RESPONSE_IS_NOT_JSON', 'OAUTH_INVALID_RESPONSE', 'OAUTH_RESPONSE_IS_NOT_CONFORM'])
+
 /** RFC 6749 5.2 and RFC 8707 / 9449 codes, each with what it means for the operator. */
 const refusals: Record<string, string> = {
   invalid_client: 'invalid_client: the server rejected the client credentials',
@@ -206,8 +209,10 @@ export function oauthErrorCode(error: unknown): string | undefined {
  * part of the upstream body; no `cause` is attached, so nothing upstream sent reaches a log.
  */
 export function upstreamError(system: string, error: unknown, signal: AbortSignal, now: Date): LanyardError {
-  // (1) Already ours (a check of this connector).
+  // (1) Already ours (a check of this connector, or the host's fetch refusing an address or an
+  // oversized body, which openid-client wraps).
   if (error instanceof LanyardError) return error
+  if (error instanceof Error && error.cause instanceof LanyardError) return error.cause
   // (2) The caller gave up: whatever happened on the wire, this call is over.
   if (signal.aborted) return new UpstreamUnavailable(system, { detail: 'aborted by the caller' })
   // (3) The server answered with an OAuth error. 429 and 503 are "not now", whatever the body
@@ -227,6 +232,9 @@ export function upstreamError(system: string, error: unknown, signal: AbortSigna
     if (error.code === 'OAUTH_TIMEOUT' || error.code === 'OAUTH_ABORT') return new UpstreamUnavailable(system, { detail: 'timed out' })
     const status = error.cause instanceof Response ? error.cause.status : undefined
     if (status !== undefined && (status >= 500 || status === 429)) return unavailable(system, `HTTP ${status}`, error.cause, now)
+    // A body that is not the JSON the protocol asks for (malformed, truncated, HTML) is an
+    // upstream fault: retryable, never blamed on the agent as invalid_request.
+    if (malformedAnswers.has(error.code ?? '')) return new UpstreamUnavailable(system, { detail: `${error.code}${status === undefined ? '' : ` HTTP ${status}`}` })
     return new UpstreamRefused(system, 'the server answered outside the OAuth protocol', {
       detail: `${error.code ?? 'ClientError'}${status === undefined ? '' : ` HTTP ${status}`}`,
     })

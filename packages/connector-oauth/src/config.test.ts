@@ -23,13 +23,18 @@ describe('oauth system config', () => {
     })
   })
 
-  test('plain http is refused unless the insecure switch says so, naming each field', () => {
-    const config = { issuer: 'http://idp.acme.test', endpoints: { token: 'http://idp.acme.test/token' }, clients: [secretClient] }
-    expect(issues(config)).toEqual([
+  test('plain http is refused off loopback, and on loopback unless the insecure switch says so, naming each field', () => {
+    const remote = { issuer: 'http://idp.acme.test', endpoints: { token: 'http://idp.acme.test/token' }, clients: [secretClient], allowInsecureUpstreamHttp: true }
+    expect(issues(remote)).toEqual([
+      'issuer: expected an https URL (plain http only to a loopback address, for the sandbox)',
+      'endpoints.token: expected an https URL (plain http only to a loopback address, for the sandbox)',
+    ])
+    const local = { issuer: 'http://127.0.0.1:4000', endpoints: { token: 'http://127.0.0.1:4000/token' }, clients: [secretClient] }
+    expect(issues(local)).toEqual([
       'issuer: plain http needs allowInsecureUpstreamHttp (sandbox only)',
       'endpoints.token: plain http needs allowInsecureUpstreamHttp (sandbox only)',
     ])
-    expect(issues({ ...config, allowInsecureUpstreamHttp: true })).toEqual([])
+    expect(issues({ ...local, allowInsecureUpstreamHttp: true })).toEqual([])
   })
 
   test('a secret written inline (not resolved from env or file) is refused', () => {

@@ -1,8 +1,8 @@
-import { isSecretValue, secret } from '@lanyard/connector-sdk'
+import { isSecretValue, secret, upstreamUrl } from '@lanyard/connector-sdk'
 import { z } from 'zod'
 import { parsePrivateKey } from './client.js'
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+const httpUrl = upstreamUrl()
 
 const secretClient = z
   .object({

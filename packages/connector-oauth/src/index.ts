@@ -28,6 +28,8 @@ export { tokenSha256 } from './whois.js'
 /** `type: oauth` in lanyard.yaml. */
 export const oauthConnector = defineConnector({
   type: 'oauth',
+  /** 256 KiB: token, introspection and discovery answers are a few KiB. */
+  maxResponseBytes: 256 * 1024,
   sdk: `^${sdkVersion}`,
   config: oauthConfig,
   target: oauthTarget,

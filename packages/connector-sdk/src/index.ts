@@ -2,7 +2,7 @@
  * @module @lanyard/connector-sdk
  *
  * For connector authors: the Connector contract (re-exported from @lanyard/core), the errors a
- * connector may throw, `defineConnector`, `secret()` for config fields, and scope helpers.
+ * connector may throw, `defineConnector`, `secret()` and `upstreamUrl()` for config fields, and scope helpers.
  * Also `memoryConnector` (type `memory`) and `createMemoryUpstream`: the test connector over an
  * in-process upstream, for the broker's tests, the demo, the benchmarks and docs/connectors.md.
  * The conformance kit is at `@lanyard/connector-sdk/testing`. Connectors depend on this
@@ -11,6 +11,7 @@
 export * from './contract.js'
 export * from './define-connector.js'
 export * from './secret-ref.js'
+export * from './upstream-url.js'
 export * from './scopes.js'
 export * from './retry-after.js'
 export * from './memory/index.js'

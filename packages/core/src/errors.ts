@@ -27,6 +27,7 @@ export type LanyardErrorCode =
   | 'ERR_WEBHOOK_NOT_FOUND'
   | 'ERR_PRESENCE_NOT_FOUND'
   | 'ERR_SYSTEM_UNKNOWN'
+  | 'ERR_TARGET_INVALID'
   | 'ERR_UPSTREAM_REFUSED'
   | 'ERR_UPSTREAM_UNAVAILABLE'
   | 'ERR_STORE_UNAVAILABLE'
@@ -259,6 +260,17 @@ export class SystemUnknown extends LanyardError {
   constructor(system: string, options?: LanyardErrorOptions) {
     super(`system "${system}" is not configured`, options)
     this.system = system
+  }
+}
+
+/**
+ * RFC 8707: a `resource` (or `audience`) that is malformed, repeated or names no system in the
+ * one accepted form. Answered `invalid_target`, never `invalid_request`.
+ */
+export class TargetInvalid extends LanyardError {
+  override code = 'ERR_TARGET_INVALID' as const
+  constructor(message: string, options?: LanyardErrorOptions) {
+    super(message, options)
   }
 }
 
@@ -529,6 +541,7 @@ export type AnyLanyardError =
   | WebhookNotFound
   | PresenceNotFound
   | SystemUnknown
+  | TargetInvalid
   | UpstreamRefused
   | UpstreamUnavailable
   | StoreUnavailable
@@ -559,7 +572,7 @@ export type AnyLanyardError =
 export const errorClasses = [
   HandleInvalid, AgentNotFound, AgentExists, AgentNotActive, KeyInvalid, TokenInvalid,
   AssertionInvalid, AssertionReplayed, ScopeUnknown, ScopeWidening, BindingNotFound,
-  BindingInvalid, GrantNotFound, GrantNotPending, RevocationNotFound, RevocationRunning, WebhookNotFound, PresenceNotFound, SystemUnknown, UpstreamRefused,
+  BindingInvalid, GrantNotFound, GrantNotPending, RevocationNotFound, RevocationRunning, WebhookNotFound, PresenceNotFound, SystemUnknown, TargetInvalid, UpstreamRefused,
   UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
   RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalFailure,
   ApprovalRequired, ApprovalNotFound, ApprovalMismatch, ApprovalSpent, ApprovalExpired, ApprovalDenied, ApprovalCancelled, ApprovalNotPending, ApproverNotAllowed,

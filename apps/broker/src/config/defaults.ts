@@ -11,6 +11,8 @@ export const defaults = {
   /** 16 KiB: the largest legitimate body (a binding with a long ceiling) is ~2 KiB. */
   bodyLimitBytes: 16 * 1024,
   agentCacheMs: 5_000,
+  /** /readyz commits one write at most this often; probes in between get the cached answer. */
+  readinessIntervalMs: 2_000,
   /** How soon the cascade looks again at a grant whose exchange is still in flight. */
   pendingRecheckMs: 1_000,
   /** Per agent. An agent caches its credentials, so tens per second is already a runaway loop. */
@@ -57,6 +59,7 @@ export const defaults = {
     backoffBaseMs: 1_000,
     backoffMaxMs: 3_600_000,
     pollMs: 2_000,
+    allowPrivateNetwork: false,
   },
   /** Presence at the handle (#21): WebFinger, agent cards, live status, misuse reports. */
   presence: {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigInvalid, SecretValue } from '@lanyard/core'
+import { addressRefusal, classifyHost } from '@lanyard/connector-sdk'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 import { configSchema } from './schema.js'
@@ -16,6 +17,8 @@ export interface SystemConfig {
   readonly config: Readonly<Record<string, unknown>>
   /** `systems[i]`, for error messages. */
   readonly path: string
+  /** The per-system switch of the one address rule (connector-sdk `upstreamUrl`). */
+  readonly allowPrivateNetwork: boolean
 }
 
 /** lanyard.yaml as parsed, every default filled in (schema.ts). */
@@ -118,10 +121,10 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
   const systems: SystemConfig[] = []
   const seen = new Set<string>()
   for (const [i, entry] of file.systems.entries()) {
-    const { name, type, ...rest } = entry
+    const { name, type, allowPrivateNetwork, ...rest } = entry
     if (seen.has(name)) issues.push(`systems[${i}].name: "${name}" is used twice`)
     seen.add(name)
-    systems.push({ name, type, path: `systems[${i}]`, config: resolveSecretsDeep(rest, `systems[${i}]`, env, issues) as Record<string, unknown> })
+    systems.push({ name, type, path: `systems[${i}]`, allowPrivateNetwork: allowPrivateNetwork === true, config: resolveSecretsDeep(rest, `systems[${i}]`, env, issues) as Record<string, unknown> })
   }
 
   const issuerNames = new Set<string>()
@@ -137,7 +140,13 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
       } catch {
         issues.push(`federation.issuers[${i}].${field}: expected a URL (keys are found by discovery there)`)
       }
-      if (parsedUrl !== undefined && parsedUrl.protocol !== 'https:' && !(file.sandbox && parsedUrl.protocol === 'http:')) issues.push(`federation.issuers[${i}].${field}: expected https (plain http only with \`sandbox: true\`)`)
+      if (parsedUrl === undefined) continue
+      if (parsedUrl.protocol !== 'https:' && !(file.sandbox && parsedUrl.protocol === 'http:')) issues.push(`federation.issuers[${i}].${field}: expected https (plain http only with \`sandbox: true\`)`)
+      // The one address rule of connector-sdk's upstreamUrl(): checked here on the literal host,
+      // and again at connect time on the resolved address by the broker's bounded fetch.
+      const refusal = addressRefusal(classifyHost(parsedUrl.hostname), { allowPrivateNetwork: entry.allowPrivateNetwork, allowLoopback: file.sandbox })
+      if (refusal !== undefined) issues.push(`federation.issuers[${i}].${field}: ${refusal}`)
+      else if (parsedUrl.username !== '' || parsedUrl.password !== '') issues.push(`federation.issuers[${i}].${field}: must not carry credentials`)
     }
   }
 

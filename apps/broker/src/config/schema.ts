@@ -132,6 +132,8 @@ export const configSchema = z
         backoffBaseMs: z.number().int().min(1).default(defaults.webhooks.backoffBaseMs),
         backoffMaxMs: z.number().int().min(1).default(defaults.webhooks.backoffMaxMs),
         pollMs: z.number().int().min(10).default(defaults.webhooks.pollMs),
+        /** Lets webhook URLs reach private ranges; loopback needs `sandbox: true`. Never link-local or metadata. */
+        allowPrivateNetwork: z.boolean().default(defaults.webhooks.allowPrivateNetwork),
       })
       .strict()
       .prefault({}),
@@ -149,6 +151,8 @@ export const configSchema = z
                 audiences: z.array(z.string().min(1)).min(1),
                 /** Asymmetric algorithms only: `none` and HMAC never verify a platform token. */
                 allowedAlgs: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1),
+                /** Lets the issuer's discovery and keys resolve to private ranges (an in-cluster issuer). Never link-local or metadata. */
+                allowPrivateNetwork: z.boolean().default(false),
               })
               .strict(),
           )
@@ -184,6 +188,8 @@ export const configSchema = z
           .object({
             name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and "-"'),
             type: z.string().min(1),
+            /** Lets this system's URLs reach private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10). Never link-local or metadata. */
+            allowPrivateNetwork: z.boolean().optional(),
           })
           .loose(),
       )

@@ -5,6 +5,8 @@ import { createRemoteJWKSet, customFetch, errors as joseErrors, type JWTVerifyGe
 export interface ConfiguredIssuer extends FederationIssuer {
   /** Skips discovery when set (an issuer whose discovery is not reachable from the broker). */
   readonly jwksUri?: string
+  /** Lets this issuer's key locations resolve to private ranges (an in-cluster issuer); never link-local or metadata. */
+  readonly allowPrivateNetwork?: boolean
 }
 
 export interface IssuerKeySettings {
@@ -57,15 +59,21 @@ async function boundedJson(response: Response, maxBytes: number): Promise<unknow
  * `timeoutMs`; (3) for `failureBackoffMs` after a failure every caller gets IssuerUnavailable at
  * once, so a down issuer sees one attempt per backoff period, not one per request.
  */
-export function createIssuerKeys(deps: { issuers: readonly ConfiguredIssuer[]; settings: IssuerKeySettings; clock: Clock; log: Logger; fetch?: typeof fetch }): IssuerKeys {
+export function createIssuerKeys(deps: {
+  issuers: readonly ConfiguredIssuer[]
+  settings: IssuerKeySettings
+  clock: Clock
+  log: Logger
+  /** The network for one issuer: the broker lends its bounded fetch (the one address rule at connect time). */
+  fetchFor?: (issuer: ConfiguredIssuer) => typeof fetch
+}): IssuerKeys {
   const { settings, clock, log } = deps
-  const fetchImpl = deps.fetch ?? globalThis.fetch
   const byIssuer = new Map(deps.issuers.map((issuer) => [issuer.issuer, issuer]))
   const state = new Map<string, { jwks?: JWTVerifyGetKey; downUntil: number }>()
 
   /** Fetch bounded in time (the caller's signal) and body size, never following a redirect. */
-  const boundedFetch: typeof fetch = async (input, init) => {
-    const response = await fetchImpl(input, { ...init, redirect: 'manual' })
+  const boundedFetch = (issuer: ConfiguredIssuer): typeof fetch => async (input, init) => {
+    const response = await (deps.fetchFor?.(issuer) ?? globalThis.fetch)(input, { ...init, redirect: 'manual' })
     if (response.status !== 200) return new Response(null, { status: response.status })
     const body = await boundedJson(response, settings.maxBodyBytes)
     return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } })
@@ -73,7 +81,7 @@ export function createIssuerKeys(deps: { issuers: readonly ConfiguredIssuer[]; s
 
   async function discover(issuer: ConfiguredIssuer): Promise<URL> {
     if (issuer.jwksUri !== undefined) return new URL(issuer.jwksUri)
-    const response = await boundedFetch(`${issuer.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(settings.timeoutMs) })
+    const response = await boundedFetch(issuer)(`${issuer.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(settings.timeoutMs) })
     if (response.status !== 200) throw new Error(`discovery answered ${response.status}`)
     const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown }
     // OpenID Discovery 4.3: the document's issuer must be the one asked for, exactly.
@@ -110,7 +118,7 @@ export function createIssuerKeys(deps: { issuers: readonly ConfiguredIssuer[]; s
               timeoutDuration: settings.timeoutMs,
               cooldownDuration: settings.cooldownMs,
               cacheMaxAge: settings.cacheMaxAgeMs,
-              [customFetch]: boundedFetch,
+              [customFetch]: boundedFetch(issuer),
             })
           }
           return await entry.jwks(header, token)

@@ -1,11 +1,11 @@
-import express, { type Express } from 'express'
+import express, { type Express, type RequestHandler } from 'express'
 import { ConfigInvalid } from '@lanyard/core'
 import type { Clock, Lanyard, Logger, SecretValue, Store, SystemEntry } from '@lanyard/core'
 import type { Webhooks } from '../webhooks/webhooks.js'
 import { adminAuth } from './admin-auth.js'
 import { resourceServerAuth } from './resource-server-auth.js'
 import { oauthErrorHandler, problemErrorHandler } from './error-handler.js'
-import { healthRoutes } from './health.js'
+import { healthRoutes, type Readiness } from './health.js'
 import { metricsRoutes, type Metrics } from './metrics.js'
 import { oauthIntrospectRoutes } from './oauth-introspect.js'
 import { oauthRevokeRoutes } from './oauth-revoke.js'
@@ -31,9 +31,19 @@ export interface AppDeps {
   readonly metrics: Metrics
   readonly log: Logger
   readonly webhooks: Webhooks
+  readonly readiness: Readiness
   /** Revocation events for resource servers (GET /v1/events). */
   readonly revocationStream: RevocationStream
   readonly presence: PresenceRouteSettings
+}
+
+/** /v1 takes application/json bodies only; any other body is 415 (a form never creates an agent). */
+const jsonOnly: RequestHandler = (req, _res, next) => {
+  // An empty body (`Content-Length: 0`, as fetch sends on a bare POST) is no body of any type.
+  const length = req.headers['content-length']
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+  if (hasBody && !req.is('application/json')) next(Object.assign(new Error('unsupported content type'), { type: 'content-type.unsupported', status: 415 }))
+  else next()
 }
 
 /** The HTTP surface. Express 5 forwards rejected promises to the error handlers. */
@@ -52,8 +62,9 @@ export function createApp(deps: AppDeps): Express {
   const resourceServers = resourceServerAuth(deps.adminToken, deps.systems)
 
   const oauth = express.Router()
-  oauth.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }))
-  oauth.use(oauthTokenRoutes(lanyard, metrics, resourceIndex(deps.systems)), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, resourceServers))
+  // Mounted on /oauth only: a form body sent anywhere else is never parsed.
+  oauth.use('/oauth', express.urlencoded({ extended: false, limit, parameterLimit: 50 }))
+  oauth.use(oauthTokenRoutes(lanyard, metrics, new Set(deps.systems.keys()), resourceIndex(deps.systems)), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, resourceServers))
   oauth.use('/oauth', (_req, res) => res.status(404).json({ error: 'invalid_request', error_description: 'no such endpoint' }))
   oauth.use(oauthErrorHandler(log))
   app.use(oauth)
@@ -64,13 +75,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(events)
 
   const v1 = express.Router()
-  v1.use(auth, express.json({ limit, strict: true }))
+  v1.use(auth, jsonOnly, express.json({ limit, strict: true }))
   v1.use(v1AgentRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard), v1ApprovalRoutes(lanyard), v1TierRoutes(lanyard))
   v1.use((_req, res) => res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such endpoint' })))
   v1.use(problemErrorHandler(log))
   app.use('/v1', v1)
 
-  app.use(wellKnownRoutes(lanyard), presenceRoutes(lanyard, deps.presence), healthRoutes(deps.store), metricsRoutes(metrics))
+  app.use(wellKnownRoutes(lanyard), presenceRoutes(lanyard, deps.presence), healthRoutes(deps.readiness), metricsRoutes(metrics))
   app.use((_req, res) => res.status(404).json({ error: 'not_found' }))
   app.use(problemErrorHandler(log))
   return app

@@ -9,6 +9,7 @@ export function toLanyardError(error: unknown): { error: AnyLanyardError; status
   const parser = error as { type?: string; status?: number; limit?: number }
   if (parser?.type === 'entity.parse.failed') return { error: new RequestInvalid(['body: malformed JSON']), status: 400 }
   if (parser?.type === 'entity.too.large') return { error: new RequestInvalid([`body: larger than ${parser.limit} bytes`]), status: 413 }
+  if (parser?.type === 'content-type.unsupported') return { error: new RequestInvalid(['content-type: must be application/json']), status: 415 }
   if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported') return { error: new RequestInvalid(['body: unsupported encoding']), status: 415 }
   if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) return { error: new RequestInvalid(['body: unreadable']), status: parser.status }
   return { error: new InternalFailure({ cause: error }) }
@@ -40,7 +41,7 @@ export function oauthErrorHandler(log: Logger): ErrorRequestHandler {
     retryAfter(res, error)
     if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="lanyard"')
     res.status(status).setHeader('Cache-Control', 'no-store')
-    // `code`: the stable ERR_* code as an extension member (RFC 6749 §5.2 allows them).
+    // `code`: the stable ERR_* code as an extension member (RFC 6749 §5.2 allows them), so clients assert codes, never prose.
     res.json({ error: errorMapping[error.code].oauth, error_description: status >= 500 && error.code === 'ERR_INTERNAL' ? 'internal error' : error.message, code: error.code })
   }
 }

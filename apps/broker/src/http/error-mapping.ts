@@ -41,6 +41,7 @@ export const errorMapping = {
   ERR_WEBHOOK_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
   ERR_PRESENCE_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
   ERR_SYSTEM_UNKNOWN: { status: 404, oauth: 'invalid_target' },
+  ERR_TARGET_INVALID: { status: 400, oauth: 'invalid_target' },
   ERR_UPSTREAM_REFUSED: { status: 502, oauth: 'invalid_request' },
   ERR_UPSTREAM_UNAVAILABLE: { status: 503, oauth: 'temporarily_unavailable' },
   ERR_STORE_UNAVAILABLE: { status: 503, oauth: 'temporarily_unavailable' },

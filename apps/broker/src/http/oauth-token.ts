@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import { ApprovalRequired, GrantTypeUnsupported, RequestInvalid, SystemUnknown, type Lanyard } from '@lanyard/core'
+import { ApprovalRequired, GrantTypeUnsupported, RequestInvalid, TargetInvalid, type Lanyard } from '@lanyard/core'
 import type { Metrics } from './metrics.js'
 
 export const jwtBearerGrant = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -7,6 +7,7 @@ export const tokenExchangeGrant = 'urn:ietf:params:oauth:grant-type:token-exchan
 export const jwtTokenType = 'urn:ietf:params:oauth:token-type:jwt'
 const acceptedSubjectTypes = [jwtTokenType, 'urn:ietf:params:oauth:token-type:access_token']
 const systemResource = /^urn:lanyard:system:([a-z0-9][a-z0-9-]{0,62})$/
+const systemName = /^[a-z0-9][a-z0-9-]{0,62}$/
 
 function single(body: Record<string, unknown>, name: string, required: true): string
 function single(body: Record<string, unknown>, name: string, required?: false): string | undefined
@@ -22,28 +23,32 @@ function single(body: Record<string, unknown>, name: string, required = false): 
 }
 
 /**
- * Which system an exchange is for: `resource=urn:lanyard:system:NAME`, `resource=<URL>` of a
+ * Which system an exchange is for: one `resource=urn:lanyard:system:NAME`, `resource=<URL>` of a
  * system that serves that resource (an MCP server, as MCP clients send it, RFC 8707), or
- * `audience=NAME`.
+ * `audience=NAME`. Anything else (repeated, upper case, `%00`, `../`, another form) is RFC 8707
+ * invalid_target.
  */
 function systemOf(body: Record<string, unknown>, resources: ReadonlyMap<string, string>): string {
-  const resource = single(body, 'resource')
-  const audience = single(body, 'audience')
-  if (resource !== undefined) {
+  const resource = body.resource
+  const audience = body.audience
+  if (Array.isArray(resource) || Array.isArray(audience)) throw new TargetInvalid('resource and audience may each appear once')
+  if (resource !== undefined && resource !== '') {
+    if (typeof resource !== 'string') throw new TargetInvalid('resource: expected urn:lanyard:system:<name> or the URL of a configured resource')
     const name = systemResource.exec(resource)?.[1] ?? resources.get(resource)
-    if (name === undefined) {
-      if (/^https?:\/\//.test(resource) && URL.canParse(resource)) throw new SystemUnknown(resource)
-      throw new RequestInvalid(['resource: expected urn:lanyard:system:<name> or the URL of a configured resource'])
-    }
-    if (audience !== undefined && audience !== name) throw new RequestInvalid(['audience: disagrees with resource'])
+    // An unknown URL too: one 400 invalid_target for every resource that names no configured system.
+    if (name === undefined) throw new TargetInvalid('resource: expected urn:lanyard:system:<name> or the URL of a configured resource')
+    if (audience !== undefined && audience !== name) throw new TargetInvalid('audience: disagrees with resource')
     return name
   }
-  if (audience !== undefined) return audience
+  if (audience !== undefined && audience !== '') {
+    if (typeof audience !== 'string' || !systemName.test(audience)) throw new TargetInvalid('audience: expected a system name')
+    return audience
+  }
   throw new RequestInvalid(['resource: required (urn:lanyard:system:<name>), or audience'])
 }
 
 /** POST /oauth/token: RFC 7523 jwt-bearer (agent authentication) and RFC 8693 token exchange. */
-export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics, resources: ReadonlyMap<string, string> = new Map()): Router {
+export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics, systems: ReadonlySet<string>, resources: ReadonlyMap<string, string> = new Map()): Router {
   const router = Router()
   // RFC 9449 4.3 (9): `htu` is the URL the client addressed; behind a proxy that is the public
   // issuer's, never the Host header's (which the client controls).
@@ -81,7 +86,8 @@ export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics, resources: 
         const approvalId = single(body, 'approval_id')
         const reason = single(body, 'reason')
         if (reason !== undefined && reason.length > 500) throw new RequestInvalid(['reason: at most 500 characters'])
-        const stop = metrics.exchangeSeconds.startTimer({ system })
+        // Label values come from configuration only: a made-up audience adds no series.
+        const stop = metrics.exchangeSeconds.startTimer({ system: systems.has(system) ? system : 'unknown' })
         try {
           const exchanged = await lanyard.exchange({ subjectToken: single(body, 'subject_token', true), system, dpop, ...(scope === undefined ? {} : { scopes: scope.split(' ').filter(Boolean) }), ...(approvalId === undefined ? {} : { approvalId }), ...(reason === undefined ? {} : { reason }) })
           stop({ outcome: 'issued' })

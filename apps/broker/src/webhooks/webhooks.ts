@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { RequestInvalid, createPassLoop, type Clock, type Approval, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Webhook, type WebhookDelivery } from '@lanyard/core'
+import { addressRefusal, classifyHost, type UpstreamPolicy } from '@lanyard/connector-sdk'
 import { createDeliveryWorker, type DeliverySettings, type DeliveryWorker } from './deliver.js'
 import { approvalSet, type approvalEventKinds } from './approval-set.js'
 import { revocationEventKinds, revocationSets, signSet, type RevocationEventKind } from './set.js'
@@ -37,21 +38,22 @@ export interface WebhooksDeps {
   readonly owner: string
   readonly fetch: typeof fetch
   readonly settings: DeliverySettings
-  /** `sandbox: true`: plain-http receivers are accepted anywhere, not only on loopback. */
-  readonly sandbox: boolean
+  /** The one address rule's switches: `sandbox: true` (loopback, plain http), `webhooks.allowPrivateNetwork`. */
+  readonly policy: UpstreamPolicy
 }
 
-const loopbackHosts = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
 /** 2 KiB: far above any real receiver URL, far below what a store row should carry. */
 const maxUrlLength = 2048
 
 /**
  * (1) http or https only; (2) no userinfo: the URL is listed back to every admin and copied into
- * each delivery, so it must hold no password; (3) https, except on loopback (a receiver on the
- * same host) or in a sandbox deployment. A SET is signed, not encrypted: over plain http anyone
- * on the path reads which agents were revoked and why.
+ * each delivery, so it must hold no password; (3) its host passes the one address rule
+ * (connector-sdk `upstreamUrl`): no link-local or metadata address ever, loopback only in a
+ * sandbox, private ranges only with `webhooks.allowPrivateNetwork` (checked again at connect
+ * time by the delivery fetch); (4) https, except in a sandbox deployment. A SET is signed, not
+ * encrypted: over plain http anyone on the path reads which agents were revoked and why.
  */
-export function checkWebhookUrl(raw: string, sandbox: boolean): string {
+export function checkWebhookUrl(raw: string, policy: UpstreamPolicy): string {
   let url: URL
   try {
     url = new URL(raw)
@@ -62,7 +64,9 @@ export function checkWebhookUrl(raw: string, sandbox: boolean): string {
   if (url.username !== '' || url.password !== '') throw new RequestInvalid(['body.url: must not carry credentials'])
   if (url.hash !== '') throw new RequestInvalid(['body.url: must not carry a fragment'])
   if (url.href.length > maxUrlLength) throw new RequestInvalid([`body.url: longer than ${maxUrlLength} characters`])
-  if (url.protocol === 'http:' && !sandbox && !loopbackHosts.test(url.hostname)) throw new RequestInvalid(['body.url: plain http is refused except on loopback (use https, or `sandbox: true` for local stand-ins)'])
+  const refusal = addressRefusal(classifyHost(url.hostname), policy)
+  if (refusal !== undefined) throw new RequestInvalid([`body.url: ${refusal}`])
+  if (url.protocol === 'http:' && !policy.allowLoopback) throw new RequestInvalid(['body.url: plain http is refused (use https, or `sandbox: true` for local stand-ins)'])
   return url.href
 }
 
@@ -140,7 +144,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     async subscribe(actor, input) {
       const events = [...new Set(input.events ?? revocationEventKinds)]
       if (events.length === 0) throw new RequestInvalid(['body.events: expected at least one event kind'])
-      return webhooks.subscribe(actor, checkWebhookUrl(input.url, deps.sandbox), events)
+      return webhooks.subscribe(actor, checkWebhookUrl(input.url, deps.policy), events)
     },
     list: () => webhooks.list(),
     get: (id) => webhooks.get(id),

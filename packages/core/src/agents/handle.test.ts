@@ -8,7 +8,9 @@ describe('parseHandle', () => {
   })
 
   it.each([
-    ['Deploy@acme.dev', /lower-case/],
+    ['de\u200bploy@acme.dev', /invisible/],
+    ['deploy\u202e@acme.dev', /bidirectional/],
+    ['dеploy@acme.dev', /mixes scripts/],
     ['deploy', /exactly one "@"/],
     ['a@b@c.dev', /exactly one "@"/],
     ['-bot@acme.dev', /local part/],
@@ -20,6 +22,11 @@ describe('parseHandle', () => {
   ])('refuses %j', (handle, reason) => {
     expect(() => parseHandle(handle)).toThrow(HandleInvalid)
     expect(() => parseHandle(handle)).toThrow(reason)
+  })
+
+  it('returns one form: NFKC, lower case', () => {
+    expect(parseHandle('Deploy@Acme.dev')).toBe('deploy@acme.dev')
+    expect(parseHandle('ｄｅｐｌｏｙ@acme.dev')).toBe('deploy@acme.dev')
   })
 
   it('refuses non-strings with the stable code', () => {

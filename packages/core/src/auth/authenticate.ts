@@ -1,4 +1,4 @@
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose'
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, generateKeyPair, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose'
 import { AgentNotActive, AgentNotFound, AssertionInvalid, AssertionReplayed, isLanyardError } from '../errors.js'
 import { parseHandle } from '../agents/handle.js'
 import type { Clock } from '../ports/clock.js'
@@ -99,10 +99,17 @@ export async function authenticate(deps: AuthenticateDeps, assertion: string, op
     throw new AssertionInvalid('"sub" must be the agent handle')
   }
   if (unverified.iss !== handle) throw new AssertionInvalid('"iss" must equal "sub"')
+  // RFC 7523bis: `aud` is exactly the issuer; an array (even one naming it) is refused.
+  if (typeof unverified.aud !== 'string') throw new AssertionInvalid('"aud" must be the issuer identifier as a single string')
+  // (4b) One answer, one timing class, for an unknown handle, an unknown kid and a bad
+  // signature: the caller is not authenticated yet, so it learns nothing of which handles exist.
+  // Without a candidate key, the assertion is checked against a dummy key of its algorithm.
   const agent = await agents.fresh(handle)
-  if (agent === undefined) throw new AssertionInvalid('unknown agent', { cause: new AgentNotFound(handle) })
-  const keys = (await store.listKeys(handle)).filter((k) => k.alg === header.alg && (header.kid === undefined || k.kid === header.kid))
-  if (keys.length === 0) throw new AssertionInvalid(header.kid === undefined ? 'no registered key for this algorithm' : 'unknown "kid"')
+  const keys = (await store.listKeys(handle)).filter((k) => agent !== undefined && k.alg === header.alg && (header.kid === undefined || k.kid === header.kid))
+  if (agent === undefined || keys.length === 0) {
+    await jwtVerify(assertion, await dummyKey(header.alg), { algorithms: [header.alg] }).catch(() => undefined)
+    throw new AssertionInvalid(unverifiable, { detail: agent === undefined ? 'unknown agent' : 'no registered key matches alg and kid', ...(agent === undefined ? { cause: new AgentNotFound(handle) } : {}) })
+  }
   // (5) Signature and claims against each candidate key (one, when kid is given).
   let payload: JWTPayload | undefined
   let usedKid: string | undefined
@@ -185,10 +192,24 @@ async function authenticateFederated(deps: AuthenticateDeps, federation: Federat
   return { token: minted.token, handle: agent.handle, expiresAt: minted.claims.expiresAt, ...(jkt === undefined ? {} : { jkt }) }
 }
 
+/** The one answer to an assertion no registered key of its handle verifies. */
+const unverifiable = 'signature does not verify'
+
+const dummyKeys = new Map<string, Promise<CryptoKey>>()
+/** A key nobody holds, per algorithm, made once: the unknown-handle path verifies against it. */
+function dummyKey(alg: string): Promise<CryptoKey> {
+  let key = dummyKeys.get(alg)
+  if (key === undefined) {
+    key = generateKeyPair(alg).then((pair) => pair.publicKey)
+    dummyKeys.set(alg, key)
+  }
+  return key
+}
+
 function reasonOf(error: unknown): string {
   if (isLanyardError(error)) return error.message
   if (error instanceof joseErrors.JWTExpired) return 'expired'
   if (error instanceof joseErrors.JWTClaimValidationFailed) return error.claim === 'nbf' ? 'not yet valid' : `claim "${error.claim}" is invalid`
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature does not verify'
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return unverifiable
   return 'signature or format is invalid'
 }

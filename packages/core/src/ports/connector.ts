@@ -156,6 +156,12 @@ export interface ConnectorDefinition<Config = unknown, Target = unknown, Credent
   readonly revocationMechanism?: string
   /** Whois keys this connector writes into `Issued.index`, e.g. `github_hashed_token`. */
   readonly whoisKeys?: readonly string[]
+  /**
+   * The largest upstream response body this connector reads, in bytes. The fetch the broker
+   * lends refuses a larger one (UpstreamUnavailable, the socket closed) before it is in memory.
+   * State it in the connector's README. Default 256 KiB.
+   */
+  readonly maxResponseBytes?: number
   create(config: Config, host: ConnectorHost): ConnectorInstance<Target, Credential>
 }
 

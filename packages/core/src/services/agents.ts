@@ -1,6 +1,7 @@
 import { AgentNotActive, RequestInvalid } from '../errors.js'
 import type { Agent, AgentKey, AgentStatus, TrustTier } from '../agents/agent.js'
 import { parseHandle } from '../agents/handle.js'
+import { normaliseIdentity } from '../agents/identity-string.js'
 import { parseAgentKey } from '../agents/keys.js'
 import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
@@ -41,16 +42,23 @@ export function createAgentService(deps: { store: AgentStore; bus: EventBus; clo
     async createAgent(actor, input) {
       const handle = parseHandle(input.handle)
       const issues: string[] = []
-      if (typeof input.owner !== 'string' || !emailLike.test(input.owner)) issues.push('owner: expected an email address')
+      const owner = typeof input.owner === 'string' ? normaliseIdentity(input.owner) : { reason: 'expected an email address' }
+      if ('reason' in owner) issues.push(`owner: ${owner.reason}`)
+      else if (!emailLike.test(owner.value)) issues.push('owner: expected an email address')
       if (input.tier !== undefined && ![0, 1, 2, 3].includes(input.tier)) issues.push('tier: expected 0, 1, 2 or 3')
       if (issues.length > 0) throw new RequestInvalid(issues)
       const now = clock.now()
-      const agent: Agent = { handle, owner: input.owner, status: 'active', tier: input.tier ?? 0, generation: 1, labels: { ...input.labels }, createdAt: now, updatedAt: now }
+      const agent: Agent = { handle, owner: 'value' in owner ? owner.value : input.owner, status: 'active', tier: input.tier ?? 0, generation: 1, labels: { ...input.labels }, createdAt: now, updatedAt: now }
       await store.createAgent(agent, auditDraft(clock, actor, 'agent.created', handle, { owner: agent.owner, tier: agent.tier, labels: agent.labels }))
       return agent
     },
     getAgent: (handle) => mustGetAgent(store, handle),
-    listAgents: (filter) => store.listAgents(filter),
+    listAgents(filter) {
+      // Filtered by the stored form of the owner, like revokeOwner.
+      if (filter?.owner === undefined) return store.listAgents(filter)
+      const normal = normaliseIdentity(filter.owner)
+      return 'reason' in normal ? Promise.resolve([]) : store.listAgents({ ...filter, owner: normal.value })
+    },
     async listKeys(handle) {
       await mustGetAgent(store, handle)
       return store.listKeys(handle)

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { BindingNotFound, GrantNotFound, RevocationNotFound, RevocationRunning } from '../errors.js'
+import { BindingNotFound, GrantNotFound, RequestInvalid, RevocationNotFound, RevocationRunning } from '../errors.js'
+import { normaliseIdentity } from '../agents/identity-string.js'
 import type { Agent } from '../agents/agent.js'
 import type { Sealer } from '../crypto/sealer.js'
 import type { Systems } from '../exchange/connectors.js'
@@ -119,7 +120,11 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
       )
       return (await started(result)).revocation
     },
-    async revokeOwner(actor, owner, reason) {
+    async revokeOwner(actor, ownerInput, reason) {
+      // The stored form: `Owner@acme.dev` revokes every agent of owner@acme.dev.
+      const normal = normaliseIdentity(ownerInput)
+      if ('reason' in normal) throw new RequestInvalid([`owner: ${normal.reason}`])
+      const owner = normal.value
       const results: Array<{ revocation: Revocation; agent: Agent }> = []
       for (const status of ['active', 'suspended'] as const) {
         let after: string | undefined

@@ -1,5 +1,6 @@
 import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type CryptoKey, type JWK } from 'jose'
 import type { Sealer } from '../crypto/sealer.js'
+import { ConfigInvalid, LanyardError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { SigningKeyRecord, SigningKeyStore } from '../ports/store/index.js'
 
@@ -32,6 +33,12 @@ export interface KeyRing {
   /** Public key by `kid`, reloading from the store once if unknown (another replica rotated). */
   verificationKey(kid: string): Promise<{ alg: SigningAlg; key: CryptoKey } | undefined>
   rotate(alg?: SigningAlg): Promise<SigningKey>
+  /**
+   * The key check at start: opens every stored private key. Throws ConfigInvalid naming the
+   * cause when the store was sealed under another master key, before anything is sealed under
+   * the wrong one. An empty store passes; its first key (sealed now) is the check from then on.
+   */
+  checkMasterKey(source: string): Promise<void>
 }
 
 function sealContext(kid: string): string {
@@ -115,6 +122,16 @@ export function createKeyRing(deps: { store: SigningKeyStore; sealer: Sealer; cl
         publicKeys.set(kid, key)
       }
       return { alg: record.alg as SigningAlg, key }
+    },
+    async checkMasterKey(source) {
+      for (const record of await load()) {
+        try {
+          await privateKeyOf(record)
+        } catch (error) {
+          const cause = error instanceof Error ? error.message : 'cannot be opened'
+          throw new ConfigInvalid([`${source}: the store's signing key ${record.kid} ${cause === 'sealed under a different master key' ? 'was sealed under a different master key: this is not the master key this store was created with' : `cannot be opened (${cause})`}`], error instanceof LanyardError && error.detail !== undefined ? { detail: error.detail } : {})
+        }
+      }
     },
     async rotate(alg = 'EdDSA') {
       const previous = (await load()).filter((r) => r.alg === alg && r.retiredAt === undefined)
