@@ -1,6 +1,6 @@
-import { AgentNotActive, GrantNotFound, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
+import { AgentNotActive, GrantNotFound, checkGrantBinding, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
 import { agentAndHead } from './agents.js'
-import { decodeAll, decodeGrant, encode } from './codec.js'
+import { decodeAll, decodeBinding, decodeGrant, encode } from './codec.js'
 import { call } from './connection.js'
 import { noop, type RedisDatabase } from './database.js'
 import { indexMember, parseIndexMember } from './keys.js'
@@ -45,6 +45,8 @@ export function createGrantMethods(db: RedisDatabase): GrantStore {
           const { head, agent } = await agentAndHead(db, handle)
           if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
           if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
+          // Read after the snapshot, guarded by the same head: every binding write moves it.
+          checkGrantBinding(grant, decodeBinding(await call(() => client.hget(keys.bindings(handle), grant.system))))
           // The check above and this record commit together, guarded on the chain head that a
           // revocation also moves: a revocation that commits first makes this round re-read
           // and refuse; one that commits after sees this grant pending and opens a task for it.

@@ -1,6 +1,7 @@
-import { AgentNotFound, GrantNotFound, grantAfterTask, isOpenAt, type Grant, type Revocation, type RevocationEventType, type RevocationScope, type RevocationStore, type RevocationTask, type TaskCompletion } from '@lanyard/core'
+import { AgentNotFound, BindingNotFound, GrantNotFound, grantAfterTask, isOpenAt, type Grant, type Revocation, type RevocationEventType, type RevocationScope, type RevocationStart, type RevocationStore, type RevocationTask, type TaskCompletion } from '@lanyard/core'
 import { applyStatus } from './agents.js'
-import { decodeAgent, decodeAll, decodeGrant, decodeRevocation, decodeTask, encode } from './codec.js'
+import { releaseExclusive } from './bindings.js'
+import { decodeAgent, decodeAll, decodeBinding, decodeGrant, decodeRevocation, decodeTask, encode } from './codec.js'
 import { call } from './connection.js'
 import { noop, type RedisDatabase } from './database.js'
 import { openScore, trackOpen } from './grants.js'
@@ -26,7 +27,8 @@ function inScope(scope: RevocationScope, grant: Grant): boolean {
     case 'agent':
       return true
     case 'binding':
-      return grant.bindingId === scope.bindingId
+      // Every open grant of the agent on the system, whichever binding version issued it.
+      return grant.system === scope.system
     case 'grant':
       return grant.id === scope.grantId
   }
@@ -92,6 +94,35 @@ export async function claimOne(db: RedisDatabase, member: string, owner: string,
   return leased
 }
 
+/** The agent's grants with these ids, or all of them (`undefined`: an agent from before the open set). */
+export async function readGrants(db: RedisDatabase, handle: string, ids: readonly string[] | undefined): Promise<Grant[]> {
+  const { client, keys } = db
+  const records = ids === undefined ? await call(() => client.hvals(keys.grants(handle))) : ids.length === 0 ? [] : await call(() => client.hmget(keys.grants(handle), ...ids))
+  return decodeAll(records.filter((raw): raw is string => raw !== null), decodeGrant, byId)
+}
+
+/**
+ * Adds a new job with one pending task per grant to `txn` (the agent's commit), and returns it
+ * with the index entries to write before that commit. A job with no task is born done.
+ */
+export function addJob(db: RedisDatabase, txn: Transaction, start: Omit<RevocationStart, 'statusChange' | 'bindingChange'>, grants: readonly Grant[]): { revocation: Revocation; before: Array<() => Promise<unknown>> } {
+  const { client, keys, index } = db
+  const { handle } = start.scope
+  const tasks: RevocationTask[] = grants.map((g) => ({ revocationId: start.id, grantId: g.id, handle, system: g.system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt }))
+  const running = tasks.length > 0
+  const revocation: Revocation = { ...start, status: running ? 'running' : 'done', ...(running ? {} : { finishedAt: start.createdAt }), tasks }
+  const { tasks: _tasks, ...stored } = revocation
+  txn.hset(keys.revocations(handle), start.id, encode(stored))
+  for (const task of tasks) txn.hset(keys.tasks(handle, start.id), task.grantId, encode(task))
+  const before = [
+    () => call(() => client.set(keys.revocation(start.id), handle)),
+    outboxEntries(db, start.id, start.createdAt),
+    ...(running ? [index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id)] : []),
+    ...tasks.map((task) => index.zadd(keys.dueTasks, task.nextAttemptAt.getTime(), indexMember(handle, start.id, task.grantId))),
+  ]
+  return { revocation, before }
+}
+
 /** Revocation jobs (`revocations` hash per agent), their tasks (`tasks`), and the global
  * indexes that find them: revocation id -> handle, open revocations, due tasks. */
 export function createRevocationMethods(db: RedisDatabase): RevocationStore {
@@ -99,34 +130,31 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
   return {
     async startRevocation(start, audit) {
       const { handle } = start.scope
+      const system = start.scope.kind === 'binding' ? start.scope.system : ''
       return mutate(async () => {
         const now = start.createdAt.getTime()
-        const [head, record, complete, openIds] = (await snapshot([
+        const [head, record, complete, openIds, bindingRecord] = (await snapshot([
           ['get', keys.head(handle)],
           ['get', keys.agent(handle)],
           ['get', keys.openGrantsComplete(handle)],
           ['zrangebyscore', keys.openGrants(handle), `(${now}`, '+inf'],
-        ])) as [string | null, string | null, string | null, string[]]
+          ['hget', keys.bindings(handle), system],
+        ])) as [string | null, string | null, string | null, string[], string | null]
         const agent = decodeAgent(record)
         if (agent === undefined) throw new AgentNotFound(handle)
         const after = start.statusChange ? applyStatus(agent, start.statusChange, audit.at) : agent
+        const binding = decodeBinding(bindingRecord)
+        if (start.bindingChange !== undefined && binding === undefined) throw new BindingNotFound(handle, system)
         // Read after the snapshot, but the commit is guarded on its head: a grant begun or
         // settled in between moves the head, and this round reads again.
         const { scope } = start
         const ids = scope.kind === 'grant' ? [scope.grantId] : complete === null ? undefined : openIds
-        const grantRecords = ids === undefined ? await call(() => client.hvals(keys.grants(handle))) : ids.length === 0 ? [] : await call(() => client.hmget(keys.grants(handle), ...ids))
-        const grants = decodeAll(grantRecords.filter((raw): raw is string => raw !== null), decodeGrant, byId)
+        const grants = await readGrants(db, handle, ids)
         if (scope.kind === 'grant' && grants.length === 0) throw new GrantNotFound(scope.grantId)
         // Every grant begun before this commit is in `grants`: beginGrant moves the head this
         // commit is guarded on. So a pending grant racing the revocation is either refused or
         // gets a task here.
-        const tasks: RevocationTask[] = grants
-          .filter((g) => inScope(scope, g) && (isOpenAt(g, start.createdAt) || (scope.kind === 'grant' && g.status === 'live')))
-          .map((g) => ({ revocationId: start.id, grantId: g.id, handle, system: g.system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt }))
-        const running = tasks.length > 0
-        const { statusChange: _change, ...header } = start
-        const revocation: Revocation = { ...header, status: running ? 'running' : 'done', ...(running ? {} : { finishedAt: start.createdAt }), tasks }
-        const { tasks: _tasks, ...stored } = revocation
+        const taken = grants.filter((g) => inScope(scope, g) && (isOpenAt(g, start.createdAt) || (scope.kind === 'grant' && g.status === 'live')))
 
         const txn = new Transaction()
         if (after !== agent) txn.set(keys.agent(handle), encode(after))
@@ -135,16 +163,14 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
           for (const grant of grants) if (openScore(grant) !== undefined) trackOpen(txn, keys.openGrants(handle), grant)
           txn.set(keys.openGrantsComplete(handle), '1')
         }
-        txn.hset(keys.revocations(handle), start.id, encode(stored))
-        for (const task of tasks) txn.hset(keys.tasks(handle, start.id), task.grantId, encode(task))
+        const afterCommit: Array<() => Promise<unknown>> = []
+        if (start.bindingChange === 'revoke' && binding !== undefined) txn.hset(keys.bindings(handle), system, encode({ ...binding, status: 'revoked', revokedAt: binding.revokedAt ?? start.createdAt }))
+        if (start.bindingChange === 'remove') txn.hdel(keys.bindings(handle), system)
+        if (start.bindingChange !== undefined && binding?.exclusiveKey !== undefined) afterCommit.push(releaseExclusive(db, system, binding.exclusiveKey, handle))
+        const { statusChange: _change, bindingChange: _binding, ...header } = start
+        const { revocation, before } = addJob(db, txn, header, taken)
         txn.appendAudit(keys, handle, head, audit)
-        const before = [
-          () => call(() => client.set(keys.revocation(start.id), handle)),
-          outboxEntries(db, start.id, start.createdAt),
-          ...(running ? [index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id)] : []),
-          ...tasks.map((task) => index.zadd(keys.dueTasks, task.nextAttemptAt.getTime(), indexMember(handle, start.id, task.grantId))),
-        ]
-        return { result: { revocation, agent: after }, write: { txn, before } }
+        return { result: { revocation, agent: after }, write: { txn, before, after: afterCommit } }
       })
     },
 

@@ -51,7 +51,7 @@ describe('open grants on Redis', () => {
   }
 
   const open = (now: number) => redis.zrangebyscore(keys.openGrants(handle), `(${t0 + now}`, '+inf')
-  const revoke = async (scope: { kind: 'agent' } | { kind: 'binding'; bindingId: string }, when: number) =>
+  const revoke = async (scope: { kind: 'agent' } | { kind: 'binding'; system: string; bindingId: string }, when: number) =>
     (await store.startRevocation({ id: `revocation-${when}`, scope: { ...scope, handle }, reason: 'test', actor: 'admin:test', createdAt: at(when) }, draft('revoked', when))).revocation.tasks.map((task) => task.grantId).sort()
 
   it('fills the set of an agent from before it, from its whole history, at its next revocation', async () => {
@@ -63,7 +63,7 @@ describe('open grants on Redis', () => {
     // What a store from before the set left: the grants hash alone.
     await redis.del(keys.openGrants(handle), keys.openGrantsComplete(handle))
 
-    expect(await revoke({ kind: 'binding', bindingId: other.id }, 10_000)).toEqual([elsewhere.id])
+    expect(await revoke({ kind: 'binding', system: 'other', bindingId: other.id }, 10_000)).toEqual([elsewhere.id])
     expect(await redis.get(keys.openGrantsComplete(handle))).toBe('1')
     expect((await open(10_000)).sort()).toEqual([live.id, elsewhere.id, pending.id].sort())
     // The next one reads the set: the expired grant is in neither.
@@ -84,7 +84,7 @@ describe('open grants on Redis', () => {
 
     // Revoked by a cascade task: out of the set with the task's commit.
     await store.settleGrant(handle, later.id, { status: 'live', expiresAt: at(3_600_000), ref: {}, index: {} }, draft('grant.issued', 5_000))
-    expect(await revoke({ kind: 'binding', bindingId: mem.id }, 6_000)).toEqual([kept.id, later.id].sort())
+    expect(await revoke({ kind: 'binding', system: 'mem', bindingId: mem.id }, 6_000)).toEqual([kept.id, later.id].sort())
     await store.claimTasks('worker', at(6_000), 60_000, 10)
     await store.completeTask('worker', 'revocation-6000', later.id, { outcome: { kind: 'revoked' }, grantStatus: 'revoked' }, at(6_500), draft('grant.revoked', 6_500))
     expect(await redis.zrange(keys.openGrants(handle), 0, -1)).toEqual([kept.id])

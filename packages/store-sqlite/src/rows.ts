@@ -86,6 +86,9 @@ export interface BindingRow {
   ceiling: string
   min_tier: number
   created_at: number
+  status: 'active' | 'revoked'
+  revoked_at: number | null
+  exclusive_key: string | null
 }
 
 export interface SigningKeyRow {
@@ -155,6 +158,9 @@ export function toBinding(row: BindingRow): Binding {
     ceiling: JSON.parse(row.ceiling) as string[],
     minTier: row.min_tier,
     createdAt: date(row.created_at),
+    status: row.status,
+    ...(row.revoked_at === null ? {} : { revokedAt: date(row.revoked_at) }),
+    ...(row.exclusive_key === null ? {} : { exclusiveKey: row.exclusive_key }),
   }
 }
 

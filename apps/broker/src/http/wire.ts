@@ -11,7 +11,10 @@ export const agentJson = (a: Agent) => ({
 
 export const keyJson = (k: AgentKey) => ({ kid: k.kid, alg: k.alg, created_at: iso(k.createdAt) })
 
-export const bindingJson = (b: Binding) => ({ id: b.id, system: b.system, target: b.target, ceiling: b.ceiling, min_tier: b.minTier, created_at: iso(b.createdAt) })
+export const bindingJson = (b: Binding) => ({
+  id: b.id, system: b.system, target: b.target, ceiling: b.ceiling, min_tier: b.minTier, created_at: iso(b.createdAt),
+  status: b.status ?? 'active', ...(b.revokedAt === undefined ? {} : { revoked_at: iso(b.revokedAt) }),
+})
 
 export const grantJson = (g: Grant) => ({
   id: g.id, system: g.system, scopes: g.scopes, status: g.status, created_at: iso(g.createdAt),

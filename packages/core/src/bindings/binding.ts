@@ -1,3 +1,9 @@
+/**
+ * `active` exchanges; `revoked` (by `POST .../bindings/{system}/revoke`) exchanges nothing until an
+ * admin binds the system again, on purpose, which writes a new binding.
+ */
+export type BindingStatus = 'active' | 'revoked'
+
 /** Agent x system -> the target the connector mints for, and the ceiling no request can exceed. */
 export interface Binding {
   readonly id: string
@@ -10,4 +16,12 @@ export interface Binding {
   /** Agents below this trust tier exchange nothing through this binding. */
   readonly minTier: number
   readonly createdAt: Date
+  /** Absent: `active` (records written before binding statuses, and new bindings). */
+  readonly status?: BindingStatus
+  readonly revokedAt?: Date
+  /**
+   * The connector's `exclusiveTargetKey(target)` (e.g. the OAuth client id): no two agents hold
+   * an active binding with the same key on one system (BindingConflict).
+   */
+  readonly exclusiveKey?: string
 }

@@ -17,6 +17,12 @@ export interface RevocationStart {
   readonly createdAt: Date
   /** Set the agent's status (and bump its generation) in the same write, e.g. revoke. */
   readonly statusChange?: StatusChange
+  /**
+   * Scope `binding` only: in the same write, `revoke` sets the binding's status to `revoked`
+   * (an exchange that has not begun its grant is then refused with BindingRevoked); `remove`
+   * deletes it. BindingNotFound when the agent has no binding to that system.
+   */
+  readonly bindingChange?: 'revoke' | 'remove'
 }
 
 export interface TaskResult {
