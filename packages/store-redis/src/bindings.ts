@@ -59,7 +59,7 @@ export function releaseExclusive(db: RedisDatabase, system: string, key: string,
 export function createBindingMethods(db: RedisDatabase): BindingStore {
   const { client, keys, snapshot, mutate } = db
   return {
-    async putBinding(binding, audit, reason) {
+    async putBinding(binding, audit, policy = {}) {
       const { handle, system } = binding
       const now = audit.at.getTime()
       const claimed = binding.exclusiveKey === undefined ? false : await claimExclusive(db, binding, binding.exclusiveKey, now)
@@ -77,12 +77,12 @@ export function createBindingMethods(db: RedisDatabase): BindingStore {
           const previous = decodeBinding(current)
           // Read after the snapshot; the commit is guarded on the head, which every grant write moves.
           const open = await readGrants(db, handle, complete === null ? undefined : openIds)
-          const plan = planBindingPut(agent, previous, binding, open, audit.at)
+          const plan = planBindingPut(agent, previous, binding, open, audit.at, policy.covers)
           const txn = new Transaction().hset(keys.bindings(handle), system, encode({ ...binding, status: 'active' }))
           const job =
             plan.cut.length === 0
               ? undefined
-              : addJob(db, txn, bindingCutStart(binding, audit, reason), plan.cut)
+              : addJob(db, txn, bindingCutStart(binding, audit, policy.reason), plan.cut)
           txn.appendAudit(keys, handle, head, bindingPutAudit(audit, plan, binding.id))
           const moved = previous?.exclusiveKey !== undefined && previous.exclusiveKey !== binding.exclusiveKey ? [releaseExclusive(db, system, previous.exclusiveKey, handle)] : []
           const result: BindingPut = { action: plan.action, ...(job === undefined ? {} : { revocation: job.revocation }) }

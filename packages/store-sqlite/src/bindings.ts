@@ -1,5 +1,5 @@
 import { BindingConflict, bindingCutStart, bindingPutAudit, planBindingPut } from '@lanyard/core'
-import type { AuditDraft, Binding, BindingPut, BindingStore } from '@lanyard/core'
+import type { AuditDraft, Binding, BindingCutPolicy, BindingPut, BindingStore } from '@lanyard/core'
 import { mustAgent } from './agents.js'
 import { appendEvent } from './audit.js'
 import { json, ms, type SqliteDatabase } from './database.js'
@@ -14,12 +14,12 @@ export function bindingRow(db: SqliteDatabase, handle: string, system: string): 
 /** Bindings (table `bindings`), one per (handle, system); `bindings_exclusive` keeps one agent per exclusive target. */
 export function createBindingMethods(db: SqliteDatabase): BindingStore {
   return {
-    async putBinding(binding: Binding, audit: AuditDraft, reason?: string): Promise<BindingPut> {
+    async putBinding(binding: Binding, audit: AuditDraft, policy: BindingCutPolicy = {}): Promise<BindingPut> {
       return db.write(() => {
         const agent = toAgent(mustAgent(db, binding.handle))
         const previous = bindingRow(db, binding.handle, binding.system)
         const open = db.sql("SELECT * FROM grants WHERE handle = ? AND system = ? AND status IN ('pending', 'live')").all(binding.handle, binding.system) as GrantRow[]
-        const plan = planBindingPut(agent, previous && toBinding(previous), binding, open.map(toGrant), audit.at)
+        const plan = planBindingPut(agent, previous && toBinding(previous), binding, open.map(toGrant), audit.at, policy.covers)
         try {
           db.sql(
             `INSERT INTO bindings (handle, system, id, target, ceiling, min_tier, created_at, status, revoked_at, exclusive_key) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?)
@@ -34,7 +34,7 @@ export function createBindingMethods(db: SqliteDatabase): BindingStore {
         const revocation =
           plan.cut.length === 0
             ? undefined
-            : openRevocation(db, bindingCutStart(binding, audit, reason), plan.cut)
+            : openRevocation(db, bindingCutStart(binding, audit, policy.reason), plan.cut)
         appendEvent(db, binding.handle, bindingPutAudit(audit, plan, binding.id))
         return { action: plan.action, ...(revocation === undefined ? {} : { revocation }) }
       })

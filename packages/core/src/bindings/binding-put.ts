@@ -20,15 +20,17 @@ export interface BindingPutPlan {
  * A revoked agent gets no binding (AgentNotActive): a revoked handle is final. `open` is every
  * grant of the agent on `next.system` (any binding version); those still open at `at` are cut
  * unless `next` covers them: the same target as the active binding it replaces, a minimum tier
- * the agent meets, and scopes inside the new ceiling. A new binding (none before, or a revoked
+ * the agent meets, and scopes inside the new ceiling (`covers`: by the connector's narrowing
+ * rules; absent, item by item). A new binding (none before, or a revoked
  * one) covers nothing that is still open: it starts clean.
  */
-export function planBindingPut(agent: Agent, previous: Binding | undefined, next: Binding, open: readonly Grant[], at: Date): BindingPutPlan {
+export function planBindingPut(agent: Agent, previous: Binding | undefined, next: Binding, open: readonly Grant[], at: Date, covers?: (scopes: readonly string[]) => boolean): BindingPutPlan {
   if (agent.status === 'revoked') throw new AgentNotActive(agent.handle, agent.status)
   const replacing = previous !== undefined && previous.status === 'active'
   const sameTarget = replacing && canonicalJson(previous.target) === canonicalJson(next.target)
   const ceiling = new Set(next.ceiling)
-  const covered = (grant: Grant) => sameTarget && agent.tier >= next.minTier && grant.scopes.every((scope) => ceiling.has(scope))
+  const inCeiling = covers ?? ((scopes: readonly string[]) => scopes.every((scope) => ceiling.has(scope)))
+  const covered = (grant: Grant) => sameTarget && agent.tier >= next.minTier && inCeiling(grant.scopes)
   const cut = open.filter((grant) => grant.system === next.system && isOpenAt(grant, at) && !covered(grant))
   return { action: replacing ? 'binding.replaced' : 'binding.created', cut }
 }

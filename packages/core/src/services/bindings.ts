@@ -75,7 +75,20 @@ export function createBindingService(deps: BindingServiceDeps): BindingService {
         ...(exclusiveKey === undefined ? {} : { exclusiveKey }),
       }
       // The store names the event (binding.created / binding.replaced) from what it finds in its write.
-      const put = await store.putBinding(binding, auditDraft(clock, actor, 'binding.created', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier }))
+      // Covered: the new ceiling narrows to the grant's scopes, by the connector's own rules.
+      const covers = (scopes: readonly string[]) => {
+        try {
+          system.instance.narrow(binding.ceiling, scopes)
+          return true
+        } catch {
+          return false
+        }
+      }
+      const put = await store.putBinding(
+        binding,
+        auditDraft(clock, actor, 'binding.created', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier }),
+        { reason: 'binding replaced: open grants outside the new binding', covers },
+      )
       if (put.revocation !== undefined) deps.announce(put.revocation)
       return { binding, replaced: put.action === 'binding.replaced', ...(put.revocation === undefined ? {} : { revocation: put.revocation }) }
     },
