@@ -10,6 +10,7 @@ import { oauthRevokeRoutes } from './oauth-revoke.js'
 import { oauthTokenRoutes } from './oauth-token.js'
 import { v1AgentRoutes, v1OtherRoutes } from './v1-agents.js'
 import { v1BindingRoutes } from './v1-bindings.js'
+import { v1KeyRoutes } from './v1-keys.js'
 import { v1WebhookRoutes } from './v1-webhooks.js'
 import { wellKnownRoutes } from './well-known.js'
 
@@ -47,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
 
   const v1 = express.Router()
   v1.use(auth, express.json({ limit, strict: true }))
-  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks))
+  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1KeyRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks))
   v1.use((_req, res) => res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such endpoint' })))
   v1.use(problemErrorHandler(log))
   app.use('/v1', v1)
