@@ -3,6 +3,7 @@ import { CliError } from './cli-error.js'
 export interface AdminApi {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>
   post<T>(path: string, body?: unknown): Promise<T>
+  delete<T>(path: string, body?: unknown): Promise<T>
 }
 
 /**
@@ -14,7 +15,7 @@ export function createAdminApi(options: { url: string; token: string; fetch?: ty
   const fetchImpl = options.fetch ?? globalThis.fetch
   const base = options.url.replace(/\/+$/, '')
 
-  async function send<T>(method: 'GET' | 'POST', path: string, init: { query?: Record<string, string | undefined>; body?: unknown }): Promise<T> {
+  async function send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, init: { query?: Record<string, string | undefined>; body?: unknown }): Promise<T> {
     const url = new URL(`${base}${path}`)
     for (const [key, value] of Object.entries(init.query ?? {})) if (value !== undefined) url.searchParams.set(key, value)
     let response: Response
@@ -37,6 +38,7 @@ export function createAdminApi(options: { url: string; token: string; fetch?: ty
   return {
     get: (path, query) => send('GET', path, { query }),
     post: (path, body) => send('POST', path, { body: body ?? {} }),
+    delete: (path, body) => send('DELETE', path, { body: body ?? {} }),
   }
 }
 
