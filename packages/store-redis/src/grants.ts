@@ -1,6 +1,5 @@
-import { AgentNotActive, GrantNotFound, checkGrantBinding, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
-import { agentAndHead } from './agents.js'
-import { decodeAll, decodeBinding, decodeGrant, encode } from './codec.js'
+import { AgentNotActive, AgentNotFound, GrantNotFound, checkGrantBinding, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
+import { decodeAgent, decodeAll, decodeBinding, decodeGrant, encode } from './codec.js'
 import { call } from './connection.js'
 import { noop, type RedisDatabase } from './database.js'
 import { indexMember, parseIndexMember } from './keys.js'
@@ -42,11 +41,17 @@ export function createGrantMethods(db: RedisDatabase): GrantStore {
       const pending = indexMember(handle, grant.id)
       try {
         await mutate(async () => {
-          const { head, agent } = await agentAndHead(db, handle)
+          // Agent, head and binding in one snapshot: a refusal is decided on one consistent read.
+          const [head, record, binding] = (await snapshot([
+            ['get', keys.head(handle)],
+            ['get', keys.agent(handle)],
+            ['hget', keys.bindings(handle), grant.system],
+          ])) as [string | null, string | null, string | null]
+          const agent = decodeAgent(record)
+          if (agent === undefined) throw new AgentNotFound(handle)
           if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
           if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
-          // Read after the snapshot, guarded by the same head: every binding write moves it.
-          checkGrantBinding(grant, decodeBinding(await call(() => client.hget(keys.bindings(handle), grant.system))))
+          checkGrantBinding(grant, decodeBinding(binding))
           // The check above and this record commit together, guarded on the chain head that a
           // revocation also moves: a revocation that commits first makes this round re-read
           // and refuse; one that commits after sees this grant pending and opens a task for it.

@@ -133,13 +133,14 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
       const system = start.scope.kind === 'binding' ? start.scope.system : ''
       return mutate(async () => {
         const now = start.createdAt.getTime()
-        const [head, record, complete, openIds, bindingRecord] = (await snapshot([
+        const [head, record, complete, openIds, bindingRecord, allBindings] = (await snapshot([
           ['get', keys.head(handle)],
           ['get', keys.agent(handle)],
           ['get', keys.openGrantsComplete(handle)],
           ['zrangebyscore', keys.openGrants(handle), `(${now}`, '+inf'],
           ['hget', keys.bindings(handle), system],
-        ])) as [string | null, string | null, string | null, string[], string | null]
+          ['hvals', keys.bindings(handle)],
+        ])) as [string | null, string | null, string | null, string[], string | null, string[]]
         const agent = decodeAgent(record)
         if (agent === undefined) throw new AgentNotFound(handle)
         const after = start.statusChange ? applyStatus(agent, start.statusChange, audit.at) : agent
@@ -167,6 +168,14 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
         if (start.bindingChange === 'revoke' && binding !== undefined) txn.hset(keys.bindings(handle), system, encode({ ...binding, status: 'revoked', revokedAt: binding.revokedAt ?? start.createdAt }))
         if (start.bindingChange === 'remove') txn.hdel(keys.bindings(handle), system)
         if (start.bindingChange !== undefined && binding?.exclusiveKey !== undefined) afterCommit.push(releaseExclusive(db, system, binding.exclusiveKey, handle))
+        // A revoked agent holds no binding: each ends with it (and frees its exclusive target).
+        if (after.status === 'revoked') {
+          for (const held of decodeAll(allBindings, decodeBinding, (b) => b.system)) {
+            if (held.status === 'revoked') continue
+            txn.hset(keys.bindings(handle), held.system, encode({ ...held, status: 'revoked', revokedAt: start.createdAt }))
+            if (held.exclusiveKey !== undefined) afterCommit.push(releaseExclusive(db, held.system, held.exclusiveKey, handle))
+          }
+        }
         const { statusChange: _change, bindingChange: _binding, ...header } = start
         const { revocation, before } = addJob(db, txn, header, taken)
         txn.appendAudit(keys, handle, head, audit)

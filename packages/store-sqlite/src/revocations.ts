@@ -73,6 +73,8 @@ export function createRevocationMethods(db: SqliteDatabase): RevocationStore {
           }
         }
         if (start.statusChange) agent = changeStatus(db, scope.handle, start.statusChange, audit.at)
+        // A revoked agent holds no binding: each ends with it (and frees its exclusive target).
+        if (agent.status === 'revoked') db.sql("UPDATE bindings SET status = 'revoked', revoked_at = ? WHERE handle = ? AND status = 'active'").run(ms(start.createdAt), scope.handle)
         const revocation = openRevocation(db, start, grants)
         appendEvent(db, scope.handle, audit)
         return { revocation, agent }

@@ -136,6 +136,7 @@ export function bindingCases(kit: StoreKit): void {
       const binding = await seed.binding(agent, 'github-acme')
       await store.changeAgentStatus(agent.handle, revokeAgent, draft(clock, 'agent.revoked', agent.handle))
       await rejectsWith(put(newBinding(clock, agent.handle, 'aws-prod')), 'ERR_AGENT_NOT_ACTIVE')
+      // (changeAgentStatus alone leaves bindings as they are; a revocation ends them: see below.)
       await rejectsWith(put(newBinding(clock, agent.handle, 'github-acme')), 'ERR_AGENT_NOT_ACTIVE')
       await rejectsWith(seed.agent({ handle: agent.handle }), 'ERR_AGENT_EXISTS')
       expect(await store.getAgent(agent.handle)).toMatchObject({ status: 'revoked' })
@@ -167,6 +168,20 @@ export function bindingCases(kit: StoreKit): void {
       await endBinding((await store.getBinding(a.handle, system))!, 'remove')
       expect(await bindTo(b, `${client}-2`)).toEqual({ action: 'binding.created' })
       expect(await auditActions(store, b.handle)).not.toContain('binding.refused')
+    })
+
+    it('revoking an agent ends its bindings in the same write, and frees its exclusive targets', async () => {
+      const system = uniqueId('corp-idp')
+      const client = uniqueId('client')
+      const [a, b] = [await seed.agent(), await seed.agent()]
+      const github = await seed.binding(a, 'github-acme')
+      await put(newBinding(clock, a.handle, system, { exclusiveKey: client }))
+      await rejectsWith(put(newBinding(clock, b.handle, system, { exclusiveKey: client })), 'ERR_BINDING_CONFLICT')
+      await store.startRevocation(kit.revocationStart({ kind: 'agent', handle: a.handle }, revokeAgent), draft(clock, 'agent.revoked', a.handle))
+      const ended = await store.listBindings(a.handle)
+      expect(ended.map((x) => [x.system, x.status]).sort()).toEqual([['github-acme', 'revoked'], [system, 'revoked']].sort())
+      await rejectsWith(begin(github, (await store.getAgent(a.handle))!.generation), 'ERR_AGENT_NOT_ACTIVE')
+      expect(await put(newBinding(clock, b.handle, system, { exclusiveKey: client }))).toEqual({ action: 'binding.created' })
     })
 
     it('two agents racing for one exclusive target on different replicas: exactly one is bound', async () => {
