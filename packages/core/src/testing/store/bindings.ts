@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { Binding } from '../../bindings/binding.js'
 import type { Store } from '../../ports/store/index.js'
 import type { FakeClock } from '../fake-clock.js'
-import { auditActions, draft, newBinding, newGrant, uniqueHandle, uniqueId } from '../store-fixtures.js'
-import { ids, rejectsWith, revokeAgent, type StoreKit } from './kit.js'
+import { auditActions, draft, liveSettlement, newBinding, newGrant, uniqueHandle, uniqueId, yieldTurns } from '../store-fixtures.js'
+import { ids, range, rejectsWith, revokeAgent, type StoreKit } from './kit.js'
 
 /** Bindings: BindingStore, and the binding side of beginGrant and startRevocation. */
 export function bindingCases(kit: StoreKit): void {
@@ -182,6 +182,35 @@ export function bindingCases(kit: StoreKit): void {
       expect(ended.map((x) => [x.system, x.status]).sort()).toEqual([['github-acme', 'revoked'], [system, 'revoked']].sort())
       await rejectsWith(begin(github, (await store.getAgent(a.handle))!.generation), 'ERR_AGENT_NOT_ACTIVE')
       expect(await put(newBinding(clock, b.handle, system, { exclusiveKey: client }))).toEqual({ action: 'binding.created' })
+    })
+
+    it('check binding + record grant is atomic: under a racing binding revoke every grant recorded is in its job, or was refused', async () => {
+      const stores = await kit.replicas(3)
+      const agent = await seed.agent()
+      const binding = await seed.binding(agent, 'github-acme')
+      const exchanges = range(24).map(async (i) => {
+        const on = stores[i % stores.length]!
+        const grant = newGrant(clock, binding)
+        await yieldTurns((i * 7) % 13)
+        try {
+          await on.beginGrant(grant, agent.generation, draft(clock, 'grant.requested', grant.id))
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'ERR_BINDING_REVOKED' })
+          return { id: grant.id, recorded: false }
+        }
+        await yieldTurns(i % 4)
+        await on.settleGrant(agent.handle, grant.id, liveSettlement(clock, grant.id), draft(clock, 'grant.issued', grant.id))
+        return { id: grant.id, recorded: true }
+      })
+      const start = { ...kit.revocationStart({ kind: 'binding', handle: agent.handle, system: binding.system, bindingId: binding.id }), bindingChange: 'revoke' as const }
+      const revoking = yieldTurns(6).then(() => stores[1]!.startRevocation(start, draft(clock, 'binding.revoked', agent.handle)))
+      const [outcomes] = await Promise.all([Promise.all(exchanges), revoking])
+
+      const recorded = outcomes.filter((o) => o.recorded).map((o) => o.id).sort()
+      expect(ids((await store.getRevocation(start.id))?.tasks ?? [])).toEqual(recorded)
+      expect(ids(await store.listGrants(agent.handle))).toEqual(recorded)
+      // And once it has committed, every replica refuses.
+      for (const on of stores) await rejectsWith(begin(binding, agent.generation, on), 'ERR_BINDING_REVOKED')
     })
 
     it('two agents racing for one exclusive target on different replicas: exactly one is bound', async () => {
