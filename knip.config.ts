@@ -14,23 +14,22 @@ export default {
     'apps/broker': {
       // Imported by a name held in a variable: the connectors in src/connectors/load-plugin.ts
       // (`builtInConnectors`), the Redis store in src/broker.ts (`openStore`).
-      ignoreDependencies: ['@lanyard/connector-github', '@lanyard/connector-aws', '@lanyard/connector-oauth', '@lanyard/store-redis'],
+      ignoreDependencies: ['@lanyard/connector-github', '@lanyard/connector-aws', '@lanyard/connector-oauth', '@lanyard/connector-mcp', '@lanyard/store-redis'],
     },
     test: {
       entry: [
         // Spawned by path from bench/processes.ts and bench/exchange.ts, or run by hand.
-        'bench/{oauth-peer,calibration-server,ledger,profile-exchange}.ts',
+        'bench/{oauth-peer,calibration-server,floor-server,ledger,profile-exchange}.ts',
         // Connector plugins the broker imports by path (`type:` in e2e/plugins.test.ts).
         'fixtures/plugins/*.ts',
+        // Spawned by path from clients/python/tests/conftest.py (the Python client's AWS tests).
+        'support/aws-sandbox-process.ts',
       ],
       ignoreDependencies: [
         // Run by the suites through the broker, which loads them by name (`type:` github, aws, oauth).
         '@lanyard/connector-github',
         '@lanyard/connector-aws',
         '@lanyard/connector-oauth',
-        // The Redis store: the e2e-redis project's brokers, and its test servers that
-        // support/replicas.ts re-exports by path.
-        '@lanyard/store-redis',
         // Spawned by path: apps/cli/bin/lanyard.js in e2e/readme-quickstart.test.ts.
         '@lanyard/cli',
       ],

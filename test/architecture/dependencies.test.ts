@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 // The dependency direction of shared/DESIGN.md, checked on every package.json and on every
@@ -13,6 +13,10 @@ const allowed: Record<string, { project: string[]; external: RegExp }> = {
   '@lanyard/connector-github': { project: ['@lanyard/connector-sdk'], external: /^(zod|@octokit\/.+)$/ },
   '@lanyard/connector-aws': { project: ['@lanyard/connector-sdk'], external: /^(zod|@aws-sdk\/.+|@smithy\/.+)$/ },
   '@lanyard/connector-oauth': { project: ['@lanyard/connector-sdk'], external: /^(zod|openid-client|jose)$/ },
+  // The broker itself is its upstream, reached through the host's signer and fetch.
+  '@lanyard/connector-mcp': { project: ['@lanyard/connector-sdk'], external: /^(zod)$/ },
+  // Published for MCP servers: nothing of the project.
+  '@lanyard/mcp': { project: [], external: /^(jose|eventsource-parser)$/ },
   '@lanyard/store-sqlite': { project: ['@lanyard/core'], external: /^(better-sqlite3)$/ },
   '@lanyard/store-redis': { project: ['@lanyard/core'], external: /^(ioredis)$/ },
   '@lanyard/client': { project: [], external: /^(jose)$/ },
@@ -25,7 +29,7 @@ const manifests = packageDirs.map((dir) => ({ dir, manifest: JSON.parse(readFile
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) return sourceFiles(path)
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(path)
     return /\.ts$/.test(entry.name) ? [path] : []
   })
 }
@@ -87,5 +91,29 @@ describe('dependency direction', () => {
         expect(['./src/index.ts', './src/testing/index.ts'], `${manifest.name} ${entry}`).toContain(target['lanyard-source'])
       }
     }
+  })
+
+  // Across packages, only what a package publishes: `@lanyard/x` or `@lanyard/x/testing`, never
+  // a path into its folder. Every workspace (packages, apps, the root test/ suites) is checked,
+  // tests and fixtures included: a test that reaches into another package's src/ tests
+  // something no user can import (STYLE 11: tests import public entries across packages).
+  it('apps, test/ and packages reach other packages only through their public entries', () => {
+    const publicEntries = new Set(manifests.flatMap(({ manifest }) => Object.keys((manifest as { exports?: Record<string, unknown> }).exports ?? {}).map((entry) => (entry === '.' ? manifest.name : `${manifest.name}/${entry.replace(/^\.\//, '')}`))))
+    const workspaces = [...packageDirs, join(root, 'test')]
+    const offending: string[] = []
+    for (const workspace of workspaces) {
+      for (const file of sourceFiles(workspace)) {
+        for (const specifier of importsOf(file)) {
+          if (specifier.startsWith('@lanyard/')) {
+            if (!publicEntries.has(specifier)) offending.push(`${relative(root, file)} -> ${specifier} (not a public entry)`)
+            continue
+          }
+          if (!specifier.startsWith('.')) continue
+          const target = resolve(dirname(file), specifier)
+          if (!(target + sep).startsWith(workspace + sep)) offending.push(`${relative(root, file)} -> ${specifier} (outside ${relative(root, workspace)})`)
+        }
+      }
+    }
+    expect(offending).toEqual([])
   })
 })

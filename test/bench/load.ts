@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { performance } from 'node:perf_hooks'
 
@@ -19,6 +21,21 @@ export interface LoadResult {
   readonly p99Ms: number
   /** Statuses of the failed answers, for the report. */
   readonly errorStatuses: readonly number[]
+  /** The subject process's CPU time (user + system) per answer, in µs; NaN without a pid. */
+  readonly cpuUsPerOp: number
+}
+
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+
+/**
+ * CPU time a process has used so far (utime + stime from /proc/PID/stat), in ms. Ticks are
+ * 10 ms: over a 1 s window of ~1,000 answers that is ±10 µs an answer, and the windows add up.
+ */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // After the command name (in parentheses, may hold spaces) come fields 3 onwards.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -50,11 +67,15 @@ export interface Samples {
   readonly latencies: number[]
   readonly errorStatuses: number[]
   measuredMs: number
+  /** CPU time the subject's process used inside the measured windows. */
+  cpuMs: number
 }
 
 /** A server driven by the load: where, and what to send next. */
 export interface LoadSubject {
   readonly url: string
+  /** The serving process, whose CPU time is read over each measured window. */
+  readonly pid?: number
   next(): LoadRequest
 }
 
@@ -79,7 +100,12 @@ async function slice(subject: LoadSubject, agent: Agent, samples: Samples, optio
       else samples.errorStatuses.push(answer.status)
     }
   }
+  // CPU read at the window's edges (timers: a few ms late at worst, on a 1 s window).
+  const pid = subject.pid
+  let cpuFrom = 0
+  const timers = pid === undefined || options.measureMs === 0 ? [] : [setTimeout(() => (cpuFrom = cpuMsOf(pid)), options.warmupMs), setTimeout(() => (samples.cpuMs += cpuMsOf(pid) - cpuFrom), options.warmupMs + options.measureMs)]
   await Promise.all(Array.from({ length: options.concurrency }, worker))
+  for (const timer of timers) clearTimeout(timer)
   samples.measuredMs += options.measureMs
 }
 
@@ -92,6 +118,7 @@ function summarise(samples: Samples): LoadResult {
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     errorStatuses: [...new Set(samples.errorStatuses)],
+    cpuUsPerOp: (samples.cpuMs * 1000) / (latencies.length + samples.errorStatuses.length),
   }
 }
 
@@ -112,18 +139,23 @@ export interface InterleaveOptions {
  * the disk) evenly over the subjects, so their ratio stays meaningful on a shared machine.
  */
 export async function interleaved(subjects: readonly LoadSubject[], options: InterleaveOptions): Promise<LoadResult[]> {
-  const agents = subjects.map(() => new Agent({ keepAlive: true, maxSockets: options.concurrency }))
-  const samples: Samples[] = subjects.map(() => ({ latencies: [], errorStatuses: [], measuredMs: 0 }))
+  // A fresh keep-alive agent per window: a socket left idle while the other subjects ran may be
+  // closed by its server (node:http's 5 s keep-alive timeout) just as it is reused, which the
+  // client would count as an error that no server made. The window's lead-in opens new ones.
+  const fresh = () => new Agent({ keepAlive: true, maxSockets: options.concurrency })
+  const samples: Samples[] = subjects.map((subject) => ({ latencies: [], errorStatuses: [], measuredMs: 0, cpuMs: subject.pid === undefined ? Number.NaN : 0 }))
   const window = { concurrency: options.concurrency, warmupMs: options.sliceWarmupMs, measureMs: options.measureMs / options.slices }
-  try {
-    for (const [i, subject] of subjects.entries()) {
-      await slice(subject, agents[i]!, { latencies: [], errorStatuses: [], measuredMs: 0 }, { ...window, warmupMs: options.warmupMs, measureMs: 0 })
+  const run = async (subject: LoadSubject, into: Samples, options: { concurrency: number; warmupMs: number; measureMs: number }) => {
+    const agent = fresh()
+    try {
+      await slice(subject, agent, into, options)
+    } finally {
+      agent.destroy()
     }
-    for (let round = 0; round < options.slices; round++) {
-      for (const [i, subject] of subjects.entries()) await slice(subject, agents[i]!, samples[i]!, window)
-    }
-  } finally {
-    for (const agent of agents) agent.destroy()
+  }
+  for (const subject of subjects) await run(subject, { latencies: [], errorStatuses: [], measuredMs: 0, cpuMs: 0 }, { ...window, warmupMs: options.warmupMs, measureMs: 0 })
+  for (let round = 0; round < options.slices; round++) {
+    for (const [i, subject] of subjects.entries()) await run(subject, samples[i]!, window)
   }
   return samples.map(summarise)
 }

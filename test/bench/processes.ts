@@ -33,7 +33,7 @@ export interface BenchBrokers {
 export async function startBrokers(options: { store: 'sqlite' | 'redis'; config: Record<string, unknown> & { issuer?: string }; count?: number }): Promise<BenchBrokers> {
   const dir = mkdtempSync(join(tmpdir(), 'lanyard-bench-'))
   const keyPrefix = options.store === 'redis' ? `lanyard-bench-${randomBytes(4).toString('hex')}` : undefined
-  const config: Record<string, unknown> = { ...baseConfig, ...(keyPrefix === undefined ? {} : { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix } }), ...options.config }
+  const config: Record<string, unknown> = { ...baseConfig, ...(keyPrefix === undefined ? {} : { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix, durability: 'volatile' } }), ...options.config }
   writeFileSync(join(dir, 'lanyard.yaml'), JSON.stringify(config, null, 2)) // JSON is YAML
   const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`
   const env = { LANYARD_DATA_DIR: dir, LANYARD_MASTER_KEY: testMasterKey, LANYARD_ADMIN_TOKEN: adminToken, LANYARD_REDIS_URL: keyPrefix === undefined ? '' : redisUrl }
@@ -93,6 +93,7 @@ const tsx = pathToFileURL(require.resolve('tsx')).href
 export interface BenchProcess {
   /** `http://127.0.0.1:PORT`. */
   readonly url: string
+  readonly pid: number
   stop(): Promise<void>
 }
 
@@ -119,6 +120,7 @@ function startBenchProcess(script: string, env: Record<string, string>): Promise
       clearTimeout(timer)
       resolve({
         url: match[1]!,
+        pid: child.pid!,
         async stop() {
           child.kill('SIGTERM')
           await exited
@@ -134,9 +136,17 @@ function startBenchProcess(script: string, env: Record<string, string>): Promise
   })
 }
 
-/** oidc-provider (`oauth-peer.ts`): the peer of the exchange bench; its `url` is its issuer. */
-export function startOAuthPeer(client: { id: string; secret: string; resource: string }): Promise<BenchProcess> {
-  return startBenchProcess('./oauth-peer.ts', { BENCH_PEER_CLIENT_ID: client.id, BENCH_PEER_CLIENT_SECRET: client.secret, BENCH_PEER_RESOURCE: client.resource })
+/**
+ * oidc-provider (`oauth-peer.ts`): a peer of the exchange bench, on its in-memory adapter or on
+ * the durable SQLite one (`sqlite-adapter.ts`); its `url` is its issuer.
+ */
+export function startOAuthPeer(client: { id: string; secret: string; resource: string }, store: 'memory' | 'sqlite'): Promise<BenchProcess> {
+  return startBenchProcess('./oauth-peer.ts', { BENCH_PEER_CLIENT_ID: client.id, BENCH_PEER_CLIENT_SECRET: client.secret, BENCH_PEER_RESOURCE: client.resource, BENCH_PEER_STORE: store })
+}
+
+/** The minimal durable exchange on node:http (`floor-server.ts`): the exchange bench's `floor`. */
+export function startFloorServer(): Promise<BenchProcess> {
+  return startBenchProcess('./floor-server.ts', {})
 }
 
 export type CalibrationServer = 'node:http' | 'express'

@@ -68,7 +68,7 @@ function benchTable(bench: string, results: readonly BenchResult[]): string[] {
   const units = [...new Set(measured.map((r) => r.unit))].join('; ')
   const title = `== ${bench}${units ? ` (${units})` : ''}`
   const lines = rows.length === 0 ? [] : columns([header, ...rows])
-  if (lines.every((line) => line.length <= 160)) return [title, ...lines, ...skipped]
+  if (lines.every((line) => line.length <= 220)) return [title, ...lines, ...skipped]
   const blocks = rows.flatMap((row) => ['', ...columns(header.map((name, j) => [`  ${name}`, row[j]!]).filter((pair) => pair[1] !== ''))])
   return [title, ...blocks.slice(1), ...skipped]
 }

@@ -95,3 +95,55 @@ describe('AWS end to end (web identity): exchange, session identity, whois, revo
     expect(aws.sessions().filter((s) => s.sourceIdentity === agent.handle)).toEqual([])
   })
 })
+
+// IAM is eventually consistent: the stand-in applies a deny 2.5 s after it is written.
+describe('AWS end to end: a deny IAM has not applied yet is revoking, not revoked', () => {
+  let aws: AwsSandbox
+  let t: TestBroker
+  let roleArn: string
+  const propagationMs = 2_500
+
+  beforeAll(async () => {
+    aws = await startAwsSandbox({ iamPropagationMs: propagationMs })
+    const key = aws.addAccessKey({ iam: true, userName: 'lanyard-broker' })
+    roleArn = aws.createRole({ name: 'agents-slow' }).arn
+    t = await startTestBroker({
+      env: { AWS_SLOW_SECRET: key.secretAccessKey },
+      config: {
+        sandbox: true,
+        upstream: { allowInsecureUpstreamHttp: true },
+        systems: [{ name: 'aws-slow', type: 'aws', mode: 'assume-role', endpoint: aws.url, region: aws.region, credentials: { accessKeyId: key.accessKeyId, secretAccessKey: { env: 'AWS_SLOW_SECRET' } } }],
+      },
+    })
+  })
+  afterAll(async () => {
+    await t?.close()
+    await aws?.close()
+  })
+
+  it('the task shows revoking while the session still works, then revoked; full dark includes the wait', async () => {
+    const agent = await createTestAgent(t, { bindings: [{ system: 'aws-slow', target: { roleArn, maxDurationSeconds: 3600 }, ceiling: ['s3:GetObject', 'resource:*'] }] })
+    const exchanged = await agent.exchange('aws-slow', 's3:GetObject resource:*', await agent.token())
+    expect(exchanged.status).toBe(200)
+    const c = exchanged.body.aws_credentials
+    const access = () => aws.checkAccess({ credentials: { accessKeyId: c.access_key_id, secretAccessKey: c.secret_access_key, sessionToken: c.session_token }, action: 's3:GetObject', resource: 'arn:aws:s3:::reports/q1.csv' })
+
+    const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: 'done' })
+    const id = revoked.body.revocation.id
+    let job = await t.admin('GET', `/v1/revocations/${id}`)
+    await eventually(async () => {
+      job = await t.admin('GET', `/v1/revocations/${id}`)
+      return job.body.tasks[0].outcome !== undefined
+    })
+    expect(job.body.status).toBe('running')
+    expect(job.body.tasks[0]).toMatchObject({ status: 'pending', outcome: { kind: 'revoking' }, last_error: expect.stringContaining('IAM has not applied it yet') })
+    expect(access()).toBe('allowed')
+
+    await eventually(async () => (await t.admin('GET', `/v1/revocations/${id}`)).body.status === 'done')
+    job = await t.admin('GET', `/v1/revocations/${id}`)
+    expect(job.body.tasks[0].outcome).toMatchObject({ kind: 'revoked', proof: 'dead' })
+    expect(access()).toBe('explicitDeny')
+    const receipt = await t.admin('GET', `/v1/revocations/${id}/receipt`)
+    expect(new Date(receipt.body.full_dark_at).getTime() - new Date(job.body.created_at).getTime()).toBeGreaterThanOrEqual(propagationMs)
+  })
+})

@@ -6,6 +6,8 @@ import { startTestBroker, type TestBroker } from '../support/broker.js'
 import { eventually } from '../support/memory.js'
 
 const LEDGER = 'https://ledger.example.test/'
+/** JWT access tokens the server remembers (as Okta and Keycloak do); resource servers validate them alone. */
+const API = 'https://api.example.test/'
 const secret = 'f1e2d3c4b5a697887766554433221100-client-secret'
 
 describe('OAuth end to end against oidc-provider: exchange, introspect, revoke', () => {
@@ -17,7 +19,10 @@ describe('OAuth end to end against oidc-provider: exchange, introspect, revoke',
   beforeAll(async () => {
     idp = await startOAuthSandbox({
       scopes: ['read', 'write', 'admin'],
-      resources: { [LEDGER]: { scopes: ['read', 'write', 'admin'], accessTokenFormat: 'opaque', accessTokenTtlSeconds: 300 } },
+      resources: {
+        [LEDGER]: { scopes: ['read', 'write', 'admin'], accessTokenFormat: 'opaque', accessTokenTtlSeconds: 300 },
+        [API]: { scopes: ['read', 'write'], accessTokenFormat: 'jwt', rememberJwt: true, accessTokenTtlSeconds: 300 },
+      },
       clients: [{ clientId: 'deploy-bot', auth: 'client_secret_basic', clientSecret: secret }],
     })
     t = await startTestBroker({
@@ -25,6 +30,8 @@ describe('OAuth end to end against oidc-provider: exchange, introspect, revoke',
       config: {
         sandbox: true,
         upstream: { allowInsecureUpstreamHttp: true },
+        // Fast first retries, so the 429 case below waits on the server's Retry-After, not on backoff.
+        cascade: { backoffBaseMs: 50 },
         systems: [{ name: 'corp-idp', type: 'oauth', issuer: idp.issuer, allowInsecureUpstreamHttp: true, clients: [{ clientId: 'deploy-bot', auth: 'client_secret_basic', clientSecret: { env: 'DEPLOY_BOT_SECRET' } }] }],
       },
     })
@@ -51,6 +58,46 @@ describe('OAuth end to end against oidc-provider: exchange, introspect, revoke',
     const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: 'done' })
     await eventually(async () => (await t.admin('GET', `/v1/revocations/${revoked.body.revocation.id}`)).body.status === 'done')
     const job = await t.admin('GET', `/v1/revocations/${revoked.body.revocation.id}`)
+    expect(job.body.tasks[0].outcome).toMatchObject({ kind: 'revoked' })
+    expect((await oidc.tokenIntrospection(introspector, token)).active).toBe(false)
+  })
+
+  it('JWT access tokens: the server says inactive after RFC 7009, resource servers still accept the JWT: unrevocable until exp, and full dark is exp', async () => {
+    const agent = await createTestAgent(t, { bindings: [{ ...binding, ceiling: ['read', `resource:${API}`] }] })
+    const exchanged = await agent.exchange('corp-idp', `read resource:${API}`, await agent.token())
+    expect(exchanged.status).toBe(200)
+    const token = exchanged.body.access_token as string
+    const exp = new Date(((await idp.inspect(token)) as { expiresAt: Date }).expiresAt)
+
+    const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: 'done' })
+    const id = revoked.body.revocation.id
+    await eventually(async () => (await t.admin('GET', `/v1/revocations/${id}`)).body.status === 'done')
+    const job = await t.admin('GET', `/v1/revocations/${id}`)
+    expect(job.body.tasks[0].outcome).toMatchObject({ kind: 'unrevocable-until' })
+    expect((await oidc.tokenIntrospection(introspector, token)).active).toBe(false)
+    expect(await idp.inspect(token)).toMatchObject({ active: true })
+    const receipt = await t.admin('GET', `/v1/revocations/${id}/receipt`)
+    expect(Math.abs(new Date(receipt.body.full_dark_at).getTime() - exp.getTime())).toBeLessThan(2_000)
+    expect(receipt.body.summary).toMatchObject({ provably_dead: 0, dead_by_expiry: 1 })
+  })
+
+  it('a revocation endpoint answering 429 slow_down with Retry-After: the cascade waits, retries, and ends revoked', async () => {
+    const agent = await createTestAgent(t, { bindings: [binding] })
+    const exchanged = await agent.exchange('corp-idp', `read resource:${LEDGER}`, await agent.token())
+    const token = exchanged.body.access_token as string
+    await idp.throttle({ retryAfter: '1' })
+    const before = idp.refused
+    const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: 'done' })
+    const id = revoked.body.revocation.id
+    try {
+      await eventually(async () => idp.refused > before)
+      const running = await t.admin('GET', `/v1/revocations/${id}`)
+      expect(running.body.status).toBe('running')
+    } finally {
+      await idp.up()
+    }
+    await eventually(async () => (await t.admin('GET', `/v1/revocations/${id}`)).body.status === 'done')
+    const job = await t.admin('GET', `/v1/revocations/${id}`)
     expect(job.body.tasks[0].outcome).toMatchObject({ kind: 'revoked' })
     expect((await oidc.tokenIntrospection(introspector, token)).active).toBe(false)
   })

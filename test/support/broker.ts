@@ -88,7 +88,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const configPath = join(dataDir, 'lanyard.yaml')
   const redis = storeEnv().LANYARD_REDIS_URL !== undefined
   const keyPrefix = `lanyard-test-${randomBytes(4).toString('hex')}`
-  const config = { logLevel: 'silent', ...(redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix } } : {}), ...options.config }
+  const config = { logLevel: 'silent', ...(redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix, durability: 'volatile' } } : {}), ...options.config }
   writeFileSync(configPath, JSON.stringify(config, null, 2)) // JSON is YAML
   const adminToken = options.adminToken ?? `test-admin-${randomBytes(12).toString('hex')}`
   const broker = await startBroker({

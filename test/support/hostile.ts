@@ -13,12 +13,12 @@ export interface HostileContext {
   expectNothingMinted(): Promise<void>
 }
 
-/** A broker with two bound agents, for one hostile case per file. */
-export function hostileBroker(): HostileContext {
+/** A broker with two bound agents, for one hostile case per file; `config` is merged into its configuration. */
+export function hostileBroker(config: Record<string, unknown> = {}): HostileContext {
   const mem = memorySystem('mem')
   const context = {} as HostileContext
   beforeAll(async () => {
-    context.t = await startTestBroker({ config: { systems: [mem.system] } })
+    context.t = await startTestBroker({ config: { systems: [mem.system], ...config } })
     const binding = { system: 'mem', target: { account: 'acme' }, ceiling: ['read'] }
     context.agent = await createTestAgent(context.t, { bindings: [binding] })
     context.other = await createTestAgent(context.t, { bindings: [binding] })

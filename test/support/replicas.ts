@@ -4,7 +4,7 @@ import { startTestBroker, type TestBroker } from './broker.js'
 
 // Starting, killing and clustering redis-server processes is store-redis's own test harness;
 // the system suites use the same one rather than a second copy.
-export { deleteKeys, runPrefix, sharedRedisUrl, startCluster, startRedis, type RedisCluster, type RedisProcess } from '../../packages/store-redis/test/redis-servers.js'
+export { deleteKeys, runPrefix, sharedRedisUrl, startCluster, startRedis, type RedisCluster, type RedisProcess } from '@lanyard/store-redis/testing'
 
 export interface ReplicaOptions {
   /** One broker per entry, each on that Redis URL (replicas may log in as different users). */
@@ -15,6 +15,11 @@ export interface ReplicaOptions {
   readonly cluster?: boolean
   /** Extra top-level config for every replica (systems, cascade, rateLimits, ...). */
   readonly config?: Record<string, unknown>
+  /**
+   * `store.durability`; default `volatile`: the shared Redis and the test clusters run without
+   * an append-only file, so the default (`fsync`) would refuse them, rightly.
+   */
+  readonly durability?: 'fsync' | 'volatile' | { replicas: number; timeoutMs: number }
 }
 
 /**
@@ -32,7 +37,7 @@ export async function startReplicas(options: ReplicaOptions): Promise<TestBroker
       replicas.push(
         await startTestBroker({
           adminToken,
-          config: { issuer, ...options.config, store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix: options.keyPrefix, cluster: options.cluster ?? false } },
+          config: { issuer, ...options.config, store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix: options.keyPrefix, cluster: options.cluster ?? false, durability: options.durability ?? 'volatile' } },
           env: { LANYARD_REDIS_URL: url },
         }),
       )

@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { dirname } from 'node:path'
 import { hostname } from 'node:os'
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import pino from 'pino'
 import {
   ConfigInvalid,
   createAesGcmSealer,
+  createDpopNonces,
   createKeyRing,
   createLanyard,
   createLocalEventBus,
@@ -25,10 +26,12 @@ import { defaults } from './config/defaults.js'
 import { lanyardSettings } from './config/settings.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
 import { createSystems } from './connectors/registry.js'
+import { createIssuerKeys } from './federation/issuer-keys.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
 import { createSigner } from './signer.js'
+import { createRevocationStream } from './events/revocation-stream.js'
 import { createWebhooks } from './webhooks/webhooks.js'
 
 export interface StartOptions {
@@ -76,9 +79,9 @@ async function openStore(config: BrokerConfig, clock: Clock): Promise<OpenedStor
   // Loaded by name so that an embedded deployment never loads ioredis.
   const redisPackage = '@lanyard/store-redis'
   const redis = (await import(redisPackage)) as {
-    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock }): Promise<OpenedStore>
+    createRedisStore(options: { url: string; keyPrefix: string; cluster: boolean; clock: Clock; durability: 'fsync' | 'volatile' | { replicas: number; timeoutMs: number } }): Promise<OpenedStore>
   }
-  return redis.createRedisStore({ url: config.store.url.reveal(), keyPrefix: config.store.keyPrefix, cluster: config.store.cluster, clock })
+  return redis.createRedisStore({ url: config.store.url.reveal(), keyPrefix: config.store.keyPrefix, cluster: config.store.cluster, clock, durability: config.store.durability })
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -109,7 +112,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     if (generated.created) notice(`lanyard: generated a master key at ${generated.path} (set LANYARD_MASTER_KEY in production)`)
     masterKey = generated.value
   }
-  const sealer = createAesGcmSealer(decodeMasterKey(masterKey, config.masterKey ? 'LANYARD_MASTER_KEY' : 'master.key'))
+  const masterKeyBytes = decodeMasterKey(masterKey, config.masterKey ? 'LANYARD_MASTER_KEY' : 'master.key')
+  const sealer = createAesGcmSealer(masterKeyBytes)
 
   let adminToken = config.adminToken
   let adminTokenPath: string | undefined
@@ -133,10 +137,11 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const { store, bus } = opened
   try {
     const keys = createKeyRing({ store, sealer, clock, retainSeconds: Math.max(config.tokens.handleTokenTtlSeconds, config.tokens.maxCredentialTtlSeconds) })
+    const revocationStream = createRevocationStream({ keys, clock, issuer, log, bus })
     const systems = await createSystems(config.systems, {
       log,
       clock,
-      signer: createSigner(keys, clock, issuer),
+      signer: createSigner(keys, clock, issuer, { store, stream: revocationStream }),
       allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp,
       mutex: opened.mutex ?? createLocalMutex(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
@@ -153,9 +158,32 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       limiter: opened.limiter ?? createMemoryRateLimiter(clock),
       log,
       replicaId,
+      ...(config.federation.issuers.length === 0
+        ? {}
+        : {
+            federation: {
+              issuers: config.federation.issuers,
+              keys: createIssuerKeys({
+                issuers: config.federation.issuers,
+                clock,
+                log,
+                settings: {
+                  timeoutMs: config.federation.timeoutMs,
+                  cacheMaxAgeMs: config.federation.cacheMaxAgeSeconds * 1000,
+                  cooldownMs: config.federation.cooldownSeconds * 1000,
+                  failureBackoffMs: config.federation.failureBackoffSeconds * 1000,
+                  maxBodyBytes: defaults.federation.maxBodyBytes,
+                  allowHttp: config.sandbox,
+                },
+              }),
+            },
+          }),
+      // Every replica derives the same nonce secret from the master key, so any accepts any's nonce.
+      ...(config.dpop.nonce ? { dpopNonces: createDpopNonces({ secret: createHmac('sha256', masterKeyBytes).update('lanyard dpop nonce v1').digest(), clock, windowSeconds: defaults.dpopNonceWindowSeconds }) } : {}),
       settings: lanyardSettings(config, issuer),
     })
     await keys.jwks()
+    const detachStream = revocationStream.attach(lanyard)
     // Grants left pending by a crash (here or on another replica), or by a store that failed
     // between an exchange's two writes: at start, then every minute while running.
     const reconcile = async () => {
@@ -168,7 +196,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const metrics = createMetrics()
     // Global fetch, not options.fetch: that one is lent to connectors to reach their upstreams.
     const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch, settings: config.webhooks, sandbox: config.sandbox })
-    server.on('request', createApp({ lanyard, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks }))
+    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, revocationStream }))
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
     webhooks.start()
@@ -186,6 +214,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       store,
       async close() {
         clearInterval(reconciler)
+        detachStream()
         server.closeAllConnections()
         await new Promise<void>((resolve) => server.close(() => resolve()))
         await lanyard.close()

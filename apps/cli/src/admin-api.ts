@@ -3,7 +3,8 @@ import { CliError } from './cli-error.js'
 export interface AdminApi {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>
   post<T>(path: string, body?: unknown): Promise<T>
-  delete<T>(path: string, body?: unknown): Promise<T>
+  /** Resolves on 2xx, with or without a body; `body` is sent as JSON only when given. */
+  delete<T = void>(path: string, body?: unknown): Promise<T>
 }
 
 /**
@@ -31,14 +32,14 @@ export function createAdminApi(options: { url: string; token: string; fetch?: ty
     const text = await response.text()
     const body = parse(text)
     if (!response.ok) throw new CliError(describeFailure(response.status, body))
-    if (body === undefined) throw new CliError(`${method} ${url.pathname} answered HTTP ${response.status} without a JSON body`)
+    if (body === undefined && method !== 'DELETE') throw new CliError(`${method} ${url.pathname} answered HTTP ${response.status} without a JSON body`)
     return body as T
   }
 
   return {
     get: (path, query) => send('GET', path, { query }),
     post: (path, body) => send('POST', path, { body: body ?? {} }),
-    delete: (path, body) => send('DELETE', path, { body: body ?? {} }),
+    delete: (path, body) => send('DELETE', path, body === undefined ? {} : { body }),
   }
 }
 

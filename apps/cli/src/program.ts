@@ -9,6 +9,9 @@ import { auditShow } from './commands/audit-show.js'
 import { auditVerifyFile } from './commands/audit-verify-file.js'
 import { bindingsCreate } from './commands/bindings-create.js'
 import { bindingsRemove } from './commands/bindings-remove.js'
+import { trustAdd } from './commands/trust-add.js'
+import { trustList } from './commands/trust-list.js'
+import { trustRemove } from './commands/trust-remove.js'
 import { bindingsRevoke } from './commands/bindings-revoke.js'
 import { brokerServe } from './commands/broker-serve.js'
 import { credentialExchange } from './commands/credential-exchange.js'
@@ -84,6 +87,10 @@ Prove it afterwards, offline:
   const revocations = program.command('revocations').description('follow revocation jobs and verify their signed receipts')
   revocationsShow(revocations)
   revocationsVerifyReceipt(revocations)
+  const trust = program.command('trust').description('which platform tokens (GitHub Actions, Kubernetes, SPIFFE) sign in as an agent')
+  trustAdd(trust)
+  trustList(trust)
+  trustRemove(trust)
   whoisLookup(program)
   tokenMint(program)
   credentialExchange(program)

@@ -1,5 +1,6 @@
-import { SignJWT } from 'jose'
+import { SignJWT, decodeJwt } from 'jose'
 import type { JWK } from 'jose'
+import { createDpopProver } from './dpop.js'
 import { loadAgentKey, signingAlgorithm } from './agent-key.js'
 import type { AgentKey } from './agent-key.js'
 import { requestJson } from './broker-http.js'
@@ -9,13 +10,33 @@ import type { Expiring } from './expiring-cache.js'
 import { GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, SYSTEM_RESOURCE_PREFIX, TOKEN_TYPE_JWT } from './wire.js'
 import type { AwsCredentialsMember, DiscoveryDocument, TokenExchangeResponse } from './wire.js'
 
+/**
+ * Where a platform token comes from, called for every sign-in (platform tokens are short-lived
+ * and re-issued). `audience` is the broker's issuer, the audience a trust rule usually names.
+ */
+export type FederatedTokenSource = (context: { audience: string }) => Promise<string | Uint8Array> | string | Uint8Array
+
 export interface AgentClientOptions {
   /** Where the agent reaches the broker, e.g. `https://lanyard.acme.dev`. */
   brokerUrl: string
-  /** The agent's handle, e.g. `deploy-bot@agents.acme.dev`. */
-  handle: string
+  /**
+   * The agent's handle, e.g. `deploy-bot@agents.acme.dev`. Required with `privateKey`. With
+   * `federated`, optional: sent as `client_id` when the platform identity may sign in as
+   * several agents; otherwise learnt from the handle token.
+   */
+  handle?: string
   /** A private Ed25519 (EdDSA) or P-256 (ES256) key whose public half is registered for the handle. */
-  privateKey: JWK | CryptoKey
+  privateKey?: JWK | CryptoKey
+  /**
+   * Sign in with a platform token instead of a key: a GitHub Actions OIDC token
+   * (`githubActionsToken()`), a projected Kubernetes token (`() => readFile(path)`), a JWT-SVID.
+   */
+  federated?: FederatedTokenSource
+  /**
+   * Bind handle tokens to a fresh in-memory key with DPoP (RFC 9449): a token copied out of the
+   * process is useless without it. Default true; false gives bearer tokens (to print or pass on).
+   */
+  dpop?: boolean
   /** RFC 7638 thumbprint of the public key. Derived from the key; needed only for a non-extractable CryptoKey. */
   kid?: string
   fetch?: typeof fetch
@@ -27,7 +48,12 @@ export interface AgentClientOptions {
 
 export interface ExchangeRequest {
   /** The system's name in the broker's configuration, e.g. `aws-prod`. */
-  system: string
+  system?: string
+  /**
+   * Instead of `system`: an RFC 8707 resource the broker serves as a system, e.g. an MCP
+   * server's URL (`https://tickets.acme.dev/mcp`). Exactly one of the two.
+   */
+  resource?: string
   /** What the agent needs; the broker narrows within the binding's ceiling. Omitted: the ceiling. */
   scope?: string[] | string
 }
@@ -47,6 +73,7 @@ export interface AwsCredentialIdentity {
 export type AwsCredentialProvider = () => Promise<AwsCredentialIdentity>
 
 export interface AgentClient {
+  /** The handle given, or, for a federated client without one, the handle of the last token ('' before). */
   readonly handle: string
   /** A handle token, signed by the broker. Cached until `refreshSkewSeconds` before it expires. */
   token(): Promise<string>
@@ -54,6 +81,10 @@ export interface AgentClient {
   exchange(request: ExchangeRequest): Promise<ExchangedCredential>
   /** AWS credentials for clients of the AWS SDK v3, exchanged again before they expire. */
   awsCredentialProvider(request: ExchangeRequest): AwsCredentialProvider
+  /** Drops the cached credential of `request`, e.g. after a resource server refused it as revoked. */
+  forget(request: ExchangeRequest): void
+  /** The broker's issuer identifier, from its discovery document. */
+  issuer(): Promise<string>
 }
 
 /** RFC 7523 §3 wants a short assertion lifetime; the broker accepts at most 5 minutes. */
@@ -66,8 +97,17 @@ const HANDLE_TOKEN = 'handle-token'
  * retried on the next call). The key is imported once.
  */
 export function createAgentClient(options: AgentClientOptions): AgentClient {
-  if (!options.handle) throw new TypeError('handle is required')
-  signingAlgorithm(options.privateKey)
+  if ((options.privateKey === undefined) === (options.federated === undefined)) throw new TypeError('give exactly one of privateKey and federated')
+  if (options.privateKey !== undefined) {
+    if (!options.handle) throw new TypeError('handle is required')
+    signingAlgorithm(options.privateKey)
+  }
+  let learntHandle = options.handle ?? ''
+  const dpop = options.dpop === false ? undefined : createDpopProver(() => now())
+  let dpopNonce: string | undefined
+  const rememberNonce = (headers: Headers) => {
+    dpopNonce = headers.get('dpop-nonce') ?? dpopNonce
+  }
   const fetchImpl = options.fetch ?? globalThis.fetch
   const now = () => (options.clock ? options.clock.now() : new Date())
   const base = options.brokerUrl.replace(/\/+$/, '')
@@ -78,7 +118,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
 
   let key: Promise<AgentKey> | undefined
   let discovery: Promise<DiscoveryDocument> | undefined
-  const agentKey = () => (key ??= loadAgentKey(options.privateKey, options.kid))
+  const agentKey = () => (key ??= loadAgentKey(options.privateKey!, options.kid))
   const discover = () =>
     (discovery ??= requestJson(fetchImpl, endpoint('/.well-known/openid-configuration')).then(
       (body) => {
@@ -90,34 +130,70 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       throw err
     }))
 
-  async function mintHandleToken(): Promise<Expiring<string>> {
-    const [{ alg, kid, key: signingKey }, { issuer }] = await Promise.all([agentKey(), discover()])
+  async function assertionFor(issuer: string): Promise<string> {
+    if (options.federated !== undefined) {
+      const token = await options.federated({ audience: issuer })
+      return (typeof token === 'string' ? token : new TextDecoder().decode(token)).trim()
+    }
+    const { alg, kid, key: signingKey } = await agentKey()
     const issuedAt = Math.floor(now().getTime() / 1000)
-    const assertion = await new SignJWT({})
+    return new SignJWT({})
       .setProtectedHeader({ alg, kid })
-      .setIssuer(options.handle)
-      .setSubject(options.handle)
+      .setIssuer(options.handle!)
+      .setSubject(options.handle!)
       .setAudience(issuer)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + ASSERTION_TTL_SECONDS)
       .setJti(crypto.randomUUID())
       .sign(signingKey)
-    const body = await requestJson(fetchImpl, endpoint('/oauth/token'), { form: new URLSearchParams({ grant_type: GRANT_TYPE_JWT_BEARER, assertion }) })
+  }
+
+  /**
+   * POST /oauth/token with a DPoP proof when binding: `htu` is the broker's announced token
+   * endpoint (what the broker checks), whatever URL the agent reaches it by. A `use_dpop_nonce`
+   * answer is retried once with the nonce it carries.
+   */
+  async function postToken(form: URLSearchParams, accessToken?: string): Promise<Record<string, unknown>> {
+    const send = async () => {
+      const headers: Record<string, string> = {}
+      if (dpop !== undefined) {
+        const { issuer, token_endpoint: announced } = await discover()
+        headers.dpop = await dpop.proof('POST', typeof announced === 'string' ? announced : `${issuer}/oauth/token`, { nonce: dpopNonce, accessToken })
+      }
+      return requestJson(fetchImpl, endpoint('/oauth/token'), { form, headers, onHeaders: rememberNonce })
+    }
+    try {
+      return await send()
+    } catch (err) {
+      if (dpop === undefined || !(err instanceof LanyardClientError) || err.error !== 'use_dpop_nonce') throw err
+      return send()
+    }
+  }
+
+  async function mintHandleToken(): Promise<Expiring<string>> {
+    const { issuer } = await discover()
+    const form = new URLSearchParams({ grant_type: GRANT_TYPE_JWT_BEARER, assertion: await assertionFor(issuer) })
+    if (options.federated !== undefined && options.handle) form.set('client_id', options.handle)
+    const body = await postToken(form)
     const accessToken = requireString(body, 'access_token')
+    if (!options.handle) {
+      const sub = decodeJwt(accessToken).sub
+      if (typeof sub === 'string') learntHandle = sub
+    }
     return { value: accessToken, expiresAt: expiresAt(body, now()) }
   }
 
   const token = () => cache.get(HANDLE_TOKEN, mintHandleToken) as Promise<string>
 
-  async function exchangeOnce(system: string, scopes: string[], subjectToken: string): Promise<Expiring<ExchangedCredential>> {
+  async function exchangeOnce(resource: string, scopes: string[], subjectToken: string): Promise<Expiring<ExchangedCredential>> {
     const form = new URLSearchParams({
       grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
       subject_token: subjectToken,
       subject_token_type: TOKEN_TYPE_JWT,
-      resource: `${SYSTEM_RESOURCE_PREFIX}${system}`,
+      resource,
     })
     if (scopes.length > 0) form.set('scope', scopes.join(' '))
-    const body = await requestJson(fetchImpl, endpoint('/oauth/token'), { form })
+    const body = await postToken(form, subjectToken)
     requireString(body, 'access_token')
     let until = expiresAt(body, now())
     // AWS session credentials carry their own expiry; the earlier of the two wins.
@@ -128,35 +204,51 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     return { value: { ...(body as TokenExchangeResponse), expiresAt: until }, expiresAt: until }
   }
 
+  /** The `resource` parameter and cache key of a request: a system's URN, or the resource itself. */
+  function target(request: ExchangeRequest): { resource: string; key: string } {
+    if ((request.system === undefined) === (request.resource === undefined) || (request.system ?? request.resource) === '') throw new TypeError('exactly one of system and resource is required')
+    const resource = request.system === undefined ? request.resource! : `${SYSTEM_RESOURCE_PREFIX}${request.system}`
+    return { resource, key: `exchange\u0000${resource}\u0000${normaliseScope(request.scope).join(' ')}` }
+  }
+
   async function exchange(request: ExchangeRequest): Promise<ExchangedCredential> {
-    if (!request.system) throw new TypeError('system is required')
+    const { resource, key } = target(request)
     const scopes = normaliseScope(request.scope)
     const load = async () => {
       const cached = cache.has(HANDLE_TOKEN)
       try {
-        return await exchangeOnce(request.system, scopes, await token())
+        return await exchangeOnce(resource, scopes, await token())
       } catch (err) {
         // A cached handle token can be dead before its `exp` (revoked via /oauth/revoke, key
         // rotated, broker signing key rolled): mint one fresh and try once more. A suspended
         // or revoked agent then fails at minting, with the broker's own reason.
         if (!(err instanceof InvalidGrant) || !cached) throw err
         cache.delete(HANDLE_TOKEN)
-        return exchangeOnce(request.system, scopes, await token())
+        return exchangeOnce(resource, scopes, await token())
       }
     }
-    return cache.get(`exchange\u0000${request.system}\u0000${scopes.join(' ')}`, load) as Promise<ExchangedCredential>
+    return cache.get(key, load) as Promise<ExchangedCredential>
   }
 
   function awsCredentialProvider(request: ExchangeRequest): AwsCredentialProvider {
     return async () => {
       const credential = await exchange(request)
       const aws = credential.aws_credentials
-      if (!isAwsMember(aws)) throw new LanyardClientError('invalid_response', { description: `the exchange for system "${request.system}" returned no aws_credentials member` })
+      if (!isAwsMember(aws)) throw new LanyardClientError('invalid_response', { description: `the exchange for ${target(request).resource} returned no aws_credentials member` })
       return { accessKeyId: aws.access_key_id, secretAccessKey: aws.secret_access_key, sessionToken: aws.session_token, expiration: new Date(aws.expiration) }
     }
   }
 
-  return { handle: options.handle, token, exchange, awsCredentialProvider }
+  return {
+    get handle() {
+      return learntHandle
+    },
+    token,
+    exchange,
+    awsCredentialProvider,
+    forget: (request) => cache.delete(target(request).key),
+    issuer: async () => (await discover()).issuer,
+  }
 }
 
 /** `"b a"`, `["a", "b", "a"]` -> `["a", "b"]`: the cache key must not depend on order or spelling. */

@@ -5,17 +5,22 @@ import { BrokerUnreachable, errorFromResponse, isRecord, LanyardClientError } fr
  * request body (assertions, tokens) never reaches an error: only the URL's origin, the status
  * and the broker's public error text do.
  */
-export async function requestJson(fetchImpl: typeof fetch, url: URL, init: { form?: URLSearchParams } = {}): Promise<Record<string, unknown>> {
+export async function requestJson(
+  fetchImpl: typeof fetch,
+  url: URL,
+  init: { form?: URLSearchParams; headers?: Record<string, string>; onHeaders?: (headers: Headers) => void } = {},
+): Promise<Record<string, unknown>> {
   let response: Response
   try {
     response = await fetchImpl(url, {
       method: init.form ? 'POST' : 'GET',
-      headers: init.form ? { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } : { accept: 'application/json' },
+      headers: { ...(init.form ? { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } : { accept: 'application/json' }), ...init.headers },
       ...(init.form ? { body: init.form.toString() } : {}),
     })
   } catch (err) {
     throw new BrokerUnreachable({ description: `cannot reach the broker at ${url.origin}${networkCode(err)}`, cause: err })
   }
+  init.onHeaders?.(response.headers)
   const body = await response.json().catch(() => undefined)
   if (!response.ok) throw errorFromResponse(response.status, body)
   if (!isRecord(body)) throw new LanyardClientError('invalid_response', { description: `${url.pathname} answered without a JSON object`, status: response.status })

@@ -18,6 +18,10 @@ export type ClientErrorCode =
   | 'access_denied'
   | 'temporarily_unavailable'
   | 'server_error'
+  /** RFC 9449: the DPoP proof was refused (missing, other key, replayed, wrong method or URL, stale). */
+  | 'invalid_dpop_proof'
+  /** RFC 9449 §8: repeat with the nonce of the DPoP-Nonce header (the SDK does, once). */
+  | 'use_dpop_nonce'
   /** The broker could not be reached (refused, reset, DNS, timeout). */
   | 'network'
   /** The broker answered something that is not the documented shape. */
@@ -35,6 +39,8 @@ const oauthCodes: ReadonlySet<string> = new Set<ClientErrorCode>([
   'access_denied',
   'temporarily_unavailable',
   'server_error',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
 ])
 
 export interface ClientErrorInit {

@@ -220,7 +220,7 @@ describe('awsCredentialProvider()', () => {
 
   it('refuses a system whose response has no aws_credentials', async () => {
     const err = await failure(client().awsCredentialProvider({ system: 'github-acme' })())
-    expect(err.message).toBe('invalid_response: the exchange for system "github-acme" returned no aws_credentials member')
+    expect(err.message).toBe('invalid_response: the exchange for urn:lanyard:system:github-acme returned no aws_credentials member')
     expect(everything(err)).not.toMatch(/cred-\d/)
   })
 })

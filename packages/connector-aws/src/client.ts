@@ -1,8 +1,8 @@
 import { IAMClient } from '@aws-sdk/client-iam'
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts'
-import { ConfigInvalid, UpstreamRefused, UpstreamUnavailable, isLanyardError } from '@lanyard/connector-sdk'
+import { ConfigInvalid, UpstreamRefused, UpstreamUnavailable, isLanyardError, parseRetryAfter } from '@lanyard/connector-sdk'
 import type { ConnectorHost, LanyardError } from '@lanyard/connector-sdk'
-import type { AwsConfig } from './config.js'
+import { type AwsConfig, endpointsOf } from './config.js'
 
 /**
  * The AWS SDK clients one configured system shares, and the one translation from their errors
@@ -32,26 +32,29 @@ const renewBeforeMs = 5 * 60 * 1000
 
 export function createClient(config: AwsConfig, host: ConnectorHost): AwsClient {
   const { system } = host
-  if (config.endpoint?.startsWith('http:') && host.allowInsecureUpstreamHttp !== true) {
-    throw new ConfigInvalid([`systems.${system}.endpoint: plain http is allowed only in a sandbox deployment (allowInsecureUpstreamHttp)`])
+  const endpoints = endpointsOf(config)
+  for (const [service, url] of Object.entries(endpoints)) {
+    if (url.startsWith('http:') && host.allowInsecureUpstreamHttp !== true) {
+      throw new ConfigInvalid([`systems.${system}.endpoints.${service}: plain http is allowed only in a sandbox deployment (allowInsecureUpstreamHttp)`])
+    }
   }
   const options = {
     region: config.region,
-    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     maxAttempts: config.maxAttempts,
     requestHandler: { requestTimeout: config.timeoutMs, connectionTimeout: config.timeoutMs },
   }
+  const at = (url: string | undefined) => (url === undefined ? {} : { endpoint: url })
   // Web identity holds no AWS key: a signed STS call there is a bug, refused before it leaves.
   const base: Credentials | undefined =
     config.mode === 'web-identity'
       ? () => Promise.reject(new Error('web-identity mode holds no AWS credentials'))
       : config.credentials && { accessKeyId: config.credentials.accessKeyId, secretAccessKey: config.credentials.secretAccessKey.reveal() }
-  const sts = new STSClient({ ...options, ...(base === undefined ? {} : { credentials: base }) })
+  const sts = new STSClient({ ...options, ...at(endpoints.sts), ...(base === undefined ? {} : { credentials: base }) })
 
   const iamCredentials = revocationCredentials(config, host, sts, base)
   // One attempt: the SDK counts LimitExceeded as throttling and would back off twice before the
   // revocation could shrink its policy; transient failures are retried by the cascade instead.
-  const iam = iamCredentials === null ? undefined : new IAMClient({ ...options, maxAttempts: 1, ...(iamCredentials === undefined ? {} : { credentials: iamCredentials }) })
+  const iam = iamCredentials === null ? undefined : new IAMClient({ ...options, ...at(endpoints.iam), maxAttempts: 1, ...(iamCredentials === undefined ? {} : { credentials: iamCredentials }) })
   return {
     system,
     config,
@@ -104,8 +107,9 @@ interface ServiceErrorLike {
   readonly $metadata: { readonly httpStatusCode?: number }
 }
 
+/** AWS answered: the SDK also stamps `$metadata` on network failures, but without a status. */
 function isServiceError(error: unknown): error is ServiceErrorLike {
-  return error instanceof Error && typeof (error as Partial<ServiceErrorLike>).$metadata === 'object'
+  return error instanceof Error && typeof (error as Partial<ServiceErrorLike>).$metadata?.httpStatusCode === 'number'
 }
 
 /** The AWS error code: the query protocol's `Code` (`PackedPolicyTooLarge`), else the SDK's class name. */
@@ -139,7 +143,7 @@ const refusals: Readonly<Record<string, string>> = {
  * UpstreamUnavailable. No cause is kept and no AWS message is repeated: they name ARNs and
  * principals the agent need not see.
  */
-export function translate(client: Pick<AwsClient, 'system'>, error: unknown, action: string, reasons: Readonly<Record<string, string>> = {}): LanyardError {
+export function translate(client: Pick<AwsClient, 'system' | 'host'>, error: unknown, action: string, reasons: Readonly<Record<string, string>> = {}): LanyardError {
   const { system } = client
   if (isLanyardError(error)) return error
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
@@ -149,6 +153,10 @@ export function translate(client: Pick<AwsClient, 'system'>, error: unknown, act
   const code = awsCode(error) ?? 'Unknown'
   const status = error.$metadata.httpStatusCode ?? 0
   const detail = `${action}: AWS answered ${code} (${status})`
-  if (status >= 500 || transientCodes.has(code)) return new UpstreamUnavailable(system, { detail })
+  if (status >= 500 || status === 429 || transientCodes.has(code)) {
+    const headers = (error as { $response?: { headers?: Record<string, string | undefined> } }).$response?.headers
+    const retryAfterMs = parseRetryAfter(headers?.['retry-after'], client.host.clock.now())
+    return new UpstreamUnavailable(system, { detail, answer: `AWS answered ${code} (${status})`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
+  }
   return new UpstreamRefused(system, reasons[code] ?? refusals[code] ?? `AWS refused ${action} (${code})`, { detail })
 }

@@ -4,10 +4,26 @@ import { z } from 'zod'
 /** Hosts where plain http is acceptable: the sandbox and local tests, never a network hop. */
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
+/**
+ * Every AWS partition: commercial, China, GovCloud (US), and the isolated ones (ISO, ISO-B,
+ * ISO-E, ISO-F), as the SDK's partition table lists them.
+ */
+export const awsPartitions = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f'] as const
+export const partitionPattern = `(${awsPartitions.join('|')})`
+
 /** `arn:<partition>:iam::<account>:role/<path/>name`. */
 export const roleArn = z
   .string()
-  .regex(/^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, { message: 'expected an IAM role ARN: arn:aws:iam::<account>:role/<name>' })
+  .regex(new RegExp(`^arn:${partitionPattern}:iam::\\d{12}:role\\/([\\w+=,.@-]+\\/)*[\\w+=,.@-]{1,64}$`), {
+    message: `expected an IAM role ARN: arn:<partition>:iam::<account>:role/<name>, partition one of ${awsPartitions.join(', ')}`,
+  })
+
+const endpointUrl = z
+  .url()
+  .refine((value) => {
+    const url = new URL(value)
+    return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))
+  }, { message: 'expected an https URL (plain http only to a loopback address, for the sandbox)' })
 
 const revocation = z
   .object({
@@ -23,25 +39,32 @@ const revocation = z
     roleArn: roleArn.optional(),
     /** Web-identity mode: `sub` of the ID token the broker presents for `roleArn`. */
     subject: z.string().min(1).max(255).default('lanyard-revoker'),
+    /**
+     * IAM is eventually consistent: a deny written now stops sessions a few seconds later. A
+     * revoke reports `revoked` only once a call with the session's own credentials is refused
+     * by the deny, and `revoking` until then, for at most this long; past it, the session is
+     * reported `unrevocable-until` its expiry.
+     */
+    confirmWithinSeconds: z.number().int().min(1).max(900).default(60),
   })
   .strict()
 
 const common = {
   /** STS region; signing region for both STS and IAM. */
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'expected an AWS region such as us-east-1' }).default('us-east-1'),
-  /** Both STS and IAM at one URL: the sandbox, or a VPC endpoint. Plain http only to loopback, and only when the broker runs as a sandbox. */
-  endpoint: z
-    .url()
-    .refine((value) => {
-      const url = new URL(value)
-      return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))
-    }, { message: 'expected an https URL (plain http only to a loopback address, for the sandbox)' })
-    .optional(),
+  /** Both STS and IAM at one URL: the sandbox. Plain http only to loopback, and only when the broker runs as a sandbox. */
+  endpoint: endpointUrl.optional(),
+  /**
+   * STS and IAM apart: an STS VPC interface endpoint (`https://vpce-...sts.us-east-1.vpce.amazonaws.com`)
+   * or a FIPS endpoint (`https://sts-fips.us-east-1.amazonaws.com`, `https://iam-fips.amazonaws.com`).
+   * Each falls back to `endpoint`, then to the SDK's own for `region`.
+   */
+  endpoints: z.object({ sts: endpointUrl.optional(), iam: endpointUrl.optional() }).strict().optional(),
   /** Attempts per AWS call, the first included (the SDK's standard retry strategy). */
   maxAttempts: z.number().int().min(1).max(10).default(3),
   /** Per attempt. */
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-  revocation: revocation.default({ enabled: true, policyName: 'lanyard-revocations', subject: 'lanyard-revoker' }),
+  revocation: revocation.default({ enabled: true, policyName: 'lanyard-revocations', subject: 'lanyard-revoker', confirmWithinSeconds: 60 }),
   /**
    * `validateBinding` assumes the role once, with a session policy that denies everything, to
    * prove the role exists, trusts the broker and allows the binding's maximum duration.
@@ -92,3 +115,10 @@ export const awsConfig = z.preprocess(
 )
 
 export type AwsConfig = z.output<typeof awsConfig>
+
+/** Where STS and IAM calls go: `endpoints.<service>`, else `endpoint`, else the SDK's default. */
+export function endpointsOf(config: AwsConfig): { readonly sts?: string; readonly iam?: string } {
+  const sts = config.endpoints?.sts ?? config.endpoint
+  const iam = config.endpoints?.iam ?? config.endpoint
+  return { ...(sts === undefined ? {} : { sts }), ...(iam === undefined ? {} : { iam }) }
+}

@@ -9,11 +9,11 @@
  * (apps/broker) and by tests; depends on @lanyard/connector-sdk (peer) and the AWS SDK's STS
  * and IAM clients only. Config, scope syntax, IAM set-up: README.md.
  */
-import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts'
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
 import { defineConnector, sdkVersion } from '@lanyard/connector-sdk'
 import type { Health } from '@lanyard/connector-sdk'
-import { type AwsClient, awsCode, createClient, translate } from './client.js'
-import { awsConfig } from './config.js'
+import { type AwsClient, createClient, translate } from './client.js'
+import { awsConfig, endpointsOf } from './config.js'
 import { issue } from './issue.js'
 import { probe } from './probe.js'
 import { createPolicyWriter } from './revoke.js'
@@ -54,9 +54,12 @@ export const awsConnector = defineConnector({
 export default awsConnector
 
 /**
- * (1) assume-role: GetCallerIdentity with the broker's credentials. (2) web identity: STS must
- * answer an unsigned call (it refuses the dummy token, which proves it is there); with a
- * revocation role, assuming it proves AWS trusts the broker's issuer.
+ * Health without a failing upstream call on a healthy system (CloudTrail would log one per
+ * probe). (1) assume-role: GetCallerIdentity with the broker's credentials, which always
+ * succeeds for valid credentials. (2) web identity: the STS endpoint answers HTTP at all (a
+ * plain GET names no API action, so no call is recorded); with a revocation role, its
+ * credentials are obtained (cached, renewed 5 minutes before expiry), which proves AWS trusts
+ * the broker's issuer with a call that succeeds.
  */
 async function health(client: AwsClient, signal: AbortSignal): Promise<Health> {
   try {
@@ -64,23 +67,22 @@ async function health(client: AwsClient, signal: AbortSignal): Promise<Health> {
       const caller = await client.sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal })
       return { ok: true, detail: `STS answers; the broker is ${caller.Arn ?? 'unknown'}` }
     }
-    try {
-      await client.sts.send(
-        new AssumeRoleWithWebIdentityCommand({
-          RoleArn: 'arn:aws:iam::000000000000:role/lanyard-health-check',
-          RoleSessionName: 'lanyard-health-check',
-          WebIdentityToken: 'lanyard-health-check',
-        }),
-        { abortSignal: signal },
-      )
-    } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0
-      if (awsCode(error) === undefined || status >= 500) throw error
-    }
+    const url = await stsUrl(client)
+    const answer = await client.host.fetch(url, { method: 'GET', redirect: 'manual', signal })
+    await answer.body?.cancel()
+    if (answer.status >= 500) return { ok: false, detail: `STS at ${new URL(url).host} answered HTTP ${answer.status}` }
     if (client.iam === undefined) return { ok: true, detail: 'STS answers; revocation is off (no revocation.roleArn)' }
     await client.iam.config.credentials()
     return { ok: true, detail: 'STS answers; the revocation role can be assumed' }
   } catch (error) {
     return { ok: false, detail: translate(client, error, 'health check').message }
   }
+}
+
+/** The STS endpoint the client calls: the configured one, or the SDK's for the region and partition. */
+async function stsUrl(client: AwsClient): Promise<string> {
+  const configured = endpointsOf(client.config).sts
+  if (configured !== undefined) return configured
+  const { url } = client.sts.config.endpointProvider({ Region: client.config.region, UseFIPS: false, UseDualStack: false, UseGlobalEndpoint: false })
+  return url.toString()
 }

@@ -1,9 +1,10 @@
-import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, type Credentials } from '@aws-sdk/client-sts'
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, type Credentials, GetCallerIdentityCommand } from '@aws-sdk/client-sts'
 import { UpstreamRefused, UpstreamUnavailable } from '@lanyard/connector-sdk'
 import type { ExchangeCredential, IssueRequest, Issued, LanyardError } from '@lanyard/connector-sdk'
 import { type AwsClient, awsCode, translate } from './client.js'
 import { sessionPolicy, sessionPolicyMaxChars, splitScopes } from './scopes.js'
-import { type AwsTarget, roleName } from './target.js'
+import { type AwsTarget, checkRoleChaining, roleName } from './target.js'
+import { sessionSecret } from './probe.js'
 import { awsName, whoisIndex } from './whois.js'
 
 /** AWS's three values and their expiry, under `aws_credentials` in the exchange response. */
@@ -117,7 +118,27 @@ export async function assume(
   } catch (error) {
     signal.throwIfAborted()
     const code = awsCode(error)
+    if (code === 'ValidationError' && config.mode === 'assume-role' && input.durationSeconds > chainedMaxSeconds && (await sourceIsRoleSession(client, signal))) {
+      throw new UpstreamRefused(
+        client.system,
+        `the broker's own AWS credentials are a role session (an EC2 instance profile, an ECS or EKS task role, or an assumed role), and AWS caps a role assumed with them at ${chainedMaxSeconds} s whatever the role's MaxSessionDuration says (AWS's message blames MaxSessionDuration): set maxDurationSeconds to ${chainedMaxSeconds} or less, give the broker an IAM user's keys, or use mode: web-identity`,
+        { detail: `AssumeRole ${input.roleArn} for ${input.durationSeconds} s: ValidationError with role-session credentials` },
+      )
+    }
     throw (code === undefined ? undefined : refusal(code)) ?? translate(client, error, config.mode === 'web-identity' ? 'AssumeRoleWithWebIdentity' : 'AssumeRole')
+  }
+}
+
+/** AWS's cap on a session assumed with another role session's credentials (role chaining). */
+const chainedMaxSeconds = 3600
+
+/** Are the broker's credentials a role session (`arn:...:sts::<account>:assumed-role/...`)? False when it cannot tell. */
+async function sourceIsRoleSession(client: AwsClient, signal: AbortSignal): Promise<boolean> {
+  try {
+    const { Arn: arn } = await client.sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal })
+    return arn?.includes(':assumed-role/') === true
+  } catch {
+    return false
   }
 }
 
@@ -144,6 +165,8 @@ export async function issue(client: AwsClient, request: IssueRequest<AwsTarget>,
   }
   const { actions, resources } = splitScopes(request.scopes)
   if (actions.length === 0 || resources.length === 0) throw new UpstreamRefused(system, 'the request grants no action on any resource: name at least one of each')
+  // A binding made before role chaining was refused at bind time is refused here.
+  checkRoleChaining(request.target, request.scopes)
   const policy = sessionPolicy(request.scopes)
   if (policy.length > sessionPolicyMaxChars) {
     throw new UpstreamRefused(
@@ -194,6 +217,8 @@ export async function issue(client: AwsClient, request: IssueRequest<AwsTarget>,
     ref: { ...ref },
     expiresAt,
     index: whoisIndex(ref),
+    // Kept (sealed by the broker) only where a revoke can use it: to see the deny take effect.
+    ...(client.iam === undefined ? {} : { revocationSecret: sessionSecret({ accessKeyId, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }) }),
   }
 }
 

@@ -3,6 +3,7 @@ import type { RevokeOutcome, RevokeRequest, UpstreamRef } from '@lanyard/connect
 import { type AwsClient, awsCode, translate } from './client.js'
 import type { AwsRef } from './issue.js'
 import { addGrant, parseRevocationPolicy, prune, renderWithin } from './revocation-policy.js'
+import { sessionDenied } from './probe.js'
 import { roleName } from './target.js'
 
 /**
@@ -139,12 +140,57 @@ export function createPolicyWriter(client: AwsClient): PolicyWriter {
     return { kind: 'unrevocable', why: `the revocation policy of ${roleArn} does not fit beside the role's other inline policies` }
   }
 
+  /** Grant id -> when this process wrote its deny; cleared once the outcome is final. */
+  const written = new Map<string, number>()
+  const confirmWithinMs = client.config.revocation.confirmWithinSeconds * 1000
+
+  /**
+   * After the deny is written: `revoked` once the session's own call is refused by it;
+   * `revoking` (ask again shortly) while IAM has not applied it, for up to
+   * `confirmWithinSeconds` after the write; past that, `unrevocable-until` its expiry.
+   */
+  async function confirm(request: RevokeRequest, writtenAtMs: number, signal: AbortSignal): Promise<RevokeOutcome> {
+    // A check that fails is a check that did not see the deny: asked again within the same
+    // bound, rather than thrown, so the cascade's attempt budget (which these polls also
+    // count against) cannot end the task `failed` while the deny is in place.
+    let seen: Awaited<ReturnType<typeof sessionDenied>>
+    let trouble = ''
+    try {
+      seen = await sessionDenied(client, request, signal)
+    } catch (error) {
+      signal.throwIfAborted()
+      seen = 'alive'
+      trouble = `; the last check failed (${error instanceof Error ? error.message : 'error'})`
+    }
+    const waitedMs = host.clock.now().getTime() - writtenAtMs
+    if (seen === 'dead') {
+      written.delete(request.grantId)
+      host.log.info({ system, grant_id: request.grantId, waited_ms: waitedMs }, 'AWS session refused by its deny')
+      return { kind: 'revoked' }
+    }
+    if (seen === undefined) {
+      written.delete(request.grantId)
+      return unrevocable(request, 'the deny is written but the session\'s credentials were not kept, so nothing can show it in effect')
+    }
+    if (waitedMs >= confirmWithinMs) {
+      written.delete(request.grantId)
+      return unrevocable(request, `IAM did not apply the deny within ${client.config.revocation.confirmWithinSeconds} s (revocation.confirmWithinSeconds)`)
+    }
+    return {
+      kind: 'revoking',
+      checkAfterMs: Math.min(confirmPollMs, confirmWithinMs - waitedMs),
+      why: `the deny is written; IAM has not applied it yet (${Math.round(waitedMs / 1000)} s of ${client.config.revocation.confirmWithinSeconds} s)${trouble}`,
+    }
+  }
+
   return {
     /**
      * Revokes one session by denying it on its role. (1) Expired already: `expired`, nothing to
      * write. (2) This system cannot write IAM, or IAM refuses the broker: `unrevocable-until`
      * the session's expiry, never `revoked`. (3) Otherwise its deny is written in the role's
-     * next round: `revoked`. Idempotent: writing the same entry again changes nothing.
+     * next round, then confirmed (`confirm`): `revoked` only once AWS refuses the session.
+     * Idempotent: writing the same entry again changes nothing; a call for a grant whose deny
+     * this process already wrote only checks again.
      */
     async revoke(request, signal) {
       signal.throwIfAborted()
@@ -153,13 +199,22 @@ export function createPolicyWriter(client: AwsClient): PolicyWriter {
       if (ref === undefined) return unrevocable(request, 'the grant ref names no AWS session')
       const { iam } = client
       if (iam === undefined) return unrevocable(request, 'this system cannot write IAM (revocation is off, or web identity has no revocation.roleArn)')
-      return new Promise<RevokeOutcome>((settle) => {
+      const before = written.get(request.grantId)
+      if (before !== undefined) return confirm(request, before, signal)
+      const outcome = await new Promise<RevokeOutcome>((settle) => {
         const queue = waiting.get(ref.roleArn)
         if (queue !== undefined) return void queue.push({ request, ref, signal, settle })
         waiting.set(ref.roleArn, [{ request, ref, signal, settle }])
         // A turn later: the rest of a burst (a cascade's pool) joins this first round.
         setImmediate(() => void drain(iam, ref.roleArn))
       })
+      if (outcome.kind !== 'revoked') return outcome
+      const writtenAtMs = host.clock.now().getTime()
+      written.set(request.grantId, writtenAtMs)
+      return confirm(request, writtenAtMs, signal)
     },
   }
 }
+
+/** How often a `revoking` grant is checked again while IAM applies its deny. */
+const confirmPollMs = 2_000

@@ -1,5 +1,6 @@
 import { defineScopes, narrowScopes } from '@lanyard/connector-sdk'
 import type { ScopeSet } from '@lanyard/connector-sdk'
+import { partitionPattern } from './config.js'
 
 /**
  * AWS scope items, and how a set of them becomes a session policy.
@@ -16,7 +17,7 @@ import type { ScopeSet } from '@lanyard/connector-sdk'
  */
 
 const actionItem = /^[a-z0-9][a-z0-9-]*:[A-Z*][A-Za-z0-9*]*$/
-const resourceItem = /^resource:(\*|arn:(aws|aws-cn|aws-us-gov|\*):[a-z0-9*-]+:[a-z0-9*-]*:(\d{12}|\*)?:[^\s$?]+)$/
+const resourceItem = new RegExp(`^resource:(\\*|arn:(${partitionPattern.slice(1, -1)}|\\*):[a-z0-9*-]+:[a-z0-9*-]*:(\\d{12}|\\*)?:[^\\s$?]+)$`)
 const resourcePrefix = 'resource:'
 
 export const awsScopes = defineScopes(
@@ -32,6 +33,14 @@ export function splitScopes(scopes: ScopeSet): { actions: string[]; resources: s
     actions: scopes.filter((item) => !isResourceItem(item)),
     resources: scopes.filter(isResourceItem).map((item) => item.slice(resourcePrefix.length)),
   }
+}
+
+/** STS actions whose session belongs to another role: a deny on the bound role does not reach it. */
+const chainingActions = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML']
+
+/** The first item that allows assuming another role (`sts:AssumeRole*`, `sts:*`, ...), if any. */
+export function roleChainingItem(scopes: ScopeSet): string | undefined {
+  return scopes.find((scope) => chainingActions.some((action) => covers(scope, action)))
 }
 
 /** Ceiling item `granted` covers `wanted`: same kind, and `wanted`'s text matches `granted`'s pattern. */

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { AwsClient } from './client.js'
 import { roleArn } from './config.js'
 import { agentTag, assume, grantTag, trustRefusal } from './issue.js'
-import { awsScopes, denyAllPolicy, sessionPolicy, sessionPolicyMaxChars, splitScopes } from './scopes.js'
+import { awsScopes, denyAllPolicy, roleChainingItem, sessionPolicy, sessionPolicyMaxChars, splitScopes } from './scopes.js'
 
 /**
  * What a binding points at: one IAM role, and how long its sessions may last (900 s, AWS's
@@ -15,6 +15,12 @@ export const awsTarget = z
   .object({
     roleArn,
     maxDurationSeconds: z.number().int().min(900).max(43_200).default(3600),
+    /**
+     * Let the ceiling name actions that assume another role (`sts:AssumeRole*`, `sts:*`). Off
+     * by default: a chained session is another role's session, the revocation deny on this
+     * role does not reach it, and it dies only at its expiry.
+     */
+    allowRoleChaining: z.boolean().default(false),
   })
   .strict()
 
@@ -25,12 +31,26 @@ export function roleName(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1)
 }
 
+/**
+ * Refuses a ceiling that would let a session assume another role (role chaining) unless the
+ * target allows it, naming the first item that would.
+ */
+export function checkRoleChaining(target: Pick<AwsTarget, 'allowRoleChaining'>, scopes: ScopeSet): void {
+  const item = target.allowRoleChaining ? undefined : roleChainingItem(scopes)
+  if (item !== undefined) {
+    throw new BindingInvalid(
+      `the ceiling item "${item}" lets a session assume another role, which a revocation cannot reach (chained sessions die only at expiry): remove it, or set allowRoleChaining: true in the target`,
+    )
+  }
+}
+
 /** Names the binding check puts on its session, so CloudTrail shows what it was. */
 const bindingCheckName = 'lanyard-binding-check'
 
 /**
  * At bind time: (1) every ceiling item is an AWS scope item (ScopeUnknown names the first that
- * is not); (2) the ceiling names at least one action and one resource; (3) its session policy
+ * is not); (2) the ceiling names at least one action and one resource, and no role-chaining
+ * action unless the target allows it; (3) its session policy
  * fits AWS's 2,048 characters, so a request for the whole ceiling can be issued; (4) unless
  * `bindingCheck` is off, the role is assumed once with a session policy that denies everything,
  * for `maxDurationSeconds`, with source identity and tags: that proves the role exists, trusts
@@ -43,6 +63,7 @@ export async function validateBinding(client: AwsClient, target: AwsTarget, ceil
   const { actions, resources } = splitScopes(ceiling)
   if (actions.length === 0) throw new BindingInvalid('the ceiling names no action (e.g. s3:GetObject)')
   if (resources.length === 0) throw new BindingInvalid('the ceiling names no resource (resource:<arn>, or resource:*)')
+  checkRoleChaining(target, ceiling)
   const policy = sessionPolicy(ceiling)
   if (policy.length > sessionPolicyMaxChars) {
     throw new BindingInvalid(`the ceiling's session policy would be ${policy.length} characters and AWS allows ${sessionPolicyMaxChars}: use fewer or wildcard items`)

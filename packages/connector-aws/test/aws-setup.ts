@@ -27,11 +27,11 @@ export interface AwsWorld {
   close(): Promise<void>
 }
 
-export async function startAwsWorld(options: { brokerMayWriteIam?: boolean } = {}): Promise<AwsWorld> {
+export async function startAwsWorld(options: { brokerMayWriteIam?: boolean; iamPropagationMs?: number } = {}): Promise<AwsWorld> {
   let offsetMs = 0
   const ms = () => Date.now() + offsetMs
   const clock = { now: () => new Date(ms()), ms, advance: (by: number) => void (offsetMs += by) }
-  const sandbox = await startAwsSandbox({ now: ms })
+  const sandbox = await startAwsSandbox({ now: ms, ...(options.iamPropagationMs === undefined ? {} : { iamPropagationMs: options.iamPropagationMs }) })
   // ES256: key generation is cheap; AWS accepts it as it does RS256.
   const issuer = await startOidcIssuer({ alg: 'ES256' })
   const provider = await sandbox.addOidcProvider({ url: issuer.url, audiences: ['sts.amazonaws.com'] })

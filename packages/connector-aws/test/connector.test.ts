@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam'
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { BindingInvalid, ConfigInvalid, UpstreamRefused, createLocalMutex, type Mutex } from '@lanyard/connector-sdk'
 import type { ConnectorInstance, IssueRequest, Issued, RevokeRequest } from '@lanyard/connector-sdk'
 import { createTestHost } from '@lanyard/connector-sdk/testing'
 import { ROLE_INLINE_POLICY_MAX_CHARS } from '@lanyard/sandbox'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type AwsCredential, type AwsTarget, awsConnector, whoisKeys } from '../src/index.js'
 import { type AwsWorld, type Mode, agentsDomain, ceiling, narrower, startAwsWorld } from './aws-setup.js'
 
@@ -21,7 +22,7 @@ async function connect(mode: Mode, extra: Record<string, unknown> = {}, mutex: M
   return { instance: awsConnector.create(result.value, host), host }
 }
 
-const target = (): AwsTarget => ({ roleArn: world.roleArn, maxDurationSeconds: 3600 })
+const target = (): AwsTarget => ({ roleArn: world.roleArn, maxDurationSeconds: 3600, allowRoleChaining: false })
 const signal = () => new AbortController().signal
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 let grants = 0
@@ -34,6 +35,7 @@ const revokeRequest = (req: IssueRequest<AwsTarget>, issued: Issued<AwsCredentia
   ref: JSON.parse(JSON.stringify(issued.ref)),
   issuedAt: world.clock.now(),
   expiresAt: issued.expiresAt,
+  ...(issued.revocationSecret === undefined ? {} : { secret: issued.revocationSecret }),
 })
 async function issueAndKeep(instance: ConnectorInstance<AwsTarget, AwsCredential>, handle: string) {
   const req = request(handle)
@@ -118,6 +120,127 @@ describe.each(['web-identity', 'assume-role'] as const)('%s mode', (mode) => {
     await expect(instance.validateBinding(target(), ['s3:GetObject'], signal())).rejects.toThrow(BindingInvalid)
     const wide = ['s3:GetObject', ...Array.from({ length: 80 }, (_, i) => `resource:arn:aws:s3:::reports/team-${i}/*`)]
     await expect(instance.validateBinding(target(), wide, signal())).rejects.toThrow(/AWS allows 2048/)
+  })
+
+  it('refuses a ceiling that allows role chaining unless the target allows it; a session issued anyway is refused', async () => {
+    const { instance } = await connect(mode)
+    const resource = 'resource:*'
+    for (const item of ['sts:AssumeRole', 'sts:AssumeRole*', 'sts:*', 'sts:Assume*', 'sts:ASSUMEROLEWITHSAML']) {
+      await expect(instance.validateBinding(target(), [item, resource], signal())).rejects.toMatchObject({
+        code: 'ERR_BINDING_INVALID',
+        message: expect.stringContaining(`"${item}" lets a session assume another role`),
+      })
+    }
+    await expect(instance.validateBinding(target(), ['sts:GetCallerIdentity', 's3:GetObject', resource], signal())).resolves.toBeDefined()
+    await expect(instance.validateBinding({ ...target(), allowRoleChaining: true }, ['sts:AssumeRole', resource], signal())).resolves.toBeDefined()
+    // A binding recorded before the rule: refused at issue, before STS is asked.
+    const before = world.sandbox.sessions().length
+    await expect(instance.issue(request(`a@${agentsDomain}`, ['sts:*', resource]), signal())).rejects.toMatchObject({ code: 'ERR_BINDING_INVALID' })
+    expect(world.sandbox.sessions()).toHaveLength(before)
+  })
+})
+
+describe('assume-role from an instance or task role (role chaining)', () => {
+  afterEach(() => vi.unstubAllEnvs())
+
+  it('a session over one hour is refused with a message naming the real cause, not MaxSessionDuration', async () => {
+    // What an EC2 instance profile hands the SDK's default chain: a role session's three values.
+    const instanceRole = world.sandbox.createRole({ name: 'broker-instance' })
+    const target = world.sandbox.createRole({ name: 'agents-long', maxSessionDurationSeconds: 7200 })
+    const sts = new STSClient({ endpoint: world.sandbox.url, region: world.sandbox.region, credentials: world.sandbox.addAccessKey(), maxAttempts: 1 })
+    const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: instanceRole.arn, RoleSessionName: 'i-0abc' }))
+    sts.destroy()
+    vi.stubEnv('AWS_ACCESS_KEY_ID', c!.AccessKeyId!)
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', c!.SecretAccessKey!)
+    vi.stubEnv('AWS_SESSION_TOKEN', c!.SessionToken!)
+    const { instance } = await connect('assume-role', { credentials: undefined, externalId: undefined })
+    await expect(instance.validateBinding({ roleArn: target.arn, maxDurationSeconds: 7200, allowRoleChaining: false }, ceiling, signal())).rejects.toMatchObject({
+      code: 'ERR_UPSTREAM_REFUSED',
+      message: expect.stringMatching(/credentials are a role session .* caps a role assumed with them at 3600 s .* set maxDurationSeconds to 3600 or less/),
+    })
+    await expect(instance.validateBinding({ roleArn: target.arn, maxDurationSeconds: 3600, allowRoleChaining: false }, ceiling, signal())).resolves.toBeDefined()
+  })
+
+  it('with an IAM user\'s keys the same duration is the role\'s MaxSessionDuration, as before', async () => {
+    const { instance } = await connect('assume-role')
+    await expect(instance.validateBinding({ ...target(), maxDurationSeconds: 10_800 }, ceiling, signal())).rejects.toThrow(/exceeds the MaxSessionDuration/)
+  })
+})
+
+describe('health: quiet on a healthy system', () => {
+  it('web identity makes no failing STS call (no InvalidIdentityToken in CloudTrail); a revocation role is assumed, successfully', async () => {
+    const quiet = await connect('web-identity', { revocation: { enabled: true } })
+    const before = world.sandbox.calls('AssumeRoleWithWebIdentity')
+    expect(await quiet.instance.health(signal())).toEqual({ ok: true, detail: 'STS answers; revocation is off (no revocation.roleArn)' })
+    expect(world.sandbox.calls('AssumeRoleWithWebIdentity')).toBe(before)
+    const { instance } = await connect('web-identity')
+    expect(await instance.health(signal())).toEqual({ ok: true, detail: 'STS answers; the revocation role can be assumed' })
+    expect(world.sandbox.calls('AssumeRoleWithWebIdentity')).toBe(before + 1)
+    expect(world.sandbox.sessions().filter((s) => s.sessionName === 'lanyard-revoker')).toHaveLength(1)
+  })
+
+  it('STS unreachable: not ok', async () => {
+    const { instance } = await connect('web-identity', { revocation: { enabled: true }, endpoint: undefined, endpoints: { sts: 'http://127.0.0.1:9' } })
+    expect(await instance.health(signal())).toMatchObject({ ok: false })
+  })
+})
+
+describe('endpoints: STS and IAM apart', () => {
+  it('STS calls go to endpoints.sts and IAM calls to endpoints.iam', async () => {
+    // IAM at a port where nothing listens: issuing works, revoking cannot reach IAM.
+    const { instance } = await connect('assume-role', { endpoint: undefined, endpoints: { sts: world.sandbox.url, iam: 'http://127.0.0.1:9' } })
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    expect(issued.credential.extra.aws_credentials.access_key_id).toMatch(/^ASIA/)
+    // Nothing answered at the IAM endpoint: unavailable (retryable), not a refusal.
+    await expect(instance.revoke(revokeRequest(req, issued), signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE' })
+    expect(world.sandbox.calls('PutRolePolicy') + world.sandbox.calls('GetRolePolicy')).toBe(0)
+  })
+})
+
+describe('revocation while IAM has not applied the deny yet (eventual consistency)', () => {
+  beforeEach(async () => {
+    await world.close()
+    world = await startAwsWorld({ iamPropagationMs: 5_000 })
+  })
+
+  it('revoking while the session still works; revoked once AWS refuses it', async () => {
+    const { instance } = await connect('assume-role')
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    const puts = world.sandbox.calls('PutRolePolicy')
+    const first = await instance.revoke(revokeRequest(req, issued), signal())
+    expect(first).toMatchObject({ kind: 'revoking', checkAfterMs: 2_000, why: expect.stringContaining('IAM has not applied it yet') })
+    expect(await world.works(issued.credential, [])).toBe(true)
+    expect(await instance.probe!(revokeRequest(req, issued), signal())).toBe('alive')
+    world.clock.advance(2_000)
+    expect(await instance.revoke(revokeRequest(req, issued), signal())).toMatchObject({ kind: 'revoking' })
+    world.clock.advance(3_000)
+    expect(await instance.revoke(revokeRequest(req, issued), signal())).toEqual({ kind: 'revoked' })
+    expect(await world.works(issued.credential, [])).toBe(false)
+    expect(await instance.probe!(revokeRequest(req, issued), signal())).toBe('dead')
+    // The deny was written once; the later calls only looked.
+    expect(world.sandbox.calls('PutRolePolicy') - puts).toBe(1)
+  })
+
+  it('past revocation.confirmWithinSeconds: unrevocable until the session expires, never revoked', async () => {
+    const { instance } = await connect('assume-role', { revocation: { confirmWithinSeconds: 3 } })
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    expect(await instance.revoke(revokeRequest(req, issued), signal())).toMatchObject({ kind: 'revoking', checkAfterMs: 2_000 })
+    world.clock.advance(2_000)
+    // The last look is due when the bound runs out, not a full poll later (real ms pass too).
+    const second = await instance.revoke(revokeRequest(req, issued), signal())
+    expect(second).toMatchObject({ kind: "revoking", checkAfterMs: expect.any(Number) })
+    expect((second as { checkAfterMs: number }).checkAfterMs).toBeGreaterThan(0)
+    expect((second as { checkAfterMs: number }).checkAfterMs).toBeLessThanOrEqual(1_000)
+    world.clock.advance(1_000)
+    expect(await instance.revoke(revokeRequest(req, issued), signal())).toEqual({ kind: 'unrevocable-until', until: issued.expiresAt })
+  })
+
+  it('without the session\'s credentials nothing can show the deny in effect: unrevocable, not revoked', async () => {
+    const { instance } = await connect('assume-role')
+    const { req, issued } = await issueAndKeep(instance, `a@${agentsDomain}`)
+    const { secret: _dropped, ...withoutSecret } = revokeRequest(req, issued)
+    world.clock.advance(6_000)
+    expect(await instance.revoke(withoutSecret, signal())).toEqual({ kind: 'unrevocable-until', until: issued.expiresAt })
   })
 })
 

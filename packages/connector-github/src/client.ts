@@ -1,4 +1,4 @@
-import { UpstreamRefused, UpstreamUnavailable, isLanyardError } from '@lanyard/connector-sdk'
+import { UpstreamRefused, UpstreamUnavailable, isLanyardError, parseRetryAfter } from '@lanyard/connector-sdk'
 import type { ConnectorHost, LanyardError } from '@lanyard/connector-sdk'
 import { App } from '@octokit/app'
 import { Octokit } from '@octokit/core'
@@ -12,6 +12,8 @@ import { normalisePem, type GitHubConfig } from './config.js'
  * UpstreamUnavailable so the agent hears temporarily_unavailable instead of hanging.
  */
 const GitHubOctokit = Octokit.plugin(retry, throttling)
+/** plugin-retry's own list (7.x): client errors that a retry cannot fix. */
+const retryDefaults = { doNotRetry: [400, 401, 403, 404, 410, 422, 451] }
 type GitHubOctokit = InstanceType<typeof GitHubOctokit>
 
 /** What every operation of one configured system shares. Built once by `createClient`. */
@@ -56,7 +58,9 @@ export function createClient(config: GitHubConfig, host: ConnectorHost): GitHubC
     asToken: (token) =>
       // The throttling plugin spaces every write 1 s apart process-wide; a revocation cascade
       // must not queue behind that, and retries its own rate-limited tasks later.
-      new GitHubOctokit({ ...defaults, auth: token, throttle: { ...defaults.throttle, enabled: false } }),
+      // plugin-retry would also repeat a 429 or 503 after 1 s, 4 s, ... whatever GitHub's
+      // retry-after says: those are left to the cascade, which waits what GitHub asked.
+      new GitHubOctokit({ ...defaults, auth: token, throttle: { ...defaults.throttle, enabled: false }, retry: { ...defaults.retry, doNotRetry: [...retryDefaults.doNotRetry, 429, 503] } }),
   }
 }
 
@@ -76,6 +80,18 @@ export function statusOf(error: unknown): number | undefined {
 
 function isRateLimited(error: RequestErrorLike): boolean {
   return (error.status === 403 || error.status === 429) && (/\bsecondary rate\b/i.test(error.message) || error.response?.headers?.['x-ratelimit-remaining'] === '0')
+}
+
+/**
+ * When GitHub says to come back: `retry-after` (secondary limits, 429, 503), else the primary
+ * limit's `x-ratelimit-reset` (epoch seconds) once `x-ratelimit-remaining` is 0.
+ */
+function retryAfter(error: RequestErrorLike, now: Date): number | undefined {
+  const headers = error.response?.headers ?? {}
+  const fromHeader = parseRetryAfter(headers['retry-after'], now)
+  if (fromHeader !== undefined) return fromHeader
+  const reset = Number(headers['x-ratelimit-reset'])
+  return headers['x-ratelimit-remaining'] === '0' && Number.isInteger(reset) ? Math.max(0, reset * 1000 - now.getTime()) : undefined
 }
 
 /** Why GitHub refused the App JWT, in our words (its bodies are never passed on). */
@@ -102,7 +118,11 @@ export function translate(client: GitHubClient, error: unknown, action: string, 
   }
   if (!isRequestError(error)) return new UpstreamUnavailable(system, { detail: `${action}: no answer from GitHub` })
   const { status } = error
-  if (status >= 500 || status === 429 || isRateLimited(error)) return new UpstreamUnavailable(system, { detail: `${action}: GitHub answered ${status}${isRateLimited(error) ? ' (rate limited)' : ''}` })
+  if (status >= 500 || status === 429 || isRateLimited(error)) {
+    const answer = `GitHub answered ${status}${isRateLimited(error) ? ' (rate limited)' : ''}`
+    const retryAfterMs = retryAfter(error, client.host.clock.now())
+    return new UpstreamUnavailable(system, { answer, detail: `${action}: ${answer}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
+  }
   const reason = refusals[status] ?? (status === 401 ? appRefusal(error, client.config.appId) : `${action}: GitHub answered ${status}`)
   return new UpstreamRefused(system, reason, { detail: `${action}: GitHub answered ${status}` })
 }

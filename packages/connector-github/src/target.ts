@@ -26,10 +26,21 @@ interface Installation {
   readonly permissions: Readonly<Record<string, string>>
 }
 
+async function accountInstallation(client: GitHubClient, login: string, signal: AbortSignal) {
+  try {
+    return (await client.app.request('GET /orgs/{org}/installation', { org: login, request: { signal } })).data
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error
+    return (await client.app.request('GET /users/{username}/installation', { username: login, request: { signal } })).data
+  }
+}
+
 /**
  * The installation a target names. (1) By id: `GET /app/installations/{id}`, and when the
- * target also names an account, it must be that installation's. (2) By login:
- * `GET /users/{login}/installation` (answers for organisations and users alike).
+ * target also names an account, it must be that installation's. (2) By login: the
+ * organisation's `GET /orgs/{org}/installation` first (octokit's `apps.getOrgInstallation`,
+ * what GitHub documents for organisations), then, when no organisation has that login, the
+ * user's `GET /users/{username}/installation` (`apps.getUserInstallation`).
  * Not found is BindingInvalid: the App is not installed there.
  */
 export async function resolveInstallation(client: GitHubClient, target: GitHubTarget, signal: AbortSignal): Promise<Installation> {
@@ -39,7 +50,7 @@ export async function resolveInstallation(client: GitHubClient, target: GitHubTa
     data = await untilAborted(signal, async () =>
       target.installationId !== undefined
         ? (await client.app.request('GET /app/installations/{installation_id}', { installation_id: target.installationId, request: { signal } })).data
-        : (await client.app.request('GET /users/{username}/installation', { username: target.account ?? '', request: { signal } })).data,
+        : await accountInstallation(client, target.account ?? '', signal),
     )
   } catch (error) {
     if (statusOf(error) !== 404) throw translate(client, error, 'find the installation')

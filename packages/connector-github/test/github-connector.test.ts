@@ -174,7 +174,7 @@ describe('upstream trouble', () => {
   it('gives up after the configured retries: UpstreamUnavailable, nothing minted', async () => {
     const connector = await connect()
     github.sandbox.failNext(3, 503, { path: mintPath() })
-    await expect(connector.issue(request(['contents:read', 'repo:api']), signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', message: 'system "github-acme" is unavailable' })
+    await expect(connector.issue(request(['contents:read', 'repo:api']), signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', message: 'system "github-acme" is unavailable: GitHub answered 503' })
     expect(minted()).toHaveLength(0)
   })
 
@@ -208,6 +208,18 @@ describe('upstream trouble', () => {
     const revokeRequest = { grantId: 'grant-1', handle: 'deploy-bot@agents.acme.dev', ref: issued.ref, issuedAt: github.clock.now(), expiresAt: issued.expiresAt, secret: issued.revocationSecret ?? '' }
     await expect(connector.revoke(revokeRequest, signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE' })
     expect(activeTokens()).toHaveLength(1)
+    expect(await connector.revoke(revokeRequest, signal())).toEqual({ kind: 'revoked' })
+  })
+
+  it('a 429 on revoke carries GitHub\'s retry-after, for the cascade to honour; the token stays live until then', async () => {
+    const connector = await connect()
+    const issued = await connector.issue(request(['contents:read', 'repo:api']), signal())
+    github.sandbox.rateLimitNext(1, { method: 'DELETE', status: 429, retryAfterSeconds: 42 })
+    const revokeRequest = { grantId: 'grant-1', handle: 'deploy-bot@agents.acme.dev', ref: issued.ref, issuedAt: github.clock.now(), expiresAt: issued.expiresAt, secret: issued.revocationSecret ?? '' }
+    await expect(connector.revoke(revokeRequest, signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', retryAfterMs: 42_000, message: expect.stringContaining('GitHub answered 429 (rate limited)') })
+    expect(activeTokens()).toHaveLength(1)
+    github.sandbox.primaryRateLimitNext(1, { method: 'DELETE', resetInSeconds: 600 })
+    await expect(connector.revoke(revokeRequest, signal())).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', retryAfterMs: expect.any(Number) })
     expect(await connector.revoke(revokeRequest, signal())).toEqual({ kind: 'revoked' })
   })
 
@@ -263,6 +275,17 @@ describe('validateBinding', () => {
     expect(await connector.validateBinding({ account: 'ACME' }, ceiling, signal())).toEqual({ installationId: github.installationId, account: 'acme' })
     expect(minted().map((t) => [t.state, t.permissions])).toEqual([['revoked', { metadata: 'read' }]])
     expect(await connector.validateBinding({ installationId: github.installationId }, ['contents:read', 'repo:*'], signal())).toEqual({ installationId: github.installationId, account: 'acme' })
+  })
+
+  it('looks an organisation up at /orgs/{org}/installation, and a user account at /users/{username}/installation after the org lookup 404s', async () => {
+    const connector = await connect()
+    await connector.validateBinding({ account: 'acme' }, ['metadata:read', 'repo:api'], signal())
+    expect(requestsTo('/orgs/acme/installation')).toEqual([200])
+    expect(requestsTo('/users/acme/installation')).toEqual([])
+    const user = github.sandbox.addInstallation({ appId: github.appId, account: 'octo-dev', accountType: 'User', repositories: ['dotfiles'], permissions: { contents: 'read' } })
+    expect(await connector.validateBinding({ account: 'octo-dev' }, ['contents:read', 'repo:dotfiles'], signal())).toEqual({ installationId: user.id, account: 'octo-dev' })
+    expect(requestsTo('/orgs/octo-dev/installation')).toEqual([404])
+    expect(requestsTo('/users/octo-dev/installation')).toEqual([200])
   })
 
   const byId = () => ({ installationId: github.installationId })

@@ -1,6 +1,6 @@
 import { createPrivateKey, webcrypto } from 'node:crypto'
 import type { JsonWebKey, KeyObject } from 'node:crypto'
-import { LanyardError, UpstreamRefused, UpstreamUnavailable } from '@lanyard/connector-sdk'
+import { LanyardError, UpstreamRefused, UpstreamUnavailable, parseRetryAfter } from '@lanyard/connector-sdk'
 import type { ConnectorHost, Health } from '@lanyard/connector-sdk'
 import * as oidc from 'openid-client'
 import type { OAuthClientConfig, OAuthConfig } from './config.js'
@@ -23,8 +23,8 @@ export interface OAuthClient {
   freshMetadata(signal: AbortSignal): Promise<oidc.ServerMetadata>
   configuration(client: OAuthClientConfig, signal: AbortSignal): Promise<oidc.Configuration>
   /**
-   * Runs one request. `idempotent`: retried once on a transient failure (discovery,
-   * introspection, revocation). `unsent`: retried once only when the connection was refused, so
+   * Runs one request. `idempotent`: retried once on a transient failure without an answer
+   * (discovery, introspection, revocation: a reset connection, a timeout is not repeated). `unsent`: retried once only when the connection was refused, so
    * the server cannot have seen the first attempt: a token request that may have reached the
    * server is never repeated, or a second token could be minted and never recorded.
    */
@@ -44,14 +44,16 @@ export function createOAuthClient(config: OAuthConfig, host: ConnectorHost): OAu
     try {
       return await request()
     } catch (first) {
-      const error = upstreamError(system, first, signal)
-      const again = retry === 'idempotent' ? error instanceof UpstreamUnavailable && !isTimeout(first) : connectionRefused(first)
+      const error = upstreamError(system, first, signal, host.clock.now())
+      // A server that answered "not now" (429, 503, an OAuth error) is not asked again at once:
+      // its Retry-After, or the caller's backoff, decides when.
+      const again = retry === 'idempotent' ? error instanceof UpstreamUnavailable && error.answer === undefined && !isTimeout(first) : connectionRefused(first)
       if (!again || signal.aborted) throw error
     }
     try {
       return await request()
     } catch (second) {
-      throw upstreamError(system, second, signal)
+      throw upstreamError(system, second, signal, host.clock.now())
     }
   }
 
@@ -119,7 +121,7 @@ export async function checkHealth(oauth: OAuthClient, signal: AbortSignal): Prom
     }
     return { ok: true }
   } catch (error) {
-    const failure = upstreamError(oauth.system, error, signal)
+    const failure = upstreamError(oauth.system, error, signal, oauth.host.clock.now())
     return { ok: false, detail: failure.detail ?? failure.message }
   }
 }
@@ -203,17 +205,20 @@ export function oauthErrorCode(error: unknown): string | undefined {
  * OAuth error code only when it is a registered one, never `error_description` or any other
  * part of the upstream body; no `cause` is attached, so nothing upstream sent reaches a log.
  */
-export function upstreamError(system: string, error: unknown, signal: AbortSignal): LanyardError {
+export function upstreamError(system: string, error: unknown, signal: AbortSignal, now: Date): LanyardError {
   // (1) Already ours (a check of this connector).
   if (error instanceof LanyardError) return error
   // (2) The caller gave up: whatever happened on the wire, this call is over.
   if (signal.aborted) return new UpstreamUnavailable(system, { detail: 'aborted by the caller' })
-  // (3) The server answered with an OAuth error.
+  // (3) The server answered with an OAuth error. 429 and 503 are "not now", whatever the body
+  //     says (`slow_down`, `temporarily_unavailable`, or a code of the server's own): retryable,
+  //     with the server's Retry-After.
   const code = oauthErrorCode(error)
   if (code !== undefined) {
     const status = (error as { status: number }).status
-    if (status >= 500 || code === 'server_error' || code === 'temporarily_unavailable') {
-      return new UpstreamUnavailable(system, { detail: `HTTP ${status} ${refusals[code] ? code : 'server_error'}` })
+    if (status >= 500 || status === 429 || code === 'server_error' || code === 'temporarily_unavailable' || code === 'slow_down') {
+      const answer = `HTTP ${status} ${refusals[code] || retryableCodes.has(code) ? code : 'server_error'}`
+      return unavailable(system, answer, (error as { response?: unknown }).response, now)
     }
     return new UpstreamRefused(system, refusals[code] ?? 'the server refused the request', { detail: `HTTP ${status}` })
   }
@@ -221,7 +226,7 @@ export function upstreamError(system: string, error: unknown, signal: AbortSigna
   if (error instanceof oidc.ClientError) {
     if (error.code === 'OAUTH_TIMEOUT' || error.code === 'OAUTH_ABORT') return new UpstreamUnavailable(system, { detail: 'timed out' })
     const status = error.cause instanceof Response ? error.cause.status : undefined
-    if (status !== undefined && (status >= 500 || status === 429)) return new UpstreamUnavailable(system, { detail: `HTTP ${status}` })
+    if (status !== undefined && (status >= 500 || status === 429)) return unavailable(system, `HTTP ${status}`, error.cause, now)
     return new UpstreamRefused(system, 'the server answered outside the OAuth protocol', {
       detail: `${error.code ?? 'ClientError'}${status === undefined ? '' : ` HTTP ${status}`}`,
     })
@@ -230,6 +235,15 @@ export function upstreamError(system: string, error: unknown, signal: AbortSigna
   if (error instanceof TypeError) return new UpstreamUnavailable(system, { detail: `network: ${networkCode(error) ?? 'fetch failed'}` })
   // (6) Anything else is not understood, so not trusted as final.
   return new UpstreamUnavailable(system, { detail: `unexpected ${error instanceof Error ? error.name : typeof error}` })
+}
+
+/** OAuth codes that mean "try again later" (RFC 6749 5.2, RFC 8628 3.5). */
+const retryableCodes = new Set(['server_error', 'temporarily_unavailable', 'slow_down'])
+
+/** UpstreamUnavailable carrying the status and code as its answer, and the Retry-After header. */
+function unavailable(system: string, answer: string, response: unknown, now: Date): UpstreamUnavailable {
+  const retryAfterMs = response instanceof Response ? parseRetryAfter(response.headers.get('retry-after'), now) : undefined
+  return new UpstreamUnavailable(system, { answer, ...(retryAfterMs === undefined ? {} : { retryAfterMs, detail: `${answer}, retry after ${retryAfterMs} ms` }) })
 }
 
 function networkCode(error: TypeError): string | undefined {

@@ -32,7 +32,7 @@ export const oauthConnector = defineConnector({
   config: oauthConfig,
   target: oauthTarget,
   scopes: oauthScopes,
-  revocationMechanism: 'RFC 7009 revocation, confirmed by RFC 7662 introspection; untracked JWTs die at expiry',
+  revocationMechanism: 'RFC 7009 revocation, confirmed by RFC 7662 introspection; JWTs die at expiry unless resourceServers is introspect or events',
   whoisKeys,
   // One client per agent: a second agent bound to the same client is BindingConflict (409).
   exclusiveTargetKey: (target) => target.clientId,

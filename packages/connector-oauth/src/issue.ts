@@ -65,7 +65,7 @@ export async function issue(oauth: OAuthClient, request: IssueRequest<OAuthTarge
     return await checked(oauth, configuration, request, response, signal, dpopKeys)
   } catch (error) {
     await discard(oauth, configuration, token)
-    throw upstreamError(oauth.system, error, signal)
+    throw upstreamError(oauth.system, error, signal, oauth.host.clock.now())
   }
 }
 
@@ -81,25 +81,32 @@ async function checked(
   const now = oauth.host.clock.now()
   const refused = (reason: string) => new UpstreamRefused(oauth.system, reason, { detail: `token sha256 ${tokenSha256(token)} discarded` })
 
-  // The scopes granted must be exactly those asked, by every account the server gives:
+  // The scopes granted must be those asked, by every account the server gives:
   // (1) the token response (RFC 6749 5.1: `scope` may be omitted when identical to the request);
   // (2) a JWT's own claim (RFC 9068 2.2.3: `scope`, or `scp` as some servers write it), absent
   //     meaning none, since servers (oidc-provider among them) omit `scope` when they dropped all;
   // (3) introspection, when the server tracks the token; silent there and in the response, the
   //     server never said it granted anything, which is how oidc-provider answers having
   //     dropped every scope asked.
+  // What servers document, and is accepted: (a) scopes the server adds on its own (Keycloak's
+  // default client scopes), only those in `extraScopes`; (b) Entra ID's `<resource>/.default`,
+  // which asks for the app's configured permissions and never appears in `scp` (its tokens carry
+  // `roles`), so it is never "missing"; (c) a token that names no scope in any account, only
+  // with `acceptUnscopedTokens`. Anything else added is wider than asked: refused, and revoked.
   const asked = splitItems(request.scopes).scopes
+  const extras = new Set(oauth.config.extraScopes)
+  const unscoped = oauth.config.acceptUnscopedTokens
   const claims = jwtPayload(token)
   const introspection = await confirm(oauth, configuration, token, signal)
   const accounts: Array<[string, readonly string[] | undefined]> = [
     ['token response', response.scope === undefined ? undefined : splitScope(response.scope)],
-    ['JWT scope claim', claims ? jwtScopes(claims) : undefined],
-    ['introspection', introspectedScopes(introspection, response.scope)],
+    ['JWT scope claim', claims ? jwtScopes(claims, unscoped) : undefined],
+    ['introspection', introspectedScopes(introspection, response.scope, unscoped)],
   ]
   for (const [source, granted] of accounts) {
     const differences = granted === undefined ? [] : [
-      ...asked.filter((scope) => !granted.includes(scope)).map((scope) => `"${scope}" missing`),
-      ...granted.filter((scope) => !asked.includes(scope)).map((scope) => `"${scope}" added`),
+      ...asked.filter((scope) => !granted.includes(scope) && !isEntraDefault(scope)).map((scope) => `"${scope}" missing`),
+      ...granted.filter((scope) => !asked.includes(scope) && !extras.has(scope)).map((scope) => `"${scope}" added`),
     ]
     if (differences.length > 0) throw refused(`the server granted other scopes than asked (${source}: ${differences.join(', ')})`)
   }
@@ -176,22 +183,29 @@ function secondsUntil(exp: unknown, now: Date): number | undefined {
   return typeof exp === 'number' ? Math.max(0, Math.floor(exp - now.getTime() / 1000)) : undefined
 }
 
-function introspectedScopes(introspection: oidc.IntrospectionResponse | undefined, responseScope: string | undefined): readonly string[] | undefined {
+/** Undefined when introspection says nothing about scope; `unscoped`: silence is not "none". */
+function introspectedScopes(introspection: oidc.IntrospectionResponse | undefined, responseScope: string | undefined, unscoped: boolean): readonly string[] | undefined {
   if (!introspection?.active) return undefined
   if (introspection.scope !== undefined) return splitScope(introspection.scope)
-  return responseScope === undefined ? [] : undefined
+  return responseScope === undefined && !unscoped ? [] : undefined
+}
+
+/** Entra ID v2's static-permission scope: `https://graph.microsoft.com/.default`, `api://<id>/.default`. */
+function isEntraDefault(scope: string): boolean {
+  return scope.endsWith('/.default')
 }
 
 function splitScope(scope: string): string[] {
   return scope.split(' ').filter(Boolean)
 }
 
-function jwtScopes(claims: Record<string, unknown>): readonly string[] {
+/** The JWT's `scope` or `scp`; neither: none, or unknown (undefined) with `unscoped`. */
+function jwtScopes(claims: Record<string, unknown>, unscoped: boolean): readonly string[] | undefined {
   const { scope, scp } = claims
   if (typeof scope === 'string') return splitScope(scope)
   if (Array.isArray(scp)) return scp.filter((item): item is string => typeof item === 'string')
   if (typeof scp === 'string') return splitScope(scp)
-  return []
+  return unscoped ? undefined : []
 }
 
 /** RFC 7638 JWK thumbprint (SHA-256, base64url) of an EC public key. */

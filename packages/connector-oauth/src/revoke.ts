@@ -10,8 +10,13 @@ import type { OAuthRef } from './issue.js'
  * (1) past `expiresAt`: `expired`, nothing asked;
  * (2) no token kept, no revocation endpoint, or a client no longer configured:
  *     `unrevocable-until` the expiry;
- * (3) revoked, and the server tracks the token (introspection now says inactive): `revoked`;
- * (4) revoked but unconfirmed (a JWT the server does not track, or introspection still says
+ * (3) a JWT where resource servers validate JWTs alone (`resourceServers: local-jwt`, the
+ *     default): `unrevocable-until` its expiry once RFC 7009 was asked, whatever the server now
+ *     says: Okta and Keycloak track their JWTs and answer inactive, yet a resource server that
+ *     checks only the signature accepts the token until `exp`;
+ * (4) a JWT where resource servers consume Lanyard's revocation events: `revoked`;
+ * (5) revoked, and the server tracks the token (introspection now says inactive): `revoked`;
+ * (6) revoked but unconfirmed (a token the server does not track, or introspection still says
  *     active): `unrevocable-until` the expiry, since resource servers may still accept it.
  * Throws UpstreamUnavailable when the server cannot be reached (the cascade retries), and
  * UpstreamRefused when it refuses the client (a final failure the operator must fix).
@@ -37,6 +42,11 @@ export async function revoke(oauth: OAuthClient, request: RevokeRequest, signal:
     if (oauthErrorCode(error) === 'unsupported_token_type') return unrevocable
     throw error
   }
+  if (ref.format === 'jwt' && oauth.config.resourceServers === 'local-jwt') {
+    oauth.host.log.info({ system: oauth.system, grantId: request.grantId, until: request.expiresAt.toISOString() }, 'a JWT access token stays valid at resource servers that validate it alone, until it expires')
+    return unrevocable
+  }
+  if (ref.format === 'jwt' && oauth.config.resourceServers === 'events') return { kind: 'revoked' }
   if (!ref.tracked) return unrevocable
   if (server.introspection_endpoint) {
     const after = await oauth.call('idempotent', signal, () => oidc.tokenIntrospection(configuration, token, { token_type_hint: 'access_token' }))

@@ -44,7 +44,7 @@ describe('a server that is down, slow, or refuses the client', () => {
   test('down (503): UpstreamUnavailable, nothing issued', async () => {
     await sandbox.down('unavailable')
     const error = await refusedWithNothingIssued('ERR_UPSTREAM_UNAVAILABLE', () => h.issue('deploy-bot', request))
-    expect(error.detail).toBe('HTTP 503')
+    expect(error).toMatchObject({ answer: 'HTTP 503', retryAfterMs: 1000, detail: 'HTTP 503, retry after 1000 ms' })
   })
 
   test('slow past timeoutMs: UpstreamUnavailable, and the late request never mints', async () => {

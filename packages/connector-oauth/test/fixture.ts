@@ -16,6 +16,8 @@ export const API = 'https://api.example.test/'
 /** Opaque, and serves `read` only: asking it for more shows the server dropping scopes. */
 export const NARROW = 'https://narrow.example.test/'
 export const OTHER = 'https://other.example.test/'
+/** JWT access tokens the server remembers, as Okta and Keycloak do: introspection and RFC 7009 see them. */
+export const TRACKED = 'https://tracked.example.test/'
 
 export const secrets = {
   deployBot: '5f0c1e7a9b2d4c6e8f0a1b3c5d7e9f1a-basic-client-secret',
@@ -33,6 +35,7 @@ export function sandboxOptions(overrides: Partial<OAuthSandboxOptions> = {}): OA
       [API]: { scopes: ['read', 'write'], accessTokenTtlSeconds: 300 },
       [NARROW]: { scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtlSeconds: 300 },
       [OTHER]: { scopes: ['read'], accessTokenFormat: 'opaque' },
+      [TRACKED]: { scopes: ['read', 'write'], rememberJwt: true, accessTokenTtlSeconds: 300 },
     },
     clients: [
       { clientId: 'deploy-bot', auth: 'client_secret_basic', clientSecret: secrets.deployBot },

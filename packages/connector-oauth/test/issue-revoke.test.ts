@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { OAuthSandbox } from '@lanyard/sandbox'
-import { API, harness, LEDGER, NARROW, OTHER, sandboxOptions, secrets, startOAuthSandbox, systemConfig } from './fixture.js'
+import { API, harness, LEDGER, NARROW, OTHER, sandboxOptions, secrets, startOAuthSandbox, systemConfig, TRACKED } from './fixture.js'
 import type { Harness } from './fixture.js'
 
 let sandbox: OAuthSandbox
@@ -84,6 +84,39 @@ describe('JWT access tokens the server does not track', () => {
     expect(outcome).toEqual({ kind: 'unrevocable-until', until: issued.expiresAt })
     expect((await sandbox.inspect(issued.credential.accessToken)).active).toBe(true)
     expect(await h.instance.probe!(h.revokeRequest(issued), new AbortController().signal)).toBe('alive')
+  })
+})
+
+describe('JWT access tokens the server tracks (Okta, Keycloak): what resource servers do decides', () => {
+  test('default (resourceServers: local-jwt): the server says inactive after RFC 7009, but the JWT still works: unrevocable until exp', async () => {
+    const issued = await h.issue('deploy-bot', ['read', `resource:${TRACKED}`])
+    expect(issued.ref).toMatchObject({ format: 'jwt', tracked: true })
+
+    const outcome = await h.instance.revoke(h.revokeRequest(issued), new AbortController().signal)
+
+    expect(outcome).toEqual({ kind: 'unrevocable-until', until: issued.expiresAt })
+    // RFC 7009 was still asked: resource servers that do introspect stop accepting it.
+    expect(await introspect(issued.credential.accessToken)).toEqual({ active: false })
+    expect(await sandbox.inspect(issued.credential.accessToken)).toMatchObject({ active: true, format: 'jwt' })
+    expect(await h.instance.probe!(h.revokeRequest(issued), new AbortController().signal)).toBe('alive')
+  })
+
+  test('resourceServers: introspect: revoked once introspection says inactive, and proven dead', async () => {
+    const introspecting = harness(systemConfig(sandbox, { resourceServers: 'introspect' }))
+    const issued = await introspecting.issue('deploy-bot', ['read', `resource:${TRACKED}`])
+    expect(await introspecting.instance.revoke(introspecting.revokeRequest(issued), new AbortController().signal)).toEqual({ kind: 'revoked' })
+    expect(await introspect(issued.credential.accessToken)).toEqual({ active: false })
+    expect(await introspecting.instance.probe!(introspecting.revokeRequest(issued), new AbortController().signal)).toBe('dead')
+    // A JWT the server never tracked: introspection cannot confirm anything, so still unrevocable.
+    const untracked = await introspecting.issue('deploy-bot', ['read', `resource:${API}`])
+    expect(await introspecting.instance.revoke(introspecting.revokeRequest(untracked), new AbortController().signal)).toMatchObject({ kind: 'unrevocable-until' })
+  })
+
+  test('resourceServers: events: revoked (the resource servers drop it on Lanyard\'s event); the probe cannot tell', async () => {
+    const listening = harness(systemConfig(sandbox, { resourceServers: 'events' }))
+    const issued = await listening.issue('deploy-bot', ['read', `resource:${API}`])
+    expect(await listening.instance.revoke(listening.revokeRequest(issued), new AbortController().signal)).toEqual({ kind: 'revoked' })
+    expect(await listening.instance.probe!(listening.revokeRequest(issued), new AbortController().signal)).toBe('unknown')
   })
 })
 

@@ -20,6 +20,7 @@
  *   agent, `detail` only logged, and neither holds a token, key or upstream body.
  */
 export type {
+  AccessTokenClaims,
   BrokerSigner,
   ConnectorDefinition,
   ConnectorHost,

@@ -1,4 +1,6 @@
 import { createAgentReader } from './agents/agent-reader.js'
+import type { DpopNonces } from './auth/dpop.js'
+import type { FederationIssuer, IssuerKeys } from './auth/federated.js'
 import type { Sealer } from './crypto/sealer.js'
 import type { Systems } from './exchange/connectors.js'
 import type { Clock } from './ports/clock.js'
@@ -13,6 +15,7 @@ import { createBindingService, type BindingService } from './services/bindings.j
 import { createGrantService, type GrantService } from './services/grants.js'
 import { createRevocationService, type RevocationService } from './services/revocations.js'
 import { createTokenService, type TokenService } from './services/tokens.js'
+import { createTrustService, type TrustService } from './services/trust.js'
 import { createWebhookService, type WebhookService } from './services/webhooks.js'
 import { createHandleTokens } from './tokens/handle-token.js'
 import type { KeyRing } from './tokens/key-ring.js'
@@ -26,6 +29,14 @@ export interface LanyardSettings {
   readonly upstreamTimeoutMs: number
   readonly agentCacheMs: number
   readonly cascade: CascadeSettings
+  /** Refuse unbound handle tokens for every agent (RFC 9449); per agent, the `require-dpop` label. */
+  readonly requireDpop?: boolean
+}
+
+/** Platform issuers whose tokens agents may sign in with, and the port that fetches their keys. */
+export interface FederationDeps {
+  readonly issuers: readonly FederationIssuer[]
+  readonly keys: IssuerKeys
 }
 
 export interface LanyardDeps {
@@ -40,6 +51,9 @@ export interface LanyardDeps {
   /** Names this replica in task leases. */
   readonly replicaId: string
   readonly settings: LanyardSettings
+  readonly federation?: FederationDeps
+  /** Present: DPoP proofs must carry a broker nonce (`use_dpop_nonce` until they do). */
+  readonly dpopNonces?: DpopNonces
 }
 
 /**
@@ -51,7 +65,8 @@ export type Lanyard = AgentService &
   GrantService &
   RevocationService &
   AuditService &
-  TokenService & {
+  TokenService &
+  TrustService & {
     readonly settings: LanyardSettings
     readonly keys: KeyRing
     /** Webhook subscriptions, the revocation outbox and deliveries, for the broker's webhook module. */
@@ -77,9 +92,11 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     ...revocations,
     ...createAuditService({ store }),
     ...createTokenService({
-      store, agents, tokens, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
+      store, agents, tokens, keys: deps.keys, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
       rateLimits: settings.rateLimits, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs,
+      dpop: { required: settings.requireDpop ?? false, nonces: deps.dpopNonces }, federation: deps.federation,
     }),
+    ...createTrustService({ store, clock, issuers: deps.federation?.issuers ?? [] }),
     async close() {
       await revocations.cascade.stop()
       agents.close()

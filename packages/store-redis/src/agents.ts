@@ -11,18 +11,6 @@ export function applyStatus(agent: Agent, change: StatusChange, at: Date): Agent
   return { ...rest, status: change.status, generation: agent.generation + 1, updatedAt: at, ...(change.reason === undefined ? {} : { statusReason: change.reason }) }
 }
 
-/** The agent and its chain head, read together; AgentNotFound when there is no agent. */
-export async function agentAndHead(db: RedisDatabase, handle: string): Promise<{ head: string | null; agent: Agent }> {
-  const { keys, snapshot } = db
-  const [head, record] = (await snapshot([
-    ['get', keys.head(handle)],
-    ['get', keys.agent(handle)],
-  ])) as [string | null, string | null]
-  const agent = decodeAgent(record)
-  if (agent === undefined) throw new AgentNotFound(handle)
-  return { head, agent }
-}
-
 export async function headOf(db: RedisDatabase, handle: string): Promise<string | null> {
   const { client, keys } = db
   return call(() => client.get(keys.head(handle)))
@@ -43,7 +31,7 @@ export function createAgentMethods(db: RedisDatabase): AgentStore {
       // Absent head = no agent: both are written by this commit only.
       txn.appendAudit(keys, handle, null, audit)
       await Promise.all([index.zadd(keys.agents, 0, handle)(), index.zadd(keys.owner(agent.owner), 0, handle)()])
-      if (!(await txn.commit(client))) throw new AgentExists(handle)
+      if (!(await db.commit(txn))) throw new AgentExists(handle)
     },
 
     getAgent: (handle) => readAgent(db, handle),
@@ -74,26 +62,29 @@ export function createAgentMethods(db: RedisDatabase): AgentStore {
     },
 
     async changeAgentStatus(handle, change, audit) {
-      return mutate(async () => {
-        const { head, agent } = await agentAndHead(db, handle)
+      // Guarded on the agent record alone (exchanges never write it); the event is sealed in
+      // the commit, so the agent's own traffic cannot starve a suspend.
+      for (;;) {
+        const record = await call(() => client.get(keys.agent(handle)))
+        const agent = decodeAgent(record)
+        if (agent === undefined) throw new AgentNotFound(handle)
         const changed = applyStatus(agent, change, audit.at)
-        const txn = new Transaction().set(keys.agent(handle), encode(changed))
-        txn.appendAudit(keys, handle, head, audit)
-        return { result: changed, write: { txn } }
-      })
+        const txn = new Transaction().expect(keys.agent(handle), record).set(keys.agent(handle), encode(changed)).sealAudit(keys, handle, audit, db.heads)
+        if (await db.commit(txn)) return changed
+      }
     },
 
     async addKey(key, audit) {
       const { handle } = key
       await mutate(async () => {
-        const [head, existing] = (await snapshot([
-          ['get', keys.head(handle)],
+        const [agent, existing] = (await snapshot([
+          ['exists', keys.agent(handle)],
           ['hexists', keys.keys(handle), key.kid],
-        ])) as [string | null, number]
-        if (head === null) throw new AgentNotFound(handle)
+        ])) as [number, number]
+        if (agent === 0) throw new AgentNotFound(handle)
         if (existing === 1) return { result: undefined }
-        const txn = new Transaction().hset(keys.keys(handle), key.kid, encode(key))
-        txn.appendAudit(keys, handle, head, audit)
+        // Agents are never deleted: existence read once holds. Guarded on the key being absent.
+        const txn = new Transaction().expect(keys.keys(handle), null, key.kid).hset(keys.keys(handle), key.kid, encode(key)).sealAudit(keys, handle, audit, db.heads)
         return { result: undefined, write: { txn } }
       })
     },

@@ -75,7 +75,8 @@ export function createBindingMethods(db: RedisDatabase): BindingStore {
           const agent = decodeAgent(record)
           if (agent === undefined) throw new AgentNotFound(handle)
           const previous = decodeBinding(current)
-          // Read after the snapshot; the commit is guarded on the head, which every grant write moves.
+          // Read after the snapshot; the commit is guarded on the head, which every grant write
+          // moves (a grant begun under the old binding after this read must be planned for too).
           const open = await readGrants(db, handle, complete === null ? undefined : openIds)
           const plan = planBindingPut(agent, previous, binding, open, audit.at, policy.covers)
           const txn = new Transaction().hset(keys.bindings(handle), system, encode({ ...binding, status: 'active' }))

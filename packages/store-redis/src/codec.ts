@@ -1,4 +1,4 @@
-import type { Agent, AgentKey, AuditEvent, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, Webhook, WebhookDelivery } from '@lanyard/core'
+import type { Agent, AgentKey, AuditEvent, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, TrustRule, Webhook, WebhookDelivery } from '@lanyard/core'
 
 // Records are stored as JSON; Dates travel as ISO strings and are revived by field name. Only
 // the named top-level fields are revived: `ref`, `target` and audit `details` are opaque JSON
@@ -33,6 +33,7 @@ export function decodeBinding(json: string | null | undefined): Binding | undefi
 export const decodeGrant = decoder<Grant>(['createdAt', 'expiresAt', 'endedAt'])
 export const decodeEvent = decoder<AuditEvent>(['at'])
 export const decodeSigningKey = decoder<SigningKeyRecord>(['createdAt', 'retiredAt'])
+export const decodeTrustRule = decoder<TrustRule>(['createdAt'])
 export const decodeWebhook = decoder<Webhook>(['createdAt'])
 export const decodeDelivery = decoder<WebhookDelivery>(['createdAt', 'nextAttemptAt', 'deliveredAt', 'leaseExpiresAt'])
 /** A revocation's own record; its tasks are stored beside it and attached by the reader. */

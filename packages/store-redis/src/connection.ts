@@ -153,18 +153,45 @@ export async function call<T>(command: () => Promise<T>): Promise<T> {
   }
 }
 
-export type ScriptRunner = (client: RedisClient, keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>
+/** Replica acknowledgement a write waits for before it is answered (see durability.ts). */
+export interface ReplicaWait {
+  readonly replicas: number
+  readonly timeoutMs: number
+}
 
-/** EVALSHA with EVAL on NOSCRIPT (a restarted or new node has an empty script cache). */
+export type ScriptRunner = (client: RedisClient, keys: readonly string[], args: readonly (string | number)[], wait?: ReplicaWait) => Promise<unknown>
+
+/**
+ * EVALSHA with EVAL on NOSCRIPT (a restarted or new node has an empty script cache). With
+ * `wait`, the script and a `WAIT replicas timeoutMs` go in one pipeline, so in a cluster the
+ * WAIT reaches the node that took the write (the pipeline is routed by the script's keys) and
+ * covers it; fewer replicas than asked is StoreUnavailable: the write is not acknowledged.
+ */
 export function defineScript(lua: string): ScriptRunner {
   const sha = createHash('sha1').update(lua).digest('hex')
-  return async (client, keys, args) =>
+  const once = async (client: RedisClient, keys: readonly string[], args: readonly (string | number)[], wait: ReplicaWait | undefined, script: 'evalsha' | 'eval'): Promise<unknown> => {
+    const body = script === 'evalsha' ? sha : lua
+    if (wait === undefined) return script === 'evalsha' ? client.evalsha(body, keys.length, ...keys, ...args) : client.eval(body, keys.length, ...keys, ...args)
+    const pipeline = client.pipeline()
+    if (script === 'evalsha') pipeline.evalsha(body, keys.length, ...keys, ...args)
+    else pipeline.eval(body, keys.length, ...keys, ...args)
+    pipeline.call('WAIT', wait.replicas, wait.timeoutMs)
+    const replies = await pipeline.exec()
+    const [written, waited] = replies ?? []
+    if (written === undefined || waited === undefined) throw new StoreUnavailable({ detail: 'the write pipeline was discarded' })
+    if (written[0]) throw written[0]
+    if (waited[0]) throw waited[0]
+    const acknowledged = Number(waited[1])
+    if (acknowledged < wait.replicas) throw new StoreUnavailable({ detail: `${acknowledged} of ${wait.replicas} Redis replicas acknowledged the write within ${wait.timeoutMs} ms` })
+    return written[1]
+  }
+  return async (client, keys, args, wait) =>
     call(async () => {
       try {
-        return await client.evalsha(sha, keys.length, ...keys, ...args)
+        return await once(client, keys, args, wait, 'evalsha')
       } catch (error) {
         if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error
-        return client.eval(lua, keys.length, ...keys, ...args)
+        return once(client, keys, args, wait, 'eval')
       }
     })
 }

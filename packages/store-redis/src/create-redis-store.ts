@@ -5,6 +5,7 @@ import { createAuditMethods } from './audit.js'
 import { createBindingMethods } from './bindings.js'
 import { closeClient, openReadyClient, openSubscriber, seedNodes, type ConnectionOptions, type RedisClient, type RedisNode } from './connection.js'
 import { createDatabase, type RedisDatabase, type RedisStoreOptions } from './database.js'
+import { checkDurability, replicasRequired, type Durability } from './durability.js'
 import { createGrantMethods } from './grants.js'
 import { redisKeys } from './keys.js'
 import { createPrimitiveMethods } from './primitives.js'
@@ -13,6 +14,7 @@ import { createRedisMutex } from './redis-mutex.js'
 import { createRedisRateLimiter } from './redis-rate-limiter.js'
 import { createRevocationMethods } from './revocations.js'
 import { createSigningKeyMethods } from './signing-keys.js'
+import { createTrustRuleMethods } from './trust.js'
 import { createWebhookMethods } from './webhooks.js'
 
 export interface CreateRedisStoreOptions {
@@ -25,6 +27,8 @@ export interface CreateRedisStoreOptions {
   readonly clock?: Clock
   /** Cluster seed nodes; default: the node in `url`. */
   readonly nodes?: readonly RedisNode[]
+  /** What an acknowledged write survives (durability.ts); default `fsync`, checked at start. */
+  readonly durability?: Durability
 }
 
 export interface RedisBackend {
@@ -41,12 +45,21 @@ export interface RedisBackend {
  * Opens the Redis backend for many broker replicas: the Store, the EventBus, a rate limiter
  * and a mutex, sharing one command connection (closed once both store and bus are closed);
  * the bus adds one subscriber connection. Rejects with StoreUnavailable if Redis is not ready
- * within 5 s, ConfigInvalid for a key prefix that would break hash tags.
+ * within 5 s, ConfigInvalid for a key prefix that would break hash tags or for a Redis whose
+ * persistence could lose an acknowledged write under `durability` (naming the setting).
  */
 export async function createRedisStore(options: CreateRedisStoreOptions): Promise<RedisBackend> {
   const keys = redisKeys(options.keyPrefix)
   const clock = options.clock ?? systemClock
   const client = await openReadyClient(options)
+  const durability = options.durability ?? 'fsync'
+  try {
+    await checkDurability(client, durability)
+  } catch (error) {
+    await closeClient(client)
+    throw error
+  }
+  const wait = replicasRequired(durability)
   let users = 2
   const release = async () => {
     users -= 1
@@ -58,7 +71,7 @@ export async function createRedisStore(options: CreateRedisStoreOptions): Promis
     const masters = client instanceof Cluster ? client.nodes('master').map((node) => ({ host: node.options.host ?? '127.0.0.1', port: node.options.port ?? 6379 })) : []
     return (masters.length > 0 ? masters : seedNodes(options)).sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port)
   }
-  const store = createStoreOn(client, { keyPrefix: options.keyPrefix, clock }, release)
+  const store = createStoreOn(client, { keyPrefix: options.keyPrefix, clock, ...(wait === undefined ? {} : { wait }) }, release)
   const bus = createRedisEventBus({
     publisher: client,
     channel: keys.channel,
@@ -85,6 +98,7 @@ function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose:
     ...createAuditMethods(db),
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
+    ...createTrustRuleMethods(db),
     ...createPrimitiveMethods(db),
   }
   return failClosed(store, db)

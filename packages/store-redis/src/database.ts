@@ -1,13 +1,15 @@
 import { StoreUnavailable, systemClock, type Clock } from '@lanyard/core'
-import { call, driverFailure, type RedisClient } from './connection.js'
+import { call, driverFailure, type RedisClient, type ReplicaWait } from './connection.js'
 import { redisKeys, type RedisKeys } from './keys.js'
-import { mutate as mutateOn, type Planned } from './transaction.js'
+import { HeadCache, mutate as mutateOn, type Planned, type Transaction } from './transaction.js'
 
 export interface RedisStoreOptions {
   readonly keyPrefix: string
   /** Read by `revokeToken` (to size a TTL) and `listUnannounced` (to age out entries whose
    * revocation never committed); every other time comes from the caller. */
   readonly clock?: Clock
+  /** Replica acknowledgement every commit waits for (durability.ts); none by default. */
+  readonly wait?: ReplicaWait
 }
 
 /** A best-effort index write (see keys.ts (2)): run before or after a commit, never inside it. */
@@ -26,6 +28,12 @@ export interface RedisDatabase {
   snapshot(commands: (string | number)[][]): Promise<unknown[]>
   /** Plans and commits one guarded write, planning again when a guard moved (transaction.ts). */
   mutate<T>(plan: () => Promise<Planned<T>>): Promise<T>
+  /** Commits one transaction: true, or false when a guard no longer held (nothing written). */
+  commit(txn: Transaction): Promise<boolean>
+  /** The chain heads this store predicts for sealAudit (transaction.ts). */
+  readonly heads: HeadCache
+  /** Replica acknowledgement each commit waits for, if required. */
+  readonly wait: ReplicaWait | undefined
   readonly index: {
     readonly zadd: (key: string, score: number, member: string) => IndexWrite
     /** Updates a score only if the entry is still there: a finished task is not brought back. */
@@ -43,6 +51,7 @@ export const noop = () => undefined
 
 export function createDatabase(client: RedisClient, options: RedisStoreOptions, onClose: () => Promise<void>): RedisDatabase {
   let closed = false
+  const heads = new HeadCache()
   return {
     client,
     keys: redisKeys(options.keyPrefix),
@@ -57,7 +66,10 @@ export function createDatabase(client: RedisClient, options: RedisStoreOptions, 
       })
     },
 
-    mutate: (plan) => mutateOn(client, plan),
+    mutate: (plan) => mutateOn(client, plan, options.wait, heads),
+    commit: (txn) => txn.commit(client, options.wait, heads),
+    heads,
+    wait: options.wait,
 
     index: {
       zadd: (key, score, member) => () => call(() => client.zadd(key, score, member)),

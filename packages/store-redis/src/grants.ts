@@ -1,5 +1,6 @@
-import { AgentNotActive, AgentNotFound, GrantNotFound, checkGrantBinding, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
-import { decodeAgent, decodeAll, decodeBinding, decodeGrant, encode } from './codec.js'
+import { AgentNotActive, AgentNotFound, GrantNotFound, StoreUnavailable, checkGrantBinding, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
+import { readAgent } from './agents.js'
+import { decodeAll, decodeBinding, decodeGrant, encode } from './codec.js'
 import { call } from './connection.js'
 import { noop, type RedisDatabase } from './database.js'
 import { indexMember, parseIndexMember } from './keys.js'
@@ -34,34 +35,35 @@ export async function readGrant(db: RedisDatabase, handle: string, grantId: stri
 
 /** Grants (`grants` hash per agent, `openGrants`), the whois sets and the pending index. */
 export function createGrantMethods(db: RedisDatabase): GrantStore {
-  const { client, keys, snapshot, mutate, index } = db
+  const { client, keys, mutate, index } = db
   return {
     async beginGrant(grant, generation, audit) {
       const { handle } = grant
       const pending = indexMember(handle, grant.id)
       try {
-        await mutate(async () => {
-          // Agent, head and binding in one snapshot: a refusal is decided on one consistent read.
-          const [head, record, binding] = (await snapshot([
-            ['get', keys.head(handle)],
-            ['get', keys.agent(handle)],
-            ['hget', keys.bindings(handle), grant.system],
-          ])) as [string | null, string | null, string | null]
-          const agent = decodeAgent(record)
+        // One step, no read: the script checks status and generation against the agent record
+        // that a revocation changes in its own single step, and the binding (this grant's
+        // version, not revoked) that a binding revoke or replace changes in its own single
+        // step; it seals the event on whatever head the chain has. A revocation that commits
+        // first refuses this; one that commits after sees this grant open and gives it a task.
+        await index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)()
+        for (let attempt = 1; ; attempt++) {
+          const txn = new Transaction().expectActive(keys.agent(handle), generation).expectBinding(keys.bindings(handle), grant.system, grant.bindingId)
+          txn.hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
+          trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
+          txn.sealAudit(keys, handle, audit, db.heads)
+          if (await db.commit(txn)) break
+          // Refused: say why, from the records as they are now (the refusals of exchange.ts).
+          const [agent, binding] = await Promise.all([readAgent(db, handle), call(() => client.hget(keys.bindings(handle), grant.system))])
           if (agent === undefined) throw new AgentNotFound(handle)
           if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
           if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
           checkGrantBinding(grant, decodeBinding(binding))
-          // The check above and this record commit together, guarded on the chain head that a
-          // revocation also moves: a revocation that commits first makes this round re-read
-          // and refuse; one that commits after sees this grant pending and opens a task for it.
-          const txn = new Transaction().hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
-          trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
-          txn.appendAudit(keys, handle, head, audit)
-          return { result: undefined, write: { txn, before: [index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)] } }
-        })
+          // Both hold again (a status flip and back, between commit and read): try again, a few times.
+          if (attempt >= 5) throw new StoreUnavailable({ detail: 'the grant could not begin: its agent or binding kept changing' })
+        }
       } catch (error) {
-        // A definite refusal: the pending-index entry written by an earlier round points at
+        // A definite refusal: the pending-index entry written before the commit points at
         // nothing. (After StoreUnavailable the commit may have landed; the entry must stay.)
         if (isLanyardError(error) && error.code !== 'ERR_STORE_UNAVAILABLE') await index.zrem(keys.pendingGrants, pending)().catch(noop)
         throw error
@@ -70,16 +72,15 @@ export function createGrantMethods(db: RedisDatabase): GrantStore {
 
     async settleGrant(handle, grantId, settlement, audit) {
       return mutate(async () => {
-        const [head, record] = (await snapshot([
-          ['get', keys.head(handle)],
-          ['hget', keys.grants(handle), grantId],
-        ])) as [string | null, string | null]
+        const record = await call(() => client.hget(keys.grants(handle), grantId))
         const grant = decodeGrant(record)
         if (grant === undefined) throw new GrantNotFound(grantId)
         // The status machine decides (GrantNotPending when settled already); this writes its answer.
         const settled = settledGrant(grant, settlement, audit.at)
-        const txn = trackOpen(new Transaction().hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
-        txn.appendAudit(keys, handle, head, audit)
+        // Guarded on the grant as read (a second settler must not win), not on the chain head:
+        // the event is sealed in the commit, so the agent's other exchanges cannot make it retry.
+        const txn = trackOpen(new Transaction().expect(keys.grants(handle), record, grantId).hset(keys.grants(handle), grantId, encode(settled)), keys.openGrants(handle), settled)
+        txn.sealAudit(keys, handle, audit, db.heads)
         const whois = Object.entries(settled.index).map(([key, value]) => index.sadd(keys.whois(key, value), indexMember(handle, grantId)))
         return { result: settled, write: { txn, before: whois, after: [index.zrem(keys.pendingGrants, indexMember(handle, grantId))] } }
       })

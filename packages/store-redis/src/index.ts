@@ -10,5 +10,6 @@
 export { createRedisStore } from './create-redis-store.js'
 export type { CreateRedisStoreOptions, RedisBackend } from './create-redis-store.js'
 export type { RedisClient, RedisNode } from './connection.js'
+export type { Durability } from './durability.js'
 export { createRedisRateLimiter } from './redis-rate-limiter.js'
 export { createRedisMutex } from './redis-mutex.js'

@@ -49,6 +49,10 @@ export interface RedisKeys {
   readonly dueDeliveries: string
   readonly deliveriesOf: (webhookId: string) => string
   readonly outbox: string
+  /** The agent's trust rules (hash: id -> rule), under the agent's tag. */
+  readonly trustRules: (handle: string) => string
+  /** Global index (see (2)): `[handle, id]` of every rule naming the issuer. */
+  readonly trustByIssuer: (issuer: string) => string
   readonly rate: (key: string) => string
   /** Which agent holds an exclusive binding target (bindings.ts): `<handle> <claimed at ms>`. */
   readonly exclusive: (system: string, key: string) => string
@@ -94,6 +98,8 @@ export function redisKeys(prefix: string): RedisKeys {
     dueDeliveries: `${webhooks}:due`,
     deliveriesOf: (webhookId) => `${webhooks}:of:${webhookId}`,
     outbox: `${webhooks}:outbox`,
+    trustRules: (handle) => `${tag(handle)}:trust`,
+    trustByIssuer: (issuer) => `${prefix}:trust:issuer:${issuer}`,
     rate: (key) => `${prefix}:rate:${key}`,
     exclusive: (system, key) => `${prefix}:exclusive:${JSON.stringify([system, key])}`,
     lock: (key) => `${prefix}:lock:${key}`,

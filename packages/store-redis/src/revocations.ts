@@ -8,6 +8,12 @@ import { openScore, trackOpen } from './grants.js'
 import { indexMember, parseIndexMember } from './keys.js'
 import { Transaction } from './transaction.js'
 
+/**
+ * The grant id of a revocation's sweep entry in the due-task index: written before the commit
+ * of an agent or binding revocation, it has the cascade index every task of that revocation,
+ * the ones the commit added for late grants included (claimOne).
+ */
+const sweepMember = '*'
 /** How soon a due-task entry whose revocation has not committed yet is looked at again. */
 const uncommittedRecheckMs = 1_000
 const byId = (item: { id: string }) => item.id
@@ -59,12 +65,36 @@ export async function revocationStatus(db: RedisDatabase, id: string): Promise<R
   return decodeRevocation(await call(() => client.hget(keys.revocations(handle), id)))?.status
 }
 
+/**
+ * A sweep entry (sweepMember): indexes every open task of the revocation (NX: an entry the
+ * cascade already rescored keeps its score), then goes. Before the revocation commits it is
+ * looked at again later, like a task's own entry.
+ */
+async function sweep(db: RedisDatabase, member: string, handle: string, revocationId: string, now: Date): Promise<void> {
+  const { client, keys, snapshot, index } = db
+  const [records, committed] = (await snapshot([
+    ['hvals', keys.tasks(handle, revocationId)],
+    ['hexists', keys.revocations(handle), revocationId],
+  ])) as [string[], number]
+  if (committed === 0) {
+    await index.rescore(keys.dueTasks, now.getTime() + uncommittedRecheckMs, member)().catch(noop)
+    return
+  }
+  const open = decodeAll(records, decodeTask, (t) => t.grantId).filter((task) => task.status === 'pending')
+  if (open.length > 0) await call(() => client.zadd(keys.dueTasks, 'NX', ...open.flatMap((task) => [task.nextAttemptAt.getTime(), indexMember(handle, revocationId, task.grantId)])))
+  await index.zrem(keys.dueTasks, member)()
+}
+
 /** Tries to lease one task; undefined if it is not claimable (and its index entry is repaired). */
 export async function claimOne(db: RedisDatabase, member: string, owner: string, now: Date, leaseMs: number): Promise<RevocationTask | undefined> {
   const { client, keys, snapshot, index } = db
   const [handle, revocationId, grantId] = parseIndexMember(member)
   if (handle === undefined || revocationId === undefined || grantId === undefined) return undefined
   const tasksKey = keys.tasks(handle, revocationId)
+  if (grantId === sweepMember) {
+    await sweep(db, member, handle, revocationId, now)
+    return undefined
+  }
   // The task and its revocation record commit together; read both at once to tell "not yet".
   const [raw, committed] = (await snapshot([
     ['hget', tasksKey, grantId],
@@ -89,7 +119,7 @@ export async function claimOne(db: RedisDatabase, member: string, owner: string,
   }
   const leased: RevocationTask = { ...task, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + leaseMs) }
   // Guarded on the task as read: of two replicas claiming it, the second finds it changed.
-  if (!(await new Transaction().expect(tasksKey, raw, grantId).hset(tasksKey, grantId, encode(leased)).commit(client))) return undefined
+  if (!(await new Transaction().expect(tasksKey, raw, grantId).hset(tasksKey, grantId, encode(leased)).commit(client, db.wait))) return undefined
   await index.rescore(keys.dueTasks, leased.leaseExpiresAt!.getTime(), member)().catch(noop)
   return leased
 }
@@ -131,56 +161,91 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
     async startRevocation(start, audit) {
       const { handle } = start.scope
       const system = start.scope.kind === 'binding' ? start.scope.system : ''
-      return mutate(async () => {
+      // One commit whatever the agent's exchange rate: guarded only on the agent record (which
+      // exchanges never write; a status change does) and the bindings it rewrites (which
+      // exchanges never write; a put or another revoke does), the event sealed in the script,
+      // and the grants that opened after this read given their tasks by the script itself
+      // (TASKS in scripts/commit.ts). Only a concurrent status or binding change makes it read again.
+      for (;;) {
         const now = start.createdAt.getTime()
-        const [head, record, complete, openIds, bindingRecord, allBindings] = (await snapshot([
-          ['get', keys.head(handle)],
+        const [record, complete, openIds, bindingRecord, allBindings] = (await snapshot([
           ['get', keys.agent(handle)],
           ['get', keys.openGrantsComplete(handle)],
           ['zrangebyscore', keys.openGrants(handle), `(${now}`, '+inf'],
           ['hget', keys.bindings(handle), system],
           ['hvals', keys.bindings(handle)],
-        ])) as [string | null, string | null, string | null, string[], string | null, string[]]
+        ])) as [string | null, string | null, string[], string | null, string[]]
         const agent = decodeAgent(record)
         if (agent === undefined) throw new AgentNotFound(handle)
         const after = start.statusChange ? applyStatus(agent, start.statusChange, audit.at) : agent
         const binding = decodeBinding(bindingRecord)
         if (start.bindingChange !== undefined && binding === undefined) throw new BindingNotFound(handle, system)
-        // Read after the snapshot, but the commit is guarded on its head: a grant begun or
-        // settled in between moves the head, and this round reads again.
         const { scope } = start
         const ids = scope.kind === 'grant' ? [scope.grantId] : complete === null ? undefined : openIds
         const grants = await readGrants(db, handle, ids)
         if (scope.kind === 'grant' && grants.length === 0) throw new GrantNotFound(scope.grantId)
-        // Every grant begun before this commit is in `grants`: beginGrant moves the head this
-        // commit is guarded on. So a pending grant racing the revocation is either refused or
-        // gets a task here.
-        const taken = grants.filter((g) => inScope(scope, g) && (isOpenAt(g, start.createdAt) || (scope.kind === 'grant' && g.status === 'live')))
+        const taskFor = (grantId: string, grantSystem: string): RevocationTask => ({ revocationId: start.id, grantId, handle, system: grantSystem, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt })
+        const tasks: RevocationTask[] = grants
+          .filter((g) => inScope(scope, g) && (isOpenAt(g, start.createdAt) || (scope.kind === 'grant' && g.status === 'live')))
+          .map((g) => taskFor(g.id, g.system))
+        const running = tasks.length > 0
+        const { statusChange: _change, bindingChange: _binding, ...header } = start
+        const revocation: Revocation = { ...header, status: running ? 'running' : 'done', ...(running ? {} : { finishedAt: start.createdAt }), tasks }
+        const { tasks: _tasks, ...stored } = revocation
+        const { finishedAt: _finished, ...runningRecord } = { ...stored, status: 'running' as const }
 
-        const txn = new Transaction()
+        const txn = new Transaction().expect(keys.agent(handle), record)
         if (after !== agent) txn.set(keys.agent(handle), encode(after))
         if (ids === undefined) {
           // An agent from before the open set: fill it from the whole hash, once.
           for (const grant of grants) if (openScore(grant) !== undefined) trackOpen(txn, keys.openGrants(handle), grant)
           txn.set(keys.openGrantsComplete(handle), '1')
         }
+        // The binding's end commits with the job (guarded on the binding as read): from this
+        // commit on, beginGrant refuses the binding (its #binding guard), and every grant it
+        // let in before is in `grants` or gets its task from TASKS below.
         const afterCommit: Array<() => Promise<unknown>> = []
+        if (start.bindingChange !== undefined) txn.expect(keys.bindings(handle), bindingRecord, system)
         if (start.bindingChange === 'revoke' && binding !== undefined) txn.hset(keys.bindings(handle), system, encode({ ...binding, status: 'revoked', revokedAt: binding.revokedAt ?? start.createdAt }))
         if (start.bindingChange === 'remove') txn.hdel(keys.bindings(handle), system)
         if (start.bindingChange !== undefined && binding?.exclusiveKey !== undefined) afterCommit.push(releaseExclusive(db, system, binding.exclusiveKey, handle))
         // A revoked agent holds no binding: each ends with it (and frees its exclusive target).
         if (after.status === 'revoked') {
-          for (const held of decodeAll(allBindings, decodeBinding, (b) => b.system)) {
-            if (held.status === 'revoked') continue
-            txn.hset(keys.bindings(handle), held.system, encode({ ...held, status: 'revoked', revokedAt: start.createdAt }))
+          for (const raw of allBindings) {
+            const held = decodeBinding(raw)
+            if (held === undefined || held.status === 'revoked') continue
+            txn.expect(keys.bindings(handle), raw, held.system).hset(keys.bindings(handle), held.system, encode({ ...held, status: 'revoked', revokedAt: start.createdAt }))
             if (held.exclusiveKey !== undefined) afterCommit.push(releaseExclusive(db, held.system, held.exclusiveKey, handle))
           }
         }
-        const { statusChange: _change, bindingChange: _binding, ...header } = start
-        const { revocation, before } = addJob(db, txn, header, taken)
-        txn.appendAudit(keys, handle, head, audit)
-        return { result: { revocation, agent: after }, write: { txn, before, after: afterCommit } }
-      })
+        txn.hset(keys.revocations(handle), start.id, encode(stored))
+        for (const task of tasks) txn.hset(keys.tasks(handle, start.id), task.grantId, encode(task))
+        // A grant scope names one grant, read above; agent and binding scopes take in every
+        // grant that opened since (a beginGrant that committed between this read and this
+        // commit): a binding scope every one on its system, whichever binding version.
+        if (scope.kind !== 'grant') {
+          txn.tasksForLateGrants({
+            openKey: keys.openGrants(handle), grantsKey: keys.grants(handle), tasksKey: keys.tasks(handle, start.id), revocationsKey: keys.revocations(handle),
+            afterMs: now, seen: grants.map(byId), ...(scope.kind === 'binding' ? { system: scope.system } : {}), revocationId: start.id,
+            runningJson: running ? '' : encode(runningRecord), task: taskFor('', ''),
+          })
+        }
+        txn.sealAudit(keys, handle, audit, db.heads)
+        // Index entries first, as supersets (keys.ts (2)); the sweep entry makes the cascade
+        // index the late tasks, which only the commit knows.
+        const before = [
+          () => call(() => client.set(keys.revocation(start.id), handle)),
+          outboxEntries(db, start.id, start.createdAt),
+          index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id),
+          ...tasks.map((task) => index.zadd(keys.dueTasks, task.nextAttemptAt.getTime(), indexMember(handle, start.id, task.grantId))),
+          ...(scope.kind === 'grant' ? [] : [index.zadd(keys.dueTasks, start.createdAt.getTime(), indexMember(handle, start.id, sweepMember))]),
+        ]
+        await Promise.all(before.map((step) => step()))
+        if (!(await db.commit(txn))) continue
+        await Promise.allSettled(afterCommit.map((step) => step()))
+        const late = decodeAll(txn.lateTasks, decodeTask, (t) => t.grantId)
+        return { revocation: late.length === 0 ? revocation : { ...header, status: 'running', tasks: [...tasks, ...late] }, agent: after }
+      }
     },
 
     getRevocation: (id) => readRevocation(db, id),

@@ -66,7 +66,7 @@ export function createWebhookMethods(db: RedisDatabase): WebhookStore {
 
     async enqueueDeliveries(deliveries) {
       if (deliveries.length === 0) return
-      await enqueue(new Transaction(), deliveries).commit(client)
+      await enqueue(new Transaction(), deliveries).commit(client, db.wait)
     },
 
     async listUnannounced(limit) {

@@ -4,7 +4,7 @@ import type { BusEvent } from '@lanyard/core'
 import { storeConformance } from '@lanyard/core/testing'
 import { createRedisStore } from '../src/index.js'
 import { openRedisStore } from '../src/create-redis-store.js'
-import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, type RedisCluster } from './redis-servers.js'
+import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, type RedisCluster } from '../src/testing/redis-servers.js'
 
 // Each case gets a fresh prefix (an empty store); replicas open another connection on the same
 // prefix, as a second broker would. Everything under this run's prefix is deleted afterwards.
@@ -74,7 +74,7 @@ describe('Redis Cluster, 3 masters', () => {
   // Last: it kills a master, which leaves the cluster without full slot coverage.
   it('bus: subscribes on one master and moves to another when that node dies', async () => {
     const keyPrefix = `${prefix}-bus`
-    const { store, bus } = await createRedisStore({ url: cluster.url, cluster: true, nodes: cluster.nodes, keyPrefix })
+    const { store, bus } = await createRedisStore({ url: cluster.url, cluster: true, nodes: cluster.nodes, keyPrefix, durability: 'volatile' })
     const received: BusEvent[] = []
     bus.subscribe((event) => received.push(event))
     const event = (generation: number): BusEvent => ({ type: 'agent.changed', handle: 'c@agents.cluster.test', status: 'active', generation })

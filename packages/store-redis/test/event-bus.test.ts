@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { Redis } from 'ioredis'
 import type { BusEvent } from '@lanyard/core'
 import { createRedisStore, type RedisBackend } from '../src/index.js'
-import { runPrefix, sharedRedisUrl } from './redis-servers.js'
+import { runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 // Two replicas on one prefix of the shared Redis. Subscriber loss is caused by killing only
 // this test's subscriber connection (found by its client name), never anyone else's.
@@ -10,7 +10,7 @@ const admin = new Redis(sharedRedisUrl)
 const opened: RedisBackend[] = []
 
 async function replica(keyPrefix: string): Promise<RedisBackend> {
-  const backend = await createRedisStore({ url: sharedRedisUrl, keyPrefix })
+  const backend = await createRedisStore({ url: sharedRedisUrl, keyPrefix, durability: 'volatile' })
   opened.push(backend)
   return backend
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { StoreUnavailable, verifyAuditChain, type Agent, type AuditDraft, type BusEvent, type EventBus, type Store } from '@lanyard/core'
 import { FakeClock } from '@lanyard/core/testing'
 import { createRedisStore, type RedisBackend } from '../src/index.js'
-import { runPrefix, startRedis, type RedisProcess } from './redis-servers.js'
+import { runPrefix, startRedis, type RedisProcess } from '../src/testing/redis-servers.js'
 
 // One private redis-server (append-only, fsync always) that the cases kill, pause and restart
 // on the same port, under a store and bus that are never reopened: recovery must happen inside

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { createRedisMutex } from '../src/redis-mutex.js'
-import { deleteKeys, runPrefix, sharedRedisUrl } from './redis-servers.js'
+import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 const prefix = runPrefix()
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import type { AuditDraft, Binding, Grant, Store } from '@lanyard/core'
 import { redisKeys, type RedisKeys } from '../src/keys.js'
 import { openRedisStore } from '../src/create-redis-store.js'
-import { deleteKeys, runPrefix, sharedRedisUrl } from './redis-servers.js'
+import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 // Redis only: each agent's open grants live in a sorted set beside its grants hash (see
 // grants.ts). The conformance kit checks what a revocation takes; this file checks the set

@@ -4,7 +4,7 @@ import { FakeClock } from '@lanyard/core/testing'
 import { redisKeys } from '../src/keys.js'
 import { outboxEntry } from '../src/revocations.js'
 import { openRedisStore } from '../src/create-redis-store.js'
-import { deleteKeys, runPrefix, sharedRedisUrl } from './redis-servers.js'
+import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 // Redis only: its outbox entries are written before the revocation's own commit (a superset, see
 // keys.ts), so an entry may point at a revocation that never committed. The conformance kit

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import { createMemoryRateLimiter, type RateLimiter, type RatePolicy } from '@lanyard/core'
 import { FakeClock } from '@lanyard/core/testing'
 import { createRedisRateLimiter } from '../src/index.js'
-import { deleteKeys, runPrefix, sharedRedisUrl } from './redis-servers.js'
+import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 const prefix = runPrefix()
 const clients: Redis[] = []

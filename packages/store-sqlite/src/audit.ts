@@ -21,8 +21,10 @@ export function appendEvent(db: SqliteDatabase, handle: string, draft: AuditDraf
   db.sql('INSERT INTO audit_events (handle, seq, prev_hash, hash, at, actor, action, target, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
     handle, event.seq, event.prevHash, event.hash, ms(event.at), event.actor, event.action, event.target, event.outcome, details,
   )
-  // What a later read returns (details through JSON), so callers see one shape.
-  return { ...event, details: JSON.parse(details) as Record<string, unknown> }
+  // The event as sealed; `details` as the caller gave it. Most callers ignore it (an exchange
+  // writes two events and reads neither), so the JSON round trip that gives the shape a later
+  // read returns is left to appendAudit, the one caller that answers with the event.
+  return event
 }
 
 /** Each agent's audit chain (table `audit_events`). */
@@ -31,7 +33,8 @@ export function createAuditMethods(db: SqliteDatabase): AuditStore {
     async appendAudit(handle: string, audit: AuditDraft): Promise<AuditEvent> {
       return db.write(() => {
         if (db.sql('SELECT 1 FROM agents WHERE handle = ?').get(handle) === undefined) throw new AgentNotFound(handle)
-        return appendEvent(db, handle, audit)
+        const event = appendEvent(db, handle, audit)
+        return { ...event, details: JSON.parse(json(event.details)) as Record<string, unknown> }
       })
     },
 

@@ -8,6 +8,7 @@ import { openDatabase } from './open-database.js'
 import { createPrimitiveMethods } from './primitives.js'
 import { createRevocationMethods } from './revocations.js'
 import { createSigningKeyMethods } from './signing-keys.js'
+import { createTrustRuleMethods } from './trust.js'
 import { createWebhookMethods } from './webhooks.js'
 
 export interface SqliteStoreOptions {
@@ -41,5 +42,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
     ...createPrimitiveMethods(db),
+    ...createTrustRuleMethods(db),
   }
 }

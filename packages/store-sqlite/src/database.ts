@@ -41,6 +41,9 @@ const closedError = () => new StoreUnavailable({ detail: 'the store was closed' 
  * every write in flight. BEGIN IMMEDIATE: processes sharing the file serialise their writes
  * instead of failing to upgrade a read lock.
  */
+/** Writes per group commit at most; more wait for the next turn (see flush). */
+const maxBatch = 64
+
 export function createDatabase(db: Database, clock: Clock): SqliteDatabase {
   const statements = new Map<string, Statement>()
   let queue: QueuedWrite[] = []
@@ -90,10 +93,20 @@ export function createDatabase(db: Database, clock: Clock): SqliteDatabase {
     return results
   }
 
+  function schedule(): void {
+    if (flushScheduled) return
+    flushScheduled = true
+    setImmediate(flush)
+  }
+
   function flush(): void {
     flushScheduled = false
-    const batch = queue
-    queue = []
+    // Bounded: a burst (256 exchanges in flight) is committed in slices of maxBatch, each its
+    // own turn, so the requests that came first are answered without waiting behind one long
+    // synchronous transaction, and timers and sockets get a turn between slices (p99).
+    const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue
+    if (batch === queue) queue = []
+    else schedule()
     if (batch.length === 0) return
     if (!db.open) {
       for (const item of batch) item.reject(closedError())
@@ -149,16 +162,13 @@ export function createDatabase(db: Database, clock: Clock): SqliteDatabase {
       if (!db.open) return Promise.reject(closedError())
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
-        if (!flushScheduled) {
-          flushScheduled = true
-          setImmediate(flush)
-        }
+        schedule()
       })
     },
 
     close() {
       // Writes already accepted are committed (or refused) before the connection goes.
-      if (db.open && queue.length > 0) flush()
+      while (db.open && queue.length > 0) flush()
       if (db.open) db.close()
     },
   }

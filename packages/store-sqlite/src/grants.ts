@@ -55,7 +55,8 @@ export function createGrantMethods(db: SqliteDatabase): GrantStore {
           db.sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ?").run(
             ms(settled.expiresAt!), settled.ref === undefined ? null : json(settled.ref), json(settled.index), settled.sealedSecret ?? null, grantId,
           )
-          writeIndex(db, grantId, settled.index)
+          // A grant begun with no whois keys (every exchange) has no index rows to delete.
+          writeIndex(db, grantId, settled.index, row.attribution === '{}' ? 'new' : 'existing')
         } else {
           db.sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ?, sealed_secret = NULL WHERE id = ?").run(settled.error ?? null, ms(settled.endedAt!), grantId)
         }

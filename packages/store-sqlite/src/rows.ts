@@ -1,4 +1,4 @@
-import type { Agent, AgentKey, AgentStatus, AuditEvent, Binding, Grant, GrantStatus, Revocation, RevocationScope, RevocationTask, SigningKeyRecord, TaskOutcome, TrustTier, Webhook, WebhookDelivery } from '@lanyard/core'
+import type { Agent, AgentKey, AgentStatus, AuditEvent, Binding, Grant, GrantStatus, Revocation, RevocationScope, RevocationTask, SigningKeyRecord, TaskOutcome, TrustRule, TrustRuleShape, TrustTier, Webhook, WebhookDelivery } from '@lanyard/core'
 
 // Rows as better-sqlite3 returns them, and their mapping to the domain. Times are epoch ms;
 // nullable columns become absent properties, never `null`, so rows compare equal to what was put.
@@ -262,5 +262,30 @@ export function toDelivery(row: DeliveryRow): WebhookDelivery {
     ...(present('deliveredAt', row.delivered_at, date) as { deliveredAt?: Date }),
     ...(present('leaseOwner', row.lease_owner) as { leaseOwner?: string }),
     ...(present('leaseExpiresAt', row.lease_expires_at, date) as { leaseExpiresAt?: Date }),
+  }
+}
+
+/** A row of `trust_rules` (migration 0004). */
+export interface TrustRuleRow {
+  id: string
+  handle: string
+  issuer: string
+  audience: string
+  subject: string
+  claims: string
+  shape: string | null
+  created_at: number
+}
+
+export function toTrustRule(row: TrustRuleRow): TrustRule {
+  return {
+    id: row.id,
+    handle: row.handle,
+    issuer: row.issuer,
+    audience: row.audience,
+    subject: row.subject,
+    claims: JSON.parse(row.claims) as TrustRule['claims'],
+    ...(row.shape === null ? {} : { shape: row.shape as TrustRuleShape }),
+    createdAt: date(row.created_at),
   }
 }

@@ -80,7 +80,8 @@ describe('createSqliteStore', () => {
       { version: 1, name: '0001-init.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 2, name: '0002-webhooks.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 3, name: '0003-revocation-outbox.sql', applied_at: clock.now().getTime() - 60_000 },
-      { version: 4, name: '0004-binding-lifecycle.sql', applied_at: clock.now().getTime() - 60_000 },
+      { version: 4, name: '0004-trust-rules.sql', applied_at: clock.now().getTime() - 60_000 },
+      { version: 5, name: '0005-binding-lifecycle.sql', applied_at: clock.now().getTime() - 60_000 },
     ])
     db.close()
   })

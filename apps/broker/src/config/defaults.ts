@@ -18,6 +18,18 @@ export const defaults = {
     exchange: { ratePerSecond: 20, burst: 40 },
     authenticate: { ratePerSecond: 2, burst: 10 },
   },
+  /** Platform issuers' keys (#16). 4 s per call keeps an issuer-down answer under 5 s; keys an
+   * hour old are still trusted when the issuer is down (GitHub rotates with weeks of overlap). */
+  federation: {
+    timeoutMs: 4_000,
+    cacheMaxAgeSeconds: 3_600,
+    cooldownSeconds: 30,
+    failureBackoffSeconds: 10,
+    /** 64 KiB: GitHub's JWKS is ~3 KiB, a Kubernetes one with a few keys less. */
+    maxBodyBytes: 64 * 1024,
+  },
+  /** DPoP nonces rotate every 5 minutes and live up to 10. */
+  dpopNonceWindowSeconds: 300,
   /** A grant still pending after this long at start-up was interrupted by a crash. */
   reconcilePendingAfterMs: 60_000,
   cascade: {

@@ -6,6 +6,9 @@ import type { z } from 'zod'
 import { configSchema } from './schema.js'
 import { isSecretRef, resolveSecret, resolveSecretsDeep } from './secrets.js'
 
+/** `store.durability` of a Redis store (store-redis's durability.ts says what each promises). */
+type RedisDurability = 'fsync' | 'volatile' | { readonly replicas: number; readonly timeoutMs: number }
+
 export interface SystemConfig {
   readonly name: string
   readonly type: string
@@ -30,7 +33,7 @@ export type BrokerConfig = Readonly<
     readonly issuer: string | undefined
     readonly masterKey: SecretValue | undefined
     readonly adminToken: SecretValue | undefined
-    readonly store: { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'redis'; readonly url: SecretValue; readonly keyPrefix: string; readonly cluster: boolean }
+    readonly store: { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'redis'; readonly url: SecretValue; readonly keyPrefix: string; readonly cluster: boolean; readonly durability: RedisDurability }
     readonly systems: readonly SystemConfig[]
   }
 >
@@ -99,10 +102,10 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
   let store: BrokerConfig['store'] = { type: 'sqlite', path: resolve(dataDir, 'lanyard.db') }
   if (env.LANYARD_REDIS_URL) {
     const fromFile = file.store?.type === 'redis' ? file.store : undefined
-    store = { type: 'redis', url: new SecretValue(env.LANYARD_REDIS_URL), keyPrefix: fromFile?.keyPrefix ?? 'lanyard', cluster: fromFile?.cluster ?? false }
+    store = { type: 'redis', url: new SecretValue(env.LANYARD_REDIS_URL), keyPrefix: fromFile?.keyPrefix ?? 'lanyard', cluster: fromFile?.cluster ?? false, durability: fromFile?.durability ?? 'fsync' }
   } else if (file.store?.type === 'redis') {
     const url = isSecretRef(file.store.url) ? resolveSecret(file.store.url, 'store.url', env, issues) : new SecretValue(file.store.url)
-    store = { type: 'redis', url: url ?? new SecretValue(''), keyPrefix: file.store.keyPrefix ?? 'lanyard', cluster: file.store.cluster ?? false }
+    store = { type: 'redis', url: url ?? new SecretValue(''), keyPrefix: file.store.keyPrefix ?? 'lanyard', cluster: file.store.cluster ?? false, durability: file.store.durability ?? 'fsync' }
   } else if (file.store?.type === 'sqlite' && file.store.path) {
     store = { type: 'sqlite', path: resolve(cwd, file.store.path) }
   }
@@ -119,6 +122,23 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
     if (seen.has(name)) issues.push(`systems[${i}].name: "${name}" is used twice`)
     seen.add(name)
     systems.push({ name, type, path: `systems[${i}]`, config: resolveSecretsDeep(rest, `systems[${i}]`, env, issues) as Record<string, unknown> })
+  }
+
+  const issuerNames = new Set<string>()
+  for (const [i, entry] of file.federation.issuers.entries()) {
+    if (issuerNames.has(entry.issuer)) issues.push(`federation.issuers[${i}].issuer: "${entry.issuer}" is listed twice`)
+    issuerNames.add(entry.issuer)
+    // Keys over plain http could be swapped on the way: only for local stand-ins.
+    for (const [field, url] of [['issuer', entry.jwksUri === undefined ? entry.issuer : undefined], ['jwksUri', entry.jwksUri]] as const) {
+      if (url === undefined) continue
+      let parsedUrl: URL | undefined
+      try {
+        parsedUrl = new URL(url)
+      } catch {
+        issues.push(`federation.issuers[${i}].${field}: expected a URL (keys are found by discovery there)`)
+      }
+      if (parsedUrl !== undefined && parsedUrl.protocol !== 'https:' && !(file.sandbox && parsedUrl.protocol === 'http:')) issues.push(`federation.issuers[${i}].${field}: expected https (plain http only with \`sandbox: true\`)`)
+    }
   }
 
   if (issues.length > 0) throw new ConfigInvalid(issues)

@@ -25,7 +25,25 @@ export const configSchema = z
     store: z
       .discriminatedUnion('type', [
         z.object({ type: z.literal('sqlite'), path: z.string().min(1).optional() }).strict(),
-        z.object({ type: z.literal('redis'), url: z.union([z.string().min(1), secretRef]), keyPrefix: z.string().min(1).optional(), cluster: z.boolean().optional() }).strict(),
+        z
+          .object({
+            type: z.literal('redis'),
+            url: z.union([z.string().min(1), secretRef]),
+            keyPrefix: z.string().min(1).optional(),
+            cluster: z.boolean().optional(),
+            /**
+             * What an acknowledged write survives; default `fsync` (AOF with appendfsync always,
+             * checked at start). Replica `timeoutMs` stays below the store's 2 s command timeout.
+             */
+            durability: z
+              .union([
+                z.literal('fsync'),
+                z.literal('volatile'),
+                z.object({ replicas: z.number().int().min(1).max(16), timeoutMs: z.number().int().min(10).max(1500) }).strict(),
+              ])
+              .optional(),
+          })
+          .strict(),
       ])
       .optional(),
     tokens: z
@@ -81,6 +99,34 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Platform issuers whose tokens agents sign in with (#16); see README "Sign in with a platform token". */
+    federation: z
+      .object({
+        issuers: z
+          .array(
+            z
+              .object({
+                /** Compared with `iss` exactly. */
+                issuer: z.string().min(1).max(512),
+                /** Where the keys are, when discovery at `<issuer>/.well-known/openid-configuration` is not reachable. */
+                jwksUri: z.url().optional(),
+                audiences: z.array(z.string().min(1)).min(1),
+                /** Asymmetric algorithms only: `none` and HMAC never verify a platform token. */
+                allowedAlgs: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Each call to an issuer; at most 4.5 s so that an issuer-down answer comes within 5 s. */
+        timeoutMs: z.number().int().min(100).max(4_500).default(defaults.federation.timeoutMs),
+        cacheMaxAgeSeconds: z.number().int().min(1).max(86_400).default(defaults.federation.cacheMaxAgeSeconds),
+        cooldownSeconds: z.number().int().min(0).max(3_600).default(defaults.federation.cooldownSeconds),
+        failureBackoffSeconds: z.number().int().min(0).max(300).default(defaults.federation.failureBackoffSeconds),
+      })
+      .strict()
+      .prefault({}),
+    /** DPoP (RFC 9449): `requireDpop` refuses unbound handle tokens for every agent; `nonce` makes proofs carry a broker nonce. */
+    dpop: z.object({ requireDpop: z.boolean().default(false), nonce: z.boolean().default(false) }).strict().prefault({}),
     systems: z
       .array(
         z

@@ -15,5 +15,6 @@ export function lanyardSettings(config: BrokerConfig, issuer: string): LanyardSe
     agentCacheMs: defaults.agentCacheMs,
     rateLimits: config.rateLimits,
     cascade: { ...config.cascade, upstreamTimeoutMs: config.upstream.timeoutMs, pendingRecheckMs: defaults.pendingRecheckMs },
+    requireDpop: config.dpop.requireDpop,
   }
 }

@@ -7,6 +7,7 @@ export const builtInConnectors: Readonly<Record<string, string>> = {
   github: '@lanyard/connector-github',
   aws: '@lanyard/connector-aws',
   oauth: '@lanyard/connector-oauth',
+  mcp: '@lanyard/connector-mcp',
   memory: '@lanyard/connector-sdk',
 }
 

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express'
-import { ConfigInvalid, InternalFailure, isLanyardError, RateLimited, RequestInvalid, type AnyLanyardError, type Logger } from '@lanyard/core'
+import { ConfigInvalid, DpopNonceRequired, InternalFailure, isLanyardError, RateLimited, RequestInvalid, type AnyLanyardError, type Logger } from '@lanyard/core'
 import { errorMapping, oauthStatus, problemType } from './error-mapping.js'
 
 /** Turns anything thrown into a catalogue error. Body-parser failures become RequestInvalid with
@@ -23,6 +23,9 @@ function logFailure(log: Logger, error: AnyLanyardError, status: number, path: s
 function retryAfter(res: Response, error: AnyLanyardError): void {
   if (error instanceof RateLimited) res.setHeader('Retry-After', String(error.retryAfterSeconds))
   else if (error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_UPSTREAM_UNAVAILABLE' || error.code === 'ERR_AUDIT_UNAVAILABLE') res.setHeader('Retry-After', '1')
+  else if (error.code === 'ERR_ISSUER_UNAVAILABLE') res.setHeader('Retry-After', '10')
+  // RFC 9449 8: the nonce to put in the next proof.
+  if (error instanceof DpopNonceRequired) res.setHeader('DPoP-Nonce', error.nonce)
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { LanyardErrorCode } from '@lanyard/core'
 
-/** RFC 6749 5.2 codes, plus RFC 8693's invalid_target and the 503 code of RFC 6749 4.1.2.1. */
+/** RFC 6749 5.2 codes, plus RFC 9449's DPoP codes, RFC 8693's invalid_target and the 503 code of RFC 6749 4.1.2.1. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -12,6 +12,8 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'temporarily_unavailable'
   | 'server_error'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
 
 /**
  * The one place a code becomes HTTP. `status` is used on /v1 (problem details); on /oauth the
@@ -50,6 +52,11 @@ export const errorMapping = {
   ERR_CLIENT_UNAUTHORIZED: { status: 401, oauth: 'invalid_client' },
   ERR_RATE_LIMITED: { status: 429, oauth: 'temporarily_unavailable' },
   ERR_INTERNAL: { status: 500, oauth: 'server_error' },
+  ERR_ISSUER_UNKNOWN: { status: 400, oauth: 'invalid_request' },
+  ERR_ISSUER_UNAVAILABLE: { status: 503, oauth: 'temporarily_unavailable' },
+  ERR_TRUST_RULE_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
+  ERR_DPOP_PROOF_INVALID: { status: 400, oauth: 'invalid_dpop_proof' },
+  ERR_DPOP_NONCE_REQUIRED: { status: 400, oauth: 'use_dpop_nonce' },
 } as const satisfies { [C in LanyardErrorCode]: { status: number; oauth: OAuthErrorCode } }
 
 /** RFC 6749 5.2: 400 for everything but a failed client authentication (401); 503/500 and 429

@@ -1,3 +1,4 @@
+import { isRevoking } from '@lanyard/core'
 import type { Agent, AgentKey, AuditEvent, Binding, Grant, Revocation } from '@lanyard/core'
 
 /** Domain -> JSON: snake_case members, ISO times. The shapes are the public contract. */
@@ -27,6 +28,7 @@ export const revocationJson = (r: Revocation) => ({
     grant_id: t.grantId, system: t.system, status: t.status, attempts: t.attempts,
     ...(t.lastError === undefined ? {} : { last_error: t.lastError }),
     ...(t.outcome === undefined ? {} : { outcome: t.outcome.kind === 'unrevocable-until' ? { kind: t.outcome.kind, until: iso(t.outcome.until) } : t.outcome }),
+    ...(isRevoking(t) ? { outcome: { kind: 'revoking' } } : {}),
   })),
 })
 

@@ -3,6 +3,7 @@ import {
   AgentNotActive,
   BindingNotFound,
   BindingRevoked,
+  DpopProofInvalid,
   InternalFailure,
   SystemUnknown,
   TokenInvalid,
@@ -18,6 +19,8 @@ import type { ExchangeCredential, Logger } from '../ports/connector.js'
 import type { AuditStore, BindingStore, GrantStore, PrimitiveStore } from '../ports/store/index.js'
 import type { HandleTokens } from '../tokens/handle-token.js'
 import type { Grant } from './grant.js'
+import { dpopRequiredFor, type DpopSettings } from '../auth/authenticate.js'
+import { verifyDpopProof, type DpopRequest } from '../auth/dpop.js'
 import type { Systems } from './connectors.js'
 
 export interface ExchangeRequest {
@@ -25,6 +28,8 @@ export interface ExchangeRequest {
   readonly system: string
   /** Absent: the binding's whole ceiling. Present: must narrow it. */
   readonly scopes?: readonly string[]
+  /** The request's DPoP proof. Required when the token is bound (`cnf.jkt`) or the agent requires DPoP. */
+  readonly dpop?: DpopRequest
 }
 
 export interface Exchanged {
@@ -47,6 +52,7 @@ export interface ExchangeDeps {
   readonly upstreamTimeoutMs: number
   /** Throws RateLimited when the agent is over its exchange rate. */
   readonly limit: (handle: string) => Promise<void>
+  readonly dpop: DpopSettings
 }
 
 export function grantSealContext(grantId: string): string {
@@ -72,6 +78,10 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
   if (agent === undefined) throw new TokenInvalid('unknown agent')
   await deps.limit(agent.handle)
   try {
+    // (0) A bound token is worth nothing without a fresh proof of its key; an unbound one is
+    //     refused where DPoP is required. Nothing is read or begun before this passes.
+    if (claims.jkt !== undefined) await verifyDpopProof({ store, clock, nonces: deps.dpop.nonces }, request.dpop ?? { proof: undefined, method: 'POST', url: '' }, { jkt: claims.jkt, accessToken: request.subjectToken })
+    else if (dpopRequiredFor(agent, deps.dpop)) throw new DpopProofInvalid('unbound-token', 'this agent requires a DPoP-bound handle token; authenticate again with a DPoP proof')
     return await exchangeFor(deps, agent, claims.generation, request)
   } catch (error) {
     // Refusals before a grant was begun leave no grant event: record them on the agent's chain.

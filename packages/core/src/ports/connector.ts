@@ -31,6 +31,34 @@ export interface BrokerSigner {
    * `alg` RS256 (default) or ES256; the key is in the broker's JWKS.
    */
   signIdToken(claims: { sub: string; aud: string; ttlSeconds: number; extra?: Record<string, unknown> }, alg?: 'RS256' | 'ES256'): Promise<string>
+  /**
+   * Mints an RFC 9068 JWT access token (`typ: at+jwt`) for a resource server that trusts the
+   * broker as its authorization server (an MCP server). `jti` names the token for whois,
+   * introspection and revocation. Optional: hosts older than this member lack it, and a
+   * connector that needs it refuses to start without it.
+   */
+  signAccessToken?(claims: AccessTokenClaims, alg?: 'RS256' | 'ES256'): Promise<string>
+  /**
+   * Records an access token the broker signed as revoked until it expires, so introspection
+   * answers inactive, and tells every resource server subscribed to the broker's revocation
+   * events. Idempotent. Present whenever `signAccessToken` is.
+   */
+  revokeAccessToken?(token: { readonly jti: string; readonly sub: string; readonly aud: string; readonly expiresAt: Date }): Promise<void>
+}
+
+/** The claims of an RFC 9068 access token, beside `iss`, `iat` and `exp` the signer sets. */
+export interface AccessTokenClaims {
+  /** The handle. */
+  readonly sub: string
+  /** The resource server's URL (RFC 8707 resource indicator). */
+  readonly aud: string
+  readonly jti: string
+  /** Space-separated scopes (RFC 9068 2.2.3). */
+  readonly scope: string
+  readonly clientId: string
+  readonly ttlSeconds: number
+  /** RFC 8693 4.1 actor, when the handle acts for another party. */
+  readonly act?: { readonly sub: string }
 }
 
 /** What the broker lends. Connectors read no env, no files, no globals, no wall clock. */
@@ -155,6 +183,17 @@ export interface ConnectorInstance<Target = unknown, Credential extends Exchange
   /** Optional; present = the kit runs its probe cases. Is this credential still usable upstream? */
   probe?(request: RevokeRequest, signal: AbortSignal): Promise<'dead' | 'alive' | 'unknown'>
   health(signal: AbortSignal): Promise<Health>
+  /**
+   * Optional: RFC 8707 resource URIs an exchange may name instead of `urn:lanyard:system:<name>`
+   * (an MCP server's own URL, as MCP clients send it). Unique across the deployment.
+   */
+  readonly resources?: readonly string[]
+  /**
+   * Optional, with `resources`: true when `bearer` is the credential configured for those
+   * resource servers. The broker then lets the caller hold its revocation event stream and
+   * introspect tokens for those resources, and nothing else. Compares in constant time.
+   */
+  isResourceServerCredential?(bearer: string): boolean
   /** Optional: release sockets and timers at shutdown. */
   close?(): Promise<void>
 }

@@ -1,4 +1,4 @@
-import { isLanyardError, isRetryable } from '../errors.js'
+import { UpstreamUnavailable, isLanyardError, isRetryable } from '../errors.js'
 import { createPassLoop, type PassLoop } from './pass-loop.js'
 import type { Sealer } from '../crypto/sealer.js'
 import type { Systems } from '../exchange/connectors.js'
@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
 import type { GrantStore, RevocationStore } from '../ports/store/index.js'
 import type { ConnectorInstance, RevokeRequest } from '../ports/connector.js'
+import { revokingPrefix } from './revocation.js'
 import type { Revocation, RevocationTask, TaskOutcome } from './revocation.js'
 
 export interface CascadeSettings {
@@ -117,6 +118,11 @@ export function createCascadeWorker(deps: {
         ...(grant.sealedSecret === undefined ? {} : { secret: sealer.open(grant.sealedSecret, grantSealContext(grant.id)) }),
       }
       const outcome = await system.instance.revoke(request, AbortSignal.timeout(settings.upstreamTimeoutMs))
+      // (4) Accepted upstream, not yet in effect: asked again later; the connector bounds the wait.
+      if (outcome.kind === 'revoking') {
+        const next = new Date(clock.now().getTime() + Math.max(0, outcome.checkAfterMs))
+        return store.retryTask(owner, task.revocationId, task.grantId, next, `${revokingPrefix}${outcome.why}`)
+      }
       const proof = outcome.kind === 'revoked' && settings.proveRevocation ? await prove(system.instance, request) : undefined
       // A connector that says `revoked` while its own probe still sees the credential alive has
       // not revoked it: retried like a transient failure, then reported failed.
@@ -125,15 +131,22 @@ export function createCascadeWorker(deps: {
     } catch (error) {
       const message = isLanyardError(error) ? error.message : 'unexpected error'
       if (!isLanyardError(error)) log.error({ grant_id: grant.id, system: grant.system, err: String(error) }, 'connector revoke threw a non-catalogue error')
-      await fail(task, message, isRetryable(error) || (error instanceof DOMException && error.name === 'TimeoutError'))
+      const retryAfterMs = error instanceof UpstreamUnavailable ? error.retryAfterMs : undefined
+      await fail(task, message, isRetryable(error) || (error instanceof DOMException && error.name === 'TimeoutError'), retryAfterMs)
     }
   }
 
-  async function fail(task: RevocationTask, message: string, retryable: boolean): Promise<void> {
+  /**
+   * A transient failure is retried until `maxAttempts` is spent; then the task ends `failed`
+   * with the last answer (the connector's message: the upstream's status and OAuth error code,
+   * never a body). The next attempt waits the backoff, or the upstream's `Retry-After` when that
+   * is longer, capped at `backoffMaxMs` so one answer cannot park a cascade for hours.
+   */
+  async function fail(task: RevocationTask, message: string, retryable: boolean, retryAfterMs?: number): Promise<void> {
     const attempts = task.attempts + 1
     if (!retryable || attempts >= settings.maxAttempts) return finish(task, { kind: 'failed', error: message }, 'live')
-    const next = new Date(clock.now().getTime() + backoffMs(attempts, settings))
-    await store.retryTask(owner, task.revocationId, task.grantId, next, message)
+    const waitMs = Math.max(backoffMs(attempts, settings), Math.min(retryAfterMs ?? 0, settings.backoffMaxMs))
+    await store.retryTask(owner, task.revocationId, task.grantId, new Date(clock.now().getTime() + waitMs), message)
   }
 
   /**

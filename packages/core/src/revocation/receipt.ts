@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Grant } from '../exchange/grant.js'
 import type { KeyRing } from '../tokens/key-ring.js'
 import { signJwt } from '../tokens/sign-jwt.js'
+import { isRevoking } from './revocation.js'
 import type { Revocation } from './revocation.js'
 
 /** JOSE `typ` of a revocation receipt; verifiable against the broker's JWKS. */
@@ -46,7 +47,7 @@ export function receiptBody(revocation: Revocation, grants: ReadonlyMap<string, 
     return {
       grant_id: task.grantId,
       system: task.system,
-      outcome: outcome?.kind ?? 'pending',
+      outcome: outcome?.kind ?? (isRevoking(task) ? 'revoking' : 'pending'),
       ...(outcome?.proof === undefined ? {} : { proof: outcome.proof }),
       ...(expiresAt === undefined ? {} : { expires_at: expiresAt.toISOString() }),
       dead_at: deadAt.toISOString(),

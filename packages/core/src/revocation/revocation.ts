@@ -9,18 +9,34 @@ export type RevocationScope =
   | { readonly kind: 'binding'; readonly handle: string; readonly system: string; readonly bindingId: string }
   | { readonly kind: 'grant'; readonly handle: string; readonly grantId: string }
 
-/** Results are values; only transient failure throws (UpstreamUnavailable), and is retried. */
-export type RevokeOutcome =
+/** A final result of a revoke. */
+export type FinalRevokeOutcome =
   | { readonly kind: 'revoked' }
   | { readonly kind: 'expired' }
   | { readonly kind: 'unrevocable-until'; readonly until: Date }
+
+/**
+ * Results are values; only transient failure throws (UpstreamUnavailable), and is retried.
+ * `revoking`: the upstream accepted the revocation but does not apply it yet (AWS IAM is
+ * eventually consistent); the cascade asks again after `checkAfterMs`, and the task shows
+ * `revoking` until the connector returns a final outcome. The connector bounds the wait.
+ */
+export type RevokeOutcome = FinalRevokeOutcome | { readonly kind: 'revoking'; readonly checkAfterMs: number; readonly why: string }
+
+/** How the cascade records a `revoking` answer on a pending task (its `lastError`). */
+export const revokingPrefix = 'revoking: '
+
+/** A pending task whose last answer was `revoking`: the revocation is under way upstream. */
+export function isRevoking(task: Pick<RevocationTask, 'status' | 'lastError'>): boolean {
+  return task.status === 'pending' && task.lastError?.startsWith(revokingPrefix) === true
+}
 
 /**
  * What the cascade recorded for one grant. `proof` is the connector's own check after revoking
  * (its `probe`: the GitHub token now gets 401, the OAuth token introspects inactive, the IAM
  * deny policy reads back): `dead` is proven, `unknown` means the connector cannot tell.
  */
-export type TaskOutcome = (RevokeOutcome | { readonly kind: 'failed'; readonly error: string }) & { readonly proof?: 'dead' | 'alive' | 'unknown' }
+export type TaskOutcome = (FinalRevokeOutcome | { readonly kind: 'failed'; readonly error: string }) & { readonly proof?: 'dead' | 'alive' | 'unknown' }
 
 export interface RevocationTask {
   readonly revocationId: string

@@ -12,12 +12,13 @@ import { leaseMs, revokeAgent, type StoreConformanceOptions, type StoreKit } fro
 import { primitiveCases } from './store/primitives.js'
 import { revocationCases } from './store/revocations.js'
 import { signingKeyCases } from './store/signing-keys.js'
+import { trustCases } from './store/trust.js'
 import { webhookCases } from './store/webhooks.js'
 
 export type { StoreConformanceOptions } from './store/kit.js'
 
 /** One case group per port area, in `testing/store/<area>.ts`; a new area adds its line here. */
-const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases]
+const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases, trustCases]
 
 /**
  * Registers the Store conformance cases (vitest `describe`/`it`): every method of the port,

@@ -15,10 +15,20 @@ export interface HandleTokenClaims {
   readonly jti: string
   readonly issuedAt: Date
   readonly expiresAt: Date
+  /** `cnf.jkt` (RFC 9449 6.1): every exchange with the token needs a DPoP proof of this key. */
+  readonly jkt?: string
+}
+
+/** How the agent proved itself, recorded in the token's `auth` claim: its key, or a platform token and the rule it met. */
+export type HandleTokenAuth = { readonly method: 'key'; readonly kid: string | undefined } | { readonly method: 'federated'; readonly iss: string; readonly sub: string; readonly rule: string }
+
+export interface MintOptions {
+  readonly jkt?: string
+  readonly auth?: HandleTokenAuth
 }
 
 export interface HandleTokens {
-  mint(handle: string, generation: number): Promise<{ token: string; claims: HandleTokenClaims }>
+  mint(handle: string, generation: number, options?: MintOptions): Promise<{ token: string; claims: HandleTokenClaims }>
   /** Signature, type, issuer, audience and expiry. Status, generation and revocation are the
    * caller's to check against the store. Throws TokenInvalid with a reason. */
   verify(token: string): Promise<HandleTokenClaims>
@@ -40,7 +50,7 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
     return claims
   }
   return {
-    async mint(handle, generation) {
+    async mint(handle, generation, options = {}) {
       const now = clock.now()
       const issuedAt = Math.floor(now.getTime() / 1000)
       const claims: HandleTokenClaims = {
@@ -49,12 +59,19 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
         jti: randomUUID(),
         issuedAt: new Date(issuedAt * 1000),
         expiresAt: new Date((issuedAt + ttlSeconds) * 1000),
+        ...(options.jkt === undefined ? {} : { jkt: options.jkt }),
+      }
+      const extra: Record<string, unknown> = {}
+      if (options.jkt !== undefined) extra.cnf = { jkt: options.jkt }
+      if (options.auth !== undefined) {
+        extra.amr = [options.auth.method === 'federated' ? 'fed' : 'pop']
+        extra.auth = options.auth
       }
       const token = await signJwt(
         keys,
         { alg: 'EdDSA', typ: handleTokenType },
         { issuer, subject: handle, audience: issuer, issuedAt: claims.issuedAt, expiresAt: claims.expiresAt, jti: claims.jti },
-        { gen: generation },
+        { gen: generation, ...extra },
       )
       return { token, claims }
     },
@@ -86,7 +103,10 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
           requiredClaims: ['sub', 'exp', 'iat', 'jti', 'gen'],
         })
         if (typeof payload.gen !== 'number' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new TokenInvalid('claims have the wrong types')
+        const cnf = payload.cnf as { jkt?: unknown } | undefined
+        if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || typeof cnf.jkt !== 'string')) throw new TokenInvalid('"cnf" has the wrong shape')
         return remember(token, {
+          ...(cnf === undefined ? {} : { jkt: cnf.jkt as string }),
           handle: payload.sub,
           generation: payload.gen,
           jti: payload.jti,

@@ -1,18 +1,18 @@
 import { expiredToken, invalidClientTokenId, signatureDoesNotMatch } from './errors.js'
-import { type AwsState, type Session, awsTime } from './model.js'
+import { type AwsState, type Session, awsTime, effectiveInlinePolicies } from './model.js'
 import { type Decision, evaluate } from './policy.js'
 import { equalStrings } from './sigv4.js'
 
 /**
  * What a service would decide for a request made with session credentials: refused once the
  * session has expired; otherwise denied by any matching Deny (the role's inline policies, e.g. a
- * revocation deny on aws:SourceIdentity and aws:TokenIssueTime), and allowed only when both the
- * role's permissions and the session policy allow.
+ * revocation deny on aws:SourceIdentity and aws:TokenIssueTime, once IAM has applied it), and
+ * allowed only when both the role's permissions and the session policy allow.
  */
 export function decideSessionAccess(state: AwsState, session: Session, action: string, resource: string): Decision {
   const now = state.now()
   if (now >= session.expiresAt) throw expiredToken()
-  const rolePolicies = [session.role.permissions, ...session.role.inlinePolicies.values()]
+  const rolePolicies = [session.role.permissions, ...effectiveInlinePolicies(session.role, now)]
   const layers = session.sessionPolicy ? [rolePolicies, [session.sessionPolicy]] : [rolePolicies]
   const keys: Record<string, string | undefined> = {
     'aws:SourceIdentity': session.sourceIdentity,

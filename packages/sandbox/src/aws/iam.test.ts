@@ -132,3 +132,45 @@ describe('inline role policies', () => {
     })
   })
 })
+
+describe('eventual consistency (iamPropagationMs)', () => {
+  it('a deny is read back at once but stops a session only once IAM has applied it; AccessDenied then names the explicit deny', async () => {
+    // A clock that moves only when told (SigV4 allows the requests' real time 15 minutes of skew).
+    const start = Date.now()
+    let offsetMs = 0
+    const delayed = await startAwsSandbox({ now: () => start + offsetMs, iamPropagationMs: 5_000 })
+    try {
+      delayed.createRole({ name: 'deployer' })
+      const admin = new IAMClient({ endpoint: delayed.url, region: delayed.region, credentials: delayed.addAccessKey({ iam: true }), maxAttempts: 1 })
+      const sts = new STSClient({ endpoint: delayed.url, region: delayed.region, credentials: delayed.addAccessKey(), maxAttempts: 1 })
+      const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${delayed.accountId}:role/deployer`, RoleSessionName: 's1' }))
+      const credentials = { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! }
+      const session = new IAMClient({ endpoint: delayed.url, region: delayed.region, credentials, maxAttempts: 1 })
+      const resource = 'arn:aws:s3:::reports/q1.csv'
+
+      await admin.send(new PutRolePolicyCommand({ RoleName: 'deployer', PolicyName: 'lanyard-revocations', PolicyDocument: denyAll('Cut') }))
+      expect(delayed.rolePolicies('deployer')).toEqual({ 'lanyard-revocations': denyAll('Cut') })
+      expect(delayed.checkAccess({ credentials, action: 's3:GetObject', resource })).toBe('allowed')
+      await expect(session.send(new GetRoleCommand({ RoleName: 'deployer' }))).resolves.toBeDefined()
+
+      offsetMs += 4_999
+      expect(delayed.checkAccess({ credentials, action: 's3:GetObject', resource })).toBe('allowed')
+      offsetMs += 1
+      expect(delayed.checkAccess({ credentials, action: 's3:GetObject', resource })).toBe('explicitDeny')
+      await expect(session.send(new GetRoleCommand({ RoleName: 'deployer' }))).rejects.toMatchObject({
+        name: 'AccessDenied',
+        message: expect.stringMatching(/not authorized to perform: iam:GetRole on resource: role deployer with an explicit deny in an identity-based policy$/),
+      })
+      // Deleting it is eventually consistent too.
+      await admin.send(new DeleteRolePolicyCommand({ RoleName: 'deployer', PolicyName: 'lanyard-revocations' }))
+      expect(delayed.checkAccess({ credentials, action: 's3:GetObject', resource })).toBe('explicitDeny')
+      offsetMs += 5_000
+      expect(delayed.checkAccess({ credentials, action: 's3:GetObject', resource })).toBe('allowed')
+      admin.destroy()
+      sts.destroy()
+      session.destroy()
+    } finally {
+      await delayed.close()
+    }
+  })
+})

@@ -1,6 +1,6 @@
 import { decideSessionAccess } from './access.js'
 import { AwsSandboxError, accessDenied, noSuchEntity } from './errors.js'
-import { type AwsState, type Caller, type Role, awsTime, callerArn } from './model.js'
+import { type AwsState, type Caller, type Role, awsTime, callerArn, changeInlinePolicy } from './model.js'
 import { parsePolicy } from './policy.js'
 import { checkString, required } from './rules.js'
 import type { XmlObject } from './xml.js'
@@ -26,7 +26,7 @@ export function putRolePolicy(state: AwsState, caller: Caller, params: URLSearch
   if (total > ROLE_INLINE_POLICY_MAX_CHARS) {
     throw new AwsSandboxError('LimitExceeded', 409, `Maximum policy size of ${ROLE_INLINE_POLICY_MAX_CHARS} bytes exceeded for role ${role.name}`)
   }
-  role.inlinePolicies.set(name, policy)
+  changeInlinePolicy(state, role, name, policy)
   return {}
 }
 
@@ -42,7 +42,8 @@ export function getRolePolicy(state: AwsState, caller: Caller, params: URLSearch
 export function deleteRolePolicy(state: AwsState, caller: Caller, params: URLSearchParams): XmlObject {
   const role = authorizedRole(state, caller, params, 'iam:DeleteRolePolicy')
   const name = required(params, 'PolicyName')
-  if (!role.inlinePolicies.delete(name)) throw noSuchEntity(`The role policy with name ${name} cannot be found.`)
+  if (!role.inlinePolicies.has(name)) throw noSuchEntity(`The role policy with name ${name} cannot be found.`)
+  changeInlinePolicy(state, role, name, undefined)
   return {}
 }
 
@@ -79,11 +80,11 @@ export function getRole(state: AwsState, caller: Caller, params: URLSearchParams
 function authorizedRole(state: AwsState, caller: Caller, params: URLSearchParams, action: string): Role {
   const roleName = required(params, 'RoleName')
   const resource = `arn:aws:iam::${state.accountId}:role/${roleName}`
-  const allowed = caller.kind === 'user' ? caller.key.iam : decideSessionAccess(state, caller.session, action, resource) === 'allowed'
-  if (!allowed) {
-    throw accessDenied(
-      `User: ${callerArn(caller, state.accountId)} is not authorized to perform: ${action} on resource: role ${roleName} because no identity-based policy allows the ${action} action`,
-    )
+  const decision = caller.kind === 'user' ? (caller.key.iam ? 'allowed' : 'implicitDeny') : decideSessionAccess(state, caller.session, action, resource)
+  if (decision !== 'allowed') {
+    // AWS's documented AccessDenied formats name the policy type and whether a deny matched.
+    const why = decision === 'explicitDeny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`
+    throw accessDenied(`User: ${callerArn(caller, state.accountId)} is not authorized to perform: ${action} on resource: role ${roleName} ${why}`)
   }
   const role = state.roles.get(roleName)
   if (!role || role.arn !== resource) throw noSuchEntity(`The role with name ${roleName} cannot be found.`)

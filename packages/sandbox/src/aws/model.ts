@@ -16,6 +16,8 @@ export interface AwsState {
   readonly providers: Map<string, OidcProvider>
   /** Requests answered, by action (refused ones included). */
   readonly calls: Map<string, number>
+  /** How long an inline role policy change takes to reach access decisions (IAM is eventually consistent). */
+  readonly iamPropagationMs: number
 }
 
 export interface LongTermKey {
@@ -35,8 +37,33 @@ export interface Role {
   /** The role's attached permissions; a session can never do more than these allow. */
   permissions: Policy
   maxSessionDurationSeconds: number
-  /** Inline policies by name (PutRolePolicy). */
+  /** Inline policies by name (PutRolePolicy), as IAM's own calls read them back at once. */
   inlinePolicies: Map<string, Policy>
+  /**
+   * Each change of an inline policy and when it reaches access decisions (`undefined`: deleted).
+   * What a session may do follows the latest change whose time has come, so a deny written now
+   * denies only after the account's `iamPropagationMs`, as IAM's eventual consistency does.
+   */
+  inlineChanges: Map<string, Array<{ policy: Policy | undefined; effectiveAt: number }>>
+}
+
+/** Records a PutRolePolicy (or, with `undefined`, a DeleteRolePolicy) in both views of the role. */
+export function changeInlinePolicy(state: AwsState, role: Role, name: string, policy: Policy | undefined): void {
+  if (policy === undefined) role.inlinePolicies.delete(name)
+  else role.inlinePolicies.set(name, policy)
+  const changes = role.inlineChanges.get(name) ?? []
+  changes.push({ policy, effectiveAt: state.now() + state.iamPropagationMs })
+  role.inlineChanges.set(name, changes)
+}
+
+/** The inline policies access decisions see at `now`. */
+export function effectiveInlinePolicies(role: Role, now: number): Policy[] {
+  const policies: Policy[] = []
+  for (const changes of role.inlineChanges.values()) {
+    const applied = changes.filter((change) => change.effectiveAt <= now).at(-1)
+    if (applied?.policy) policies.push(applied.policy)
+  }
+  return policies
 }
 
 export interface Session {

@@ -19,6 +19,12 @@ export interface AwsSandboxOptions {
   region?: string
   /** Default `123456789012`. */
   accountId?: string
+  /**
+   * How long a PutRolePolicy or DeleteRolePolicy takes to reach access decisions; default 0.
+   * IAM is eventually consistent ("typically seconds"): a deny written now is read back at once
+   * by GetRolePolicy but stops sessions only after this delay.
+   */
+  iamPropagationMs?: number
 }
 
 export interface AwsCredentials {
@@ -113,6 +119,9 @@ const ROUTES: Record<string, Route> = {
 const MAX_BODY_BYTES = 1024 * 1024
 
 export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<AwsSandbox> {
+  if (options.iamPropagationMs !== undefined && !(Number.isInteger(options.iamPropagationMs) && options.iamPropagationMs >= 0)) {
+    throw new TypeError('iamPropagationMs must be a non-negative integer')
+  }
   const state: AwsState = {
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '123456789012',
@@ -122,6 +131,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     sessions: new Map(),
     providers: new Map(),
     calls: new Map(),
+    iamPropagationMs: options.iamPropagationMs ?? 0,
   }
   const server = createServer((req, res) => void serve(state, req, res))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -264,6 +274,7 @@ function buildRole(state: AwsState, input: CreateRoleInput): Role {
     permissions: parsePolicy(asText(permissions), 'identity'),
     maxSessionDurationSeconds,
     inlinePolicies: new Map(),
+    inlineChanges: new Map(),
   }
 }
 

@@ -20,13 +20,22 @@ const PACKED_LIMIT_BYTES = 768
 
 const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]*$/
 
+/** A session assumed with another session's credentials lasts one hour at most. */
+const CHAINED_MAX_SECONDS = 3600
+
 export async function assumeRole(state: AwsState, caller: Caller, params: URLSearchParams): Promise<XmlObject> {
-  if (caller.kind === 'session') {
-    throw accessDenied('Role chaining is not modelled by the sandbox: call AssumeRole with long-term keys.')
-  }
   const role = findRole(state, required(params, 'RoleArn'), caller, 'sts:AssumeRole')
   const sessionName = checkName(required(params, 'RoleSessionName'), 'roleSessionName')
   const duration = checkDuration(params.get('DurationSeconds'), role)
+  // Role chaining (session credentials calling AssumeRole, as an EC2 instance profile or an ECS
+  // task role does): AWS caps the new session at one hour whatever the role allows, and answers
+  // with the same MaxSessionDuration message; the first session's source identity carries over.
+  if (caller.kind === 'session' && duration > CHAINED_MAX_SECONDS) {
+    throw new AwsSandboxError('ValidationError', 400, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.')
+  }
+  if (caller.kind === 'session' && caller.session.sourceIdentity !== undefined && params.has('SourceIdentity') && params.get('SourceIdentity') !== caller.session.sourceIdentity) {
+    throw accessDenied('The source identity of a chained session cannot differ from the one already set.')
+  }
   const externalId = params.get('ExternalId') ?? undefined
   if (externalId !== undefined) checkString(externalId, 'externalId', { min: 2, max: 1224, pattern: EXTERNAL_ID_PATTERN })
   const sourceIdentity = params.has('SourceIdentity') ? checkSourceIdentity(params.get('SourceIdentity')!) : undefined

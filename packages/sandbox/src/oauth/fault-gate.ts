@@ -2,8 +2,20 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-/** How the gate treats new traffic: pass it on, refuse the TCP connection, or answer 503. */
-export type GateMode = 'up' | 'refuse' | 'unavailable'
+/**
+ * How the gate treats new traffic: pass it on, refuse the TCP connection, answer 503, or
+ * answer as a rate-limited OAuth server does (`throttled`: the status and Retry-After of
+ * `setThrottle`, body `{"error":"slow_down"}`, RFC 6749 5.2 / RFC 8628 3.5).
+ */
+export type GateMode = 'up' | 'refuse' | 'unavailable' | 'throttled'
+
+/** What a `throttled` gate answers. */
+export interface ThrottleAnswer {
+  /** 429 (default) or 503. */
+  status?: 429 | 503
+  /** Sent as is: delay-seconds (`"30"`) or an HTTP-date. Omitted: no header. */
+  retryAfter?: string
+}
 
 /**
  * A loopback HTTP listener in front of a request handler, with the failures a connector must
@@ -15,6 +27,9 @@ export interface FaultGate {
   readonly mode: GateMode
   setMode(mode: GateMode): Promise<void>
   setLatency(latencyMs: number): void
+  setThrottle(answer: ThrottleAnswer): void
+  /** Requests answered by the gate itself (503 or throttled) since it opened. */
+  readonly refused: number
   close(): Promise<void>
 }
 
@@ -24,6 +39,8 @@ export async function openFaultGate(handler: () => Handler, options: { keepAlive
   let mode: GateMode = 'up'
   let latencyMs = 0
   let closed = false
+  let throttle: ThrottleAnswer = {}
+  let refused = 0
   const delayed = new Set<NodeJS.Timeout>()
 
   const server = createServer((req, res) => {
@@ -32,7 +49,15 @@ export async function openFaultGate(handler: () => Handler, options: { keepAlive
     // Benchmarks, which inject no faults, keep connections as any production server would.
     if (options.keepAlive !== true) res.shouldKeepAlive = false
     if (mode === 'unavailable') {
+      refused++
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('Service Unavailable')
+      return
+    }
+    if (mode === 'throttled') {
+      refused++
+      const headers = { 'content-type': 'application/json', 'cache-control': 'no-store', ...(throttle.retryAfter === undefined ? {} : { 'retry-after': throttle.retryAfter }) }
+      // Drain the request first: answering before reading it resets the client's upload.
+      req.resume().on('end', () => res.writeHead(throttle.status ?? 429, headers).end('{"error":"slow_down"}'))
       return
     }
     if (latencyMs === 0) {
@@ -61,6 +86,12 @@ export async function openFaultGate(handler: () => Handler, options: { keepAlive
     port,
     get mode() {
       return mode
+    },
+    get refused() {
+      return refused
+    },
+    setThrottle(answer) {
+      throttle = { ...answer }
     },
     async setMode(next) {
       if (closed) throw new Error('the fault gate is closed')

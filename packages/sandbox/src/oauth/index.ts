@@ -8,3 +8,4 @@ export type {
   OAuthSandboxResource,
   TokenInspection,
 } from './oauth-sandbox.js'
+export type { ThrottleAnswer } from './fault-gate.js'

@@ -7,6 +7,8 @@ import type { OAuthSandbox, OAuthSandboxOptions } from './index.js'
 
 const API = 'https://api.example.test/'
 const LEDGER = 'https://ledger.example.test/'
+/** JWTs the server remembers, as Okta and Keycloak do. */
+const TRACKED = 'https://tracked.example.test/'
 const secret = (name: string) => `${name}-0123456789abcdef0123456789abcdef`
 
 let sandbox: OAuthSandbox
@@ -18,6 +20,7 @@ const options = (jwk: JWK): OAuthSandboxOptions => ({
   resources: {
     [API]: { scopes: ['read', 'write'] },
     [LEDGER]: { scopes: ['read', 'write', 'admin'], accessTokenFormat: 'opaque', accessTokenTtlSeconds: 120 },
+    [TRACKED]: { scopes: ['read'], rememberJwt: true },
   },
   clients: [
     { clientId: 'basic', auth: 'client_secret_basic', clientSecret: secret('basic') },
@@ -237,4 +240,35 @@ test('options that contradict each other fail at start, naming the field', async
   ).rejects.toThrow(
     /resources\["https:\/\/api\.example\.test\/"\]\.scopes: "write"[\s\S]*resources\["not a uri"\][\s\S]*clients\[0\]: private_key_jwt needs jwks[\s\S]*clients\[1\]\.clientId: duplicate[\s\S]*clients\[1\]\.resources/,
   )
+})
+
+describe('JWT access tokens the server remembers (rememberJwt)', () => {
+  test('introspection answers for the JWT, RFC 7009 makes it inactive, and a resource server validating it alone still accepts it', async () => {
+    const config = await basic()
+    const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'read', resource: TRACKED })
+    expect(token.split('.')).toHaveLength(3)
+    expect(await oidc.tokenIntrospection(config, token)).toMatchObject({ active: true, client_id: 'basic', scope: 'read' })
+    await oidc.tokenRevocation(config, token)
+    expect(await oidc.tokenIntrospection(config, token)).toEqual({ active: false })
+    expect(await sandbox.inspect(token)).toMatchObject({ active: true, format: 'jwt' })
+    expect(sandbox.issuedTokens().at(-1)).toMatchObject({ format: 'jwt', revoked: true })
+  })
+
+  test('without rememberJwt the server knows nothing of its JWTs; a forged JWT naming a remembered jti finds nothing', async () => {
+    const config = await basic()
+    const { access_token: plain } = await oidc.clientCredentialsGrant(config, { scope: 'read', resource: API })
+    expect(await oidc.tokenIntrospection(config, plain)).toEqual({ active: false })
+    const { access_token: tracked } = await oidc.clientCredentialsGrant(config, { scope: 'read', resource: TRACKED })
+    const [header, payload] = tracked.split('.')
+    expect(await oidc.tokenIntrospection(config, `${header}.${payload}.${'A'.repeat(342)}`)).toEqual({ active: false })
+    expect(await oidc.tokenIntrospection(config, tracked)).toMatchObject({ active: true })
+  })
+
+  test('another client cannot introspect or revoke it', async () => {
+    const { access_token: token } = await oidc.clientCredentialsGrant(await basic(), { scope: 'read', resource: TRACKED })
+    const post = await connect('post', oidc.ClientSecretPost(secret('post')))
+    expect(await oidc.tokenIntrospection(post, token)).toEqual({ active: false })
+    await oidc.tokenRevocation(post, token).catch(() => undefined)
+    expect(await oidc.tokenIntrospection(await basic(), token)).toMatchObject({ active: true })
+  })
 })

@@ -4,7 +4,8 @@ import type { JWK } from 'jose'
 import Provider, { errors } from 'oidc-provider'
 import type { Configuration, ProviderClient, ProviderToken, ResourceServerInfo } from 'oidc-provider'
 import { openFaultGate } from './fault-gate.js'
-import type { GateMode } from './fault-gate.js'
+import { createTokenStore } from './token-store.js'
+import type { GateMode, ThrottleAnswer } from './fault-gate.js'
 
 /** How a client authenticates at the token, introspection and revocation endpoints. */
 export type OAuthSandboxClientAuth = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
@@ -22,6 +23,11 @@ export interface OAuthSandboxClient {
   resources?: string[]
   /** Tokens must be DPoP-bound (RFC 9449 `dpop_bound_access_tokens`). */
   dpopBound?: boolean
+  /**
+   * Scopes written into every JWT access token of this client, asked or not, as Keycloak adds
+   * a client's default client scopes (`profile`, `email`, ...).
+   */
+  defaultScopes?: string[]
 }
 
 export interface OAuthSandboxResource {
@@ -37,6 +43,18 @@ export interface OAuthSandboxResource {
    */
   accessTokenFormat?: 'jwt' | 'opaque'
   accessTokenTtlSeconds?: number
+  /**
+   * JWT access tokens only: the server also remembers each one, as Okta and Keycloak do, so
+   * introspection answers `active` for it and RFC 7009 revocation makes it answer `inactive`.
+   * A resource server that validates the JWT alone still accepts it until `exp`: `inspect()`
+   * keeps saying so, as such a resource server would.
+   */
+  rememberJwt?: boolean
+  /**
+   * JWTs only: no `scope` claim at all, as Entra ID v2 issues app-only tokens (`roles`, no
+   * `scp`). The token response still names the scope granted.
+   */
+  omitScopeClaim?: boolean
 }
 
 export interface OAuthSandboxOptions {
@@ -55,6 +73,11 @@ export interface OAuthSandboxOptions {
    * racing a pooled socket in tests. On for benchmarks, where a peer must not be handicapped.
    */
   keepAlive?: boolean
+  /**
+   * oidc-provider's storage adapter (its `adapter` option: a class constructed per model name);
+   * default its in-memory one. Benchmarks pass a durable one to compare like with like.
+   */
+  adapter?: new (model: string) => unknown
 }
 
 /** What a resource server sees when shown a token: the oracle for "does this credential work". */
@@ -94,7 +117,14 @@ export interface OAuthSandbox {
   /** Every token issued so far, in order. */
   issuedTokens(): readonly IssuedTokenRecord[]
   /** `refuse`: nothing listens on the port; `unavailable`: every request answers 503. */
-  down(mode?: Exclude<GateMode, 'up'>): Promise<void>
+  down(mode?: Exclude<GateMode, 'up' | 'throttled'>): Promise<void>
+  /**
+   * Every request answers as a rate-limited server: 429 (or 503) with `{"error":"slow_down"}`
+   * and the given Retry-After, until `up()`.
+   */
+  throttle(answer?: ThrottleAnswer): Promise<void>
+  /** Requests the server turned away while down (503) or throttled. */
+  readonly refused: number
   /** Add latency before each request reaches the server; 0 removes it. */
   slow(latencyMs: number): void
   /** Listening again, no latency. */
@@ -115,8 +145,11 @@ export async function startOAuthSandbox(options: OAuthSandboxOptions): Promise<O
   let handler: ReturnType<Provider['callback']> | undefined
   const gate = await openFaultGate(() => handler!, { keepAlive: options.keepAlive === true })
   const issuer = `http://127.0.0.1:${gate.port}`
-  const provider = new Provider(issuer, providerConfiguration(options, signingJwk))
+  const tokens = createTokenStore({ issuer: () => issuer, publicKey })
+  const provider = new Provider(issuer, { ...providerConfiguration(options, signingJwk), adapter: tokens.Adapter as never })
   handler = provider.callback()
+  // Audiences whose JWTs the server remembers (`rememberJwt`).
+  const remembered = new Set(Object.entries(options.resources).filter(([, r]) => r.rememberJwt).map(([indicator, r]) => r.audience ?? indicator))
 
   const records: IssuedTokenRecord[] = []
   const byJti = new Map<string, IssuedTokenRecord>()
@@ -134,7 +167,16 @@ export async function startOAuthSandbox(options: OAuthSandboxOptions): Promise<O
     byJti.set(token.jti, entry)
   }
   provider.on('client_credentials.saved', record('opaque'))
-  provider.on('client_credentials.issued', record('jwt'))
+  provider.on('client_credentials.issued', (token: IssuedToken) => {
+    record('jwt')(token)
+    if (!toArray(token.aud).some((aud) => remembered.has(aud))) return
+    // What oidc-provider would store for an opaque token (its IN_PAYLOAD members), by jti.
+    const members = (provider.ClientCredentials as unknown as { IN_PAYLOAD: string[] }).IN_PAYLOAD
+    const fields = token as unknown as Record<string, unknown>
+    const payload: Record<string, unknown> = { iat: token.iat, exp: token.exp }
+    for (const member of members) if (member !== 'format' && fields[member] !== undefined) payload[member] = fields[member]
+    tokens.remember('ClientCredentials', token.jti, payload, token.exp - Math.floor(Date.now() / 1000))
+  })
   provider.on('client_credentials.destroyed', (token: ProviderToken) => {
     const entry = byJti.get(token.jti)
     if (entry) entry.revoked = true
@@ -179,6 +221,13 @@ export async function startOAuthSandbox(options: OAuthSandboxOptions): Promise<O
     },
     issuedTokens: () => records.map((entry) => ({ ...entry })),
     down: (mode = 'refuse') => gate.setMode(mode),
+    async throttle(answer = {}) {
+      gate.setThrottle(answer)
+      await gate.setMode('throttled')
+    },
+    get refused() {
+      return gate.refused
+    },
     slow: (latencyMs) => gate.setLatency(latencyMs),
     async up() {
       gate.setLatency(0)
@@ -191,6 +240,7 @@ export async function startOAuthSandbox(options: OAuthSandboxOptions): Promise<O
 interface IssuedToken extends ProviderToken {
   scope?: string
   aud?: string | string[]
+  iat: number
   exp: number
 }
 
@@ -201,6 +251,7 @@ function providerConfiguration(options: OAuthSandboxOptions, signingJwk: Record<
     clients: options.clients.map(clientMetadata),
     scopes: options.scopes,
     jwks: { keys: [signingJwk] },
+    ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
     // Cookies sign nothing here (no interactive flows), but oidc-provider warns without keys.
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: {
@@ -239,6 +290,18 @@ function providerConfiguration(options: OAuthSandboxOptions, signingJwk: Record<
     },
     ttl: {
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? defaultTtlSeconds,
+    },
+    formats: {
+      customizers: {
+        // Keycloak's default client scopes and Entra's scope-less app tokens: what the server
+        // writes in the JWT, whatever was asked.
+        jwt: async (_ctx: unknown, token: { clientId: string; aud?: string | string[] }, jwt: { payload: Record<string, unknown> }) => {
+          const added = clients.get(token.clientId)?.defaultScopes ?? []
+          if (added.length > 0) jwt.payload['scope'] = [...new Set([...splitScope(jwt.payload['scope'] as string | undefined), ...added])].join(' ')
+          const omit = toArray(token.aud).some((aud) => Object.entries(options.resources).some(([indicator, r]) => r.omitScopeClaim && (r.audience ?? indicator) === aud))
+          if (omit) delete jwt.payload['scope']
+        },
+      },
     },
   }
 }

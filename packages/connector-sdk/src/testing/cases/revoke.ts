@@ -24,8 +24,14 @@ export async function ensureHonestOutcome(ctx: ConformanceContext, grant: Tracke
       note(`${what}: unrevocable until ${outcome.until.toISOString()} (reported as such)`)
       return
     }
+    // (3) revoking: accepted upstream, not yet in effect; claims nothing, asks to be called again.
+    case 'revoking': {
+      ensure(Number.isFinite(outcome.checkAfterMs) && outcome.checkAfterMs >= 0, `${what} said revoking without a finite checkAfterMs`)
+      note(`${what}: revoking (${outcome.why}); asks again after ${outcome.checkAfterMs} ms`)
+      return
+    }
     default:
-      throw new ConformanceFailure(`${what} returned ${JSON.stringify(outcome)}; expected { kind: 'revoked' | 'expired' | 'unrevocable-until' }`)
+      throw new ConformanceFailure(`${what} returned ${JSON.stringify(outcome)}; expected { kind: 'revoked' | 'expired' | 'unrevocable-until' | 'revoking' }`)
   }
 }
 

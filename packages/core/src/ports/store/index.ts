@@ -5,6 +5,7 @@ import type { GrantStore } from './grants.js'
 import type { PrimitiveStore } from './primitives.js'
 import type { RevocationStore } from './revocations.js'
 import type { SigningKeyStore } from './signing-keys.js'
+import type { TrustRuleStore } from './trust.js'
 import type { WebhookStore } from './webhooks.js'
 
 export type * from './agents.js'
@@ -14,6 +15,7 @@ export type * from './grants.js'
 export type * from './primitives.js'
 export type * from './revocations.js'
 export type * from './signing-keys.js'
+export type * from './trust.js'
 export type * from './webhooks.js'
 
 /**
@@ -25,5 +27,20 @@ export type * from './webhooks.js'
  * writes nothing. Methods throw StoreUnavailable when the backend is gone, never a driver
  * error. The conformance kit in @lanyard/core/testing (one file per area under
  * `testing/store/`) checks all of this against every implementation.
+ *
+ * Adding an area (say `approvals`), each piece named after it:
+ * (1) the port: `ports/store/approvals.ts` (its records and `ApprovalStore`, at most 12
+ *     methods, each with its contract), added to the sum below and exported above;
+ * (2) SQLite: a migration in store-sqlite/src/migrations/, its rows in rows.ts,
+ *     `createApprovalMethods(db: SqliteDatabase)` in store-sqlite/src/approvals.ts, spread into
+ *     create-sqlite-store.ts;
+ * (3) Redis: its keys in store-redis/src/keys.ts, its codec in codec.ts,
+ *     `createApprovalMethods(db: RedisDatabase)` in store-redis/src/approvals.ts, spread into
+ *     create-redis-store.ts;
+ * (4) the kit: `approvalCases(kit)` in testing/store/approvals.ts, listed in
+ *     testing/store-conformance.ts, plus its methods in the fail-closed case
+ *     (testing/store/primitives.ts: it does not compile until they are there);
+ * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
+ *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
-export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore
+export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore

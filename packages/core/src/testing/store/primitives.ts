@@ -4,6 +4,7 @@ import type { Store } from '../../ports/store/index.js'
 import type { FakeClock } from '../fake-clock.js'
 import { draft, liveSettlement, newAgent, newBinding, newGrant, newDelivery, newKey, newSigningKey, newWebhook, uniqueId } from '../store-fixtures.js'
 import { revokeAgent, revoked, leaseMs, range, type StoreKit } from './kit.js'
+import { newTrustRule } from './trust.js'
 
 /** The replay cache, revoked tokens, health, and failing closed after the backend goes: PrimitiveStore (the last case calls every method of every area). */
 export function primitiveCases(kit: StoreKit): void {
@@ -123,6 +124,10 @@ export function primitiveCases(kit: StoreKit): void {
         claimDeliveries: () => store.claimDeliveries('worker-b', t, leaseMs, 10),
         finishDelivery: () => store.finishDelivery('worker-a', uniqueId('delivery'), { status: 'delivered', at: t }),
         listDeliveries: () => store.listDeliveries(uniqueId('webhook')),
+        putTrustRule: () => store.putTrustRule(newTrustRule(clock, agent.handle), d('trust.added')),
+        listTrustRules: () => store.listTrustRules(agent.handle),
+        listTrustRulesByIssuer: () => store.listTrustRulesByIssuer('https://issuer.test'),
+        deleteTrustRule: () => store.deleteTrustRule(agent.handle, uniqueId('rule'), d('trust.removed')),
         ping: () => store.ping(),
       }
       for (const [method, call] of Object.entries(calls)) {

@@ -54,16 +54,16 @@ export interface RedisProcess {
 /**
  * Starts a redis-server and resolves once it logs that it accepts connections. `persist`: an
  * append-only file fsynced on every write, so what a killed server acknowledged is there after
- * a restart.
+ * a restart. `args`: more redis-server options (`--replicaof host port`).
  */
-export async function startRedis(options: { port?: number; cluster?: boolean; persist?: boolean } = {}): Promise<RedisProcess> {
+export async function startRedis(options: { port?: number; cluster?: boolean; persist?: boolean; args?: readonly string[] } = {}): Promise<RedisProcess> {
   const port = options.port ?? (await sparePort())
   const dir = mkdtempSync(join(tmpdir(), 'lanyard-redis-'))
   let child: ChildProcess | undefined
 
   async function start(): Promise<void> {
     const persistence = options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no']
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no', ...(options.args ?? [])]
     // A fresh nodes file per start: the restarted node is a new, empty node.
     if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}-${randomUUID().slice(0, 6)}.conf`))
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })

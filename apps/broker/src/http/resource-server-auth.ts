@@ -1,0 +1,35 @@
+import type { RequestHandler } from 'express'
+import type { SecretValue, SystemEntry } from '@lanyard/core'
+import { adminAuth } from './admin-auth.js'
+
+/** Who called, on the routes resource servers use: the admin, or the resource server of these resources. */
+export interface ResourceServerCaller {
+  readonly system: string
+  readonly resources: readonly string[]
+}
+
+/**
+ * For the revocation event stream and introspection: the admin bearer, or the credential an
+ * `mcp` system configures for its resource server (`resourceServerToken`). A resource server
+ * is set at `res.locals.resourceServer`; it gets nothing of the admin API.
+ */
+export function resourceServerAuth(adminToken: SecretValue, systems: ReadonlyMap<string, SystemEntry>): RequestHandler {
+  const admin = adminAuth(adminToken)
+  const servers = [...systems.values()].filter((s) => s.instance.isResourceServerCredential !== undefined)
+  return (req, res, next) => {
+    const bearer = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '')?.[1]
+    const server = bearer === undefined ? undefined : servers.find((s) => s.instance.isResourceServerCredential!(bearer))
+    if (server === undefined) {
+      admin(req, res, next)
+      return
+    }
+    res.locals.actor = `resource-server:${server.name}`
+    res.locals.resourceServer = { system: server.name, resources: server.instance.resources ?? [] } satisfies ResourceServerCaller
+    next()
+  }
+}
+
+/** The resource server calling, if it is one (not the admin). */
+export function resourceServerOf(locals: Record<string, unknown>): ResourceServerCaller | undefined {
+  return locals.resourceServer as ResourceServerCaller | undefined
+}

@@ -1,0 +1,30 @@
+import { UpstreamUnavailable } from '@lanyard/connector-sdk'
+import type { ConnectorHost, RevokeRequest } from '@lanyard/connector-sdk'
+import type { McpConfig } from './config.js'
+
+/**
+ * Does the MCP server still accept this token? One request to the probe URL with it: 401 is
+ * dead (@lanyard/mcp refuses it); any other answer below 500 (a 403 for scope, a 400/406 from
+ * the MCP transport) means the token passed authentication, so alive. Past its expiry: dead
+ * without asking. Without the token, before expiry: unknown. A 5xx or no answer throws
+ * UpstreamUnavailable.
+ */
+export async function probe(config: McpConfig, host: ConnectorHost, request: RevokeRequest, signal: AbortSignal): Promise<'dead' | 'alive' | 'unknown'> {
+  if (host.clock.now().getTime() >= request.expiresAt.getTime()) return 'dead'
+  if (request.secret === undefined) return 'unknown'
+  let response: Response
+  try {
+    response = await host.fetch(config.probeUrl ?? config.resource, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${request.secret}`, accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
+    })
+  } catch (error) {
+    throw new UpstreamUnavailable(host.system, { detail: signal.aborted ? 'aborted by the caller' : `probe: ${(error as Error).name}` })
+  }
+  await response.body?.cancel().catch(() => {})
+  if (response.status === 401) return 'dead'
+  if (response.status >= 500) throw new UpstreamUnavailable(host.system, { detail: `probe: HTTP ${response.status}` })
+  return 'alive'
+}

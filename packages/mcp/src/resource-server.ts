@@ -1,0 +1,443 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose'
+import type { JWTPayload, JWTVerifyGetKey } from 'jose'
+import { refuse } from './challenge.js'
+import type { Challenge } from './challenge.js'
+import { createRevocationList, openEventStream, readSet } from './revocations.js'
+import type { EventStream } from './revocations.js'
+
+export interface ResourceServerOptions {
+  /** This MCP server's URL as agents name it (`https://tickets.acme.dev/mcp`): the `aud` it accepts. */
+  readonly resource: string
+  /** The broker's issuer identifier: `iss` of its tokens, announced as the authorization server. */
+  readonly authorizationServer: string
+  /** Where this server reaches the broker, when not at `authorizationServer` (an internal name). */
+  readonly brokerUrl?: string
+  /** Bearer the broker accepts on its revocation event stream and on introspection. */
+  readonly brokerCredential: string
+  /**
+   * The scopes each tool needs (`{ 'tickets.close': 'tickets:write' }`): a `tools/call` for it
+   * with a token lacking one is 403 `insufficient_scope` naming them.
+   */
+  readonly tools: Readonly<Record<string, string | readonly string[]>>
+  /** A `tools/call` for a tool not in `tools`: refused (default, fail closed) or allowed. */
+  readonly undeclaredTools?: 'refuse' | 'allow'
+  /** Announced in the metadata; default: every scope named in `tools`. */
+  readonly scopesSupported?: readonly string[]
+  readonly resourceName?: string
+  readonly fetch?: typeof fetch
+  /** Without any event or heartbeat for this long the stream counts as lost. Default 45 000. */
+  readonly streamStaleMs?: number
+  /** Pause before opening a lost stream again. Default 1 000. */
+  readonly reconnectDelayMs?: number
+  /** Leeway on `exp`, `iat` and `nbf`. Default 5 s. */
+  readonly clockToleranceSeconds?: number
+  /** Largest JSON body read when nothing parsed it before. Default 1 MiB. */
+  readonly maxBodyBytes?: number
+  /** Revocations are kept this long: longer than any token the broker issues. Default 1 day. */
+  readonly retainRevocationsSeconds?: number
+  /** Time source for token checks (`exp`, `iat`); tests pass a fake one. Default: the system clock. */
+  readonly clock?: { now(): Date }
+  /** Called on stream changes and refusals; never with a token. */
+  readonly onEvent?: (event: ResourceServerEvent) => void
+}
+
+export type ResourceServerEvent =
+  | { readonly type: 'stream.ready' }
+  | { readonly type: 'stream.lost'; readonly reason: string }
+  | { readonly type: 'revoked'; readonly sub: string; readonly jti?: string; readonly closedSessions: number }
+  | { readonly type: 'refused'; readonly status: number; readonly error: string; readonly description?: string }
+
+/** Compatible with `AuthInfo` of `@modelcontextprotocol/sdk` (`extra.authInfo` in tool handlers). */
+export interface AuthInfo {
+  token: string
+  clientId: string
+  scopes: string[]
+  expiresAt?: number
+  resource?: URL
+  extra?: Record<string, unknown>
+}
+
+/** Anything with `close()`: a `StreamableHTTPServerTransport` or `SSEServerTransport`. */
+export interface Closable {
+  close(): void | Promise<void>
+}
+
+type Next = (error?: unknown) => void
+type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => void
+
+export interface ResourceServer {
+  /** Path of the RFC 9728 document for `resource` (`/.well-known/oauth-protected-resource/mcp`). */
+  readonly metadataPath: string
+  readonly metadataUrl: string
+  /**
+   * node:http: answers the metadata path and refused requests itself and resolves undefined;
+   * otherwise resolves the caller's AuthInfo, also set as `req.auth` (the SDK's transports
+   * read it there), with the JSON body it read, if any, at `req.body`.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<AuthInfo | undefined>
+  /** Express: serves the metadata, then next(). Mount before everything else. */
+  metadata(): Handler
+  /** Express: `app.post('/mcp', auth.protect(), handler)`. */
+  protect(): Handler
+  /** Ties an MCP session to its caller: closed when the caller's agent or token is revoked. */
+  trackSession(sessionId: string, auth: AuthInfo | undefined, transport: Closable): void
+  /** True while the broker's event stream is up; false = every request is introspected. */
+  streamHealthy(): boolean
+  /** Resolves once the event stream is up (or rejects after `timeoutMs`). */
+  ready(timeoutMs?: number): Promise<void>
+  close(): Promise<void>
+}
+
+interface Verified {
+  readonly payload: JWTPayload & { sub: string; jti: string; iat: number; exp: number; scope?: unknown; client_id?: unknown }
+  readonly scopes: readonly string[]
+}
+
+interface BrokerEndpoints {
+  readonly jwks: JWTVerifyGetKey
+  readonly introspection: string
+  readonly events: string
+  /** The `aud` of SETs on the stream: the events endpoint as the broker names it. */
+  readonly eventsAudience: string
+}
+
+class Refusal extends Error {
+  readonly challenge: Challenge
+  constructor(challenge: Challenge) {
+    super(challenge.description ?? challenge.error ?? 'refused')
+    this.challenge = challenge
+  }
+}
+
+const metadataRoot = '/.well-known/oauth-protected-resource'
+
+/**
+ * Protects an MCP server with Lanyard. Every request must carry a broker-signed RFC 9068
+ * access token for exactly this resource, unexpired, not revoked, with the scope the called
+ * tool declares. Revocations arrive on the broker's event stream: the agent's tokens are
+ * refused at once and its sessions closed. While the stream is down, each request is
+ * introspected at the broker and refused when the broker cannot answer (fail closed); after it
+ * is back, a token issued before it came up is introspected once, since events of the gap are
+ * lost.
+ */
+export function createResourceServer(options: ResourceServerOptions): ResourceServer {
+  const resource = new URL(options.resource)
+  if (resource.hash !== '') throw new TypeError('resource: an RFC 8707 resource indicator has no fragment')
+  const issuer = options.authorizationServer.replace(/\/+$/, '')
+  const brokerUrl = (options.brokerUrl ?? options.authorizationServer).replace(/\/+$/, '')
+  const fetchImpl = options.fetch ?? globalThis.fetch
+  const tolerance = options.clockToleranceSeconds ?? 5
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
+  const emit = options.onEvent ?? (() => {})
+  const requiredByTool = new Map(Object.entries(options.tools).map(([tool, scopes]) => [tool, typeof scopes === 'string' ? [scopes] : [...scopes]]))
+  const scopesSupported = options.scopesSupported ?? [...new Set([...requiredByTool.values()].flat())]
+  const path = resource.pathname === '/' ? '' : resource.pathname.replace(/\/+$/, '')
+  const metadataPath = `${metadataRoot}${path}`
+  const metadataUrl = `${resource.origin}${metadataPath}`
+  const metadataBody = JSON.stringify({
+    resource: options.resource,
+    authorization_servers: [issuer],
+    scopes_supported: scopesSupported,
+    bearer_methods_supported: ['header'],
+    ...(options.resourceName === undefined ? {} : { resource_name: options.resourceName }),
+  })
+
+  const revoked = createRevocationList(options.retainRevocationsSeconds ?? 86_400)
+  /** Caller and transport of each tracked session, and every open response per subject. */
+  const sessions = new Map<string, { sub: string; jti: string; transport: Closable }>()
+  const open = new Map<string, Set<ServerResponse>>()
+  /** Bumped each time the stream comes up; tokens confirmed by introspection in this epoch. */
+  let epoch = 0
+  let streamSince = Number.POSITIVE_INFINITY
+  const confirmed = new Map<string, number>()
+  let stream: EventStream | undefined
+  let readyWaiters: Array<() => void> = []
+
+  // (1) Endpoints from the broker's RFC 8414 metadata, fetched once; a failure is retried on use.
+  let endpoints: Promise<BrokerEndpoints> | undefined
+  const discover = () =>
+    (endpoints ??= (async () => {
+      const response = await fetchImpl(`${brokerUrl}/.well-known/oauth-authorization-server`, { signal: AbortSignal.timeout(10_000) })
+      if (!response.ok) throw new Error(`broker metadata: HTTP ${response.status}`)
+      const metadata = (await response.json()) as Record<string, unknown>
+      if (metadata.issuer !== issuer) throw new Error('broker metadata names another issuer')
+      const at = (member: string): string => {
+        const value = metadata[member]
+        if (typeof value !== 'string') throw new Error(`broker metadata has no ${member}`)
+        // Reached through brokerUrl: the broker may announce a public name this server cannot use.
+        if (value.startsWith(`${issuer}/`)) return `${brokerUrl}${value.slice(issuer.length)}`
+        return new URL(value).href
+      }
+      const events = metadata['lanyard_revocation_events_endpoint']
+      if (typeof events !== 'string') throw new Error('broker metadata has no lanyard_revocation_events_endpoint')
+      return {
+        jwks: createRemoteJWKSet(new URL(at('jwks_uri')), { [customFetch]: fetchImpl, cooldownDuration: 30_000, cacheMaxAge: 600_000 }),
+        introspection: at('introspection_endpoint'),
+        events: at('lanyard_revocation_events_endpoint'),
+        eventsAudience: events,
+      }
+    })().catch((error: unknown) => {
+      endpoints = undefined
+      throw error
+    }))
+
+  // (2) The event stream, opened as soon as the endpoints are known.
+  let closing = false
+  const startStream = async () => {
+    for (let attempt = 0; !closing; attempt++) {
+      try {
+        const found = await discover()
+        if (closing) return
+        stream = openEventStream({
+          url: found.events,
+          credential: options.brokerCredential,
+          fetch: fetchImpl,
+          staleMs: options.streamStaleMs ?? 45_000,
+          reconnectDelayMs: options.reconnectDelayMs ?? 1_000,
+          onReady(now) {
+            epoch++
+            streamSince = now
+            confirmed.clear()
+            emit({ type: 'stream.ready' })
+            for (const wake of readyWaiters) wake()
+            readyWaiters = []
+          },
+          onSet(jwt) {
+            void readSet(jwt, found.jwks, issuer, found.eventsAudience).then(
+              (events) => {
+                for (const event of events) apply(event)
+              },
+              () => emit({ type: 'refused', status: 0, error: 'invalid_set', description: 'a revocation event failed verification and was ignored' }),
+            )
+          },
+          onLost(reason) {
+            streamSince = Number.POSITIVE_INFINITY
+            emit({ type: 'stream.lost', reason })
+          },
+        })
+        return
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, (options.reconnectDelayMs ?? 1_000) * 2 ** attempt)).unref())
+      }
+    }
+  }
+  void startStream()
+
+  const now = () => options.clock?.now() ?? new Date()
+  const nowSeconds = () => Math.floor(now().getTime() / 1000)
+
+  function apply(event: Parameters<typeof revoked.add>[0]): void {
+    revoked.add(event, nowSeconds())
+    // (3) Close what the revoked caller holds open: tracked sessions, then any open response.
+    let closedSessions = 0
+    for (const [id, session] of sessions) {
+      const hit = event.kind === 'subject' ? session.sub === event.sub : session.jti === event.jti
+      if (!hit) continue
+      sessions.delete(id)
+      closedSessions++
+      void Promise.resolve().then(() => session.transport.close()).catch(() => {})
+    }
+    if (event.kind === 'subject') {
+      for (const res of open.get(event.sub) ?? []) res.destroy()
+      open.delete(event.sub)
+    }
+    emit({ type: 'revoked', sub: event.sub, ...(event.kind === 'token' ? { jti: event.jti } : {}), closedSessions })
+  }
+
+  async function verify(token: string): Promise<Verified> {
+    let found: BrokerEndpoints
+    try {
+      found = await discover()
+    } catch {
+      throw new Refusal({ status: 503, error: 'temporarily_unavailable', description: 'the authorization server cannot be reached' })
+    }
+    let payload: JWTPayload
+    try {
+      ;({ payload } = await jwtVerify(token, found.jwks, { issuer, audience: options.resource, typ: 'at+jwt', algorithms: ['RS256', 'ES256'], clockTolerance: tolerance, currentDate: now(), requiredClaims: ['sub', 'jti', 'iat', 'exp'] }))
+    } catch (error) {
+      throw new Refusal({ status: 401, error: 'invalid_token', description: tokenProblem(error) })
+    }
+    const claims = payload as Verified['payload']
+    if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string') throw new Refusal({ status: 401, error: 'invalid_token', description: 'sub and jti must be strings' })
+    if (revoked.isRevoked(claims)) throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token is revoked' })
+    // (4) Stream down, or the token predates the stream: the broker decides, once per epoch.
+    const healthy = stream?.healthy() ?? false
+    if (!healthy || (claims.iat <= streamSince && confirmed.get(claims.jti) !== epoch)) {
+      const seenEpoch = epoch
+      const active = await introspect(found.introspection, token)
+      if (!active) throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token is revoked' })
+      if (healthy && seenEpoch === epoch) confirmed.set(claims.jti, epoch)
+    }
+    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []
+    return { payload: claims, scopes }
+  }
+
+  async function introspect(endpoint: string, token: string): Promise<boolean> {
+    let response: Response
+    try {
+      response = await fetchImpl(endpoint, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${options.brokerCredential}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+        signal: AbortSignal.timeout(5_000),
+      })
+    } catch {
+      throw new Refusal({ status: 503, error: 'temporarily_unavailable', description: 'the authorization server cannot confirm the token' })
+    }
+    if (!response.ok) {
+      await response.body?.cancel()
+      throw new Refusal({ status: 503, error: 'temporarily_unavailable', description: 'the authorization server cannot confirm the token' })
+    }
+    const body = (await response.json().catch(() => ({}))) as { active?: unknown; aud?: unknown }
+    return body.active === true
+  }
+
+  async function authorize(req: IncomingMessage, res: ServerResponse): Promise<AuthInfo> {
+    const header = req.headers.authorization
+    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null
+    if (match === null) {
+      throw new Refusal(header === undefined ? { status: 401 } : { status: 401, error: 'invalid_request', description: 'expected Authorization: Bearer <token>' })
+    }
+    const token = match[1]!
+    const { payload, scopes } = await verify(token)
+    const sessionId = req.headers['mcp-session-id']
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId)
+      if (session !== undefined && session.sub !== payload.sub) throw new Refusal({ status: 403, error: 'invalid_token', description: 'the session belongs to another agent' })
+    }
+    // (5) Scope per tool: the JSON-RPC body says which tools are called.
+    const body = await jsonBody(req, maxBodyBytes)
+    const missing = new Set<string>()
+    for (const message of Array.isArray(body) ? body : [body]) {
+      const tool = toolCalled(message)
+      if (tool === undefined) continue
+      const required = requiredByTool.get(tool)
+      if (required === undefined) {
+        if ((options.undeclaredTools ?? 'refuse') === 'refuse') throw new Refusal({ status: 403, error: 'insufficient_scope', description: `tool "${tool}" declares no scope`, scope: [] })
+        continue
+      }
+      for (const scope of required) if (!scopes.includes(scope)) missing.add(scope)
+    }
+    if (missing.size > 0) {
+      throw new Refusal({ status: 403, error: 'insufficient_scope', description: `the token lacks ${[...missing].map((s) => `"${s}"`).join(', ')}`, scope: [...new Set([...scopes, ...missing])] })
+    }
+    const auth: AuthInfo = {
+      token,
+      clientId: typeof payload.client_id === 'string' ? payload.client_id : payload.sub,
+      scopes: [...scopes],
+      expiresAt: payload.exp,
+      resource,
+      extra: { sub: payload.sub, jti: payload.jti, ...(payload['act'] === undefined ? {} : { act: payload['act'] }) },
+    }
+    // (6) Kept while open, so a revocation can cut a long-lived stream.
+    let set = open.get(payload.sub)
+    if (set === undefined) open.set(payload.sub, (set = new Set()))
+    set.add(res)
+    res.once('close', () => {
+      const current = open.get(payload.sub)
+      current?.delete(res)
+      if (current?.size === 0) open.delete(payload.sub)
+    })
+    ;(req as IncomingMessage & { auth?: AuthInfo }).auth = auth
+    return auth
+  }
+
+  function serveMetadata(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = (req.url ?? '').split('?')[0]
+    if ((url !== metadataPath && url !== metadataRoot) || (req.method !== 'GET' && req.method !== 'HEAD')) return false
+    res.statusCode = 200
+    res.setHeader('Content-Type', 'application/json')
+    res.setHeader('Cache-Control', 'public, max-age=300')
+    res.setHeader('Access-Control-Allow-Origin', '*')
+    res.end(req.method === 'HEAD' ? undefined : metadataBody)
+    return true
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<AuthInfo | undefined> {
+    if (serveMetadata(req, res)) return undefined
+    try {
+      return await authorize(req, res)
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error
+      emit({ type: 'refused', status: error.challenge.status, error: error.challenge.error ?? 'missing_token', ...(error.challenge.description === undefined ? {} : { description: error.challenge.description }) })
+      refuse(res, metadataUrl, error.challenge)
+      return undefined
+    }
+  }
+
+  return {
+    metadataPath,
+    metadataUrl,
+    handle,
+    metadata: () => (req, res, next) => {
+      if (!serveMetadata(req, res)) next()
+    },
+    protect: () => (req, res, next) => {
+      handle(req, res).then((auth) => auth !== undefined && next(), next)
+    },
+    trackSession(sessionId, auth, transport) {
+      const sub = auth?.extra?.['sub']
+      const jti = auth?.extra?.['jti']
+      if (typeof sub !== 'string' || typeof jti !== 'string') throw new TypeError('trackSession: pass the AuthInfo this server set on req.auth')
+      sessions.set(sessionId, { sub, jti, transport })
+    },
+    streamHealthy: () => stream?.healthy() ?? false,
+    ready(timeoutMs = 10_000) {
+      if (stream?.healthy()) return Promise.resolve()
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the broker event stream did not come up')), timeoutMs)
+        readyWaiters.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    },
+    async close() {
+      closing = true
+      stream?.close()
+      for (const session of sessions.values()) await Promise.resolve(session.transport.close()).catch(() => {})
+      sessions.clear()
+    },
+  }
+}
+
+/** Why jose refused a token, in words safe to send (no claim values). */
+function tokenProblem(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'the token is expired'
+  if (error instanceof errors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not accepted here`
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) return 'the token is not signed by the authorization server'
+  return 'the token is not a valid access token for this resource'
+}
+
+/** The tool a JSON-RPC message calls, if it is a `tools/call`. */
+function toolCalled(message: unknown): string | undefined {
+  if (message === null || typeof message !== 'object') return undefined
+  const { method, params } = message as { method?: unknown; params?: { name?: unknown } }
+  if (method !== 'tools/call') return undefined
+  return typeof params?.name === 'string' ? params.name : ''
+}
+
+/**
+ * The request's JSON body: the one a framework parsed before (`req.body`), or read here within
+ * `limit` bytes and left at `req.body` for the transport (`handleRequest(req, res, req.body)`).
+ */
+async function jsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const holder = req as IncomingMessage & { body?: unknown }
+  if (holder.body !== undefined) return holder.body
+  if (req.method !== 'POST') return undefined
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw new Refusal({ status: 400, error: 'invalid_request', description: `the body exceeds ${limit} bytes` })
+    chunks.push(chunk as Buffer)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  try {
+    holder.body = text === '' ? undefined : (JSON.parse(text) as unknown)
+  } catch {
+    throw new Refusal({ status: 400, error: 'invalid_request', description: 'the body is not JSON' })
+  }
+  return holder.body
+}
