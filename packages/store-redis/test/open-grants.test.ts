@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import type { AuditDraft, Binding, Grant, Store } from '@lanyard/core'
 import { redisKeys, type RedisKeys } from '../src/keys.js'
 import { openRedisStore } from '../src/create-redis-store.js'
+import { Transaction } from '../src/transaction.js'
 import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 // Redis only: each agent's open grants live in a sorted set beside its grants hash (see
@@ -88,5 +89,23 @@ describe('open grants on Redis', () => {
     await store.claimTasks('worker', at(6_000), 60_000, 10)
     await store.completeTask('worker', 'revocation-6000', later.id, { outcome: { kind: 'revoked' }, grantStatus: 'revoked' }, at(6_500), draft('grant.revoked', 6_500))
     expect(await redis.zrange(keys.openGrants(handle), 0, -1)).toEqual([kept.id])
+  })
+
+  it("a binding revocation's late tasks (grants opened after its read) are every open grant on the system, whichever binding version issued it", async () => {
+    const [first, other] = [await binding('mem'), await binding('other')]
+    const underFirst = await grant(first, 1_000)
+    // The same ceiling: the replacement covers the open grant and cuts nothing.
+    const second: Binding = { ...first, id: 'binding-mem-2', createdAt: at(2_000) }
+    await store.putBinding(second, draft('binding.replaced', 2_000))
+    const underSecond = await grant(second, 3_000)
+    await grant(other, 3_000)
+    // The script's step alone, as if every grant had begun after the revocation read: none seen.
+    const txn = new Transaction().tasksForLateGrants({
+      openKey: keys.openGrants(handle), grantsKey: keys.grants(handle), tasksKey: keys.tasks(handle, 'late'), revocationsKey: keys.revocations(handle),
+      afterMs: t0 + 5_000, seen: [], system: 'mem', revocationId: 'late', runningJson: '', task: { revocationId: 'late', handle, status: 'pending', attempts: 0 },
+    })
+    expect(await txn.commit(redis)).toBe(true)
+    expect(txn.lateTasks.map((task) => (JSON.parse(task) as { grantId: string }).grantId).sort()).toEqual([underFirst.id, underSecond.id].sort())
+    expect(Object.keys(await redis.hgetall(keys.tasks(handle, 'late'))).sort()).toEqual([underFirst.id, underSecond.id].sort())
   })
 })
