@@ -112,7 +112,7 @@ describe('token exchange (RFC 8693) through the broker', () => {
     const exchanged = await agent.exchange('mem', 'read')
     const audit = await t.admin('GET', `/v1/agents/${agent.handle}/audit?verify=1`)
     expect(audit.body.verification).toMatchObject({ ok: true })
-    expect(audit.body.events.map((e: { action: string }) => e.action)).toEqual(['agent.created', 'key.added', 'binding.put', 'grant.requested', 'grant.issued'])
+    expect(audit.body.events.map((e: { action: string }) => e.action)).toEqual(['agent.created', 'key.added', 'binding.created', 'grant.requested', 'grant.issued'])
     expect(JSON.stringify(audit.body)).not.toContain(exchanged.body.access_token)
     const whois = await t.admin('GET', `/v1/whois?grant_id=${exchanged.body.grant_id}`)
     expect(whois.body.matches).toEqual([expect.objectContaining({ handle: agent.handle, grant_id: exchanged.body.grant_id, system: 'mem' })])

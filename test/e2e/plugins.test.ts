@@ -23,6 +23,7 @@ describe('connector plugins: loaded at start, checked against the contract', () 
     ['a package that exports no connector', 'semver', /connector "semver" is invalid: exports no ConnectorDefinition/],
     ['a connector written for another SDK', fixture('wrong-sdk-range'), /written for @lanyard\/connector-sdk \^9\.0\.0, this broker has 0\.1\.0/],
     ['a connector whose instance has no revoke', fixture('without-revoke'), /create\(\) returned an instance without "revoke\(\)"/],
+    ['a connector whose exclusiveTargetKey is not a function', fixture('exclusive-key-not-a-function'), /member "exclusiveTargetKey" must be a function of the target/],
   ])('refuses to start with %s, naming the package and the problem', async (_name, type, message) => {
     await expect(startTestBroker({ config: { systems: [{ name: 'x', type }] } })).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID', message: expect.stringMatching(message) })
   })

@@ -3,8 +3,8 @@ import { CliError } from './cli-error.js'
 export interface AdminApi {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>
   post<T>(path: string, body?: unknown): Promise<T>
-  /** Resolves on 2xx, with or without a body. */
-  delete(path: string): Promise<void>
+  /** Resolves on 2xx, with or without a body; `body` is sent as JSON only when given. */
+  delete<T = void>(path: string, body?: unknown): Promise<T>
 }
 
 /**
@@ -39,9 +39,7 @@ export function createAdminApi(options: { url: string; token: string; fetch?: ty
   return {
     get: (path, query) => send('GET', path, { query }),
     post: (path, body) => send('POST', path, { body: body ?? {} }),
-    delete: async (path) => {
-      await send('DELETE', path, {})
-    },
+    delete: (path, body) => send('DELETE', path, body === undefined ? {} : { body }),
   }
 }
 

@@ -25,6 +25,8 @@ export interface Binding {
   ceiling: string[]
   min_tier?: number | null
   created_at: string
+  status?: 'active' | 'revoked'
+  revoked_at?: string
 }
 
 /** GET /v1/agents/{handle} `trust` (#15). */
@@ -59,10 +61,11 @@ export interface RevocationTask {
   outcome?: { kind: 'revoked' | 'expired' | 'unrevocable-until' | 'failed'; until?: string; error?: string; proof?: 'dead' | 'alive' | 'unknown' }
 }
 
-/** What a revocation covers: an agent, one binding (by id) or one grant of the agent. */
+/** What a revocation covers: an agent, one binding (every grant of the agent on `system`) or one grant of the agent. */
 export interface RevocationScope {
   kind: string
   handle?: string
+  system?: string
   bindingId?: string
   grantId?: string
 }
@@ -81,6 +84,12 @@ export interface Revocation {
 /** A grant, binding or owner revoke: 202 with the job(s) the cascade runs. */
 export interface RevocationStarted {
   revocation: Revocation
+}
+
+/** DELETE /v1/agents/{handle}/keys/{kid}: the key is gone and the agent's generation moved. */
+export interface KeyRemoved {
+  removed: string
+  agent: Agent
 }
 
 /** Counts in a receipt: what was proven dead, revoked without proof, left to expire, failed. */

@@ -11,6 +11,7 @@ import { agentsSuspend } from './commands/agents-suspend.js'
 import { auditShow } from './commands/audit-show.js'
 import { auditVerifyFile } from './commands/audit-verify-file.js'
 import { bindingsCreate } from './commands/bindings-create.js'
+import { bindingsRemove } from './commands/bindings-remove.js'
 import { trustAdd } from './commands/trust-add.js'
 import { trustList } from './commands/trust-list.js'
 import { trustRemove } from './commands/trust-remove.js'
@@ -21,6 +22,8 @@ import { demoRun } from './commands/demo-run.js'
 import { grantsList } from './commands/grants-list.js'
 import { grantsRevoke } from './commands/grants-revoke.js'
 import { keysAdd } from './commands/keys-add.js'
+import { keysRemove } from './commands/keys-remove.js'
+import { keysRotate } from './commands/keys-rotate.js'
 import { keysRotateSigning } from './commands/keys-rotate-signing.js'
 import { ownersRevoke } from './commands/owners-revoke.js'
 import { revocationsShow } from './commands/revocations-show.js'
@@ -46,7 +49,9 @@ export function createProgram(): Command {
       `
 Revoke, narrowest first (each starts a revocation job; --wait follows it to its receipt's full-dark time):
   lanyard grants revoke <handle> <grant-id> --reason r --wait      one credential
-  lanyard bindings revoke <handle> <system> --reason r --wait      everything on one system
+  lanyard bindings revoke <handle> <system> --reason r --wait      everything on one system; the binding ends
+  lanyard bindings remove <handle> <system> --wait                 the same, and the binding is deleted
+  lanyard keys remove <handle> <kid>                               one key; tokens obtained before stop exchanging
   lanyard agents suspend <handle> --reason r --revoke-grants       stop and cut, reversible
   lanyard agents revoke <handle> --reason r --wait                 the agent, for good
   lanyard owners revoke <owner-email> --reason r --wait            every agent of an owner
@@ -70,9 +75,13 @@ Prove it afterwards, offline:
   ownersRevoke(program.command('owners').description('revoke every agent of an owner at once'))
   const keys = program.command('keys').description("manage the keys agents prove their handle with, and the broker's signing keys")
   keysAdd(keys)
+  keysRemove(keys)
+  keysRotate(keys)
   keysRotateSigning(keys)
   bindingsCreate(program)
-  bindingsRevoke(program.command('bindings').description("revoke an agent's grants on one system (create one with `bind`)"))
+  const bindings = program.command('bindings').description("revoke or remove an agent's binding to one system, cutting its grants there (create one with `bind`)")
+  bindingsRevoke(bindings)
+  bindingsRemove(bindings)
   // `grants <handle>` and `audit <handle>` keep working: `list` and `show` are the defaults.
   const grants = program.command('grants').usage('[list] <handle> [--status s] | revoke <handle> <grant-id> --reason r').description('list the grants (issued credentials) of an agent, or revoke one')
   grantsList(grants)

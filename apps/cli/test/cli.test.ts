@@ -249,6 +249,43 @@ describe('lanyard (admin and agent commands against a real broker)', { timeout: 
     expect(tamperedFile).toEqual({ code: 1, stdout: 'chain BROKEN at seq 2: hash does not match the event\n', stderr: `error: audit chain in tampered.jsonl does not verify for ${handle}\n` })
   })
 
+  it('keys rotate --generate replaces the key (old tokens stop exchanging), keys remove takes the last one, bindings remove cuts and deletes', async () => {
+    const rotateBot = 'rotate-bot@agents.cli.test'
+    const client = await enrol(rotateBot, 'sec3@acme.dev', ['mem', 'mem2'])
+    const [oldKid] = (await admin<{ keys: { kid: string }[] }>('GET', `/v1/agents/${rotateBot}`)).keys.map((k) => k.kid)
+    const before = await client.exchange({ system: 'mem2', scope: 'read' })
+    const newFile = join(dir, 'rotated.jwk')
+    const rotated = await cli('keys', 'rotate', rotateBot, '--generate', '--out', newFile)
+    expect(rotated).toMatchObject({ code: 0, stderr: '' })
+    const jwk = JSON.parse(await readFile(newFile, 'utf8')) as Record<string, string>
+    expect((await stat(newFile)).mode & 0o777).toBe(0o600)
+    const newKid = await calculateJwkThumbprint(jwk, 'sha256')
+    expect(rotated.stdout).toMatch(new RegExp(`^registered key ${newKid} \\(EdDSA\\) for ${rotateBot}\nprivate key written to .+\nremoved key ${oldKid}\ngeneration \\d+: `))
+    expect((await admin<{ keys: { kid: string }[] }>('GET', `/v1/agents/${rotateBot}`)).keys.map((k) => k.kid)).toEqual([newKid])
+    // The old key no longer authenticates; the new one does, through the CLI.
+    await expect(client.exchange({ system: 'mem', scope: 'read' })).rejects.toThrow()
+    const [exchanged, removedBinding] = await Promise.all([
+      cli('exchange', '--handle', rotateBot, '--key', newFile, '--system', 'mem', '--scope', 'read'),
+      cli('bindings', 'remove', rotateBot, 'mem2', '--wait'),
+    ])
+    expect(exchanged.code).toBe(0)
+    expect(removedBinding).toMatchObject({ code: 0, stderr: '' })
+    expect(removedBinding.stdout).toMatch(new RegExp(`^removed the binding of ${rotateBot} to mem2; revoking its grants; revocation \\S+$`, 'm'))
+    expect(removedBinding.stdout).toMatch(fullDark)
+    const grants = await admin<{ grants: { id: string; status: string }[] }>('GET', `/v1/agents/${rotateBot}/grants`)
+    expect(grants.grants.find((g) => g.id === before.grant_id)?.status).toBe('revoked')
+    expect((await admin<{ bindings: { system: string }[] }>('GET', `/v1/agents/${rotateBot}`)).bindings.map((b) => b.system)).toEqual(['mem'])
+
+    const [removedKey, unknownKey] = await Promise.all([cli('keys', 'remove', rotateBot, newKid), cli('keys', 'remove', rotateBot, oldKid as string)])
+    expect(removedKey).toMatchObject({ code: 0, stderr: '' })
+    expect(removedKey.stdout).toMatch(new RegExp(`^removed key ${newKid} of ${rotateBot} \\(generation \\d+: `))
+    expect(unknownKey.code).toBe(1)
+    expect(unknownKey.stderr).toMatch(/ERR_KEY_NOT_FOUND, HTTP 404/)
+    const locked = await cli('token', '--handle', rotateBot, '--key', newFile)
+    expect(locked.code).toBe(1)
+    expectNoSecret(rotated.stdout, removedKey.stdout, locked.stderr, exchanged.stderr)
+  }, 120_000)
+
   it('refusals are one line on stderr with exit 1; usage errors exit 2; no token is ever printed', async () => {
     const [missing, badToken, usage, unknownSystem, noKey, waitForNothing, noRevocation] = await Promise.all([
       cli('agents', 'show', 'nobody@agents.cli.test'),

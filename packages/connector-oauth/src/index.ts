@@ -36,6 +36,8 @@ export const oauthConnector = defineConnector({
   scopes: oauthScopes,
   revocationMechanism: 'RFC 7009 revocation, confirmed by RFC 7662 introspection; JWTs die at expiry unless resourceServers is introspect or events',
   whoisKeys,
+  // One client per agent: a second agent bound to the same client is BindingConflict (409).
+  exclusiveTargetKey: (target) => target.clientId,
   create(config, host): ConnectorInstance<OAuthTarget, OAuthCredential> {
     // The connector's own switch is not enough: the broker must run as a sandbox deployment too.
     if (config.allowInsecureUpstreamHttp && host.allowInsecureUpstreamHttp !== true) {

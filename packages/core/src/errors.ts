@@ -20,6 +20,9 @@ export type LanyardErrorCode =
   | 'ERR_SCOPE_WIDENING'
   | 'ERR_BINDING_NOT_FOUND'
   | 'ERR_BINDING_INVALID'
+  | 'ERR_BINDING_REVOKED'
+  | 'ERR_BINDING_CONFLICT'
+  | 'ERR_KEY_NOT_FOUND'
   | 'ERR_GRANT_NOT_FOUND'
   | 'ERR_GRANT_NOT_PENDING'
   | 'ERR_REVOCATION_NOT_FOUND'
@@ -185,6 +188,46 @@ export class BindingInvalid extends LanyardError {
   constructor(reason: string, options?: LanyardErrorOptions) {
     super(`binding is invalid: ${reason}`, options)
     this.reason = reason
+  }
+}
+
+/**
+ * The binding exchanges nothing: `revoked` (an admin revoked it; only a new binding, made on
+ * purpose, exchanges again) or `replaced` (it changed while this exchange was in flight:
+ * exchange again, under the new binding).
+ */
+export class BindingRevoked extends LanyardError {
+  override code = 'ERR_BINDING_REVOKED' as const
+  readonly handle: string
+  readonly system: string
+  readonly reason: 'revoked' | 'replaced'
+  constructor(handle: string, system: string, reason: 'revoked' | 'replaced', options?: LanyardErrorOptions) {
+    super(reason === 'revoked' ? `agent "${handle}"'s binding to system "${system}" is revoked` : `agent "${handle}"'s binding to system "${system}" changed during the exchange; exchange again`, options)
+    this.handle = handle
+    this.system = system
+    this.reason = reason
+  }
+}
+
+/** Another agent already holds an active binding to the same exclusive target (e.g. one OAuth client). */
+export class BindingConflict extends LanyardError {
+  override code = 'ERR_BINDING_CONFLICT' as const
+  readonly system: string
+  constructor(system: string, options?: LanyardErrorOptions) {
+    super(`another agent is already bound to this target of system "${system}"; one target (e.g. OAuth client) serves one agent`, options)
+    this.system = system
+  }
+}
+
+/** The agent has no key with that `kid`. */
+export class KeyNotFound extends LanyardError {
+  override code = 'ERR_KEY_NOT_FOUND' as const
+  readonly handle: string
+  readonly kid: string
+  constructor(handle: string, kid: string, options?: LanyardErrorOptions) {
+    super(`agent "${handle}" has no key "${kid}"`, options)
+    this.handle = handle
+    this.kid = kid
   }
 }
 
@@ -534,6 +577,9 @@ export type AnyLanyardError =
   | ScopeWidening
   | BindingNotFound
   | BindingInvalid
+  | BindingRevoked
+  | BindingConflict
+  | KeyNotFound
   | GrantNotFound
   | GrantNotPending
   | RevocationNotFound
@@ -576,6 +622,7 @@ export const errorClasses = [
   UpstreamUnavailable, StoreUnavailable, AuditUnavailable, ConfigInvalid, ConnectorInvalid,
   RequestInvalid, GrantTypeUnsupported, ClientUnauthorized, RateLimited, InternalFailure,
   ApprovalRequired, ApprovalNotFound, ApprovalMismatch, ApprovalSpent, ApprovalExpired, ApprovalDenied, ApprovalCancelled, ApprovalNotPending, ApproverNotAllowed,
+  BindingRevoked, BindingConflict, KeyNotFound,
   IssuerUnknown, IssuerUnavailable, TrustRuleNotFound, DpopProofInvalid, DpopNonceRequired,
 ] as const
 

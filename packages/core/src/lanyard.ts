@@ -106,7 +106,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     keys: deps.keys,
     webhooks: createWebhookService({ store, clock }),
     ...createAgentService({ store, bus, clock, log }),
-    ...createBindingService({ store, systems, clock, log, upstreamTimeoutMs: settings.upstreamTimeoutMs }),
+    ...createBindingService({ store, systems, clock, log, upstreamTimeoutMs: settings.upstreamTimeoutMs, announce: revocations.announce }),
     ...createGrantService({ store, clock, log }),
     ...revocations,
     // Revoking an agent (or its owner) cancels what it was waiting for: the approvals.

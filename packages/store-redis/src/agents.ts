@@ -1,4 +1,4 @@
-import { AgentExists, AgentNotActive, AgentNotFound, type Agent, type AgentFilter, type AgentStore, type StatusChange } from '@lanyard/core'
+import { AgentExists, AgentNotActive, AgentNotFound, KeyNotFound, type Agent, type AgentFilter, type AgentStore, type StatusChange } from '@lanyard/core'
 import { decodeAgent, decodeAll, decodeKey, encode } from './codec.js'
 import { call } from './connection.js'
 import type { RedisDatabase } from './database.js'
@@ -86,6 +86,24 @@ export function createAgentMethods(db: RedisDatabase): AgentStore {
         // Agents are never deleted: existence read once holds. Guarded on the key being absent.
         const txn = new Transaction().expect(keys.keys(handle), null, key.kid).hset(keys.keys(handle), key.kid, encode(key)).sealAudit(keys, handle, audit, db.heads)
         return { result: undefined, write: { txn } }
+      })
+    },
+
+    async removeKey(handle, kid, audit) {
+      return mutate(async () => {
+        const [head, record, existing] = (await snapshot([
+          ['get', keys.head(handle)],
+          ['get', keys.agent(handle)],
+          ['hexists', keys.keys(handle), kid],
+        ])) as [string | null, string | null, number]
+        const agent = decodeAgent(record)
+        if (agent === undefined) throw new AgentNotFound(handle)
+        if (existing === 0) throw new KeyNotFound(handle, kid)
+        const bumped: Agent = { ...agent, generation: agent.generation + 1, updatedAt: audit.at }
+        // Guarded on the head: a key added or removed, or a status change, in between moves it.
+        const txn = new Transaction().hdel(keys.keys(handle), kid).set(keys.agent(handle), encode(bumped))
+        txn.appendAudit(keys, handle, head, audit)
+        return { result: bumped, write: { txn } }
       })
     },
 

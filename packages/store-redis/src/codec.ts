@@ -23,7 +23,13 @@ function decoder<T>(dates: readonly string[]): (json: string | null | undefined)
 
 export const decodeAgent = decoder<Agent>(['createdAt', 'updatedAt'])
 export const decodeKey = decoder<AgentKey>(['createdAt'])
-export const decodeBinding = decoder<Binding>(['createdAt'])
+const decodeBindingFields = decoder<Binding>(['createdAt', 'revokedAt'])
+
+/** Bindings written before binding statuses carry none: they are active. */
+export function decodeBinding(json: string | null | undefined): Binding | undefined {
+  const binding = decodeBindingFields(json)
+  return binding && (binding.status === undefined ? { ...binding, status: 'active' } : binding)
+}
 export const decodeApproval = decoder<Approval>(['requestedAt', 'expiresAt', 'decidedAt', 'spentAt'])
 export const decodeGrant = decoder<Grant>(['createdAt', 'expiresAt', 'endedAt'])
 export const decodeEvent = decoder<AuditEvent>(['at'])

@@ -1,6 +1,6 @@
-import { AgentNotActive, AgentNotFound, GrantNotFound, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
+import { AgentNotActive, AgentNotFound, GrantNotFound, StoreUnavailable, checkGrantBinding, isLanyardError, settledGrant, type Grant, type GrantStore } from '@lanyard/core'
 import { readAgent } from './agents.js'
-import { decodeAll, decodeGrant, encode } from './codec.js'
+import { decodeAll, decodeBinding, decodeGrant, encode } from './codec.js'
 import { call } from './connection.js'
 import { noop, type RedisDatabase } from './database.js'
 import { indexMember, parseIndexMember } from './keys.js'
@@ -42,18 +42,25 @@ export function createGrantMethods(db: RedisDatabase): GrantStore {
       const pending = indexMember(handle, grant.id)
       try {
         // One step, no read: the script checks status and generation against the agent record
-        // that a revocation changes in its own single step, and seals the event on whatever
-        // head the chain has. A revocation that commits first refuses this; one that commits
-        // after sees this grant open and gives it a task.
+        // that a revocation changes in its own single step, and the binding (this grant's
+        // version, not revoked) that a binding revoke or replace changes in its own single
+        // step; it seals the event on whatever head the chain has. A revocation that commits
+        // first refuses this; one that commits after sees this grant open and gives it a task.
         await index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)()
-        const txn = new Transaction().expectActive(keys.agent(handle), generation).hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
-        trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
-        txn.sealAudit(keys, handle, audit, db.heads)
-        if (!(await db.commit(txn))) {
-          const agent = await readAgent(db, handle)
+        for (let attempt = 1; ; attempt++) {
+          const txn = new Transaction().expectActive(keys.agent(handle), generation).expectBinding(keys.bindings(handle), grant.system, grant.bindingId)
+          txn.hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
+          trackOpen(txn, keys.openGrants(handle), { ...grant, status: 'pending' }).zremrangebyscore(keys.openGrants(handle), '-inf', `(${grant.createdAt.getTime()}`)
+          txn.sealAudit(keys, handle, audit, db.heads)
+          if (await db.commit(txn)) break
+          // Refused: say why, from the records as they are now (the refusals of exchange.ts).
+          const [agent, binding] = await Promise.all([readAgent(db, handle), call(() => client.hget(keys.bindings(handle), grant.system))])
           if (agent === undefined) throw new AgentNotFound(handle)
           if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
-          throw new AgentNotActive(handle, 'changed since the token was issued')
+          if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
+          checkGrantBinding(grant, decodeBinding(binding))
+          // Both hold again (a status flip and back, between commit and read): try again, a few times.
+          if (attempt >= 5) throw new StoreUnavailable({ detail: 'the grant could not begin: its agent or binding kept changing' })
         }
       } catch (error) {
         // A definite refusal: the pending-index entry written before the commit points at

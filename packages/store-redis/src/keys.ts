@@ -14,7 +14,7 @@ import { ConfigInvalid } from '@lanyard/core'
  *     the reader that finds it stale. A crash between index write and commit therefore costs a
  *     dangling entry, never a missing one.
  * (3) Single-key globals (replay cache, revoked tokens, signing keys, rate limits, mutex
- *     locks) need no partner key and are atomic on their own.
+ *     locks, exclusive binding targets) need no partner key and are atomic on their own.
  * (4) Webhooks and their deliveries share one tag, `{<prefix>:webhooks}`: one slot, so their
  *     due index is exact and every change is one commit. They are few (one delivery per
  *     subscriber per revocation), so one slot carries them; a busy deployment would shard them
@@ -62,6 +62,8 @@ export interface RedisKeys {
   /** Global index (see (2)): `[handle, id]` of every rule naming the issuer. */
   readonly trustByIssuer: (issuer: string) => string
   readonly rate: (key: string) => string
+  /** Which agent holds an exclusive binding target (bindings.ts): `<handle> <claimed at ms>`. */
+  readonly exclusive: (system: string, key: string) => string
   readonly lock: (key: string) => string
   readonly channel: string
 }
@@ -113,6 +115,7 @@ export function redisKeys(prefix: string): RedisKeys {
     trustRules: (handle) => `${tag(handle)}:trust`,
     trustByIssuer: (issuer) => `${prefix}:trust:issuer:${issuer}`,
     rate: (key) => `${prefix}:rate:${key}`,
+    exclusive: (system, key) => `${prefix}:exclusive:${JSON.stringify([system, key])}`,
     lock: (key) => `${prefix}:lock:${key}`,
     channel: `${prefix}:events`,
   }

@@ -1,6 +1,7 @@
-import { AgentNotFound, GrantNotFound, grantAfterTask, isOpenAt, type Grant, type Revocation, type RevocationEventType, type RevocationScope, type RevocationStore, type RevocationTask, type TaskCompletion } from '@lanyard/core'
+import { AgentNotFound, BindingNotFound, GrantNotFound, grantAfterTask, isOpenAt, type Grant, type Revocation, type RevocationEventType, type RevocationScope, type RevocationStart, type RevocationStore, type RevocationTask, type TaskCompletion } from '@lanyard/core'
 import { applyStatus } from './agents.js'
-import { decodeAgent, decodeAll, decodeGrant, decodeRevocation, decodeTask, encode } from './codec.js'
+import { releaseExclusive } from './bindings.js'
+import { decodeAgent, decodeAll, decodeBinding, decodeGrant, decodeRevocation, decodeTask, encode } from './codec.js'
 import { call } from './connection.js'
 import { noop, type RedisDatabase } from './database.js'
 import { openScore, trackOpen } from './grants.js'
@@ -32,7 +33,8 @@ function inScope(scope: RevocationScope, grant: Grant): boolean {
     case 'agent':
       return true
     case 'binding':
-      return grant.bindingId === scope.bindingId
+      // Every open grant of the agent on the system, whichever binding version issued it.
+      return grant.system === scope.system
     case 'grant':
       return grant.id === scope.grantId
   }
@@ -122,6 +124,35 @@ export async function claimOne(db: RedisDatabase, member: string, owner: string,
   return leased
 }
 
+/** The agent's grants with these ids, or all of them (`undefined`: an agent from before the open set). */
+export async function readGrants(db: RedisDatabase, handle: string, ids: readonly string[] | undefined): Promise<Grant[]> {
+  const { client, keys } = db
+  const records = ids === undefined ? await call(() => client.hvals(keys.grants(handle))) : ids.length === 0 ? [] : await call(() => client.hmget(keys.grants(handle), ...ids))
+  return decodeAll(records.filter((raw): raw is string => raw !== null), decodeGrant, byId)
+}
+
+/**
+ * Adds a new job with one pending task per grant to `txn` (the agent's commit), and returns it
+ * with the index entries to write before that commit. A job with no task is born done.
+ */
+export function addJob(db: RedisDatabase, txn: Transaction, start: Omit<RevocationStart, 'statusChange' | 'bindingChange'>, grants: readonly Grant[]): { revocation: Revocation; before: Array<() => Promise<unknown>> } {
+  const { client, keys, index } = db
+  const { handle } = start.scope
+  const tasks: RevocationTask[] = grants.map((g) => ({ revocationId: start.id, grantId: g.id, handle, system: g.system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt }))
+  const running = tasks.length > 0
+  const revocation: Revocation = { ...start, status: running ? 'running' : 'done', ...(running ? {} : { finishedAt: start.createdAt }), tasks }
+  const { tasks: _tasks, ...stored } = revocation
+  txn.hset(keys.revocations(handle), start.id, encode(stored))
+  for (const task of tasks) txn.hset(keys.tasks(handle, start.id), task.grantId, encode(task))
+  const before = [
+    () => call(() => client.set(keys.revocation(start.id), handle)),
+    outboxEntries(db, start.id, start.createdAt),
+    ...(running ? [index.zadd(keys.openRevocations, start.createdAt.getTime(), start.id)] : []),
+    ...tasks.map((task) => index.zadd(keys.dueTasks, task.nextAttemptAt.getTime(), indexMember(handle, start.id, task.grantId))),
+  ]
+  return { revocation, before }
+}
+
 /** Revocation jobs (`revocations` hash per agent), their tasks (`tasks`), and the global
  * indexes that find them: revocation id -> handle, open revocations, due tasks. */
 export function createRevocationMethods(db: RedisDatabase): RevocationStore {
@@ -129,31 +160,36 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
   return {
     async startRevocation(start, audit) {
       const { handle } = start.scope
+      const system = start.scope.kind === 'binding' ? start.scope.system : ''
       // One commit whatever the agent's exchange rate: guarded only on the agent record (which
-      // exchanges never write; a status change does), the event sealed in the script, and the
-      // grants that opened after this read given their tasks by the script itself (TASKS in
-      // scripts/commit.ts). Only a concurrent status change makes it read again.
+      // exchanges never write; a status change does) and the bindings it rewrites (which
+      // exchanges never write; a put or another revoke does), the event sealed in the script,
+      // and the grants that opened after this read given their tasks by the script itself
+      // (TASKS in scripts/commit.ts). Only a concurrent status or binding change makes it read again.
       for (;;) {
         const now = start.createdAt.getTime()
-        const [record, complete, openIds] = (await snapshot([
+        const [record, complete, openIds, bindingRecord, allBindings] = (await snapshot([
           ['get', keys.agent(handle)],
           ['get', keys.openGrantsComplete(handle)],
           ['zrangebyscore', keys.openGrants(handle), `(${now}`, '+inf'],
-        ])) as [string | null, string | null, string[]]
+          ['hget', keys.bindings(handle), system],
+          ['hvals', keys.bindings(handle)],
+        ])) as [string | null, string | null, string[], string | null, string[]]
         const agent = decodeAgent(record)
         if (agent === undefined) throw new AgentNotFound(handle)
         const after = start.statusChange ? applyStatus(agent, start.statusChange, audit.at) : agent
+        const binding = decodeBinding(bindingRecord)
+        if (start.bindingChange !== undefined && binding === undefined) throw new BindingNotFound(handle, system)
         const { scope } = start
         const ids = scope.kind === 'grant' ? [scope.grantId] : complete === null ? undefined : openIds
-        const grantRecords = ids === undefined ? await call(() => client.hvals(keys.grants(handle))) : ids.length === 0 ? [] : await call(() => client.hmget(keys.grants(handle), ...ids))
-        const grants = decodeAll(grantRecords.filter((raw): raw is string => raw !== null), decodeGrant, byId)
+        const grants = await readGrants(db, handle, ids)
         if (scope.kind === 'grant' && grants.length === 0) throw new GrantNotFound(scope.grantId)
-        const taskFor = (grantId: string, system: string): RevocationTask => ({ revocationId: start.id, grantId, handle, system, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt })
+        const taskFor = (grantId: string, grantSystem: string): RevocationTask => ({ revocationId: start.id, grantId, handle, system: grantSystem, status: 'pending', attempts: 0, nextAttemptAt: start.createdAt })
         const tasks: RevocationTask[] = grants
           .filter((g) => inScope(scope, g) && (isOpenAt(g, start.createdAt) || (scope.kind === 'grant' && g.status === 'live')))
           .map((g) => taskFor(g.id, g.system))
         const running = tasks.length > 0
-        const { statusChange: _change, ...header } = start
+        const { statusChange: _change, bindingChange: _binding, ...header } = start
         const revocation: Revocation = { ...header, status: running ? 'running' : 'done', ...(running ? {} : { finishedAt: start.createdAt }), tasks }
         const { tasks: _tasks, ...stored } = revocation
         const { finishedAt: _finished, ...runningRecord } = { ...stored, status: 'running' as const }
@@ -165,14 +201,32 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
           for (const grant of grants) if (openScore(grant) !== undefined) trackOpen(txn, keys.openGrants(handle), grant)
           txn.set(keys.openGrantsComplete(handle), '1')
         }
+        // The binding's end commits with the job (guarded on the binding as read): from this
+        // commit on, beginGrant refuses the binding (its #binding guard), and every grant it
+        // let in before is in `grants` or gets its task from TASKS below.
+        const afterCommit: Array<() => Promise<unknown>> = []
+        if (start.bindingChange !== undefined) txn.expect(keys.bindings(handle), bindingRecord, system)
+        if (start.bindingChange === 'revoke' && binding !== undefined) txn.hset(keys.bindings(handle), system, encode({ ...binding, status: 'revoked', revokedAt: binding.revokedAt ?? start.createdAt }))
+        if (start.bindingChange === 'remove') txn.hdel(keys.bindings(handle), system)
+        if (start.bindingChange !== undefined && binding?.exclusiveKey !== undefined) afterCommit.push(releaseExclusive(db, system, binding.exclusiveKey, handle))
+        // A revoked agent holds no binding: each ends with it (and frees its exclusive target).
+        if (after.status === 'revoked') {
+          for (const raw of allBindings) {
+            const held = decodeBinding(raw)
+            if (held === undefined || held.status === 'revoked') continue
+            txn.expect(keys.bindings(handle), raw, held.system).hset(keys.bindings(handle), held.system, encode({ ...held, status: 'revoked', revokedAt: start.createdAt }))
+            if (held.exclusiveKey !== undefined) afterCommit.push(releaseExclusive(db, held.system, held.exclusiveKey, handle))
+          }
+        }
         txn.hset(keys.revocations(handle), start.id, encode(stored))
         for (const task of tasks) txn.hset(keys.tasks(handle, start.id), task.grantId, encode(task))
         // A grant scope names one grant, read above; agent and binding scopes take in every
-        // grant that opened since (a beginGrant that committed between this read and this commit).
+        // grant that opened since (a beginGrant that committed between this read and this
+        // commit): a binding scope every one on its system, whichever binding version.
         if (scope.kind !== 'grant') {
           txn.tasksForLateGrants({
             openKey: keys.openGrants(handle), grantsKey: keys.grants(handle), tasksKey: keys.tasks(handle, start.id), revocationsKey: keys.revocations(handle),
-            afterMs: now, seen: grants.map(byId), ...(scope.kind === 'binding' ? { bindingId: scope.bindingId } : {}), revocationId: start.id,
+            afterMs: now, seen: grants.map(byId), ...(scope.kind === 'binding' ? { system: scope.system } : {}), revocationId: start.id,
             runningJson: running ? '' : encode(runningRecord), task: taskFor('', ''),
           })
         }
@@ -188,6 +242,7 @@ export function createRevocationMethods(db: RedisDatabase): RevocationStore {
         ]
         await Promise.all(before.map((step) => step()))
         if (!(await db.commit(txn))) continue
+        await Promise.allSettled(afterCommit.map((step) => step()))
         const late = decodeAll(txn.lateTasks, decodeTask, (t) => t.grantId)
         return { revocation: late.length === 0 ? revocation : { ...header, status: 'running', tasks: [...tasks, ...late] }, agent: after }
       }

@@ -5,10 +5,10 @@ import type { RedisKeys } from './keys.js'
 import { defineScript, type RedisClient, type ReplicaWait } from './connection.js'
 import { commitLua } from './scripts/commit.js'
 
-type Guard = [keyIndex: number, field: string, expected: string | number | false]
+type Guard = [keyIndex: number, field: string, expected: string | number | false] | [keyIndex: number, field: '#binding', system: string, bindingId: string]
 type Op =
   | [command: 'SET' | 'HSET' | 'HDEL' | 'RPUSH' | 'ZADD' | 'ZREM' | 'ZREMRANGEBYSCORE' | 'SADD' | 'SREM', keyIndex: number, ...args: string[]]
-  | [command: 'TASKS', openKey: number, grantsKey: number, tasksKey: number, revocationsKey: number, afterMs: string, seen: string, bindingId: string, revocationId: string, runningJson: string, before: string, between: string, after: string]
+  | [command: 'TASKS', openKey: number, grantsKey: number, tasksKey: number, revocationsKey: number, afterMs: string, seen: string, system: string, revocationId: string, runningJson: string, before: string, between: string, after: string]
   | [command: 'AUDIT', headKey: number, auditKey: number, expectedHead: string | false, sealedJson: string, sealedHead: string, before: string, between: string, after: string]
 
 /**
@@ -94,6 +94,12 @@ export class Transaction {
     return this
   }
 
+  /** Commit only if the bindings hash at `key` holds, for `system`, the binding `bindingId`, not revoked. */
+  expectBinding(key: string, system: string, bindingId: string): this {
+    this.#guards.push([this.#index(key), '#binding', system, bindingId])
+    return this
+  }
+
   set(key: string, value: string): this {
     this.#ops.push(['SET', this.#index(key), value])
     return this
@@ -163,17 +169,17 @@ export class Transaction {
   /**
    * Gives a task of `revocation` to every grant of the agent that became open after the
    * caller read its open grants (those scored past `afterMs` in `openKey` and not in `seen`),
-   * within `bindingId` if given; the tasks added are `lateTasks` after the commit. `task` is
+   * on `system` if given; the tasks added are `lateTasks` after the commit. `task` is
    * the task any such grant gets, but for its `grantId` and `system`; `runningJson`: the
    * revocation record to write instead, if the caller recorded it `done` (else "").
    */
-  tasksForLateGrants(args: { openKey: string; grantsKey: string; tasksKey: string; revocationsKey: string; afterMs: number; seen: readonly string[]; bindingId?: string; revocationId: string; runningJson: string; task: object }): this {
+  tasksForLateGrants(args: { openKey: string; grantsKey: string; tasksKey: string; revocationsKey: string; afterMs: number; seen: readonly string[]; system?: string; revocationId: string; runningJson: string; task: object }): this {
     const json = encode({ ...args.task, grantId: prevMark, system: seqMark })
     const [g, sys] = [JSON.stringify(prevMark), JSON.stringify(seqMark)]
     const p = json.indexOf(g)
     const q = json.indexOf(sys)
     if (p < 0 || q < p) throw new StoreUnavailable({ detail: 'task template could not be cut' })
-    this.#ops.push(['TASKS', this.#index(args.openKey), this.#index(args.grantsKey), this.#index(args.tasksKey), this.#index(args.revocationsKey), String(args.afterMs), encode(args.seen), args.bindingId ?? '', args.revocationId, args.runningJson, json.slice(0, p), json.slice(p + g.length, q), json.slice(q + sys.length)])
+    this.#ops.push(['TASKS', this.#index(args.openKey), this.#index(args.grantsKey), this.#index(args.tasksKey), this.#index(args.revocationsKey), String(args.afterMs), encode(args.seen), args.system ?? '', args.revocationId, args.runningJson, json.slice(0, p), json.slice(p + g.length, q), json.slice(q + sys.length)])
     return this
   }
 

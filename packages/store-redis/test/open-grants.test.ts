@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import type { AuditDraft, Binding, Grant, Store } from '@lanyard/core'
 import { redisKeys, type RedisKeys } from '../src/keys.js'
 import { openRedisStore } from '../src/create-redis-store.js'
+import { Transaction } from '../src/transaction.js'
 import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
 // Redis only: each agent's open grants live in a sorted set beside its grants hash (see
@@ -51,7 +52,7 @@ describe('open grants on Redis', () => {
   }
 
   const open = (now: number) => redis.zrangebyscore(keys.openGrants(handle), `(${t0 + now}`, '+inf')
-  const revoke = async (scope: { kind: 'agent' } | { kind: 'binding'; bindingId: string }, when: number) =>
+  const revoke = async (scope: { kind: 'agent' } | { kind: 'binding'; system: string; bindingId: string }, when: number) =>
     (await store.startRevocation({ id: `revocation-${when}`, scope: { ...scope, handle }, reason: 'test', actor: 'admin:test', createdAt: at(when) }, draft('revoked', when))).revocation.tasks.map((task) => task.grantId).sort()
 
   it('fills the set of an agent from before it, from its whole history, at its next revocation', async () => {
@@ -63,7 +64,7 @@ describe('open grants on Redis', () => {
     // What a store from before the set left: the grants hash alone.
     await redis.del(keys.openGrants(handle), keys.openGrantsComplete(handle))
 
-    expect(await revoke({ kind: 'binding', bindingId: other.id }, 10_000)).toEqual([elsewhere.id])
+    expect(await revoke({ kind: 'binding', system: 'other', bindingId: other.id }, 10_000)).toEqual([elsewhere.id])
     expect(await redis.get(keys.openGrantsComplete(handle))).toBe('1')
     expect((await open(10_000)).sort()).toEqual([live.id, elsewhere.id, pending.id].sort())
     // The next one reads the set: the expired grant is in neither.
@@ -84,9 +85,27 @@ describe('open grants on Redis', () => {
 
     // Revoked by a cascade task: out of the set with the task's commit.
     await store.settleGrant(handle, later.id, { status: 'live', expiresAt: at(3_600_000), ref: {}, index: {} }, draft('grant.issued', 5_000))
-    expect(await revoke({ kind: 'binding', bindingId: mem.id }, 6_000)).toEqual([kept.id, later.id].sort())
+    expect(await revoke({ kind: 'binding', system: 'mem', bindingId: mem.id }, 6_000)).toEqual([kept.id, later.id].sort())
     await store.claimTasks('worker', at(6_000), 60_000, 10)
     await store.completeTask('worker', 'revocation-6000', later.id, { outcome: { kind: 'revoked' }, grantStatus: 'revoked' }, at(6_500), draft('grant.revoked', 6_500))
     expect(await redis.zrange(keys.openGrants(handle), 0, -1)).toEqual([kept.id])
+  })
+
+  it("a binding revocation's late tasks (grants opened after its read) are every open grant on the system, whichever binding version issued it", async () => {
+    const [first, other] = [await binding('mem'), await binding('other')]
+    const underFirst = await grant(first, 1_000)
+    // The same ceiling: the replacement covers the open grant and cuts nothing.
+    const second: Binding = { ...first, id: 'binding-mem-2', createdAt: at(2_000) }
+    await store.putBinding(second, draft('binding.replaced', 2_000))
+    const underSecond = await grant(second, 3_000)
+    await grant(other, 3_000)
+    // The script's step alone, as if every grant had begun after the revocation read: none seen.
+    const txn = new Transaction().tasksForLateGrants({
+      openKey: keys.openGrants(handle), grantsKey: keys.grants(handle), tasksKey: keys.tasks(handle, 'late'), revocationsKey: keys.revocations(handle),
+      afterMs: t0 + 5_000, seen: [], system: 'mem', revocationId: 'late', runningJson: '', task: { revocationId: 'late', handle, status: 'pending', attempts: 0 },
+    })
+    expect(await txn.commit(redis)).toBe(true)
+    expect(txn.lateTasks.map((task) => (JSON.parse(task) as { grantId: string }).grantId).sort()).toEqual([underFirst.id, underSecond.id].sort())
+    expect(Object.keys(await redis.hgetall(keys.tasks(handle, 'late'))).sort()).toEqual([underFirst.id, underSecond.id].sort())
   })
 })

@@ -1,4 +1,4 @@
-import { AgentExists, AgentNotActive, AgentNotFound } from '@lanyard/core'
+import { AgentExists, AgentNotActive, AgentNotFound, KeyNotFound } from '@lanyard/core'
 import type { Agent, AgentFilter, AgentKey, AgentStore, AuditDraft, StatusChange } from '@lanyard/core'
 import { appendEvent } from './audit.js'
 import { json, ms, type SqliteDatabase } from './database.js'
@@ -76,6 +76,17 @@ export function createAgentMethods(db: SqliteDatabase): AgentStore {
         )
         // Idempotent: the same key again changes nothing, so it records nothing either.
         if (added.changes === 1) appendEvent(db, key.handle, audit)
+      })
+    },
+
+    async removeKey(handle: string, kid: string, audit: AuditDraft): Promise<Agent> {
+      return db.write(() => {
+        const row = mustAgent(db, handle)
+        if (db.sql('DELETE FROM agent_keys WHERE handle = ? AND kid = ?').run(handle, kid).changes === 0) throw new KeyNotFound(handle, kid)
+        const next: AgentRow = { ...row, generation: row.generation + 1, updated_at: ms(audit.at) }
+        db.sql('UPDATE agents SET generation = ?, updated_at = ? WHERE handle = ?').run(next.generation, next.updated_at, handle)
+        appendEvent(db, handle, audit)
+        return toAgent(next)
       })
     },
 

@@ -1,9 +1,10 @@
-import { AgentNotActive, GrantNotFound, settledGrant } from '@lanyard/core'
+import { AgentNotActive, GrantNotFound, checkGrantBinding, settledGrant } from '@lanyard/core'
 import type { AuditDraft, Grant, GrantSettlement, GrantStatus, GrantStore } from '@lanyard/core'
 import { mustAgent } from './agents.js'
+import { bindingRow } from './bindings.js'
 import { appendEvent } from './audit.js'
 import { json, ms, type SqliteDatabase } from './database.js'
-import { toGrant, type GrantRow } from './rows.js'
+import { toBinding, toGrant, type GrantRow } from './rows.js'
 
 /** The grant's row, inside the caller's read or write. */
 export function grantRow(db: SqliteDatabase, handle: string, grantId: string): GrantRow | undefined {
@@ -25,6 +26,10 @@ export function insertPendingGrant(db: SqliteDatabase, grant: Grant, generation:
   const agent = mustAgent(db, grant.handle)
   if (agent.status !== 'active') throw new AgentNotActive(grant.handle, agent.status)
   if (agent.generation !== generation) throw new AgentNotActive(grant.handle, "no longer at the token's generation", { detail: `agent generation ${agent.generation}, token generation ${generation}` })
+  // The binding the exchange read is still the active one: a binding revoke (or a
+  // replacement) that committed first refuses this grant; one after takes it into its job.
+  const binding = bindingRow(db, grant.handle, grant.system)
+  checkGrantBinding(grant, binding && toBinding(binding))
   db.sql(
     `INSERT INTO grants (id, handle, binding_id, system, connector_type, scopes, status, created_at, expires_at, ref, attribution, sealed_secret, error, ended_at, approval)
      VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, NULL, NULL, ?)`,

@@ -1,4 +1,4 @@
-import { GrantNotFound, grantAfterTask } from '@lanyard/core'
+import { BindingNotFound, GrantNotFound, grantAfterTask } from '@lanyard/core'
 import type { Agent, AuditDraft, Revocation, RevocationEventType, RevocationStart, RevocationStore, RevocationTask, TaskCompletion, TaskResult } from '@lanyard/core'
 import { changeStatus, mustAgent } from './agents.js'
 import { appendEvent } from './audit.js'
@@ -19,6 +19,32 @@ function addToOutbox(db: SqliteDatabase, revocationId: string, type: RevocationE
   db.sql('INSERT INTO revocation_outbox (revocation_id, type) VALUES (?, ?)').run(revocationId, type)
 }
 
+/**
+ * Opens a job with one pending task per grant, inside the caller's write, and puts its events in
+ * the outbox. A job with no task is born done.
+ */
+export function openRevocation(db: SqliteDatabase, start: Omit<RevocationStart, 'statusChange' | 'bindingChange'>, grants: ReadonlyArray<{ id: string; system: string }>): Revocation {
+  const { scope } = start
+  const done = grants.length === 0
+  db.sql('INSERT INTO revocations (id, handle, scope, reason, actor, created_at, status, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+    start.id, scope.handle, json(scope), start.reason, start.actor, ms(start.createdAt), done ? 'done' : 'running', done ? ms(start.createdAt) : null,
+  )
+  const task = db.sql("INSERT INTO revocation_tasks (revocation_id, grant_id, handle, system, status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)")
+  for (const grant of grants) task.run(start.id, grant.id, scope.handle, grant.system, ms(start.createdAt))
+  addToOutbox(db, start.id, 'revocation.started')
+  if (done) addToOutbox(db, start.id, 'revocation.finished')
+  return readRevocation(db, start.id)!
+}
+
+/** A binding revoke ends the binding, a removal deletes it; BindingNotFound when there is none. */
+function changeBinding(db: SqliteDatabase, handle: string, system: string, change: 'revoke' | 'remove', at: Date): void {
+  const changed =
+    change === 'revoke'
+      ? db.sql("UPDATE bindings SET status = 'revoked', revoked_at = COALESCE(revoked_at, ?) WHERE handle = ? AND system = ?").run(ms(at), handle, system)
+      : db.sql('DELETE FROM bindings WHERE handle = ? AND system = ?').run(handle, system)
+  if (changed.changes === 0) throw new BindingNotFound(handle, system)
+}
+
 /** Revocation jobs (table `revocations`) and their leased tasks (`revocation_tasks`). */
 export function createRevocationMethods(db: SqliteDatabase): RevocationStore {
   return {
@@ -36,7 +62,9 @@ export function createRevocationMethods(db: SqliteDatabase): RevocationStore {
             grants = db.sql(`SELECT id, system FROM grants WHERE handle = :handle AND ${inScope} ORDER BY created_at, id`).all({ handle: scope.handle, now }) as typeof grants
             break
           case 'binding':
-            grants = db.sql(`SELECT id, system FROM grants WHERE handle = :handle AND binding_id = :binding AND ${inScope} ORDER BY created_at, id`).all({ handle: scope.handle, binding: scope.bindingId, now }) as typeof grants
+            // Every open grant of the agent on the system, whichever binding version issued it.
+            grants = db.sql(`SELECT id, system FROM grants WHERE handle = :handle AND system = :system AND ${inScope} ORDER BY created_at, id`).all({ handle: scope.handle, system: scope.system, now }) as typeof grants
+            if (start.bindingChange !== undefined) changeBinding(db, scope.handle, scope.system, start.bindingChange, start.createdAt)
             break
           case 'grant': {
             if (grantRow(db, scope.handle, scope.grantId) === undefined) throw new GrantNotFound(scope.grantId)
@@ -45,16 +73,11 @@ export function createRevocationMethods(db: SqliteDatabase): RevocationStore {
           }
         }
         if (start.statusChange) agent = changeStatus(db, scope.handle, start.statusChange, audit.at)
-        const done = grants.length === 0
-        db.sql('INSERT INTO revocations (id, handle, scope, reason, actor, created_at, status, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-          start.id, scope.handle, json(scope), start.reason, start.actor, ms(start.createdAt), done ? 'done' : 'running', done ? ms(start.createdAt) : null,
-        )
-        const task = db.sql("INSERT INTO revocation_tasks (revocation_id, grant_id, handle, system, status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)")
-        for (const grant of grants) task.run(start.id, grant.id, scope.handle, grant.system, ms(start.createdAt))
-        addToOutbox(db, start.id, 'revocation.started')
-        if (done) addToOutbox(db, start.id, 'revocation.finished')
+        // A revoked agent holds no binding: each ends with it (and frees its exclusive target).
+        if (agent.status === 'revoked') db.sql("UPDATE bindings SET status = 'revoked', revoked_at = ? WHERE handle = ? AND status = 'active'").run(ms(start.createdAt), scope.handle)
+        const revocation = openRevocation(db, start, grants)
         appendEvent(db, scope.handle, audit)
-        return { revocation: readRevocation(db, start.id)!, agent }
+        return { revocation, agent }
       })
     },
 

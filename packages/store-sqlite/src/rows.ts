@@ -90,6 +90,9 @@ export interface BindingRow {
   created_at: number
   /** Migration 0004: the approval policy, JSON. */
   approval: string | null
+  status: 'active' | 'revoked'
+  revoked_at: number | null
+  exclusive_key: string | null
 }
 
 export interface SigningKeyRow {
@@ -160,6 +163,9 @@ export function toBinding(row: BindingRow): Binding {
     minTier: row.min_tier,
     createdAt: date(row.created_at),
     ...(present('approval', row.approval, json) as { approval?: Binding['approval'] }),
+    status: row.status,
+    ...(row.revoked_at === null ? {} : { revokedAt: date(row.revoked_at) }),
+    ...(row.exclusive_key === null ? {} : { exclusiveKey: row.exclusive_key }),
   }
 }
 

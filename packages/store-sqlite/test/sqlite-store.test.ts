@@ -8,6 +8,7 @@ import { verifyAuditChain, type AuditDraft } from '@lanyard/core'
 import { FakeClock } from '@lanyard/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteStore } from '../src/index.js'
+import { loadMigrations, migrate } from '../src/migrate.js'
 import { openDatabase } from '../src/open-database.js'
 import { translateError } from '../src/translate-error.js'
 
@@ -81,11 +82,44 @@ describe('createSqliteStore', () => {
       { version: 2, name: '0002-webhooks.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 3, name: '0003-revocation-outbox.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 4, name: '0004-trust-rules.sql', applied_at: clock.now().getTime() - 60_000 },
+      { version: 5, name: '0005-binding-lifecycle.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 6, name: '0006-presence.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 12, name: '0012-approvals.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 13, name: '0013-tiers.sql', applied_at: clock.now().getTime() - 60_000 },
     ])
     db.close()
+  })
+
+  it('upgrades a database left at an earlier migration, applying the rest in version order', async () => {
+    const path = newPath()
+    const old = new BetterSqlite3(path)
+    // A database of the release before binding lifecycle: migrations 1 to 4 (trust rules).
+    migrate(old, loadMigrations().filter((m) => m.version <= 4), clock.now())
+    old.prepare("INSERT INTO agents (handle, owner, status, tier, generation, labels, created_at, updated_at) VALUES ('old@agents.acme.dev', 'o', 'active', 1, 1, '{}', 0, 0)").run()
+    old.prepare("INSERT INTO bindings (handle, system, id, target, ceiling, min_tier, created_at) VALUES ('old@agents.acme.dev', 'github', 'b-old', '{}', '[]', 1, 0)").run()
+    old.close()
+    clock.advance(60_000)
+    const store = await createSqliteStore({ path, clock })
+    // A binding made before the lifecycle columns reads as active, holding no exclusive key.
+    const kept = await store.getBinding('old@agents.acme.dev', 'github')
+    expect(kept).toMatchObject({ id: 'b-old', status: 'active' })
+    expect(kept?.exclusiveKey).toBeUndefined()
+    await store.close()
+    const db = new BetterSqlite3(path)
+    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
+      ['0001-init.sql', '0002-webhooks.sql', '0003-revocation-outbox.sql', '0004-trust-rules.sql', '0005-binding-lifecycle.sql'].map((name, i) => ({ version: i + 1, name })),
+    )
+    expect(db.prepare('SELECT applied_at FROM schema_migrations WHERE version = 5').pluck().get()).toBe(clock.now().getTime())
+    db.close()
+  })
+
+  it('refuses a database whose recorded migration of a version has another name (another build numbered it)', async () => {
+    const path = newPath()
+    const db = new BetterSqlite3(path)
+    migrate(db, loadMigrations().filter((m) => m.version <= 3), clock.now())
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (4, ?, 0)').run('0004-binding-lifecycle.sql')
+    db.close()
+    await expect(createSqliteStore({ path, clock })).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', detail: expect.stringContaining('numbers differently') })
   })
 
   it('opens the file in WAL, synchronous=FULL, with a busy timeout and foreign keys on', () => {

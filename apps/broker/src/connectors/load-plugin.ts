@@ -37,6 +37,7 @@ export function checkDefinition(specifier: string, value: unknown): ConnectorDef
   const scopes = definition.scopes as { isKnown?: unknown } | undefined
   if (typeof scopes?.isKnown !== 'function') throw new ConnectorInvalid(specifier, 'member "scopes" must be a ScopeCatalogue with isKnown()')
   for (const member of requiredFunctions) if (typeof definition[member] !== 'function') throw new ConnectorInvalid(specifier, `member "${member}" must be a function`)
+  if (definition.exclusiveTargetKey !== undefined && typeof definition.exclusiveTargetKey !== 'function') throw new ConnectorInvalid(specifier, 'member "exclusiveTargetKey" must be a function of the target, when present')
   return value as ConnectorDefinition<unknown, unknown>
 }
 

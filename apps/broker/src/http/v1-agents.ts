@@ -91,8 +91,8 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
   })
   router.post('/agents/:handle/bindings', async (req, res) => {
     const body = parseInput(bindingBody, req.body, 'body')
-    const binding = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }), ...(body.approval === undefined ? {} : { approval: approvalPolicy(body.approval) }) })
-    res.status(201).json(bindingJson(binding))
+    const { binding, replaced, revocation } = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }), ...(body.approval === undefined ? {} : { approval: approvalPolicy(body.approval) }) })
+    res.status(201).json({ ...bindingJson(binding), replaced, ...(revocation === undefined ? {} : { revocation: revocationJson(revocation) }) })
   })
   router.get('/agents/:handle/grants', async (req, res) => {
     const query = parseInput(grantsQuery, req.query, 'query')

@@ -15,6 +15,7 @@ export const keyJson = (k: AgentKey) => ({ kid: k.kid, alg: k.alg, created_at: i
 export const bindingJson = (b: Binding) => ({
   id: b.id, system: b.system, target: b.target, ceiling: b.ceiling, min_tier: b.minTier, created_at: iso(b.createdAt),
   ...(b.approval === undefined ? {} : { approval: { scopes: b.approval.scopes, approvers: b.approval.approvers, ttl_seconds: b.approval.ttlSeconds, ...(b.approval.belowTier === undefined ? {} : { below_tier: b.approval.belowTier }) } }),
+  status: b.status ?? 'active', ...(b.revokedAt === undefined ? {} : { revoked_at: iso(b.revokedAt) }),
 })
 
 export const grantJson = (g: Grant) => ({

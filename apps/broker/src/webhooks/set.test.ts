@@ -27,7 +27,7 @@ describe('revocationSets', () => {
   })
 
   it('(2) a binding revocation starting is one credential-change per grant in scope', () => {
-    const sets = revocationSets({ type: 'revocation.started', revocation: revocation({ kind: 'binding', handle, bindingId: 'b1' }, [task('g1'), task('g2')]) }, issuer)
+    const sets = revocationSets({ type: 'revocation.started', revocation: revocation({ kind: 'binding', handle, system: 'github-acme', bindingId: 'b1' }, [task('g1'), task('g2')]) }, issuer)
     expect(sets.map((s) => Object.keys(s.events))).toEqual([[credentialChange], [credentialChange]])
     expect(sets.map((s) => s.events[credentialChange]?.friendly_name)).toEqual(['github-acme/g1', 'github-acme/g2'])
     expect(sets[0]?.events[credentialChange]).toMatchObject({ change_type: 'revoke', credential_type: 'lanyard-grant' })

@@ -6,14 +6,15 @@ import { reportStarted, waitOptions } from '../revocation-wait.js'
 import type { WaitOptions } from '../revocation-wait.js'
 
 /**
- * `lanyard bindings revoke <handle> <system> --reason <text> [--wait]`: revoke every live grant
- * the agent holds through its binding to one system; its other systems are untouched.
+ * `lanyard bindings revoke <handle> <system> --reason <text> [--wait]`: end the agent's binding
+ * to one system (status `revoked`: nothing exchanges through it until an admin binds the system
+ * again) and revoke every open grant of the agent there; its other systems are untouched.
  */
 export function bindingsRevoke(bindings: Command): void {
   waitOptions(
     bindings
       .command('revoke')
-      .description("revoke every live grant of an agent's binding to one system")
+      .description("end an agent's binding to one system and revoke every grant of the agent there")
       .argument('<handle>')
       .argument('<system>', 'the bound system, e.g. github-acme')
       .requiredOption('--reason <text>', 'why (kept in the audit chain)'),

@@ -56,7 +56,8 @@ async function readPublicJwk(path: string): Promise<JWK> {
   return jwk as JWK
 }
 
-async function generateTo(out: string): Promise<{ publicJwk: JWK }> {
+/** Generates an Ed25519 pair here and writes the private JWK to `out` (mode 0600, never over an existing file). */
+export async function generateTo(out: string): Promise<{ publicJwk: JWK }> {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
   const publicJwk = await exportJWK(publicKey)
   const kid = await calculateJwkThumbprint(publicJwk, 'sha256')

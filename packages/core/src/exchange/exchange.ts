@@ -2,6 +2,7 @@ import { v7 as timeOrderedUuid } from 'uuid'
 import {
   AgentNotActive,
   BindingNotFound,
+  BindingRevoked,
   DpopProofInvalid,
   InternalFailure,
   SystemUnknown,
@@ -75,8 +76,9 @@ export function grantSealContext(grantId: string): string {
  *
  * (1) The handle token is verified and its generation compared with a possibly cached agent, to
  *     refuse early. (2) The request is narrowed against the binding's ceiling by the connector.
- * (3) `beginGrant` re-checks status and generation inside the write that records the grant, so
- *     once a revocation has committed no exchange can record, and so none can mint. (4) The
+ * (3) `beginGrant` re-checks status, generation and the binding (still this version, not
+ *     revoked) inside the write that records the grant, so once a revocation (of the agent or
+ *     of the binding) has committed no exchange can record, and so none can mint. (4) The
  *     upstream mints. (5) `settleGrant` records it live with its audit event before the
  *     credential is returned; if that write fails the credential is revoked and never returned.
  */
@@ -128,6 +130,7 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
   if (system === undefined) throw new SystemUnknown(request.system)
   const binding = await store.getBinding(agent.handle, system.name)
   if (binding === undefined) throw new BindingNotFound(agent.handle, system.name)
+  if (binding.status === 'revoked') throw new BindingRevoked(agent.handle, system.name, 'revoked')
   if (agent.tier < binding.minTier) throw new AgentNotActive(agent.handle, `at trust tier ${agent.tier}, below this binding's minimum of ${binding.minTier}`)
   const scopes = system.instance.narrow(binding.ceiling, request.scopes ?? binding.ceiling)
 

@@ -162,6 +162,14 @@ export interface ConnectorDefinition<Config = unknown, Target = unknown, Credent
    * State it in the connector's README. Default 256 KiB.
    */
   readonly maxResponseBytes?: number
+  /**
+   * Optional, pure, no I/O. The part of a binding's (normalised) target that at most one agent
+   * may hold an active binding to, within one system: the OAuth client id, whose tokens a
+   * revoke may cut together and whose whois would be ambiguous if shared. Binding a second
+   * agent to a target with the same key is BindingConflict (409), enforced by the store in the
+   * binding's write. Absent, or returning undefined: targets may be shared.
+   */
+  exclusiveTargetKey?(target: Target): string | undefined
   create(config: Config, host: ConnectorHost): ConnectorInstance<Target, Credential>
 }
 

@@ -1,7 +1,12 @@
 /** What a revocation covers. `owner` fans out into one job per agent of that owner. */
 export type RevocationScope =
   | { readonly kind: 'agent'; readonly handle: string }
-  | { readonly kind: 'binding'; readonly handle: string; readonly bindingId: string }
+  /**
+   * Every open grant of the agent on `system`, whichever binding version issued it. `bindingId`
+   * is the binding current when the job opened, for the record. (Jobs opened before `system`
+   * was recorded carry `bindingId` only.)
+   */
+  | { readonly kind: 'binding'; readonly handle: string; readonly system: string; readonly bindingId: string }
   | { readonly kind: 'grant'; readonly handle: string; readonly grantId: string }
 
 /** A final result of a revoke. */

@@ -23,6 +23,12 @@ export interface AgentService {
   listAgents(filter?: AgentFilter): Promise<Agent[]>
   listKeys(handle: string): Promise<AgentKey[]>
   addKey(actor: string, handle: string, jwk: unknown): Promise<AgentKey>
+  /**
+   * Removes one key and bumps the generation in the same write: handle tokens obtained before
+   * (with that key or any other) stop exchanging. Removing the last key is allowed; the agent
+   * then cannot authenticate with a key until one is added. KeyNotFound for an unknown kid.
+   */
+  removeKey(actor: string, handle: string, kid: string): Promise<Agent>
   suspend(actor: string, handle: string, reason: string): Promise<Agent>
   resume(actor: string, handle: string, reason: string): Promise<Agent>
 }
@@ -69,6 +75,11 @@ export function createAgentService(deps: { store: AgentStore; bus: EventBus; clo
       const key = await parseAgentKey(agent.handle, jwk, clock.now())
       await store.addKey(key, auditDraft(clock, actor, 'key.added', agent.handle, { kid: key.kid, alg: key.alg }))
       return key
+    },
+    async removeKey(actor, handle, kid) {
+      const agent = await mustGetAgent(store, handle)
+      const after = await store.removeKey(agent.handle, kid, auditDraft(clock, actor, 'key.removed', agent.handle, { kid }))
+      return publishChanged(deps, after)
     },
     suspend: (actor, handle, reason) => changeStatus(actor, handle, 'suspended', ['active'], 'agent.suspended', reason),
     resume: (actor, handle, reason) => changeStatus(actor, handle, 'active', ['suspended'], 'agent.resumed', reason),

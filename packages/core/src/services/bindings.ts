@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { BindingInvalid, RequestInvalid, SystemUnknown, isLanyardError } from '../errors.js'
+import { AgentNotActive, BindingInvalid, RequestInvalid, SystemUnknown, isLanyardError } from '../errors.js'
 import type { ApprovalPolicy } from '../approvals/approval.js'
 import type { Binding } from '../bindings/binding.js'
 import type { Systems } from '../exchange/connectors.js'
@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
 import { validateStandard } from '../ports/standard-schema.js'
 import type { AgentStore, AuditStore, BindingStore } from '../ports/store/index.js'
+import type { Revocation } from '../revocation/revocation.js'
 import { auditDraft, mustGetAgent } from './context.js'
 
 export interface NewBinding {
@@ -18,17 +19,41 @@ export interface NewBinding {
   readonly approval?: ApprovalPolicy
 }
 
-/** An agent's bindings to systems. Revoking what a binding issued is a revocation. */
+/** A binding put: the binding, whether it replaced an active one, and the job cutting what it no longer covers. */
+export interface Bound {
+  readonly binding: Binding
+  readonly replaced: boolean
+  /** Open grants of the agent on that system the new binding does not cover (wider scopes, another target, a tier it no longer meets), being revoked. */
+  readonly revocation?: Revocation
+}
+
+/** An agent's bindings to systems. Revoking or removing what a binding issued is a revocation (services/revocations.ts). */
 export interface BindingService {
-  bind(actor: string, handle: string, input: NewBinding): Promise<Binding>
+  /**
+   * Creates the agent's binding to a system, or replaces it. A revoked agent gets none
+   * (AgentNotActive). Open grants the new binding does not cover are revoked in the same write.
+   */
+  bind(actor: string, handle: string, input: NewBinding): Promise<Bound>
   listBindings(handle: string): Promise<Binding[]>
 }
 
-export function createBindingService(deps: { store: AgentStore & BindingStore & AuditStore; systems: Systems; clock: Clock; log: Logger; upstreamTimeoutMs: number }): BindingService {
+export interface BindingServiceDeps {
+  readonly store: AgentStore & BindingStore & AuditStore
+  readonly systems: Systems
+  readonly clock: Clock
+  readonly log: Logger
+  readonly upstreamTimeoutMs: number
+  /** A job this service opened (a replacement that cut grants): tell listeners, wake the cascade. */
+  readonly announce: (revocation: Revocation) => void
+}
+
+export function createBindingService(deps: BindingServiceDeps): BindingService {
   const { store, systems, clock } = deps
   return {
     async bind(actor, handle, input) {
       const agent = await mustGetAgent(store, handle)
+      // Early, before any upstream call; the store checks again in the binding's write.
+      if (agent.status === 'revoked') throw new AgentNotActive(agent.handle, agent.status)
       const system = systems.get(input.system)
       if (system === undefined) throw new SystemUnknown(input.system)
       if (!Array.isArray(input.ceiling) || input.ceiling.length === 0 || !input.ceiling.every((s) => typeof s === 'string')) throw new RequestInvalid(['ceiling: expected a non-empty array of scope strings'])
@@ -48,9 +73,29 @@ export function createBindingService(deps: { store: AgentStore & BindingStore & 
         }
         throw error
       }
-      const binding: Binding = { id: randomUUID(), handle: agent.handle, system: system.name, target, ceiling: [...input.ceiling], minTier: input.minTier ?? 0, createdAt: clock.now(), ...(input.approval === undefined ? {} : { approval: input.approval }) }
-      await store.putBinding(binding, auditDraft(clock, actor, 'binding.put', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier, ...(binding.approval === undefined ? {} : { approval: binding.approval }) }))
-      return binding
+      const exclusiveKey = system.definition.exclusiveTargetKey?.(target)
+      const binding: Binding = {
+        id: randomUUID(), handle: agent.handle, system: system.name, target, ceiling: [...input.ceiling], minTier: input.minTier ?? 0, createdAt: clock.now(), status: 'active',
+        ...(input.approval === undefined ? {} : { approval: input.approval }),
+        ...(exclusiveKey === undefined ? {} : { exclusiveKey }),
+      }
+      // The store names the event (binding.created / binding.replaced) from what it finds in its write.
+      // Covered: the new ceiling narrows to the grant's scopes, by the connector's own rules.
+      const covers = (scopes: readonly string[]) => {
+        try {
+          system.instance.narrow(binding.ceiling, scopes)
+          return true
+        } catch {
+          return false
+        }
+      }
+      const put = await store.putBinding(
+        binding,
+        auditDraft(clock, actor, 'binding.created', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier, ...(binding.approval === undefined ? {} : { approval: binding.approval }) }),
+        { reason: 'binding replaced: open grants outside the new binding', covers },
+      )
+      if (put.revocation !== undefined) deps.announce(put.revocation)
+      return { binding, replaced: put.action === 'binding.replaced', ...(put.revocation === undefined ? {} : { revocation: put.revocation }) }
     },
     async listBindings(handle) {
       await mustGetAgent(store, handle)

@@ -31,8 +31,16 @@ export interface RevocationService {
   suspendAndRevokeGrants(actor: string, handle: string, reason: string): Promise<{ revocation: Revocation; agent: Agent }>
   /** Revokes one grant; the agent stays active. */
   revokeGrant(actor: string, handle: string, grantId: string, reason: string): Promise<Revocation>
-  /** Revokes every live grant made through the agent's binding to `system`. */
+  /**
+   * Ends the agent's binding to `system` (status `revoked`: it exchanges nothing until an admin
+   * binds the system again) and revokes every open grant of the agent on that system, whichever
+   * binding version issued it, in one write.
+   */
   revokeBinding(actor: string, handle: string, system: string, reason: string): Promise<Revocation>
+  /** As `revokeBinding`, but deletes the binding. */
+  removeBinding(actor: string, handle: string, system: string, reason: string): Promise<Revocation>
+  /** A job another service opened in its own write (a binding replacement that cut grants): tell listeners, wake the cascade. */
+  announce(revocation: Revocation): void
   /** A person leaves: revokes every agent they own that is not revoked yet, one job per agent. */
   revokeOwner(actor: string, owner: string, reason: string): Promise<Array<{ revocation: Revocation; agent: Agent }>>
   /** What revoking the agent would do, without doing it. */
@@ -76,11 +84,27 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
   })
 
   /** Opens a job, tells listeners, wakes the cascade. A job with no task is born finished. */
-  async function started(result: { revocation: Revocation; agent: Agent }): Promise<{ revocation: Revocation; agent: Agent }> {
-    emit({ type: 'revocation.started', revocation: result.revocation })
-    if (result.revocation.status === 'done') emit({ type: 'revocation.finished', revocation: result.revocation })
+  function announce(revocation: Revocation): void {
+    emit({ type: 'revocation.started', revocation })
+    if (revocation.status === 'done') emit({ type: 'revocation.finished', revocation })
     else cascade.wake()
+  }
+  async function started(result: { revocation: Revocation; agent: Agent }): Promise<{ revocation: Revocation; agent: Agent }> {
+    announce(result.revocation)
     return result
+  }
+
+  /** A binding revoke or removal: the binding changes and its job opens in one store write. */
+  async function endBinding(actor: string, handle: string, system: string, reason: string, change: 'revoke' | 'remove'): Promise<Revocation> {
+    await mustGetAgent(store, handle)
+    const binding = await store.getBinding(handle, system)
+    if (binding === undefined) throw new BindingNotFound(handle, system)
+    const result = await store.startRevocation(
+      { id: randomUUID(), scope: { kind: 'binding', handle, system, bindingId: binding.id }, reason, actor, createdAt: clock.now(), bindingChange: change },
+      auditDraft(clock, actor, change === 'revoke' ? 'binding.revoked' : 'binding.removed', handle, { reason, system, binding_id: binding.id }),
+    )
+    announce(result.revocation)
+    return result.revocation
   }
 
   return {
@@ -110,16 +134,9 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
       const result = await store.startRevocation({ id: randomUUID(), scope: { kind: 'grant', handle, grantId }, reason, actor, createdAt: clock.now() }, auditDraft(clock, actor, 'grant.revocation-started', grantId, { reason }))
       return (await started(result)).revocation
     },
-    async revokeBinding(actor, handle, system, reason) {
-      await mustGetAgent(store, handle)
-      const binding = await store.getBinding(handle, system)
-      if (binding === undefined) throw new BindingNotFound(handle, system)
-      const result = await store.startRevocation(
-        { id: randomUUID(), scope: { kind: 'binding', handle, bindingId: binding.id }, reason, actor, createdAt: clock.now() },
-        auditDraft(clock, actor, 'binding.revocation-started', handle, { reason, system, binding_id: binding.id }),
-      )
-      return (await started(result)).revocation
-    },
+    revokeBinding: (actor, handle, system, reason) => endBinding(actor, handle, system, reason, 'revoke'),
+    removeBinding: (actor, handle, system, reason) => endBinding(actor, handle, system, reason, 'remove'),
+    announce,
     async revokeOwner(actor, ownerInput, reason) {
       // The stored form: `Owner@acme.dev` revokes every agent of owner@acme.dev.
       const normal = normaliseIdentity(ownerInput)

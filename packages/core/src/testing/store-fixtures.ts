@@ -53,6 +53,7 @@ export function newBinding(clock: Clock, handle: string, system = 'github-acme',
     ceiling: ['contents:read', 'issues:write'],
     minTier: 1,
     createdAt: clock.now(),
+    status: 'active',
     ...overrides,
   }
 }

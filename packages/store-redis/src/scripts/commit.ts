@@ -7,7 +7,10 @@ import { sha256Lua } from './sha256.js'
  *
  * Guards: (1) `field` "" compares a string key, any other field a hash field, with the value the
  * caller read (`false`: absent); (2) `field` "#active" requires the agent record at that key to
- * be `active` with generation `expected`. If any fails nothing is written and the guard's
+ * be `active` with generation `expected`; (3) `field` "#binding" requires the bindings hash at
+ * that key to hold, under field `expected`, a binding with id `bindingId` (the guard's fourth
+ * element) that is not `revoked`: a grant begins only under the binding it was checked against,
+ * so a binding revoke or replace that commits first refuses it. If any fails nothing is written and the guard's
  * number is returned, so Node re-reads and decides (or refuses). Otherwise every op runs and
  * `{0, heads, tasks}` is returned: the new chain head of each AUDIT op, in order, and the tasks
  * TASKS added.
@@ -23,11 +26,12 @@ import { sha256Lua } from './sha256.js'
  * So an audited write of one agent commits in one step whatever the agent's other traffic: a
  * revoke never loses a race to the exchanges it cuts.
  *
- * TASKS `[openKey, grantsKey, tasksKey, revocationsKey, afterMs, seen, bindingId, revocationId,
+ * TASKS `[openKey, grantsKey, tasksKey, revocationsKey, afterMs, seen, system, revocationId,
  * runningJson, before, between, after]` gives a revocation's task to every grant that became
  * open after Node read the agent's open grants: members of the open set scored past `afterMs`
- * that are not in `seen` (JSON array of the ids Node decided for), and, when `bindingId` is
- * not "", of that binding. A task is `before .. grantId .. between .. system .. after` (JSON
+ * that are not in `seen` (JSON array of the ids Node decided for), and, when `system` is
+ * not "", on that system (a binding revocation's scope is (handle, system), whichever binding
+ * version issued the grant). A task is `before .. grantId .. between .. system .. after` (JSON
  * strings). If Node recorded the revocation `done` (`runningJson` not "") and any is added,
  * the record becomes `runningJson`. The tasks added are returned, for the caller's answer.
  *
@@ -42,6 +46,11 @@ for i, guard in ipairs(txn.guards) do
     if not raw then return i end
     local agent = cjson.decode(raw)
     if agent.status ~= 'active' or agent.generation ~= guard[3] then return i end
+  elseif guard[2] == '#binding' then
+    local raw = redis.call('HGET', KEYS[guard[1]], guard[3])
+    if not raw then return i end
+    local binding = cjson.decode(raw)
+    if binding.status == 'revoked' or binding.id ~= guard[4] then return i end
   else
     local actual
     if guard[2] == '' then
@@ -66,7 +75,7 @@ for _, op in ipairs(txn.ops) do
         local raw = redis.call('HGET', KEYS[op[3]], id)
         if raw then
           local grant = cjson.decode(raw)
-          if op[8] == '' or grant.bindingId == op[8] then
+          if op[8] == '' or grant.system == op[8] then
             local task = op[11] .. cjson.encode(id) .. op[12] .. cjson.encode(grant.system) .. op[13]
             redis.call('HSET', KEYS[op[4]], id, task)
             late[#late + 1] = task

@@ -31,4 +31,11 @@ export interface AgentStore {
   /** Idempotent on (handle, kid). AgentNotFound if there is no such agent. */
   addKey(key: AgentKey, audit: AuditDraft): Promise<void>
   listKeys(handle: string): Promise<AgentKey[]>
+  /**
+   * Atomic, one write: deletes the key, bumps the agent's generation by one (handle tokens
+   * obtained before stop exchanging) and appends the audit event. Returns the agent after.
+   * KeyNotFound if the agent has no such key, AgentNotFound if there is no agent. Removing the
+   * last key is allowed: the agent then cannot authenticate with a key.
+   */
+  removeKey(handle: string, kid: string, audit: AuditDraft): Promise<Agent>
 }

@@ -15,8 +15,17 @@ export interface RevocationStart {
   readonly reason: string
   readonly actor: string
   readonly createdAt: Date
-  /** Set the agent's status (and bump its generation) in the same write, e.g. revoke. */
+  /**
+   * Set the agent's status (and bump its generation) in the same write, e.g. revoke. When the
+   * agent ends `revoked`, each of its active bindings ends `revoked` in that write too.
+   */
   readonly statusChange?: StatusChange
+  /**
+   * Scope `binding` only: in the same write, `revoke` sets the binding's status to `revoked`
+   * (an exchange that has not begun its grant is then refused with BindingRevoked); `remove`
+   * deletes it. BindingNotFound when the agent has no binding to that system.
+   */
+  readonly bindingChange?: 'revoke' | 'remove'
 }
 
 export interface TaskResult {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { verifyAuditChain } from '../../audit/chain.js'
 import type { Store } from '../../ports/store/index.js'
 import type { FakeClock } from '../fake-clock.js'
-import { auditActions, draft, newAgent, newKey, uniqueHandle, uniqueId } from '../store-fixtures.js'
+import { auditActions, draft, newAgent, newGrant, newKey, uniqueHandle, uniqueId } from '../store-fixtures.js'
 import { revokeAgent, bump, rejectsWith, range, type StoreKit } from './kit.js'
 
 /** Agents and their keys: AgentStore. */
@@ -128,6 +128,39 @@ export function agentCases(kit: StoreKit): void {
       expect(await store.listKeys(uniqueHandle())).toEqual([])
       await rejectsWith(store.addKey(newKey(clock, uniqueHandle()), draft(clock, 'key.added', 'nobody')), 'ERR_AGENT_NOT_FOUND')
       expect(await auditActions(store, agent.handle)).toEqual(['agent.created', 'key.added', 'key.added'])
+    })
+
+    it('removeKey deletes the key and bumps the generation in one write; the last key may go; an unknown kid is KeyNotFound', async () => {
+      const agent = await seed.agent()
+      const [first, second] = [newKey(clock, agent.handle), newKey(clock, agent.handle)]
+      await store.addKey(first, draft(clock, 'key.added', agent.handle))
+      await store.addKey(second, draft(clock, 'key.added', agent.handle))
+      clock.advance(1_000)
+      const after = await store.removeKey(agent.handle, first.kid, draft(clock, 'key.removed', agent.handle))
+      expect(after).toEqual({ ...agent, generation: agent.generation + 1, updatedAt: clock.now() })
+      expect(await store.getAgent(agent.handle)).toEqual(after)
+      expect((await store.listKeys(agent.handle)).map((k) => k.kid)).toEqual([second.kid])
+      // A grant under the generation of the removed key is refused.
+      const binding = await seed.binding(agent)
+      const stale = newGrant(clock, binding)
+      await rejectsWith(store.beginGrant(stale, agent.generation, draft(clock, 'grant.requested', stale.id)), 'ERR_AGENT_NOT_ACTIVE')
+
+      await rejectsWith(store.removeKey(agent.handle, first.kid, draft(clock, 'key.removed', agent.handle)), 'ERR_KEY_NOT_FOUND')
+      await rejectsWith(store.removeKey(uniqueHandle(), first.kid, draft(clock, 'key.removed', 'nobody')), 'ERR_AGENT_NOT_FOUND')
+      const last = await store.removeKey(agent.handle, second.kid, draft(clock, 'key.removed', agent.handle))
+      expect(last.generation).toBe(agent.generation + 2)
+      expect(await store.listKeys(agent.handle)).toEqual([])
+      expect(await auditActions(store, agent.handle)).toEqual(['agent.created', 'key.added', 'key.added', 'key.removed', 'binding.created', 'key.removed'])
+    })
+
+    it('concurrent key removals and additions on several store objects lose no generation bump', async () => {
+      const agent = await seed.agent()
+      const keys = range(6).map(() => newKey(clock, agent.handle))
+      for (const key of keys) await store.addKey(key, draft(clock, 'key.added', agent.handle))
+      const stores = await replicas(3)
+      await Promise.all(keys.map((key, i) => stores[i % stores.length]!.removeKey(agent.handle, key.kid, draft(clock, 'key.removed', agent.handle))))
+      expect((await store.getAgent(agent.handle))?.generation).toBe(agent.generation + keys.length)
+      expect(await store.listKeys(agent.handle)).toEqual([])
     })
   })
 }

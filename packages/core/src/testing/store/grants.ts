@@ -24,7 +24,7 @@ export function grantCases(kit: StoreKit): void {
       expect(await store.getGrant(agent.handle, grant.id)).toEqual({ ...grant, status: 'pending' })
       expect(await store.getGrant((await seed.agent()).handle, grant.id)).toBeUndefined()
       expect(await store.getGrant(agent.handle, uniqueId('grant'))).toBeUndefined()
-      expect(await auditActions(store, agent.handle)).toEqual(['agent.created', 'binding.put', 'grant.requested'])
+      expect(await auditActions(store, agent.handle)).toEqual(['agent.created', 'binding.created', 'grant.requested'])
     })
 
     it('beginGrant refuses an agent whose generation moved, or that is suspended or revoked, recording nothing', async () => {
@@ -50,7 +50,7 @@ export function grantCases(kit: StoreKit): void {
       await rejectsWith(store.beginGrant(stray, 1, draft(clock, 'grant.requested', stray.id)), 'ERR_AGENT_NOT_FOUND')
 
       expect(await store.listGrants(handle)).toEqual([])
-      expect(await auditActions(store, handle)).toEqual(['agent.created', 'binding.put', 'agent.bumped', 'agent.suspended', 'agent.revoked'])
+      expect(await auditActions(store, handle)).toEqual(['agent.created', 'binding.created', 'agent.bumped', 'agent.suspended', 'agent.revoked'])
     })
 
     it('settleGrant moves pending to live (ref, index, expiry, sealed secret) or to failed (error), once', async () => {
@@ -77,7 +77,7 @@ export function grantCases(kit: StoreKit): void {
       expect(await store.getGrant(agent.handle, toFail.id)).toEqual(failed)
       expect(await store.getGrant(agent.handle, toLive.id)).toEqual(live)
       await rejectsWith(store.settleGrant(agent.handle, uniqueId('grant'), { status: 'failed', error: 'x' }, draft(clock, 'grant.failed', 'nothing')), 'ERR_GRANT_NOT_FOUND')
-      expect(await auditActions(store, agent.handle)).toEqual(['agent.created', 'binding.put', 'grant.requested', 'grant.requested', 'grant.issued', 'grant.failed'])
+      expect(await auditActions(store, agent.handle)).toEqual(['agent.created', 'binding.created', 'grant.requested', 'grant.requested', 'grant.issued', 'grant.failed'])
     })
 
     it('listGrants filters by status; listPendingGrants finds pending grants created before a time', async () => {

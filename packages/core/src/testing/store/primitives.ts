@@ -102,6 +102,7 @@ export function primitiveCases(kit: StoreKit): void {
         changeAgentStatus: () => store.changeAgentStatus(agent.handle, revokeAgent, d('agent.revoked')),
         addKey: () => store.addKey(newKey(clock, agent.handle), d('key.added')),
         listKeys: () => store.listKeys(agent.handle),
+        removeKey: () => store.removeKey(agent.handle, 'some-kid', d('key.removed')),
         putBinding: () => store.putBinding(newBinding(clock, agent.handle, 'aws-prod'), d('binding.put')),
         getBinding: () => store.getBinding(agent.handle, binding.system),
         listBindings: () => store.listBindings(agent.handle),

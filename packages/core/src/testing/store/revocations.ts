@@ -57,7 +57,7 @@ export function revocationCases(kit: StoreKit): void {
       const onGithub = [await seed.grant(github, 'live'), await seed.grant(github, 'live')]
       const onAws = await seed.grant(aws, 'live')
 
-      const byBinding = await store.startRevocation(revocationStart({ kind: 'binding', handle: agent.handle, bindingId: github.id }), draft(clock, 'binding.revoked', agent.handle))
+      const byBinding = await store.startRevocation(revocationStart({ kind: 'binding', handle: agent.handle, system: 'github-acme', bindingId: github.id }), draft(clock, 'binding.revoked', agent.handle))
       expect(ids(byBinding.revocation.tasks)).toEqual(ids(onGithub))
       expect(byBinding.agent).toEqual(agent)
       clock.advance(1_000)
