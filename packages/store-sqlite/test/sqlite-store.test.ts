@@ -107,7 +107,7 @@ describe('createSqliteStore', () => {
     await store.close()
     const db = new BetterSqlite3(path)
     expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
-      ['0001-init.sql', '0002-webhooks.sql', '0003-revocation-outbox.sql', '0004-trust-rules.sql', '0005-binding-lifecycle.sql'].map((name, i) => ({ version: i + 1, name })),
+      ['0001-init.sql', '0002-webhooks.sql', '0003-revocation-outbox.sql', '0004-trust-rules.sql', '0005-binding-lifecycle.sql', '0006-presence.sql', '0012-approvals.sql', '0013-tiers.sql'].map((name) => ({ version: Number(name.slice(0, 4)), name })),
     )
     expect(db.prepare('SELECT applied_at FROM schema_migrations WHERE version = 5').pluck().get()).toBe(clock.now().getTime())
     db.close()

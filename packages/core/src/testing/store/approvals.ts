@@ -57,7 +57,7 @@ export function approvalCases(kit: StoreKit): void {
       expect((await store.listApprovals({ handle: agent.handle })).map((a) => a.id)).toEqual([request.id, other.id])
       expect(await store.getApproval(uniqueId('approval'))).toBeUndefined()
       await rejectsWith(store.requestApproval(newApproval(clock, { ...agent, handle: uniqueHandle() }, binding), draft(clock, 'approval.requested', 'nobody')), 'ERR_AGENT_NOT_FOUND')
-      expect(await auditActions(store, agent.handle)).toEqual(['agent.created', 'binding.put', 'approval.requested', 'approval.requested'])
+      expect(await auditActions(store, agent.handle)).toEqual(['agent.created', 'binding.created', 'approval.requested', 'approval.requested'])
     })
 
     it('decideApproval: the first decision stands; expired requests cannot be decided', async () => {
