@@ -108,6 +108,7 @@ export function primitiveCases(kit: StoreKit): void {
         retryTask: () => store.retryTask('worker-a', job.id, live.id, t, 'later'),
         appendAudit: () => store.appendAudit(agent.handle, d('test.event')),
         readAudit: () => store.readAudit(agent.handle),
+        readAuditHead: () => store.readAuditHead(agent.handle),
         useOnce: () => store.useOnce(uniqueId('assertion'), new Date(t.getTime() + 60_000), t),
         revokeToken: () => store.revokeToken(uniqueId('jti'), new Date(t.getTime() + 60_000)),
         isTokenRevoked: () => store.isTokenRevoked(uniqueId('jti'), t),
