@@ -11,6 +11,7 @@ import type { Store } from './ports/store/index.js'
 import type { CascadeSettings } from './revocation/cascade.js'
 import { createAgentService, type AgentService } from './services/agents.js'
 import { createAuditService, type AuditService } from './services/audit.js'
+import { createCheckpointService, type CheckpointService } from './services/checkpoints.js'
 import { createBindingService, type BindingService } from './services/bindings.js'
 import { createGrantService, type GrantService } from './services/grants.js'
 import { createRevocationService, type RevocationService } from './services/revocations.js'
@@ -65,6 +66,7 @@ export type Lanyard = AgentService &
   GrantService &
   RevocationService &
   AuditService &
+  CheckpointService &
   TokenService &
   TrustService & {
     readonly settings: LanyardSettings
@@ -91,6 +93,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     ...createGrantService({ store, clock, log }),
     ...revocations,
     ...createAuditService({ store }),
+    ...createCheckpointService({ store, keys: deps.keys, clock, issuer: settings.issuer }),
     ...createTokenService({
       store, agents, tokens, keys: deps.keys, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
       rateLimits: settings.rateLimits, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs,

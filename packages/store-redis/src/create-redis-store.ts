@@ -3,6 +3,7 @@ import { InternalFailure, StoreUnavailable, isLanyardError, systemClock, type Cl
 import { createAgentMethods } from './agents.js'
 import { createAuditMethods } from './audit.js'
 import { createBindingMethods } from './bindings.js'
+import { createCheckpointMethods } from './checkpoints.js'
 import { closeClient, openReadyClient, openSubscriber, seedNodes, type ConnectionOptions, type RedisClient, type RedisNode } from './connection.js'
 import { createDatabase, type RedisDatabase, type RedisStoreOptions } from './database.js'
 import { checkDurability, replicasRequired, type Durability } from './durability.js'
@@ -99,6 +100,7 @@ function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose:
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
     ...createTrustRuleMethods(db),
+    ...createCheckpointMethods(db),
     ...createPrimitiveMethods(db),
   }
   return failClosed(store, db)

@@ -55,6 +55,7 @@ export interface RedisKeys {
   readonly trustByIssuer: (issuer: string) => string
   readonly rate: (key: string) => string
   readonly lock: (key: string) => string
+  readonly checkpoints: string
   readonly channel: string
 }
 
@@ -100,6 +101,7 @@ export function redisKeys(prefix: string): RedisKeys {
     trustByIssuer: (issuer) => `${prefix}:trust:issuer:${issuer}`,
     rate: (key) => `${prefix}:rate:${key}`,
     lock: (key) => `${prefix}:lock:${key}`,
+    checkpoints: `${prefix}:audit-checkpoints`,
     channel: `${prefix}:events`,
   }
 }

@@ -2,6 +2,7 @@ import { systemClock, type Clock, type Store } from '@lanyard/core'
 import { createAgentMethods } from './agents.js'
 import { createAuditMethods } from './audit.js'
 import { createBindingMethods } from './bindings.js'
+import { createCheckpointMethods } from './checkpoints.js'
 import { createDatabase } from './database.js'
 import { createGrantMethods } from './grants.js'
 import { openDatabase } from './open-database.js'
@@ -43,5 +44,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     ...createSigningKeyMethods(db),
     ...createPrimitiveMethods(db),
     ...createTrustRuleMethods(db),
+    ...createCheckpointMethods(db),
   }
 }

@@ -1,6 +1,7 @@
 import type { AgentStore } from './agents.js'
 import type { AuditStore } from './audit.js'
 import type { BindingStore } from './bindings.js'
+import type { CheckpointStore } from './checkpoints.js'
 import type { GrantStore } from './grants.js'
 import type { PrimitiveStore } from './primitives.js'
 import type { RevocationStore } from './revocations.js'
@@ -11,6 +12,7 @@ import type { WebhookStore } from './webhooks.js'
 export type * from './agents.js'
 export type * from './audit.js'
 export type * from './bindings.js'
+export type * from './checkpoints.js'
 export type * from './grants.js'
 export type * from './primitives.js'
 export type * from './revocations.js'
@@ -43,4 +45,4 @@ export type * from './webhooks.js'
  * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
  *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
-export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore
+export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore & CheckpointStore
