@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { RequestInvalid, createPassLoop, type Clock, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Webhook, type WebhookDelivery } from '@lanyard/core'
+import { RequestInvalid, createPassLoop, type AuditCheckpoint, type Clock, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Webhook, type WebhookDelivery } from '@lanyard/core'
 import { createDeliveryWorker, type DeliverySettings, type DeliveryWorker } from './deliver.js'
-import { revocationEventKinds, revocationSets, signSet, type RevocationEventKind } from './set.js'
+import { auditCheckpointEvent, revocationEventKinds, revocationSets, signSet, type WebhookEventKind } from './set.js'
 
 export interface NewWebhook {
   readonly url: string
-  /** Defaults to both kinds. */
-  readonly events?: readonly RevocationEventKind[]
+  /** Defaults to both revocation kinds; `audit.checkpoint` is opt in. */
+  readonly events?: readonly WebhookEventKind[]
 }
 
 /** Relying parties' subscriptions to revocation events, and the push of their SETs. */
@@ -19,6 +19,8 @@ export interface Webhooks {
   /** False when there was none; its pending deliveries are dropped. */
   remove(id: string): Promise<boolean>
   deliveries(webhookId: string): Promise<WebhookDelivery[]>
+  /** Enqueues one SET carrying `checkpoint` per webhook subscribed to `audit.checkpoint`; the number enqueued. */
+  pushCheckpoint(checkpoint: AuditCheckpoint): Promise<number>
   /** Turns the store's revocation outbox into signed SETs, one per matching webhook. */
   readonly announcer: PassLoop
   readonly worker: DeliveryWorker
@@ -63,6 +65,11 @@ export function checkWebhookUrl(raw: string, sandbox: boolean): string {
   if (url.href.length > maxUrlLength) throw new RequestInvalid([`body.url: longer than ${maxUrlLength} characters`])
   if (url.protocol === 'http:' && !sandbox && !loopbackHosts.test(url.hostname)) throw new RequestInvalid(['body.url: plain http is refused except on loopback (use https, or `sandbox: true` for local stand-ins)'])
   return url.href
+}
+
+/** A checkpoint on the wire (GET /v1/audit/checkpoints, its SET, `lanyard audit --checkpoint`). */
+export function checkpointJson(c: AuditCheckpoint): { id: string; at: string; root: string; count: number; token: string; heads: Array<{ handle: string; seq: number; hash: string }> } {
+  return { id: c.id, at: c.at.toISOString(), root: c.root, count: c.heads.length, token: c.token, heads: c.heads.map(({ handle, seq, hash }) => ({ handle, seq, hash })) }
 }
 
 /** Outbox events read per store call; a pass reads until the outbox is empty. */
@@ -119,6 +126,24 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
       const events = [...new Set(input.events ?? revocationEventKinds)]
       if (events.length === 0) throw new RequestInvalid(['body.events: expected at least one event kind'])
       return webhooks.subscribe(actor, checkWebhookUrl(input.url, deps.sandbox), events)
+    },
+    async pushCheckpoint(checkpoint) {
+      // The whole checkpoint rides in the SET: the signed tree head and the heads it covers,
+      // so the receiver holds a copy it can check any agent's chain against without the broker.
+      const hooks = (await webhooks.list()).filter((hook) => hook.events.includes('audit.checkpoint'))
+      const now = clock.now()
+      const deliveries: WebhookDelivery[] = []
+      for (const hook of hooks) {
+        const id = randomUUID()
+        const body = { sub_id: { format: 'opaque' as const, id: checkpoint.id }, events: { [auditCheckpointEvent]: checkpointJson(checkpoint) } }
+        const payload = await signSet(lanyard.keys, { issuer: lanyard.settings.issuer, audience: hook.url, jti: id, txn: checkpoint.id, issuedAt: now }, body)
+        deliveries.push({ id, webhookId: hook.id, url: hook.url, payload, createdAt: now, status: 'pending', attempts: 0, nextAttemptAt: now })
+      }
+      if (deliveries.length > 0) {
+        await webhooks.enqueue(deliveries)
+        worker.wake()
+      }
+      return deliveries.length
     },
     list: () => webhooks.list(),
     get: (id) => webhooks.get(id),

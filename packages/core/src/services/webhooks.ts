@@ -22,6 +22,8 @@ export interface WebhookService {
   /** Takes the event out of the outbox and enqueues its `deliveries`, once: false when another
    * replica announced it first. */
   announce(event: RevocationEvent, deliveries: readonly WebhookDelivery[]): Promise<boolean>
+  /** Enqueues `deliveries` (all or none), e.g. the SETs of a signed audit checkpoint. */
+  enqueue(deliveries: readonly WebhookDelivery[]): Promise<void>
   /** Leases up to `limit` due pending deliveries, one owner at a time. */
   claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<WebhookDelivery[]>
   /** Only while `owner` holds the lease (false otherwise). `retry` counts an attempt. */
@@ -44,6 +46,7 @@ export function createWebhookService(deps: { store: WebhookStore; clock: Clock }
     deliveries: (webhookId) => store.listDeliveries(webhookId),
     unannounced: (limit) => store.listUnannounced(limit),
     announce: (event, deliveries) => store.announce(event.revocation.id, event.type, deliveries),
+    enqueue: (deliveries) => store.enqueueDeliveries(deliveries),
     claimDeliveries: (owner, now, leaseMs, limit) => store.claimDeliveries(owner, now, leaseMs, limit),
     finishDelivery: (owner, id, result) => store.finishDelivery(owner, id, result),
   }
