@@ -54,4 +54,8 @@ export const defaults = {
     backoffMaxMs: 3_600_000,
     pollMs: 2_000,
   },
+  audit: {
+    /** Hourly signed checkpoints of every audit chain head; 0 turns them off. */
+    checkpointIntervalSeconds: 3_600,
+  },
 } as const
