@@ -9,7 +9,6 @@ export const grantCredentialType = 'lanyard-grant'
 
 /** What a webhook can subscribe to: the two moments of a revocation job. */
 export const revocationEventKinds = ['revocation.started', 'revocation.finished'] as const
-export type RevocationEventKind = (typeof revocationEventKinds)[number]
 /** Every kind a webhook can subscribe to: the revocation kinds (the default) and signed audit checkpoints (opt in). */
 export const webhookEventKinds = [...revocationEventKinds, 'audit.checkpoint'] as const
 export type WebhookEventKind = (typeof webhookEventKinds)[number]
