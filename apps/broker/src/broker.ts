@@ -35,6 +35,7 @@ import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secret
 import { createSigner } from './signer.js'
 import { createRevocationStream } from './events/revocation-stream.js'
 import { createWebhooks } from './webhooks/webhooks.js'
+import { startCheckpoints } from './audit-checkpoints.js'
 
 export interface StartOptions {
   /** Path of lanyard.yaml (`--config`). */
@@ -246,6 +247,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
     webhooks.start()
+    const checkpoints = startCheckpoints({ lanyard, webhooks, log, intervalSeconds: config.audit.checkpointIntervalSeconds })
     log.info({ url, issuer, store: config.store.type, systems: [...systems.keys()] }, 'lanyard broker listening')
     const secret = adminToken
     return {
@@ -260,6 +262,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       store,
       async close() {
         clearInterval(reconciler)
+        checkpoints.stop()
         detachStream()
         server.closeAllConnections()
         await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -12,6 +12,7 @@ import type { CascadeSettings } from './revocation/cascade.js'
 import { createAgentService, type AgentService } from './services/agents.js'
 import { createApprovalService, type ApprovalService } from './services/approvals.js'
 import { createAuditService, type AuditService } from './services/audit.js'
+import { createCheckpointService, type CheckpointService } from './services/checkpoints.js'
 import { createBindingService, type BindingService } from './services/bindings.js'
 import { createGrantService, type GrantService } from './services/grants.js'
 import { createPresenceService, type PresenceService, type PresenceSettings } from './services/presence.js'
@@ -74,6 +75,7 @@ export type Lanyard = AgentService &
   GrantService &
   RevocationService &
   AuditService &
+  CheckpointService &
   TokenService &
   TrustService &
   PresenceService &
@@ -124,6 +126,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     ...tiers,
     ...createAuditService({ store }),
     ...createPresenceService({ store, keys: deps.keys, limiter: deps.limiter, clock, issuer: settings.issuer, settings: settings.presence }),
+    ...createCheckpointService({ store, keys: deps.keys, clock, issuer: settings.issuer }),
     ...createTokenService({
       store, agents, tokens, keys: deps.keys, systems, sealer: deps.sealer, limiter: deps.limiter, clock, log, issuer: settings.issuer,
       rateLimits: settings.rateLimits, maxCredentialTtlSeconds: settings.maxCredentialTtlSeconds, upstreamTimeoutMs: settings.upstreamTimeoutMs,

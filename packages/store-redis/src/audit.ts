@@ -3,7 +3,7 @@ import { headOf } from './agents.js'
 import { decodeAll, decodeEvent } from './codec.js'
 import { call } from './connection.js'
 import type { RedisDatabase } from './database.js'
-import { Transaction } from './transaction.js'
+import { parseHead, Transaction } from './transaction.js'
 
 /** Each agent's chain: the `audit` list and its `head`, appended by `Transaction.appendAudit`
  * inside every write of the agent (transaction.ts). */
@@ -27,5 +27,8 @@ export function createAuditMethods(db: RedisDatabase): AuditStore {
       // List position i holds seq i + 1: the chain has no gaps and is only appended to.
       return decodeAll(await call(() => client.lrange(keys.audit(handle), from, to)), decodeEvent, (e) => String(e.seq).padStart(16, '0'))
     },
+
+    // The `head` key ("seq:hash"), set by the same guarded commit that appends each event.
+    readAuditHead: async (handle) => parseHead(await headOf(db, handle)),
   }
 }

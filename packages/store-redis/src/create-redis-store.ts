@@ -4,6 +4,7 @@ import { createAgentMethods } from './agents.js'
 import { createApprovalMethods } from './approvals.js'
 import { createAuditMethods } from './audit.js'
 import { createBindingMethods } from './bindings.js'
+import { createCheckpointMethods } from './checkpoints.js'
 import { closeClient, openReadyClient, openSubscriber, seedNodes, type ConnectionOptions, type RedisClient, type RedisNode } from './connection.js'
 import { createDatabase, type RedisDatabase, type RedisStoreOptions } from './database.js'
 import { checkDurability, replicasRequired, type Durability } from './durability.js'
@@ -103,6 +104,7 @@ function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose:
     ...createSigningKeyMethods(db),
     ...createTrustRuleMethods(db),
     ...createPresenceMethods(db),
+    ...createCheckpointMethods(db),
     ...createPrimitiveMethods(db),
     ...createApprovalMethods(db),
     ...createTierMethods(db),

@@ -65,6 +65,7 @@ export interface RedisKeys {
   /** Which agent holds an exclusive binding target (bindings.ts): `<handle> <claimed at ms>`. */
   readonly exclusive: (system: string, key: string) => string
   readonly lock: (key: string) => string
+  readonly checkpoints: string
   readonly channel: string
 }
 
@@ -117,6 +118,7 @@ export function redisKeys(prefix: string): RedisKeys {
     rate: (key) => `${prefix}:rate:${key}`,
     exclusive: (system, key) => `${prefix}:exclusive:${JSON.stringify([system, key])}`,
     lock: (key) => `${prefix}:lock:${key}`,
+    checkpoints: `${prefix}:audit-checkpoints`,
     channel: `${prefix}:events`,
   }
 }

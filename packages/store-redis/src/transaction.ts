@@ -266,7 +266,7 @@ export class Transaction {
 }
 
 /** The chain head is stored as `<seq>:<hash>` beside the events. */
-function parseHead(head: string | null | undefined): Pick<AuditEvent, 'seq' | 'hash'> | undefined {
+export function parseHead(head: string | null | undefined): Pick<AuditEvent, 'seq' | 'hash'> | undefined {
   if (head === null || head === undefined) return undefined
   const colon = head.indexOf(':')
   return { seq: Number(head.slice(0, colon)), hash: head.slice(colon + 1) }

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { verifyAuditChain, type Agent, type AuditDraft, type StatusChange } from '@lanyard/core'
 import { openRedisStore } from '../src/create-redis-store.js'
+import { redisKeys } from '../src/keys.js'
 import { sha256Lua } from '../src/scripts/sha256.js'
 import { deleteKeys, runPrefix, sharedRedisUrl } from '../src/testing/redis-servers.js'
 
@@ -53,6 +54,29 @@ describe('a chain sealed partly in Node, partly in Lua', () => {
       expect(events.find((e) => e.action === 'agent.suspended')?.details).toEqual({ n: 1, z: 'é/€ "q"', a: { y: [1, 'two', null], b: true }, emoji: '😀' })
     } finally {
       await Promise.all([a.close(), b.close()])
+    }
+  })
+})
+
+describe('the chain head kept beside the chain', () => {
+  it('catches the newest event deleted from the audit list: the chain falls short of the head', async () => {
+    const keyPrefix = `${prefix}-head`
+    const store = await openRedisStore({ url: sharedRedisUrl, keyPrefix })
+    const redis = new Redis(sharedRedisUrl)
+    try {
+      const at = new Date('2026-01-01T00:00:00.000Z')
+      const handle = 'cut@agents.test'
+      await store.createAgent({ handle, owner: 'owner@acme.test', status: 'active', tier: 1, generation: 1, labels: {}, createdAt: at, updatedAt: at }, { at, actor: 'admin:test', action: 'agent.created', target: handle, outcome: 'success', details: {} })
+      const newest = await store.appendAudit(handle, { at, actor: 'admin:test', action: 'test.event', target: handle, outcome: 'success', details: {} })
+      expect(await store.readAuditHead(handle)).toEqual({ seq: 2, hash: newest.hash })
+      // Someone with write access to Redis drops the newest event, and only that.
+      await redis.rpop(redisKeys(keyPrefix).audit(handle))
+      const events = await store.readAudit(handle)
+      expect(verifyAuditChain(events)).toMatchObject({ ok: true, length: 1 })
+      expect(verifyAuditChain(events, await store.readAuditHead(handle))).toMatchObject({ ok: false, brokenAt: 2 })
+    } finally {
+      redis.disconnect()
+      await store.close()
     }
   })
 })

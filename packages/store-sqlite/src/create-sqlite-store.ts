@@ -3,6 +3,7 @@ import { createAgentMethods } from './agents.js'
 import { createApprovalMethods } from './approvals.js'
 import { createAuditMethods } from './audit.js'
 import { createBindingMethods } from './bindings.js'
+import { createCheckpointMethods } from './checkpoints.js'
 import { createDatabase } from './database.js'
 import { createGrantMethods } from './grants.js'
 import { openDatabase } from './open-database.js'
@@ -49,5 +50,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     ...createApprovalMethods(db),
     ...createTierMethods(db),
     ...createTrustRuleMethods(db),
+    ...createCheckpointMethods(db),
   }
 }

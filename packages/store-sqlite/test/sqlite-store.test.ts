@@ -42,6 +42,42 @@ describe('createSqliteStore', () => {
     await again.close()
   })
 
+  it('the chain head on the agent record catches the newest audit row deleted behind the store\'s back', async () => {
+    const path = newPath()
+    const store = await createSqliteStore({ path, clock })
+    const handle = 'cut@agents.acme.dev'
+    await store.createAgent(agent(handle), draft('agent.created', handle))
+    await store.appendAudit(handle, draft('note.one', handle))
+    const newest = await store.appendAudit(handle, draft('note.two', handle))
+    expect(await store.readAuditHead(handle)).toEqual({ seq: 3, hash: newest.hash })
+    const raw = new BetterSqlite3(path)
+    raw.prepare('DELETE FROM audit_events WHERE handle = ? AND seq = 3').run(handle)
+    raw.close()
+    const cut = await store.readAudit(handle)
+    expect(verifyAuditChain(cut)).toMatchObject({ ok: true, length: 2 })
+    expect(verifyAuditChain(cut, await store.readAuditHead(handle))).toMatchObject({ ok: false, brokenAt: 3 })
+    // The next event is sealed on the recorded head, not on the row left last: the gap stays visible.
+    expect(await store.appendAudit(handle, draft('note.three', handle))).toMatchObject({ seq: 4, prevHash: newest.hash })
+    expect(verifyAuditChain(await store.readAudit(handle), await store.readAuditHead(handle))).toMatchObject({ ok: false, brokenAt: 4, reason: 'expected seq 3' })
+    await store.close()
+  })
+
+  it('migration 0008 records the head of chains written before it', async () => {
+    const path = newPath()
+    const store = await createSqliteStore({ path, clock })
+    const handle = 'old@agents.acme.dev'
+    await store.createAgent(agent(handle), draft('agent.created', handle))
+    const newest = await store.appendAudit(handle, draft('note.one', handle))
+    await store.close()
+    // As an older release left it: no head on the agent, migration 0008 not applied.
+    const raw = new BetterSqlite3(path)
+    raw.exec("UPDATE agents SET audit_seq = 0; DELETE FROM schema_migrations WHERE version = 8; ALTER TABLE agents DROP COLUMN audit_seq; ALTER TABLE agents DROP COLUMN audit_hash")
+    raw.close()
+    const again = await createSqliteStore({ path, clock })
+    expect(await again.readAuditHead(handle)).toEqual({ seq: 2, hash: newest.hash })
+    await again.close()
+  })
+
   it('group commit: writes queued in one turn commit together, and one that fails there fails alone, leaving no trace', async () => {
     const store = await createSqliteStore({ path: newPath(), clock })
     const handles = ['one', 'two', 'three', 'four'].map((name) => `${name}@agents.acme.dev`)
@@ -84,6 +120,7 @@ describe('createSqliteStore', () => {
       { version: 4, name: '0004-trust-rules.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 5, name: '0005-binding-lifecycle.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 6, name: '0006-presence.sql', applied_at: clock.now().getTime() - 60_000 },
+      { version: 8, name: '0008-audit-heads.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 12, name: '0012-approvals.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 13, name: '0013-tiers.sql', applied_at: clock.now().getTime() - 60_000 },
     ])
@@ -107,7 +144,7 @@ describe('createSqliteStore', () => {
     await store.close()
     const db = new BetterSqlite3(path)
     expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
-      ['0001-init.sql', '0002-webhooks.sql', '0003-revocation-outbox.sql', '0004-trust-rules.sql', '0005-binding-lifecycle.sql', '0006-presence.sql', '0012-approvals.sql', '0013-tiers.sql'].map((name) => ({ version: Number(name.slice(0, 4)), name })),
+      ['0001-init.sql', '0002-webhooks.sql', '0003-revocation-outbox.sql', '0004-trust-rules.sql', '0005-binding-lifecycle.sql', '0006-presence.sql', '0008-audit-heads.sql', '0012-approvals.sql', '0013-tiers.sql'].map((name) => ({ version: Number(name.slice(0, 4)), name })),
     )
     expect(db.prepare('SELECT applied_at FROM schema_migrations WHERE version = 5').pluck().get()).toBe(clock.now().getTime())
     db.close()

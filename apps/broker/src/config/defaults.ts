@@ -74,4 +74,8 @@ export const defaults = {
     /** One source: a burst of 5, then one a minute. One agent, all sources: one a second. */
     reportRateLimits: { perSource: { ratePerSecond: 1 / 60, burst: 5 }, perAgent: { ratePerSecond: 1, burst: 30 } },
   },
+  audit: {
+    /** Hourly signed checkpoints of every audit chain head; 0 turns them off. */
+    checkpointIntervalSeconds: 3_600,
+  },
 } as const

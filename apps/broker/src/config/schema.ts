@@ -137,6 +137,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Signed checkpoints of every audit chain head (#13), served at /v1/audit/checkpoints and pushed as SETs. */
+    audit: z
+      .object({
+        /** Seconds between checkpoints; 0: none. */
+        checkpointIntervalSeconds: z.number().int().min(0).max(604_800).default(defaults.audit.checkpointIntervalSeconds),
+      })
+      .strict()
+      .prefault({}),
     /** Platform issuers whose tokens agents sign in with (#16); see README "Sign in with a platform token". */
     federation: z
       .object({

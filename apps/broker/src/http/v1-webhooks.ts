@@ -2,14 +2,14 @@ import { Router } from 'express'
 import { z } from 'zod'
 import { WebhookNotFound, type Webhook, type WebhookDelivery } from '@lanyard/core'
 import { approvalEventKinds } from '../webhooks/approval-set.js'
-import { revocationEventKinds } from '../webhooks/set.js'
+import { webhookEventKinds } from '../webhooks/set.js'
 import type { Webhooks } from '../webhooks/webhooks.js'
 import { parseInput } from './validate.js'
 
 const createBody = z
   .object({
     url: z.string().min(1),
-    events: z.array(z.enum([...revocationEventKinds, ...approvalEventKinds])).min(1).max(revocationEventKinds.length + approvalEventKinds.length).optional(),
+    events: z.array(z.enum([...webhookEventKinds, ...approvalEventKinds])).min(1).max(webhookEventKinds.length + approvalEventKinds.length).optional(),
   })
   .strict()
 

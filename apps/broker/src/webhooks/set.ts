@@ -9,7 +9,11 @@ export const grantCredentialType = 'lanyard-grant'
 
 /** What a webhook can subscribe to: the two moments of a revocation job. */
 export const revocationEventKinds = ['revocation.started', 'revocation.finished'] as const
-export type RevocationEventKind = (typeof revocationEventKinds)[number]
+/** Every kind a webhook can subscribe to: the revocation kinds (the default) and signed audit checkpoints (opt in). */
+export const webhookEventKinds = [...revocationEventKinds, 'audit.checkpoint'] as const
+export type WebhookEventKind = (typeof webhookEventKinds)[number]
+/** The SET event type of a signed audit checkpoint (checkpoints.ts). */
+export const auditCheckpointEvent = 'urn:lanyard:secevent:audit-checkpoint'
 
 /**
  * The handle as an RFC 9493 `iss_sub` subject: exactly the `iss` and `sub` of the handle tokens
@@ -23,9 +27,15 @@ export interface HandleSubject {
   readonly sub: string
 }
 
+/** RFC 9493 `opaque`: the subject of an audit checkpoint SET is the checkpoint itself (its id). */
+export interface OpaqueSubject {
+  readonly format: 'opaque'
+  readonly id: string
+}
+
 /** One SET's subject and events, before `iss`, `aud`, `iat`, `jti` and `txn` are added. */
 export interface SetBody {
-  readonly sub_id: HandleSubject
+  readonly sub_id: HandleSubject | OpaqueSubject
   readonly events: Readonly<Record<string, Readonly<Record<string, unknown>>>>
 }
 

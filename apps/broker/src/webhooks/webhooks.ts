@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import { RequestInvalid, createPassLoop, type Clock, type Approval, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Webhook, type WebhookDelivery } from '@lanyard/core'
+import { RequestInvalid, createPassLoop, type AuditCheckpoint, type Clock, type Approval, type Lanyard, type Logger, type PassLoop, type RevocationEvent, type Webhook, type WebhookDelivery } from '@lanyard/core'
 import { addressRefusal, classifyHost, type UpstreamPolicy } from '@lanyard/connector-sdk'
 import { createDeliveryWorker, type DeliverySettings, type DeliveryWorker } from './deliver.js'
 import { approvalSet, type approvalEventKinds } from './approval-set.js'
-import { revocationEventKinds, revocationSets, signSet, type RevocationEventKind } from './set.js'
+import { auditCheckpointEvent, revocationEventKinds, revocationSets, signSet, type WebhookEventKind } from './set.js'
 
 export interface NewWebhook {
   readonly url: string
-  /** Defaults to both revocation kinds; `approval.requested` only when asked for. */
-  readonly events?: readonly (RevocationEventKind | (typeof approvalEventKinds)[number])[]
+  /** Defaults to both revocation kinds; `approval.requested` and `audit.checkpoint` only when asked for. */
+  readonly events?: readonly (WebhookEventKind | (typeof approvalEventKinds)[number])[]
 }
 
 /** Relying parties' subscriptions to revocation events, and the push of their SETs. */
@@ -21,6 +21,8 @@ export interface Webhooks {
   /** False when there was none; its pending deliveries are dropped. */
   remove(id: string): Promise<boolean>
   deliveries(webhookId: string): Promise<WebhookDelivery[]>
+  /** Enqueues one SET carrying `checkpoint` per webhook subscribed to `audit.checkpoint`; the number enqueued. */
+  pushCheckpoint(checkpoint: AuditCheckpoint): Promise<number>
   /** Turns the store's revocation outbox into signed SETs, one per matching webhook. */
   readonly announcer: PassLoop
   readonly worker: DeliveryWorker
@@ -68,6 +70,11 @@ export function checkWebhookUrl(raw: string, policy: UpstreamPolicy): string {
   if (refusal !== undefined) throw new RequestInvalid([`body.url: ${refusal}`])
   if (url.protocol === 'http:' && !policy.allowLoopback) throw new RequestInvalid(['body.url: plain http is refused (use https, or `sandbox: true` for local stand-ins)'])
   return url.href
+}
+
+/** A checkpoint on the wire (GET /v1/audit/checkpoints, its SET, `lanyard audit --checkpoint`). */
+export function checkpointJson(c: AuditCheckpoint): { id: string; at: string; root: string; count: number; token: string; heads: Array<{ handle: string; seq: number; hash: string }> } {
+  return { id: c.id, at: c.at.toISOString(), root: c.root, count: c.heads.length, token: c.token, heads: c.heads.map(({ handle, seq, hash }) => ({ handle, seq, hash })) }
 }
 
 /** Outbox events read per store call; a pass reads until the outbox is empty. */
@@ -145,6 +152,24 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
       const events = [...new Set(input.events ?? revocationEventKinds)]
       if (events.length === 0) throw new RequestInvalid(['body.events: expected at least one event kind'])
       return webhooks.subscribe(actor, checkWebhookUrl(input.url, deps.policy), events)
+    },
+    async pushCheckpoint(checkpoint) {
+      // The whole checkpoint rides in the SET: the signed tree head and the heads it covers,
+      // so the receiver holds a copy it can check any agent's chain against without the broker.
+      const hooks = (await webhooks.list()).filter((hook) => hook.events.includes('audit.checkpoint'))
+      const now = clock.now()
+      const deliveries: WebhookDelivery[] = []
+      for (const hook of hooks) {
+        const id = randomUUID()
+        const body = { sub_id: { format: 'opaque' as const, id: checkpoint.id }, events: { [auditCheckpointEvent]: checkpointJson(checkpoint) } }
+        const payload = await signSet(lanyard.keys, { issuer: lanyard.settings.issuer, audience: hook.url, jti: id, txn: checkpoint.id, issuedAt: now }, body)
+        deliveries.push({ id, webhookId: hook.id, url: hook.url, payload, createdAt: now, status: 'pending', attempts: 0, nextAttemptAt: now })
+      }
+      if (deliveries.length > 0) {
+        await webhooks.enqueue(deliveries)
+        worker.wake()
+      }
+      return deliveries.length
     },
     list: () => webhooks.list(),
     get: (id) => webhooks.get(id),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { Option } from 'commander'
 import type { AuditEvent, AuditVerification } from '../admin-wire.js'
-import { verificationLine, verifyAuditEvents } from '../audit-chain.js'
+import { checkpointHead, verificationLine, verifyAuditEvents } from '../audit-chain.js'
 import { adminApi, globalOptions } from '../cli-context.js'
 import { CliError } from '../cli-error.js'
 import { handlePath } from '../option-parsers.js'
@@ -23,8 +23,11 @@ export function auditShow(audit: Command): void {
     .description("show an agent's audit chain; the default: `audit <handle>`")
     .argument('<handle>')
     .option('--verify', 'verify the hash chain: by the broker, and recomputed here')
+    .option('--checkpoint <file>', 'with --verify: a signed audit checkpoint kept outside the broker; the chain must reach the head it records')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl']).default('table'))
-    .action(async (handle: string, options: { verify?: boolean; format: 'table' | 'jsonl' }, command: Command) => {
+    .action(async (handle: string, options: { verify?: boolean; checkpoint?: string; format: 'table' | 'jsonl' }, command: Command) => {
+      if (options.checkpoint !== undefined && !options.verify) throw new CliError('--checkpoint needs --verify')
+      const fromCheckpoint = options.checkpoint === undefined ? undefined : await checkpointHead(options.checkpoint, handle)
       const api = adminApi(command)
       const events: AuditEvent[] = []
       let verification: AuditVerification | undefined
@@ -41,7 +44,8 @@ export function auditShow(audit: Command): void {
         after = last.seq
       }
       if (options.verify && !verification) throw new CliError('the broker returned no verification result')
-      const offline = options.verify ? verifyAuditEvents(handle, events) : undefined
+      // Against the outside checkpoint when given: a tail deleted together with the store's own head is still caught.
+      const offline = options.verify ? verifyAuditEvents(handle, events, fromCheckpoint?.head) : undefined
       const verdict = verification && offline ? compare(verification, offline, events) : undefined
       if (options.format === 'jsonl') {
         process.stdout.write(events.map((e) => `${JSON.stringify(e)}\n`).join(''))

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { AuditEvent } from '../admin-wire.js'
-import { verificationLine, verifyAuditEvents } from '../audit-chain.js'
+import { checkpointHead, verificationLine, verifyAuditEvents } from '../audit-chain.js'
 import { emit } from '../cli-context.js'
 import { CliError } from '../cli-error.js'
 import { readInput } from '../read-input.js'
@@ -19,13 +19,15 @@ export function auditVerifyFile(audit: Command): void {
     .argument('<events.jsonl>', 'from `lanyard audit <handle> --format jsonl`; - reads stdin')
     .requiredOption('--handle <handle>', 'the agent the chain belongs to (every hash covers it)')
     .option('--head <hash>', 'the expected head hash (catches a chain cut short)')
-    .action(async (file: string, options: { handle: string; head?: string }, command: Command) => {
+    .option('--checkpoint <file>', 'a signed audit checkpoint kept outside the broker (GET /v1/audit/checkpoints, or its webhook SET): the chain must reach the head it records')
+    .action(async (file: string, options: { handle: string; head?: string; checkpoint?: string }, command: Command) => {
       const events = parseJsonl(await readInput(file, 'the audit events'), file)
-      const verdict = verifyAuditEvents(options.handle, events)
+      const fromCheckpoint = options.checkpoint === undefined ? undefined : await checkpointHead(options.checkpoint, options.handle)
+      const verdict = verifyAuditEvents(options.handle, events, fromCheckpoint?.head)
       emit(command, verdict, (v) => `${verificationLine(v)}\n`)
       // Every hash covers the handle: a first event that does not match is most often the wrong --handle.
       const hint = !verdict.ok && verdict.broken_at === 1 && verdict.reason === 'hash does not match the event' ? ' (is it the chain of that agent?)' : ''
-      if (!verdict.ok) throw new CliError(`audit chain in ${file} does not verify for ${options.handle}${hint}`)
+      if (!verdict.ok) throw new CliError(`audit chain in ${file} does not verify for ${options.handle}${fromCheckpoint?.head ? ` against checkpoint ${fromCheckpoint.checkpoint}` : ''}${hint}`)
       if (options.head !== undefined && verdict.head !== options.head.toLowerCase()) throw new CliError(`audit chain in ${file} ends at head ${verdict.head ?? '?'}, not the expected ${options.head}`)
     })
 }

@@ -37,6 +37,16 @@ describe('audit chain', () => {
     expect(verifyAuditChain([events[0]!, forged, events[2]!])).toMatchObject({ ok: false, brokenAt: 3 })
   })
 
+  it('with a recorded head: a chain cut short fails at the first missing seq; one that grew past it still verifies', () => {
+    const events = chain(4)
+    const head = { seq: 3, hash: events[2]!.hash }
+    expect(verifyAuditChain(events, head)).toEqual({ ok: true, length: 4, head: events[3]!.hash })
+    expect(verifyAuditChain(events.slice(0, 3), head)).toEqual({ ok: true, length: 3, head: head.hash })
+    expect(verifyAuditChain(events.slice(0, 2), head)).toMatchObject({ ok: false, brokenAt: 3 })
+    expect(verifyAuditChain([], head)).toMatchObject({ ok: false, brokenAt: 1 })
+    expect(verifyAuditChain(events, { seq: 3, hash: events[1]!.hash })).toMatchObject({ ok: false, brokenAt: 3, reason: expect.stringContaining('recorded head') })
+  })
+
   it('hashes independently of key order', () => {
     expect(canonicalJson({ b: 1, a: { d: 1, c: 2 } })).toBe('{"a":{"c":2,"d":1},"b":1}')
   })

@@ -29,11 +29,21 @@ export function sealAuditEvent(handle: string, previous: Pick<AuditEvent, 'seq' 
 
 export type ChainVerdict = { readonly ok: true; readonly length: number; readonly head: string } | { readonly ok: false; readonly brokenAt: number; readonly reason: string }
 
+/** The newest event of a chain as the store records it beside the agent, written in the same transaction as the event. */
+export interface ChainHead {
+  readonly seq: number
+  readonly hash: string
+}
+
 /**
  * Verifies a whole chain offline: sequence without gaps from 1, each `prevHash` the previous
  * `hash`, each `hash` recomputed. Tampering with any field of any event breaks it there.
+ * With `head` (the head the store keeps beside the agent, or one from a signed checkpoint) the
+ * chain must also reach it: an event at `head.seq` whose hash is `head.hash`. So a chain cut
+ * short at the end fails at the first missing seq. Events after `head` are allowed (appended
+ * since the head was read), provided they chain on.
  */
-export function verifyAuditChain(events: readonly AuditEvent[]): ChainVerdict {
+export function verifyAuditChain(events: readonly AuditEvent[], head?: ChainHead): ChainVerdict {
   let previous: AuditEvent | undefined
   for (const event of events) {
     const expectedSeq = previous ? previous.seq + 1 : 1
@@ -41,7 +51,12 @@ export function verifyAuditChain(events: readonly AuditEvent[]): ChainVerdict {
     if (event.prevHash !== (previous?.hash ?? genesisHash)) return { ok: false, brokenAt: event.seq, reason: 'prevHash does not match the previous event' }
     const { hash, ...rest } = event
     if (hashOf(rest) !== hash) return { ok: false, brokenAt: event.seq, reason: 'hash does not match the event' }
+    if (head !== undefined && event.seq === head.seq && hash !== head.hash) return { ok: false, brokenAt: event.seq, reason: `hash differs from the recorded head ${head.hash}` }
     previous = event
+  }
+  const length = previous?.seq ?? 0
+  if (head !== undefined && length < head.seq) {
+    return { ok: false, brokenAt: length + 1, reason: `the chain ends at seq ${length} but the recorded head is seq ${head.seq}: events ${length + 1}..${head.seq} are missing (cut off the end)` }
   }
   return { ok: true, length: events.length, head: previous?.hash ?? genesisHash }
 }

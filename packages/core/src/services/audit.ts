@@ -18,7 +18,11 @@ export function createAuditService(deps: { store: AgentStore & AuditStore }): Au
     },
     async verifyAudit(handle) {
       await mustGetAgent(store, handle)
-      return verifyAuditChain(await store.readAudit(handle))
+      // Head first, then the events: an event appended in between lies past the head and
+      // still chains on; a chain that stops short of the head was cut.
+      const head = await store.readAuditHead(handle)
+      if (head === undefined) return { ok: false, brokenAt: 1, reason: 'no chain head is recorded for the agent' }
+      return verifyAuditChain(await store.readAudit(handle), head)
     },
   }
 }

@@ -22,7 +22,7 @@ export interface WebhookService {
   /** Takes the event out of the outbox and enqueues its `deliveries`, once: false when another
    * replica announced it first. */
   announce(event: RevocationEvent, deliveries: readonly WebhookDelivery[]): Promise<boolean>
-  /** Enqueues deliveries outside the revocation outbox (approval requests, #15). All or none. */
+  /** Enqueues deliveries outside the revocation outbox (approval requests, signed audit checkpoints). All or none. */
   enqueue(deliveries: readonly WebhookDelivery[]): Promise<void>
   /** Leases up to `limit` due pending deliveries, one owner at a time. */
   claimDeliveries(owner: string, now: Date, leaseMs: number, limit: number): Promise<WebhookDelivery[]>

@@ -2,6 +2,7 @@ import type { AgentStore } from './agents.js'
 import type { ApprovalStore } from './approvals.js'
 import type { AuditStore } from './audit.js'
 import type { BindingStore } from './bindings.js'
+import type { CheckpointStore } from './checkpoints.js'
 import type { GrantStore } from './grants.js'
 import type { PresenceStore } from './presence.js'
 import type { PrimitiveStore } from './primitives.js'
@@ -15,6 +16,7 @@ export type * from './agents.js'
 export type * from './approvals.js'
 export type * from './audit.js'
 export type * from './bindings.js'
+export type * from './checkpoints.js'
 export type * from './grants.js'
 export type * from './presence.js'
 export type * from './primitives.js'
@@ -49,4 +51,4 @@ export type * from './webhooks.js'
  * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
  *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
-export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore & PresenceStore & ApprovalStore & TierStore
+export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore & PresenceStore & ApprovalStore & TierStore & CheckpointStore

@@ -42,6 +42,32 @@ export function auditCases(kit: StoreKit): void {
       expect(await store.readAudit(other.handle)).toMatchObject([{ seq: 1, prevHash: genesisHash }])
     })
 
+    it('readAuditHead is the newest event, moved by every audited write in its own transaction', async () => {
+      const agent = await seed.agent()
+      const [created] = await store.readAudit(agent.handle)
+      expect(await store.readAuditHead(agent.handle)).toEqual({ seq: 1, hash: created!.hash })
+      await store.addKey(newKey(clock, agent.handle), draft(clock, 'key.added', agent.handle))
+      const appended = await store.appendAudit(agent.handle, draft(clock, 'test.event', agent.handle))
+      const chain = await store.readAudit(agent.handle)
+      expect(chain.at(-1)).toEqual(appended)
+      expect(await store.readAuditHead(agent.handle)).toEqual({ seq: 3, hash: appended.hash })
+      expect(verifyAuditChain(chain, await store.readAuditHead(agent.handle))).toEqual({ ok: true, length: 3, head: appended.hash })
+      // The head is what catches a chain cut short: the same events less the newest fail there.
+      expect(verifyAuditChain(chain.slice(0, -1), await store.readAuditHead(agent.handle))).toMatchObject({ ok: false, brokenAt: 3 })
+      // A refused write moves neither the chain nor its head.
+      await rejectsWith(store.appendAudit(agent.handle, { ...draft(clock, 'test.event', agent.handle), details: { size: 1n } }), 'ERR_AUDIT_UNAVAILABLE')
+      expect(await store.readAuditHead(agent.handle)).toEqual({ seq: 3, hash: appended.hash })
+      expect(await store.readAuditHead(uniqueHandle())).toBeUndefined()
+    })
+
+    it('concurrent appends on several store objects keep the head on the newest event', async () => {
+      const stores = await replicas(3)
+      const agent = await seed.agent()
+      await Promise.all(range(12).map((i) => stores[i % stores.length]!.appendAudit(agent.handle, draft(clock, 'test.event', `t-${i}`))))
+      const chain = await store.readAudit(agent.handle)
+      expect(await store.readAuditHead(agent.handle)).toEqual({ seq: 13, hash: chain.at(-1)!.hash })
+    })
+
     it('concurrent appends on several store objects form one gapless chain', async () => {
       const stores = await replicas(4)
       const agent = await seed.agent()
