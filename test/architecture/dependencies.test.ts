@@ -9,7 +9,7 @@ const root = new URL('../../', import.meta.url).pathname
 /** Which project packages and which outside modules each package's runtime source may import. */
 const allowed: Record<string, { project: string[]; external: RegExp }> = {
   '@lanyard/core': { project: [], external: /^(jose|uuid)$/ },
-  '@lanyard/connector-sdk': { project: ['@lanyard/core'], external: /^(zod|semver)$/ },
+  '@lanyard/connector-sdk': { project: ['@lanyard/core'], external: /^(zod|semver|ipaddr\.js)$/ },
   '@lanyard/connector-github': { project: ['@lanyard/connector-sdk'], external: /^(zod|@octokit\/.+)$/ },
   '@lanyard/connector-aws': { project: ['@lanyard/connector-sdk'], external: /^(zod|@aws-sdk\/.+|@smithy\/.+)$/ },
   '@lanyard/connector-oauth': { project: ['@lanyard/connector-sdk'], external: /^(zod|openid-client|jose)$/ },

@@ -47,7 +47,7 @@ it('answers every request that connects while the broker starts, 503 with Retry-
   // On Redis, a key prefix of its own (the shared server keeps other runs' keys).
   const keyPrefix = `lanyard-test-startup-${randomBytes(4).toString('hex')}`
   const redisUrl = storeEnv().LANYARD_REDIS_URL
-  writeFileSync(join(dataDir, 'lanyard.yaml'), JSON.stringify(redisUrl === undefined ? {} : { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix } }))
+  writeFileSync(join(dataDir, 'lanyard.yaml'), JSON.stringify(redisUrl === undefined ? {} : { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix, durability: 'volatile' } }))
   const broker = await startBroker({ config: join(dataDir, 'lanyard.yaml'), env: { LANYARD_MASTER_KEY: testMasterKey, LANYARD_ADMIN_TOKEN: 'startup-admin-token-0123456789', LANYARD_DATA_DIR: dataDir, LANYARD_LOG_LEVEL: 'silent', ...storeEnv() }, listen: `127.0.0.1:${port}`, notice: () => {} })
   try {
     await Promise.race([Promise.all(pollers.slice(0, 2)), new Promise((resolve) => setTimeout(resolve, 20_000))])

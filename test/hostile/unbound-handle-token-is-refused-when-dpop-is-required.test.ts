@@ -6,7 +6,7 @@ import { expect, it } from 'vitest'
 import { newDpopKey } from '../support/dpop.js'
 import { hostileBroker, jwtBearerForm } from '../support/hostile.js'
 import { createTestAgent, newKeyPair, uniqueHandle } from '../support/agent.js'
-import { startTestBroker } from '../support/broker.js'
+import { startTestBroker, storeEnv } from '../support/broker.js'
 import { memorySystem } from '../support/memory.js'
 
 const h = hostileBroker()
@@ -39,11 +39,13 @@ it('once dpop.requireDpop is set, a bearer handle token minted before exchanges 
   try {
     // One deployment, restarted with the setting: same data, same public name.
     const issuer = 'https://lanyard.dpop.test'
-    const before = await startTestBroker({ dataDir, adminToken, config: { issuer, systems: [mem.system] } })
+    // On Redis the data is the key prefix, not the folder: both starts share one.
+    const store = storeEnv().LANYARD_REDIS_URL === undefined ? {} : { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix: `lanyard-dpop-${crypto.randomUUID()}` } }
+    const before = await startTestBroker({ dataDir, adminToken, config: { issuer, systems: [mem.system], ...store } })
     const agent = await createTestAgent(before, { bindings: [{ system: 'mem', target: { account: 'acme' }, ceiling: ['read'] }] })
     const token = await agent.token()
     await before.close()
-    const after = await startTestBroker({ dataDir, adminToken, config: { issuer, systems: [mem.system], dpop: { requireDpop: true } } })
+    const after = await startTestBroker({ dataDir, adminToken, config: { issuer, systems: [mem.system], dpop: { requireDpop: true }, ...store } })
     try {
       const direct = await after.form('/oauth/token', { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: token, subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', resource: 'urn:lanyard:system:mem' })
       expect(direct.status).toBe(400)

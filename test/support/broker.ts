@@ -88,7 +88,11 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const configPath = join(dataDir, 'lanyard.yaml')
   const redis = storeEnv().LANYARD_REDIS_URL !== undefined
   const keyPrefix = `lanyard-test-${randomBytes(4).toString('hex')}`
-  const config = { logLevel: 'silent', ...(redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix, durability: 'volatile' } } : {}), ...options.config }
+  const merged: Record<string, unknown> = { logLevel: 'silent', ...(redis ? { store: { type: 'redis', url: { env: 'LANYARD_REDIS_URL' }, keyPrefix } } : {}), ...options.config }
+  // The shared test Redis keeps nothing on disk: a test that names its own Redis store still
+  // runs it `volatile` unless it chose a durability itself.
+  const store = merged.store as Record<string, unknown> | undefined
+  const config = store?.type === 'redis' && store.durability === undefined ? { ...merged, store: { ...store, durability: 'volatile' } } : merged
   writeFileSync(configPath, JSON.stringify(config, null, 2)) // JSON is YAML
   const adminToken = options.adminToken ?? `test-admin-${randomBytes(12).toString('hex')}`
   const broker = await startBroker({

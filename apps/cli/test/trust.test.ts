@@ -45,7 +45,7 @@ beforeAll(async () => {
   await broker.admin('POST', '/v1/agents', { handle, owner: 'owner@acme.dev', tier: 0 })
   await broker.admin('POST', `/v1/agents/${handle}/keys`, { jwk: await exportJWK(publicKey) })
   await broker.admin('POST', `/v1/agents/${handle}/bindings`, { system: 'mem', target: { account: 'default' }, ceiling: ['read', 'write'], approval: { scopes: ['write'], approvers: ['owner'], ttl_seconds: 3600 } })
-  sdk = createAgentClient({ brokerUrl: broker.broker.url, handle, privateKey: { ...(await exportJWK(privateKey)), alg: 'EdDSA' }, clock, refreshSkewSeconds: 0 })
+  sdk = createAgentClient({ brokerUrl: broker.broker.url, handle, privateKey: { ...(await exportJWK(privateKey)), alg: 'EdDSA' }, clock, refreshSkewSeconds: 0, dpop: false }) // raw exchanges below carry no proof
 })
 afterAll(() => broker.close())
 
