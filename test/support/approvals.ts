@@ -15,7 +15,8 @@ export function approvalWorld() {
   }
   return {
     mem,
-    config: { systems: [mem.system], approvals: { pollIntervalSeconds: 1 } },
+    // The test's webhook receiver listens on loopback: a sandbox deployment.
+    config: { sandbox: true, systems: [mem.system], approvals: { pollIntervalSeconds: 1 } },
     binding,
     agent: (t: TestBroker) => createTestAgent(t, { bindings: [binding] }),
   }
