@@ -51,8 +51,14 @@ describe('Redis mutex: one holder per key across replicas', () => {
   it('lets another replica in once a dead holder\'s lease lapses, and the old holder\'s release does not free the new hold', async () => {
     const [dying, next, third] = [replica(), replica(), replica()]
     let resume!: () => void
-    const stalled = dying.hold(lock, { leaseMs: 100, waitMs: 1_000 }, () => new Promise<void>((resolve) => (resume = resolve)))
-    await tick(10)
+    let dyingIn!: () => void
+    const dyingEntered = new Promise<void>((entered) => (dyingIn = entered))
+    const stalled = dying.hold(lock, { leaseMs: 100, waitMs: 1_000 }, () => {
+      dyingIn()
+      return new Promise<void>((resolve) => (resume = resolve))
+    })
+    // Wait until the dying holder really holds the key (its client may still be connecting).
+    await dyingEntered
     const started = Date.now()
     let releaseNext!: () => void
     const nextIn = new Promise<void>((entered) => {
