@@ -1,5 +1,5 @@
-import { decodeJwt } from 'jose'
-import { checkpointRoot, verifyAuditChain, type AgentChainHead, type ChainHead } from '@lanyard/core'
+import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet } from 'jose'
+import { checkpointRoot, checkpointType, verifyAuditChain, type AgentChainHead, type ChainHead } from '@lanyard/core'
 import { CliError } from './cli-error.js'
 import { readInput } from './read-input.js'
 import type { AuditEvent, AuditVerification } from './admin-wire.js'
@@ -35,14 +35,21 @@ interface CheckpointFile {
   heads: AgentChainHead[]
 }
 
+/** The broker's keys a checkpoint's JWS must verify against, and the issuer it must name. */
+export interface CheckpointTrust {
+  readonly jwks: JSONWebKeySet
+  readonly issuer: string | undefined
+}
+
 /**
  * The head `handle` had at the latest checkpoint in `file` (a checkpoint as GET
  * /v1/audit/checkpoints lists it or a webhook SET carries it, or that whole response), after
- * checking that its heads hash to its root and that the root is the one its JWS states.
- * Undefined: the checkpoint predates the agent. The JWS signature itself is checked against
- * the broker's JWKS by whoever archived the checkpoint, not here.
+ * checking that its heads hash to its root and that the root is the one its JWS states. With
+ * `trust`, the JWS must also verify against the broker's keys (jose: signature, `typ`, issuer):
+ * without it, whoever can rewrite the file can re-sign it with a key of their own.
+ * Undefined head: the checkpoint predates the agent.
  */
-export async function checkpointHead(file: string, handle: string): Promise<{ head: ChainHead | undefined; checkpoint: string }> {
+export async function checkpointHead(file: string, handle: string, trust?: CheckpointTrust): Promise<{ head: ChainHead | undefined; checkpoint: string; signature: 'verified' | 'not checked' }> {
   let parsed: unknown
   try {
     parsed = JSON.parse(await readInput(file, 'the checkpoint'))
@@ -54,16 +61,31 @@ export async function checkpointHead(file: string, handle: string): Promise<{ he
   const valid = all.filter((c) => typeof c === 'object' && c !== null && typeof c.root === 'string' && Array.isArray(c.heads))
   if (valid.length === 0) throw new CliError(`${file} holds no audit checkpoint (root, heads)`)
   const latest = valid.reduce((a, b) => (Date.parse(b.at ?? '') > Date.parse(a.at ?? '') ? b : a))
-  if (checkpointRoot(latest.heads) !== latest.root) throw new CliError(`checkpoint ${latest.id ?? ''} in ${file}: its heads do not hash to its root (altered)`)
+  const name = `checkpoint ${latest.id ?? ''} in ${file}`
+  if (checkpointRoot(latest.heads) !== latest.root) throw new CliError(`${name}: its heads do not hash to its root (altered)`)
+  if (trust !== undefined && latest.token === undefined) throw new CliError(`${name} carries no signed token to verify`)
   if (latest.token !== undefined) {
-    let claimed: unknown
-    try {
-      claimed = decodeJwt(latest.token).root
-    } catch {
-      throw new CliError(`checkpoint ${latest.id ?? ''} in ${file}: its token is not a JWT`)
-    }
-    if (claimed !== latest.root) throw new CliError(`checkpoint ${latest.id ?? ''} in ${file}: its root is not the one its signed token states`)
+    const claimed = trust === undefined ? decodedRoot(latest.token, name) : await verifiedRoot(latest.token, trust, name)
+    if (claimed !== latest.root) throw new CliError(`${name}: its root is not the one its signed token states`)
   }
   const head = latest.heads.find((h) => h.handle === handle)
-  return { head: head === undefined ? undefined : { seq: head.seq, hash: head.hash }, checkpoint: `${latest.id ?? '?'} at ${latest.at ?? '?'}` }
+  return { head: head === undefined ? undefined : { seq: head.seq, hash: head.hash }, checkpoint: `${latest.id ?? '?'} at ${latest.at ?? '?'}`, signature: trust === undefined ? 'not checked' : 'verified' }
+}
+
+function decodedRoot(token: string, name: string): unknown {
+  try {
+    return decodeJwt(token).root
+  } catch {
+    throw new CliError(`${name}: its token is not a JWT`)
+  }
+}
+
+async function verifiedRoot(token: string, trust: CheckpointTrust, name: string): Promise<unknown> {
+  try {
+    const { payload } = await jwtVerify(token, createLocalJWKSet(trust.jwks), { typ: checkpointType, algorithms: ['EdDSA', 'ES256', 'RS256'], ...(trust.issuer === undefined ? {} : { issuer: trust.issuer }) })
+    return payload.root
+  } catch (error) {
+    if (error instanceof errors.JOSEError) throw new CliError(`${name}: its signed token does not verify against the broker's keys (${error.code})`)
+    throw error
+  }
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
+import { SignJWT, generateKeyPair } from 'jose'
+import { checkpointRoot, checkpointType } from '@lanyard/core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startCliBroker, type CliBroker } from './cli-broker.js'
 import { runCli } from './run-cli.js'
@@ -35,6 +37,15 @@ it('audit --verify --checkpoint and audit verify-file --checkpoint catch a tail 
   const altered = structuredClone(listed)
   altered.checkpoints[0]!.heads.find((h) => h.handle === handle)!.seq = newest.seq - 1
   await writeFile(join(dir, 'altered.json'), JSON.stringify(altered))
+  // A careful forger also moves the head back, recomputes the root and re-signs with a key of their own.
+  const previousEvent = before.events.at(-2)!
+  const forged = structuredClone(listed)
+  const forgedHeads = forged.checkpoints[0]!.heads.map((h) => (h.handle === handle ? { ...h, seq: previousEvent.seq, hash: previousEvent.hash } : h))
+  const { privateKey } = await generateKeyPair('EdDSA')
+  const forgedRoot = checkpointRoot(forgedHeads)
+  forged.checkpoints[0] = { ...forged.checkpoints[0]!, heads: forgedHeads, root: forgedRoot, token: await new SignJWT({ root: forgedRoot, count: forgedHeads.length }).setProtectedHeader({ alg: 'EdDSA', typ: checkpointType, kid: 'forger' }).setIssuedAt().sign(privateKey) }
+  await writeFile(join(dir, 'forged.json'), JSON.stringify(forged))
+  await writeFile(join(dir, 'keys.json'), JSON.stringify(await (await fetch(`${env.LANYARD_URL}/.well-known/lanyard-receipt-keys.json`)).json()))
 
   // The tail and the head on the agent record go together, as a careful intruder would do it.
   const db = new BetterSqlite3((broker.config.store as { path: string }).path)
@@ -59,4 +70,18 @@ it('audit --verify --checkpoint and audit verify-file --checkpoint catch a tail 
   expect(withCheckpoint.code).toBe(1)
   expect(withCheckpoint.stdout).toMatch(new RegExp(`^chain BROKEN at seq ${newest.seq}: the chain ends at seq ${previous.seq} but the recorded head is seq ${newest.seq}`))
   expect(withAltered).toMatchObject({ code: 1, stderr: expect.stringContaining('do not hash to its root') })
+
+  // The forged checkpoint fools a check of its arithmetic alone (a warning says so), not one of its signature.
+  const verifyWith = (...args: string[]) => runCli(['audit', 'verify-file', 'events.jsonl', '--handle', handle, ...args], { env: offline, cwd: dir })
+  const [unsigned, signedForged, signedGenuine, onlineForged] = await Promise.all([
+    verifyWith('--checkpoint', 'forged.json'),
+    verifyWith('--checkpoint', 'forged.json', '--jwks', 'keys.json'),
+    verifyWith('--checkpoint', 'checkpoint.json', '--jwks', 'keys.json'),
+    cli('audit', handle, '--verify', '--checkpoint', 'forged.json'),
+  ])
+  expect(unsigned).toMatchObject({ code: 0, stderr: expect.stringContaining('signature was not checked') })
+  expect(signedForged).toMatchObject({ code: 1, stderr: expect.stringContaining('does not verify against the broker') })
+  expect(signedGenuine.code).toBe(1)
+  expect(signedGenuine.stdout).toContain(`chain BROKEN at seq ${newest.seq}`)
+  expect(onlineForged).toMatchObject({ code: 1, stderr: expect.stringContaining('does not verify against the broker') })
 })

@@ -4,6 +4,7 @@ import type { AuditEvent, AuditVerification } from '../admin-wire.js'
 import { checkpointHead, verificationLine, verifyAuditEvents } from '../audit-chain.js'
 import { adminApi, globalOptions } from '../cli-context.js'
 import { CliError } from '../cli-error.js'
+import { brokerKeys } from '../broker-keys.js'
 import { handlePath } from '../option-parsers.js'
 import { formatJson } from '../output/json.js'
 import { formatTable } from '../output/table.js'
@@ -23,11 +24,11 @@ export function auditShow(audit: Command): void {
     .description("show an agent's audit chain; the default: `audit <handle>`")
     .argument('<handle>')
     .option('--verify', 'verify the hash chain: by the broker, and recomputed here')
-    .option('--checkpoint <file>', 'with --verify: a signed audit checkpoint kept outside the broker; the chain must reach the head it records')
+    .option('--checkpoint <file>', "with --verify: a signed audit checkpoint kept outside the broker, its signature checked against the broker's keys; the chain must reach the head it records")
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl']).default('table'))
     .action(async (handle: string, options: { verify?: boolean; checkpoint?: string; format: 'table' | 'jsonl' }, command: Command) => {
       if (options.checkpoint !== undefined && !options.verify) throw new CliError('--checkpoint needs --verify')
-      const fromCheckpoint = options.checkpoint === undefined ? undefined : await checkpointHead(options.checkpoint, handle)
+      const fromCheckpoint = options.checkpoint === undefined ? undefined : await checkpointHead(options.checkpoint, handle, await brokerKeys(globalOptions(command).url, undefined))
       const api = adminApi(command)
       const events: AuditEvent[] = []
       let verification: AuditVerification | undefined

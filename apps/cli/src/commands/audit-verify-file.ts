@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import type { AuditEvent } from '../admin-wire.js'
 import { checkpointHead, verificationLine, verifyAuditEvents } from '../audit-chain.js'
 import { emit } from '../cli-context.js'
-import { CliError } from '../cli-error.js'
+import { CliError, UsageError } from '../cli-error.js'
+import { parseJwks } from '../broker-keys.js'
 import { readInput } from '../read-input.js'
 
 /**
@@ -10,7 +11,8 @@ import { readInput } from '../read-input.js'
  * chain (`lanyard audit <h> --format jsonl`) with no broker at all, for auditors holding an
  * export. The handle is part of every hash but not of the exported lines, so it is given.
  * `--head`: the head hash recorded elsewhere (e.g. when the export was made), which also
- * catches events cut off the end. Exit 1 when the chain does not verify.
+ * catches events cut off the end. `--checkpoint` with `--jwks`: a signed checkpoint, its
+ * signature checked against the broker's keys, whose head the chain must reach. Exit 1 when the chain does not verify.
  */
 export function auditVerifyFile(audit: Command): void {
   audit
@@ -20,9 +22,14 @@ export function auditVerifyFile(audit: Command): void {
     .requiredOption('--handle <handle>', 'the agent the chain belongs to (every hash covers it)')
     .option('--head <hash>', 'the expected head hash (catches a chain cut short)')
     .option('--checkpoint <file>', 'a signed audit checkpoint kept outside the broker (GET /v1/audit/checkpoints, or its webhook SET): the chain must reach the head it records')
-    .action(async (file: string, options: { handle: string; head?: string; checkpoint?: string }, command: Command) => {
+    .option('--jwks <file>', "with --checkpoint: the broker's keys (its /.well-known/lanyard-receipt-keys.json); the checkpoint's signature must verify against them")
+    .option('--issuer <iss>', 'with --jwks: the issuer the checkpoint must name')
+    .action(async (file: string, options: { handle: string; head?: string; checkpoint?: string; jwks?: string; issuer?: string }, command: Command) => {
+      if (options.jwks !== undefined && options.checkpoint === undefined) throw new UsageError('--jwks needs --checkpoint')
       const events = parseJsonl(await readInput(file, 'the audit events'), file)
-      const fromCheckpoint = options.checkpoint === undefined ? undefined : await checkpointHead(options.checkpoint, options.handle)
+      const trust = options.jwks === undefined ? undefined : { jwks: parseJwks(await readInput(options.jwks, 'the JWKS'), options.jwks), issuer: options.issuer }
+      const fromCheckpoint = options.checkpoint === undefined ? undefined : await checkpointHead(options.checkpoint, options.handle, trust)
+      if (fromCheckpoint?.signature === 'not checked') process.stderr.write("warning: the checkpoint's signature was not checked; pass --jwks with the broker's keys\n")
       const verdict = verifyAuditEvents(options.handle, events, fromCheckpoint?.head)
       emit(command, verdict, (v) => `${verificationLine(v)}\n`)
       // Every hash covers the handle: a first event that does not match is most often the wrong --handle.

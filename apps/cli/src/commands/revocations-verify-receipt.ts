@@ -6,6 +6,7 @@ import { emit, globalOptions } from '../cli-context.js'
 import { CliError, UsageError } from '../cli-error.js'
 import { formatTable } from '../output/table.js'
 import { readInput } from '../read-input.js'
+import { brokerKeys, parseJwks } from '../broker-keys.js'
 import { fullDarkLine } from '../revocation-wait.js'
 import { revocationDetails } from './revocations-show.js'
 
@@ -32,7 +33,7 @@ export function revocationsVerifyReceipt(revocations: Command): void {
     .option('--issuer <iss>', 'the issuer the receipt must name (default with --url: the one the broker announces)')
     .action(async (file: string, options: { jwks?: string; issuer?: string }, command: Command) => {
       const jws = receiptJws(await readInput(file, 'the receipt'))
-      const trust = options.jwks ? { jwks: parseJwks(await readInput(options.jwks, 'the JWKS'), options.jwks), issuer: options.issuer } : await discover(globalOptions(command).url, options.issuer)
+      const trust = options.jwks ? { jwks: parseJwks(await readInput(options.jwks, 'the JWKS'), options.jwks), issuer: options.issuer } : await brokerKeys(globalOptions(command).url, options.issuer)
       const result = await verifyReceipt(jws, trust.jwks, trust.issuer)
       emit(command, result, (r) => proves(r))
     })
@@ -136,43 +137,3 @@ const lineColumns = [
   { header: 'expires', value: (l: ReceiptLine) => l.expires_at },
   { header: 'dead at', value: (l: ReceiptLine) => l.dead_at },
 ]
-
-/**
- * With --url: the issuer the broker announces, and its receipt keys (every key it ever signed
- * with, so that a receipt outlives the rotation of its key), or its JWKS if it announces no
- * `lanyard_receipt_keys_uri`. Both read from `url`, the broker asked, like the discovery
- * itself: the announced issuer may be a public name this machine does not reach.
- */
-async function discover(url: string, issuer: string | undefined): Promise<{ jwks: JSONWebKeySet; issuer: string | undefined }> {
-  const base = url.replace(/\/+$/, '')
-  const configuration = (await fetchJson(`${base}/.well-known/openid-configuration`)) as { issuer?: unknown; lanyard_receipt_keys_uri?: unknown }
-  const keysUrl = `${base}/.well-known/${configuration.lanyard_receipt_keys_uri === undefined ? 'jwks.json' : 'lanyard-receipt-keys.json'}`
-  const announced = configuration.issuer
-  return { jwks: parseJwks(JSON.stringify(await fetchJson(keysUrl)), keysUrl), issuer: issuer ?? (typeof announced === 'string' ? announced : undefined) }
-}
-
-async function fetchJson(url: string): Promise<unknown> {
-  let response: Response
-  try {
-    response = await fetch(url, { headers: { accept: 'application/json' } })
-  } catch {
-    throw new CliError(`cannot reach ${new URL(url).origin} for the broker's keys: pass --url, or verify offline with --jwks <file>`)
-  }
-  if (!response.ok) throw new CliError(`${url} answered HTTP ${response.status}`)
-  try {
-    return await response.json()
-  } catch {
-    throw new CliError(`${url} did not answer JSON`)
-  }
-}
-
-function parseJwks(text: string, source: string): JSONWebKeySet {
-  let jwks: unknown
-  try {
-    jwks = JSON.parse(text)
-  } catch {
-    throw new CliError(`${source} is not JSON`)
-  }
-  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) throw new CliError(`${source} is not a JWKS (no "keys" array)`)
-  return jwks as JSONWebKeySet
-}
