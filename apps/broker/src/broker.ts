@@ -1,3 +1,4 @@
+import { classifyHost } from '@lanyard/connector-sdk'
 import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { dirname } from 'node:path'
@@ -242,7 +243,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const webhookFetch = createUpstreamFetch({ name: 'webhooks', policy: webhookPolicy, maxResponseBytes: 64 * 1024, timeoutMs: config.webhooks.timeoutMs })
     const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
     const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId })
-    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream, presence: config.presence }))
+    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream, presence: config.presence,
+      // Secure cookies need https; a broker on loopback only is the local plain-http case.
+      console: { sessionTtlSeconds: config.console.sessionTtlSeconds, secureCookies: classifyHost(config.listen.host) !== 'loopback' } }))
     server.off('request', answerStarting)
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()

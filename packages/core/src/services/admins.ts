@@ -30,7 +30,8 @@ export function parseSubject(subject: unknown): string {
 export interface NewAdmin {
   readonly subject: string
   readonly roles: readonly AdminRole[]
-  readonly expiresAt?: Date
+  /** From now; none: until revoked. */
+  readonly expiresInSeconds?: number
 }
 
 /** Named admins, console sessions and the admin audit chain. */
@@ -69,11 +70,12 @@ export function createAdminService(deps: { store: AdminStore; clock: Clock }): A
       const subject = parseSubject(input.subject)
       if (input.roles.length === 0) throw new RequestInvalid(['roles: at least one role'])
       const now = clock.now()
-      if (input.expiresAt !== undefined && input.expiresAt.getTime() <= now.getTime()) throw new RequestInvalid(['expires: must lie in the future'])
+      if (input.expiresInSeconds !== undefined && !(input.expiresInSeconds > 0)) throw new RequestInvalid(['expires: must lie in the future'])
+      const expiresAt = input.expiresInSeconds === undefined ? undefined : new Date(now.getTime() + input.expiresInSeconds * 1000)
       const token = newSecret('lya_')
       const roles = [...new Set(input.roles)]
-      const admin: AdminPrincipal = { subject, roles, tokenHash: secretHash(token), createdAt: now, createdBy: actor, ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }) }
-      const created = await store.createAdmin(admin, auditDraft(clock, actor, 'admin.created', principalOf(subject), { roles, ...(input.expiresAt === undefined ? {} : { expires_at: input.expiresAt.toISOString() }) }))
+      const admin: AdminPrincipal = { subject, roles, tokenHash: secretHash(token), createdAt: now, createdBy: actor, ...(expiresAt === undefined ? {} : { expiresAt }) }
+      const created = await store.createAdmin(admin, auditDraft(clock, actor, 'admin.created', principalOf(subject), { roles, ...(expiresAt === undefined ? {} : { expires_at: expiresAt.toISOString() }) }))
       return { admin: created, token }
     },
     listAdmins: () => store.listAdmins(),
