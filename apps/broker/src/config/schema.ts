@@ -208,6 +208,8 @@ export const configSchema = z
             rolesClaim: z.string().min(1).default(defaults.console.rolesClaim),
             /** The claim naming the person: an email, compared with agents' `owner`. */
             subjectClaim: z.string().min(1).default(defaults.console.subjectClaim),
+            /** Lets the provider's address be private (an in-house provider). Never link-local or metadata. */
+            allowPrivateNetwork: z.boolean().default(false),
             roleMap: z.record(z.string().min(1), z.enum(adminRoles)).refine((map) => Object.keys(map).length > 0, 'map at least one claim value to a role'),
           })
           .strict()

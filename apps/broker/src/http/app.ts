@@ -4,6 +4,7 @@ import type { Clock, Lanyard, Logger, SecretValue, Store, SystemEntry } from '@l
 import type { Webhooks } from '../webhooks/webhooks.js'
 import { createAdminAuthenticator } from './admin-auth.js'
 import { consoleSessionRoutes, type ConsoleSessionSettings } from './console-session.js'
+import { consoleOidcRoutes, type ConsoleOidcDeps } from './console-oidc.js'
 import { v1AdminRoutes } from './v1-admins.js'
 import { resourceServerAuth } from './resource-server-auth.js'
 import { oauthErrorHandler, problemErrorHandler } from './error-handler.js'
@@ -40,8 +41,8 @@ export interface AppDeps {
   /** Revocation events for resource servers (GET /v1/events). */
   readonly revocationStream: RevocationStream
   readonly presence: PresenceRouteSettings
-  /** The console's sessions (#18). */
-  readonly console: ConsoleSessionSettings
+  /** The console's sessions, and its OIDC sign-in when configured (#18). */
+  readonly console: ConsoleSessionSettings & { readonly oidc?: Pick<ConsoleOidcDeps, 'settings' | 'fetch' | 'allowHttp'> }
 }
 
 /** /v1 takes application/json bodies only; any other body is 415 (a form never creates an agent). */
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
 
   const consoleRoutes = express.Router()
   consoleRoutes.use(consoleSessionRoutes(lanyard, admins, deps.console, jsonOnly, limit))
+  if (deps.console.oidc !== undefined) consoleRoutes.use(consoleOidcRoutes({ lanyard, log, session: deps.console, ...deps.console.oidc }))
   consoleRoutes.use('/console', problemErrorHandler(log))
   app.use(consoleRoutes)
 
