@@ -44,6 +44,7 @@ describe('resource server', () => {
         authorization_servers: ['http://127.0.0.1:9/broker'],
         scopes_supported: ['tickets:read', 'tickets:write'],
         bearer_methods_supported: ['header'],
+        dpop_signing_alg_values_supported: ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256'],
         resource_name: 'Tickets',
       })
     }

@@ -3,6 +3,7 @@ import { createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose'
 import type { JWTPayload, JWTVerifyGetKey } from 'jose'
 import { refuse } from './challenge.js'
 import type { Challenge } from './challenge.js'
+import { DpopProofRefused, createProofVerifier, dpopAlgorithms } from './dpop.js'
 import { createRevocationList, openEventStream, readSet } from './revocations.js'
 import type { EventStream } from './revocations.js'
 
@@ -32,6 +33,8 @@ export interface ResourceServerOptions {
   readonly reconnectDelayMs?: number
   /** Leeway on `exp`, `iat` and `nbf`. Default 5 s. */
   readonly clockToleranceSeconds?: number
+  /** A DPoP proof's `iat` may be this far from the clock, either side, and its `jti` is remembered this long. Default 60. */
+  readonly dpopMaxAgeSeconds?: number
   /** Largest JSON body read when nothing parsed it before. Default 1 MiB. */
   readonly maxBodyBytes?: number
   /** Revocations are kept this long: longer than any token the broker issues. Default 1 day. */
@@ -90,7 +93,7 @@ export interface ResourceServer {
 }
 
 interface Verified {
-  readonly payload: JWTPayload & { sub: string; jti: string; iat: number; exp: number; scope?: unknown; client_id?: unknown }
+  readonly payload: JWTPayload & { sub: string; jti: string; iat: number; exp: number; scope?: unknown; client_id?: unknown; cnf?: unknown }
   readonly scopes: readonly string[]
 }
 
@@ -140,6 +143,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     authorization_servers: [issuer],
     scopes_supported: scopesSupported,
     bearer_methods_supported: ['header'],
+    dpop_signing_alg_values_supported: [...dpopAlgorithms],
     ...(options.resourceName === undefined ? {} : { resource_name: options.resourceName }),
   })
 
@@ -226,6 +230,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 
   const now = () => options.clock?.now() ?? new Date()
   const nowSeconds = () => Math.floor(now().getTime() / 1000)
+  const proofs = createProofVerifier({ maxAgeSeconds: options.dpopMaxAgeSeconds ?? 60, now: () => now().getTime() / 1000 })
 
   function apply(event: Parameters<typeof revoked.add>[0]): void {
     revoked.add(event, nowSeconds())
@@ -295,12 +300,13 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 
   async function authorize(req: IncomingMessage, res: ServerResponse): Promise<AuthInfo> {
     const header = req.headers.authorization
-    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null
+    const match = typeof header === 'string' ? /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null
     if (match === null) {
-      throw new Refusal(header === undefined ? { status: 401 } : { status: 401, error: 'invalid_request', description: 'expected Authorization: Bearer <token>' })
+      throw new Refusal(header === undefined ? { status: 401 } : { status: 401, error: 'invalid_request', description: 'expected Authorization: Bearer <token> (or DPoP <token>)' })
     }
-    const token = match[1]!
+    const token = match[2]!
     const { payload, scopes } = await verify(token)
+    const jkt = await checkSender(req, match[1]!.toLowerCase() === 'dpop', token, payload)
     const sessionId = req.headers['mcp-session-id']
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId)
@@ -328,7 +334,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       scopes: [...scopes],
       expiresAt: payload.exp,
       resource,
-      extra: { sub: payload.sub, jti: payload.jti, ...(payload['act'] === undefined ? {} : { act: payload['act'] }) },
+      extra: { sub: payload.sub, jti: payload.jti, ...(payload['act'] === undefined ? {} : { act: payload['act'] }), ...(jkt === undefined ? {} : { jkt }) },
     }
     // (6) Kept while open, so a revocation can cut a long-lived stream.
     let set = open.get(payload.sub)
@@ -341,6 +347,34 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     })
     ;(req as IncomingMessage & { auth?: AuthInfo }).auth = auth
     return auth
+  }
+
+  /**
+   * RFC 9449 7: a token with `cnf.jkt` is only good with the DPoP scheme and a fresh proof of
+   * that key for this very request; as a plain Bearer it is refused (7.2). A token without
+   * `cnf` is only good as a Bearer. Checked after the token itself, so that a refusal of a
+   * sound token says `invalid_dpop_proof` and of a dead one `invalid_token` (the broker's probe
+   * reads the difference). Returns the bound key's thumbprint.
+   */
+  async function checkSender(req: IncomingMessage, dpopScheme: boolean, token: string, payload: Verified['payload']): Promise<string | undefined> {
+    const { cnf } = payload
+    if (cnf === undefined) {
+      if (dpopScheme) throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token is not DPoP-bound: present it as Bearer' })
+      return undefined
+    }
+    const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined
+    if (typeof jkt !== 'string') throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token\'s cnf claim is not accepted here', scheme: 'DPoP' })
+    if (!dpopScheme) throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token is DPoP-bound: present it as Authorization: DPoP with a proof', scheme: 'DPoP' })
+    const proof = req.headers.dpop
+    const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
+    try {
+      // `htu` as the client addressed it: this resource's public origin, whatever Host said.
+      await proofs.verify({ proof: Array.isArray(proof) ? proof.join(', ') : proof, method: req.method ?? '', url: `${resource.origin}${path}`, accessToken: token, jkt })
+    } catch (error) {
+      if (error instanceof DpopProofRefused) throw new Refusal({ status: 401, error: 'invalid_dpop_proof', description: error.message, scheme: 'DPoP' })
+      throw error
+    }
+    return jkt
   }
 
   function serveMetadata(req: IncomingMessage, res: ServerResponse): boolean {
@@ -361,7 +395,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     } catch (error) {
       if (!(error instanceof Refusal)) throw error
       emit({ type: 'refused', status: error.challenge.status, error: error.challenge.error ?? 'missing_token', ...(error.challenge.description === undefined ? {} : { description: error.challenge.description }) })
-      refuse(res, metadataUrl, error.challenge)
+      refuse(res, metadataUrl, error.challenge, dpopAlgorithms)
       return undefined
     }
   }

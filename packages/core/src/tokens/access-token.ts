@@ -17,6 +17,8 @@ export interface VerifiedAccessToken {
   readonly clientId: string
   readonly issuedAt: Date
   readonly expiresAt: Date
+  /** `cnf.jkt`: the token is DPoP-bound to this key (RFC 9449 6.1). */
+  readonly jkt?: string
 }
 
 /**
@@ -29,7 +31,7 @@ export async function signAccessToken(keys: KeyRing, clock: Clock, issuer: strin
     keys,
     { alg, typ: accessTokenType },
     { issuer, subject: claims.sub, audience: claims.aud, issuedAt: now, expiresAt: new Date(now.getTime() + claims.ttlSeconds * 1000), jti: claims.jti },
-    { scope: claims.scope, client_id: claims.clientId, ...(claims.act === undefined ? {} : { act: { sub: claims.act.sub } }) },
+    { scope: claims.scope, client_id: claims.clientId, ...(claims.act === undefined ? {} : { act: { sub: claims.act.sub } }), ...(claims.jkt === undefined ? {} : { cnf: { jkt: claims.jkt } }) },
   )
 }
 
@@ -51,8 +53,9 @@ export async function verifyAccessToken(keys: KeyRing, clock: Clock, issuer: str
   if (key === undefined || key.alg === 'EdDSA') throw new TokenInvalid('signed by a key this broker does not publish')
   try {
     const { payload } = await jwtVerify(token, key.key, { algorithms: [key.alg], typ: accessTokenType, issuer, currentDate: clock.now(), requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti'] })
-    const { sub, jti, aud, scope, client_id: clientId } = payload
+    const { sub, jti, aud, scope, client_id: clientId, cnf } = payload as typeof payload & { cnf?: { jkt?: unknown } }
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof aud !== 'string') throw new TokenInvalid('claims have the wrong types')
+    if (cnf !== undefined && typeof cnf?.jkt !== 'string') throw new TokenInvalid('claim "cnf" is invalid')
     return {
       handle: sub,
       jti,
@@ -61,6 +64,7 @@ export async function verifyAccessToken(keys: KeyRing, clock: Clock, issuer: str
       clientId: typeof clientId === 'string' ? clientId : sub,
       issuedAt: new Date((payload.iat ?? 0) * 1000),
       expiresAt: new Date((payload.exp ?? 0) * 1000),
+      ...(cnf === undefined ? {} : { jkt: cnf.jkt as string }),
     }
   } catch (error) {
     if (error instanceof TokenInvalid) throw error
