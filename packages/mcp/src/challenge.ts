@@ -45,3 +45,12 @@ export function refuse(res: ServerResponse, resourceMetadataUrl: string, challen
   if (challenge.scope !== undefined) body.scope = challenge.scope.join(' ')
   res.end(JSON.stringify(body))
 }
+
+/** A refused request, thrown inside the guard and answered by `refuse`. */
+export class Refusal extends Error {
+  readonly challenge: Challenge
+  constructor(challenge: Challenge) {
+    super(challenge.description ?? challenge.error ?? 'refused')
+    this.challenge = challenge
+  }
+}

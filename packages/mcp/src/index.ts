@@ -9,4 +9,4 @@
  * Middleware for node:http and express. Imports nothing of the project; published on its own.
  */
 export { createResourceServer } from './resource-server.js'
-export type { AuthInfo, Closable, ResourceServer, ResourceServerEvent, ResourceServerOptions } from './resource-server.js'
+export type { AuthInfo, Closable, ResourceServer, ResourceServerEvent, ResourceServerOptions } from './types.js'

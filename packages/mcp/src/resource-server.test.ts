@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { SignJWT, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createResourceServer } from './resource-server.js'
-import type { ResourceServer } from './resource-server.js'
+import type { ResourceServer } from './types.js'
 
 /** A resource server whose broker cannot be reached at all: it must refuse, never accept. */
 let origin: string
