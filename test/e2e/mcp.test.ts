@@ -58,6 +58,8 @@ describe('the broker as the authorization server of MCP servers', () => {
         lanyard_revocation_events_endpoint: `${t.issuer}/v1/events`,
       })
       expect(metadata.grant_types_supported).toEqual(expect.arrayContaining(['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange']))
+      // RFC 9449 5.1: what a DPoP proof may be signed with (an exchange with one binds the MCP token).
+      expect(metadata.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'EdDSA']))
     }
     const prm = await fetch(`${tickets.origin}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())
     expect(prm).toEqual({ resource: tickets.resource, authorization_servers: [t.issuer], scopes_supported: ['tickets:read', 'tickets:write'], bearer_methods_supported: ['header'], dpop_signing_alg_values_supported: ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256'] })
