@@ -22,8 +22,9 @@ export default {
         'bench/{oauth-peer,calibration-server,floor-server,ledger,profile-exchange}.ts',
         // Connector plugins the broker imports by path (`type:` in e2e/plugins.test.ts).
         'fixtures/plugins/*.ts',
-        // Spawned by path from clients/python/tests/conftest.py (the Python client's AWS tests).
+        // Spawned by path from clients/python/tests/conftest.py (the Python client's AWS and MCP tests).
         'support/aws-sandbox-process.ts',
+        'support/mcp-server-process.ts',
       ],
       ignoreDependencies: [
         // Run by the suites through the broker, which loads them by name (`type:` github, aws, oauth).

@@ -2,12 +2,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createAgentClient, mcpFetch, type AgentClient } from '@lanyard/client'
-import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { createHash, randomUUID } from 'node:crypto'
+import { SignJWT, base64url, calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestAgent, type TestAgent } from '../support/agent.js'
 import type { TestBroker } from '../support/broker.js'
 import { eventually } from '../support/memory.js'
-import { initialize, mcpToken, startTicketsDeployment, type TicketsServer } from '../support/mcp.js'
+import { initialize, mcpToken, presenting, startTicketsDeployment, type TicketsServer } from '../support/mcp.js'
 
 let t: TestBroker
 let tickets: TicketsServer
@@ -34,11 +35,11 @@ async function connect(client: AgentClient, scope?: string) {
   return { mcp, transport }
 }
 
-/** One raw JSON-RPC tools/call with a given token, as a client still holding it would send. */
-async function call(token: string, sessionId: string | undefined, tool = 'tickets.list'): Promise<number> {
+/** One raw JSON-RPC tools/call with a given token (and a proof of `holder`'s DPoP key), as a client still holding it would send. */
+async function call(token: string, sessionId: string | undefined, holder?: AgentClient, tool = 'tickets.list'): Promise<number> {
   const response = await fetch(tickets.resource, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }) },
+    headers: { ...(await presenting(token, tickets.resource, holder)), 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }) },
     body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: tool, arguments: {} } }),
   })
   await response.body?.cancel()
@@ -57,9 +58,11 @@ describe('the broker as the authorization server of MCP servers', () => {
         lanyard_revocation_events_endpoint: `${t.issuer}/v1/events`,
       })
       expect(metadata.grant_types_supported).toEqual(expect.arrayContaining(['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange']))
+      // RFC 9449 5.1: what a DPoP proof may be signed with (an exchange with one binds the MCP token).
+      expect(metadata.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'EdDSA']))
     }
     const prm = await fetch(`${tickets.origin}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json())
-    expect(prm).toEqual({ resource: tickets.resource, authorization_servers: [t.issuer], scopes_supported: ['tickets:read', 'tickets:write'], bearer_methods_supported: ['header'] })
+    expect(prm).toEqual({ resource: tickets.resource, authorization_servers: [t.issuer], scopes_supported: ['tickets:read', 'tickets:write'], bearer_methods_supported: ['header'], dpop_signing_alg_values_supported: ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256'] })
     const refused = await fetch(tickets.resource, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
     expect(refused.status).toBe(401)
     expect(refused.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${tickets.origin}/.well-known/oauth-protected-resource/mcp"`)
@@ -103,7 +106,7 @@ describe('the broker as the authorization server of MCP servers', () => {
     const token = (await client.exchange({ resource: tickets.resource, scope: 'tickets:read' })).access_token
     const response = await fetch(tickets.resource, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': transport.sessionId ?? '' },
+      headers: { ...(await presenting(token, tickets.resource, client)), 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': transport.sessionId ?? '' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'tickets.close', arguments: { id: 'T-1' } } }),
     })
     expect(response.status).toBe(403)
@@ -154,10 +157,10 @@ describe('the broker as the authorization server of MCP servers', () => {
   it('suspending an agent (no revocation job, no grant cut) refuses its token at the server at once, through the bus relay', async () => {
     const { agent, client } = await agentWith(['tickets:read'])
     const token = (await client.exchange({ resource: tickets.resource })).access_token
-    expect((await initialize(tickets.resource, token)).status).toBe(200)
+    expect((await initialize(tickets.resource, token, client)).status).toBe(200)
     const started = performance.now()
     expect((await t.admin('POST', `/v1/agents/${agent.handle}/suspend`, { reason: 'mcp: suspend' })).status).toBe(200)
-    await eventually(async () => (await initialize(tickets.resource, token)).status === 401, 1_000)
+    await eventually(async () => (await initialize(tickets.resource, token, client)).status === 401, 1_000)
     expect(performance.now() - started).toBeLessThan(1_000)
     expect(tickets.events).toContainEqual(expect.objectContaining({ type: 'revoked', sub: agent.handle }))
   })
@@ -195,7 +198,7 @@ describe('the broker as the authorization server of MCP servers', () => {
       await mcp.callTool({ name: 'tickets.list', arguments: {} })
       const sessionId = transport.sessionId!
       const token = (await client.exchange({ resource: tickets.resource })).access_token
-      expect(await call(token, sessionId)).toBe(200)
+      expect(await call(token, sessionId, client)).toBe(200)
       let clientClosed = false
       const onclose = transport.onclose
       transport.onclose = () => ((clientClosed = true), onclose?.())
@@ -204,8 +207,8 @@ describe('the broker as the authorization server of MCP servers', () => {
       const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/revoke`, { reason: `mcp trial ${trial}` })
       expect(revoked.status).toBe(202)
       const returned = performance.now()
-      let status = await call(token, sessionId)
-      while (status !== 401 && performance.now() - started < 5_000) status = await call(token, sessionId)
+      let status = await call(token, sessionId, client)
+      while (status !== 401 && performance.now() - started < 5_000) status = await call(token, sessionId, client)
       latencies.push(performance.now() - started)
       afterReturn.push(performance.now() - returned)
       expect(status).toBe(401)
@@ -232,5 +235,80 @@ describe('the broker as the authorization server of MCP servers', () => {
     expect(receipt.status).toBe(200)
     const lines = (decodeJwt(receipt.body.receipt as string) as { grants: Array<{ grant_id: string; system: string; outcome: string; proof?: string }> }).grants
     expect(lines).toContainEqual(expect.objectContaining({ grant_id: lastGrant, system: 'tickets-mcp', outcome: 'revoked', proof: 'dead' }))
+  })
+})
+
+describe('DPoP-bound MCP tokens (RFC 9449)', () => {
+  it('an exchange with a DPoP proof gets a token bound to that key: cnf.jkt, token_type DPoP, introspected as such', async () => {
+    const { client } = await agentWith(['tickets:read'])
+    const exchanged = await client.exchange({ resource: tickets.resource })
+    expect(exchanged.token_type).toBe('DPoP')
+    const claims = decodeJwt(exchanged.access_token) as { cnf?: { jkt?: string } }
+    expect(claims.cnf?.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    // The handle token is bound to the same in-memory key.
+    expect((decodeJwt(await client.token()) as { cnf?: { jkt?: string } }).cnf?.jkt).toBe(claims.cnf?.jkt)
+    const introspected = await t.form('/oauth/introspect', { token: exchanged.access_token }, { authorization: `Bearer ${t.adminToken}` })
+    expect(introspected.body).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: claims.cnf?.jkt } })
+  })
+
+  it('an unbound handle token with a proof of some key binds the MCP token to that key; without a proof it stays Bearer', async () => {
+    const { agent } = await agentWith(['tickets:read'])
+    const { privateKey, publicKey } = await generateKeyPair('ES256')
+    const jwk = await exportJWK(publicKey)
+    const handleToken = await agent.token()
+    expect(decodeJwt(handleToken).cnf).toBeUndefined()
+    const proof = await new SignJWT({ htm: 'POST', htu: `${t.issuer}/oauth/token`, ath: base64url.encode(createHash('sha256').update(handleToken).digest()) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+      .setIssuedAt()
+      .setJti(randomUUID())
+      .sign(privateKey)
+    const form = { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: handleToken, subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', resource: tickets.resource }
+    const bound = await t.form('/oauth/token', form, { dpop: proof })
+    expect(bound.status).toBe(200)
+    expect(bound.body.token_type).toBe('DPoP')
+    expect((decodeJwt(bound.body.access_token) as { cnf?: { jkt?: string } }).cnf?.jkt).toBe(await calculateJwkThumbprint(jwk))
+    // A broken proof is refused, not ignored: nothing is minted.
+    const broken = await t.form('/oauth/token', form, { dpop: `${proof.slice(0, -4)}AAAA` })
+    expect(broken).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } })
+    const plain = await t.form('/oauth/token', form)
+    expect(plain.body.token_type).toBe('Bearer')
+    expect(decodeJwt(plain.body.access_token).cnf).toBeUndefined()
+  })
+
+  it('the MCP server wants a fresh proof of the bound key with every request: DPoP + proof passes, a replayed proof and a Bearer do not', async () => {
+    const { client } = await agentWith(['tickets:read'])
+    const token = (await client.exchange({ resource: tickets.resource })).access_token
+    const headers = await presenting(token, tickets.resource, client)
+    const send = (h: Record<string, string>) => fetch(tickets.resource, { method: 'POST', headers: { ...h, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'dpop', version: '1.0.0' } } }) })
+    const first = await send(headers)
+    await first.body?.cancel()
+    expect(first.status).toBe(200)
+    const replayed = await send(headers)
+    expect(replayed.status).toBe(401)
+    expect(replayed.headers.get('www-authenticate')).toMatch(/^DPoP resource_metadata="[^"]+", algs="[^"]*ES256[^"]*", error="invalid_dpop_proof"/)
+    expect(await replayed.json()).toEqual({ error: 'invalid_dpop_proof', error_description: 'the DPoP proof\'s "jti" was already used' })
+    const asBearer = await initialize(tickets.resource, token)
+    expect(asBearer.status).toBe(401)
+    expect(asBearer.challenge).toMatch(/^DPoP .*error="invalid_token"/)
+    // The SDK's client through the Lanyard provider sends proofs by itself.
+    const { mcp } = await connect(client, 'tickets:read')
+    expect(JSON.stringify((await mcp.callTool({ name: 'tickets.list', arguments: {} })).content)).toContain('printer on fire')
+    await mcp.close()
+  })
+
+  it('revoking a bound token\'s grant is proven by the probe: alive (invalid_dpop_proof) before, dead (invalid_token) after', async () => {
+    const { agent, client } = await agentWith(['tickets:read'])
+    const exchanged = await client.exchange({ resource: tickets.resource })
+    expect((await initialize(tickets.resource, exchanged.access_token, client)).status).toBe(200)
+    // What the broker's probe sends: the DPoP scheme, no proof (it holds no key).
+    const probe = () => fetch(tickets.resource, { headers: { authorization: `DPoP ${exchanged.access_token}` } }).then(async (r) => (await r.body?.cancel(), r.headers.get('www-authenticate')))
+    expect(await probe()).toMatch(/error="invalid_dpop_proof"/)
+    const revoked = await t.admin('POST', `/v1/agents/${agent.handle}/grants/${exchanged.grant_id}/revoke`, { reason: 'mcp: bound grant' })
+    expect(revoked.status).toBe(202)
+    await eventually(async () => (await t.admin('GET', `/v1/revocations/${revoked.body.revocation.id}`)).body.status === 'done')
+    expect(await probe()).toMatch(/error="invalid_token"/)
+    const receipt = await t.admin('GET', `/v1/revocations/${revoked.body.revocation.id}/receipt`)
+    const lines = (decodeJwt(receipt.body.receipt as string) as { grants: Array<{ grant_id: string; outcome: string; proof?: string }> }).grants
+    expect(lines).toContainEqual(expect.objectContaining({ grant_id: exchanged.grant_id, outcome: 'revoked', proof: 'dead' }))
   })
 })

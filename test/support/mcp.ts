@@ -7,6 +7,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
 import { createResourceServer, type AuthInfo, type ResourceServer, type ResourceServerEvent, type ResourceServerOptions } from '@lanyard/mcp'
+import type { AgentClient } from '@lanyard/client'
 import { z } from 'zod'
 import { startTestBroker, type TestBroker } from './broker.js'
 
@@ -186,11 +187,23 @@ export async function mcpToken(t: TestBroker, handleToken: string, resource: str
   return exchanged.body.access_token as string
 }
 
+/**
+ * The headers that present `token` for one request: as a Bearer, or, given the agent client
+ * that holds its DPoP key (a token the broker bound, `token_type` DPoP), with the DPoP scheme
+ * and a fresh proof for this method and URL.
+ */
+export async function presenting(token: string, url: string, holder?: Pick<AgentClient, 'dpopProof'>, method = 'POST'): Promise<Record<string, string>> {
+  if (holder === undefined) return { authorization: `Bearer ${token}` }
+  const proof = await holder.dpopProof(method, url, token)
+  if (proof === undefined) throw new Error('this client holds no DPoP key')
+  return { authorization: `DPoP ${token}`, dpop: proof }
+}
+
 /** An MCP `initialize` with `token` (200 once the server accepts the token): status and challenge. */
-export async function initialize(resource: string, token: string): Promise<{ status: number; challenge: string | null; body: any }> {
+export async function initialize(resource: string, token: string, holder?: Pick<AgentClient, 'dpopProof'>): Promise<{ status: number; challenge: string | null; body: any }> {
   const response = await fetch(resource, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    headers: { ...(await presenting(token, resource, holder)), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'hostile', version: '1.0.0' } } }),
   })
   const text = await response.text()

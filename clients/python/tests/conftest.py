@@ -39,7 +39,8 @@ from lanyard_client.keys import b64url, jwk_thumbprint
 REPO_ROOT = Path(__file__).resolve().parents[3]
 STARTUP_TIMEOUT_SECONDS = 120
 # The systems of the quickstart's lanyard.yaml (`scratch`, type memory), one the test agents are
-# never bound to, and `aws-prod` on the AWS stand-in (plain http to loopback: a sandbox broker).
+# never bound to, `aws-prod` on the AWS stand-in (plain http to loopback: a sandbox broker), and
+# `tickets-mcp`, the tickets MCP server protected by @lanyard/mcp.
 BROKER_CONFIG = """sandbox: true
 upstream:
   allowInsecureUpstreamHttp: true
@@ -52,21 +53,27 @@ systems:
     type: aws
     endpoint: {aws_url}
     region: {aws_region}
+  - name: tickets-mcp
+    type: mcp
+    resource: {mcp_resource}
+    scopes: [tickets:read, tickets:write]
+    tokenTtlSeconds: 300
+    resourceServerToken: {{ env: TICKETS_MCP_TOKEN }}
+    allowInsecureUpstreamHttp: true
 """
 
 
-class AwsSandbox:
-    """test/support/aws-sandbox-process.ts, driven one JSON line at a time."""
+class LineProcess:
+    """A test/support/*-process.ts child, driven one JSON line at a time; its first line is read at start."""
 
-    def __init__(self, env: Dict[str, str], log: Any) -> None:
-        command = ["node", "--conditions=lanyard-source", "--import", "tsx", "test/support/aws-sandbox-process.ts"]
+    name = "child process"
+
+    def __init__(self, script: str, env: Dict[str, str], log: Any) -> None:
+        command = ["node", "--conditions=lanyard-source", "--import", "tsx", script]
         self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
         self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        started = self._next(STARTUP_TIMEOUT_SECONDS)
-        self.url: str = started["url"]
-        self.region: str = started["region"]
-        self.role_arn = ""
+        self.started = self._next(STARTUP_TIMEOUT_SECONDS)
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -78,9 +85,9 @@ class AwsSandbox:
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
-            pytest.fail(f"the AWS stand-in did not answer within {timeout} s")
+            pytest.fail(f"the {self.name} did not answer within {timeout} s")
         if line is None:
-            pytest.fail(f"the AWS stand-in exited ({self.process.poll()})")
+            pytest.fail(f"the {self.name} exited ({self.process.poll()})")
         answer = json.loads(line)
         return answer
 
@@ -89,6 +96,23 @@ class AwsSandbox:
         self.process.stdin.write(json.dumps(command) + "\n")
         self.process.stdin.flush()
         return self._next(30)
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        _stop(self.process)
+
+
+class AwsSandbox(LineProcess):
+    """test/support/aws-sandbox-process.ts."""
+
+    name = "AWS stand-in"
+
+    def __init__(self, env: Dict[str, str], log: Any) -> None:
+        super().__init__("test/support/aws-sandbox-process.ts", env, log)
+        self.url: str = self.started["url"]
+        self.region: str = self.started["region"]
+        self.role_arn = ""
 
     def trust(self, issuer: str) -> None:
         answer = self.call({"trust": issuer})
@@ -100,10 +124,22 @@ class AwsSandbox:
         answer = self.call({"check": {"accessKeyId": metadata["access_key"], "secretAccessKey": metadata["secret_key"], "sessionToken": metadata["token"], "action": action, "resource": resource}})
         return answer.get("decision") or answer["error"]
 
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        _stop(self.process)
+
+class TicketsMcp(LineProcess):
+    """test/support/mcp-server-process.ts: a real MCP server (the SDK's streamable HTTP, tools
+    tickets.list needing tickets:read and tickets.close needing tickets:write) protected by
+    @lanyard/mcp once the broker is up."""
+
+    name = "tickets MCP server"
+
+    def __init__(self, env: Dict[str, str], log: Any) -> None:
+        super().__init__("test/support/mcp-server-process.ts", env, log)
+        self.resource: str = self.started["resource"]
+        self.origin: str = self.started["origin"]
+
+    def protect(self, issuer: str, credential: str) -> None:
+        answer = self.call({"protect": {"authorizationServer": issuer, "brokerCredential": credential}})
+        assert answer.get("ready") is True, answer
 
 
 @dataclass
@@ -112,6 +148,7 @@ class Broker:
     admin_token: str
     workdir: Path
     aws: AwsSandbox
+    tickets: TicketsMcp
 
     def admin(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Tuple[int, Any]:
         """One call to the /v1 admin API: (status, parsed JSON body)."""
@@ -149,22 +186,29 @@ def broker() -> Iterator[Broker]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("LANYARD_")}
     env.update({"LANYARD_ADMIN_TOKEN": admin_token, "LANYARD_LOG_LEVEL": "warn"})
     process: Optional[subprocess.Popen] = None
+    # The MCP server's own credential at the broker: its event stream and its tokens' introspection.
+    tickets_credential = f"rs-{secrets.token_urlsafe(24)}"
     with open(workdir / "aws-sandbox.log", "wb") as aws_log:
         aws = AwsSandbox(env, aws_log)
+    with open(workdir / "tickets-mcp.log", "wb") as tickets_log:
+        tickets = TicketsMcp(env, tickets_log)
     try:
         config = workdir / "lanyard.yaml"
-        config.write_text(BROKER_CONFIG.format(aws_url=aws.url, aws_region=aws.region), encoding="utf-8")
+        config.write_text(BROKER_CONFIG.format(aws_url=aws.url, aws_region=aws.region, mcp_resource=tickets.resource), encoding="utf-8")
         with open(log_path, "wb") as log:
-            process = subprocess.Popen(_broker_command(config, workdir / "data"), cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            process = subprocess.Popen(_broker_command(config, workdir / "data"), cwd=REPO_ROOT, env={**env, "TICKETS_MCP_TOKEN": tickets_credential}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         url = _wait_for_listening(process, log_path)
-        # What an AWS administrator does once: trust the broker as an OIDC provider.
         with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=30) as discovery:
-            aws.trust(json.loads(discovery.read())["issuer"])
-        yield Broker(url=url, admin_token=admin_token, workdir=workdir, aws=aws)
+            issuer = json.loads(discovery.read())["issuer"]
+        # What an AWS administrator does once: trust the broker as an OIDC provider.
+        aws.trust(issuer)
+        tickets.protect(issuer, tickets_credential)
+        yield Broker(url=url, admin_token=admin_token, workdir=workdir, aws=aws, tickets=tickets)
     finally:
         if process is not None:
             _stop(process)
         aws.close()
+        tickets.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

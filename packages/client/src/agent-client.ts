@@ -108,6 +108,12 @@ export interface AgentClient {
   issuer(): Promise<string>
   /** A statement signed with the agent's key, checkable by anyone from the handle alone (verifyAgentStatement). */
   signStatement(payload: Record<string, unknown>): Promise<string>
+  /**
+   * A DPoP proof (RFC 9449 4.2) of this client's in-memory key for one request to a resource
+   * server that holds `accessToken`, a credential the broker bound to that key (`token_type`
+   * DPoP). Undefined when the client binds no key (`dpop: false`).
+   */
+  dpopProof(method: string, url: string, accessToken: string): Promise<string | undefined>
 }
 
 /** RFC 7523 §3 wants a short assertion lifetime; the broker accepts at most 5 minutes. */
@@ -292,6 +298,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     forget: (request) => cache.delete(target(request).key),
     issuer: async () => (await discover()).issuer,
     signStatement,
+    dpopProof: async (method, url, accessToken) => dpop?.proof(method, url, { accessToken }),
   }
 }
 

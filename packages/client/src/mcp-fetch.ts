@@ -8,6 +8,12 @@ export interface McpFetchOptions {
   fetch?: typeof fetch
 }
 
+/** An access token for one MCP server, and whether it goes with a DPoP proof. */
+interface Credential {
+  readonly token: string
+  readonly dpop: boolean
+}
+
 /** What the agent learnt from one server's RFC 9728 metadata. */
 interface ProtectedResource {
   readonly resource: string
@@ -30,13 +36,19 @@ const metadataRoot = '/.well-known/oauth-protected-resource'
  *     a broker that refuses (the agent is revoked or suspended) surfaces as the client's typed
  *     error. A 403 `insufficient_scope` is returned as it is: asking again would not widen
  *     the binding.
+ * A token the broker bound to the client's DPoP key (`token_type` DPoP, the default while the
+ * client binds its handle tokens) goes as `Authorization: DPoP` with a fresh proof of that key
+ * for each request (RFC 9449 7): copied out of the process, it is useless.
  */
 export function mcpFetch(agent: AgentClient, options: McpFetchOptions = {}): typeof fetch {
   const fetchImpl = options.fetch ?? globalThis.fetch
   const known = new Map<string, Promise<ProtectedResource>>()
   const scope = options.scope
 
-  const credentialFor = async (resource: ProtectedResource) => (await agent.exchange({ resource: resource.resource, ...(scope === undefined ? {} : { scope }) })).access_token
+  const credentialFor = async (resource: ProtectedResource): Promise<Credential> => {
+    const exchanged = await agent.exchange({ resource: resource.resource, ...(scope === undefined ? {} : { scope }) })
+    return { token: exchanged.access_token, dpop: exchanged.token_type.toLowerCase() === 'dpop' }
+  }
 
   async function discover(server: URL, challenge: string | null): Promise<ProtectedResource> {
     const path = server.pathname === '/' ? '' : server.pathname.replace(/\/+$/, '')
@@ -75,10 +87,17 @@ export function mcpFetch(agent: AgentClient, options: McpFetchOptions = {}): typ
     const key = `${server.origin}${server.pathname}`
     // A streamed body cannot be sent twice: such a request is sent once, with what is known.
     const replayable = init?.body === undefined || init.body === null || typeof init.body === 'string' || init.body instanceof URLSearchParams
-    const send = (token: string | undefined) => {
+    const send = async (credential: Credential | undefined) => {
       const headers = new Headers(request.headers)
-      if (token === undefined) headers.delete('authorization')
-      else headers.set('authorization', `Bearer ${token}`)
+      headers.delete('dpop')
+      if (credential === undefined) headers.delete('authorization')
+      else if (!credential.dpop) headers.set('authorization', `Bearer ${credential.token}`)
+      else {
+        const proof = await agent.dpopProof(request.method, request.url, credential.token)
+        if (proof === undefined) throw new LanyardClientError('invalid_response', { description: 'the broker bound the MCP token to a DPoP key this client does not hold' })
+        headers.set('authorization', `DPoP ${credential.token}`)
+        headers.set('dpop', proof)
+      }
       return fetchImpl(request.url, { ...init, headers })
     }
 

@@ -7,7 +7,7 @@ const metadataUrl = 'https://tickets.acme.test/.well-known/oauth-protected-resou
 const issuer = 'https://lanyard.acme.test'
 
 /** An agent client that records exchanges and hands out numbered tokens; `forget` moves to the next. */
-function stubAgent() {
+function stubAgent(options: { dpop?: boolean } = {}) {
   const exchanges: ExchangeRequest[] = []
   let generation = 1
   const agent: AgentClient = {
@@ -15,7 +15,7 @@ function stubAgent() {
     token: async () => 'handle-token',
     async exchange(request) {
       exchanges.push(request)
-      return { access_token: `at-${generation}`, token_type: 'Bearer', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', expires_in: 300, expiresAt: new Date(Date.now() + 300_000) }
+      return { access_token: `at-${generation}`, token_type: options.dpop === true ? 'DPoP' : 'Bearer', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', expires_in: 300, expiresAt: new Date(Date.now() + 300_000) }
     },
     waitForApproval: async () => {
       throw new Error('mcpFetch never waits for an approval')
@@ -24,19 +24,21 @@ function stubAgent() {
     forget: () => void (generation += 1),
     issuer: async () => issuer,
     signStatement: async () => 'unused.statement.jws',
+    dpopProof: async (method, url, token) => (options.dpop === true ? `proof ${method} ${url} ${token}` : undefined),
   }
   return { agent, exchanges }
 }
 
 /** An MCP server that accepts the tokens in `accepted`, and serves `metadata` at the well-known address. */
 function fakeServer(metadata: unknown, accepted: Set<string>, challenge = `Bearer resource_metadata="${metadataUrl}"`) {
-  const seen: Array<{ url: string; authorization: string | null }> = []
+  const seen: Array<{ url: string; authorization: string | null; dpop?: string }> = []
   const fetchImpl: typeof fetch = async (input, init) => {
     const url = String(input)
-    const authorization = new Headers(init?.headers).get('authorization')
-    seen.push({ url, authorization })
+    const headers = new Headers(init?.headers)
+    const authorization = headers.get('authorization')
+    seen.push({ url, authorization, ...(headers.has('dpop') ? { dpop: headers.get('dpop')! } : {}) })
     if (url.includes('/.well-known/oauth-protected-resource')) return Response.json(metadata)
-    if (authorization !== null && accepted.has(authorization.slice('Bearer '.length))) return Response.json({ ok: true })
+    if (authorization !== null && accepted.has(authorization.replace(/^(Bearer|DPoP) /, ''))) return Response.json({ ok: true })
     return new Response('{"error":"invalid_token"}', { status: 401, headers: { 'www-authenticate': challenge } })
   }
   return { fetchImpl, seen }
@@ -54,6 +56,23 @@ describe('mcpFetch', () => {
     expect(exchanges).toEqual([{ resource: server, scope: 'tickets:read' }])
     expect((await post(f)).status).toBe(200)
     expect(seen.at(-1)).toEqual({ url: server, authorization: 'Bearer at-1' })
+  })
+
+  it('a DPoP-bound token goes as Authorization: DPoP with a fresh proof for this method and URL, never as Bearer', async () => {
+    const { agent } = stubAgent({ dpop: true })
+    const { fetchImpl, seen } = fakeServer({ resource: server, authorization_servers: [issuer] }, new Set(['at-1']))
+    const f = mcpFetch(agent, { fetch: fetchImpl })
+    expect((await post(f)).status).toBe(200)
+    expect(seen.at(-1)).toEqual({ url: server, authorization: 'DPoP at-1', dpop: `proof POST ${server} at-1` })
+    expect(seen.filter((s) => s.authorization?.startsWith('Bearer'))).toEqual([])
+  })
+
+  it('a DPoP-bound token for a client that holds no DPoP key is refused in the client, not sent', async () => {
+    const { agent } = stubAgent({ dpop: true })
+    const keyless: AgentClient = { ...agent, dpopProof: async () => undefined }
+    const { fetchImpl, seen } = fakeServer({ resource: server, authorization_servers: [issuer] }, new Set(['at-1']))
+    await expect(post(mcpFetch(keyless, { fetch: fetchImpl }))).rejects.toMatchObject({ error: 'invalid_response' })
+    expect(seen.some((s) => s.authorization !== null)).toBe(false)
   })
 
   it('a 401 despite a token (revoked): exchanges once more and retries once, then returns the refusal', async () => {

@@ -83,7 +83,7 @@ export async function startBrokerStandIn(): Promise<BrokerStandIn> {
     issuer,
     signIdToken: () => Promise.reject(new Error('the mcp connector signs no ID token')),
     async signAccessToken(claims) {
-      return new SignJWT({ scope: claims.scope, client_id: claims.clientId })
+      return new SignJWT({ scope: claims.scope, client_id: claims.clientId, ...(claims.jkt === undefined ? {} : { cnf: { jkt: claims.jkt } }) })
         .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
         .setIssuer(issuer)
         .setSubject(claims.sub)

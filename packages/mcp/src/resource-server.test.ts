@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { SignJWT, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createResourceServer } from './resource-server.js'
-import type { ResourceServer } from './resource-server.js'
+import type { ResourceServer } from './types.js'
 
 /** A resource server whose broker cannot be reached at all: it must refuse, never accept. */
 let origin: string
@@ -44,6 +44,7 @@ describe('resource server', () => {
         authorization_servers: ['http://127.0.0.1:9/broker'],
         scopes_supported: ['tickets:read', 'tickets:write'],
         bearer_methods_supported: ['header'],
+        dpop_signing_alg_values_supported: ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256'],
         resource_name: 'Tickets',
       })
     }

@@ -1,113 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose'
-import type { JWTPayload, JWTVerifyGetKey } from 'jose'
-import { refuse } from './challenge.js'
-import type { Challenge } from './challenge.js'
+import { jwtVerify } from 'jose'
+import type { JWTPayload } from 'jose'
+import { createBrokerClient } from './broker.js'
+import type { BrokerEndpoints } from './broker.js'
+import { Refusal, refuse } from './challenge.js'
+import { DpopProofRefused, createProofVerifier, dpopAlgorithms } from './dpop.js'
+import { jsonBody, tokenProblem, toolCalled } from './request.js'
 import { createRevocationList, openEventStream, readSet } from './revocations.js'
 import type { EventStream } from './revocations.js'
-
-export interface ResourceServerOptions {
-  /** This MCP server's URL as agents name it (`https://tickets.acme.dev/mcp`): the `aud` it accepts. */
-  readonly resource: string
-  /** The broker's issuer identifier: `iss` of its tokens, announced as the authorization server. */
-  readonly authorizationServer: string
-  /** Where this server reaches the broker, when not at `authorizationServer` (an internal name). */
-  readonly brokerUrl?: string
-  /** Bearer the broker accepts on its revocation event stream and on introspection. */
-  readonly brokerCredential: string
-  /**
-   * The scopes each tool needs (`{ 'tickets.close': 'tickets:write' }`): a `tools/call` for it
-   * with a token lacking one is 403 `insufficient_scope` naming them.
-   */
-  readonly tools: Readonly<Record<string, string | readonly string[]>>
-  /** A `tools/call` for a tool not in `tools`: refused (default, fail closed) or allowed. */
-  readonly undeclaredTools?: 'refuse' | 'allow'
-  /** Announced in the metadata; default: every scope named in `tools`. */
-  readonly scopesSupported?: readonly string[]
-  readonly resourceName?: string
-  readonly fetch?: typeof fetch
-  /** Without any event or heartbeat for this long the stream counts as lost. Default 45 000. */
-  readonly streamStaleMs?: number
-  /** Pause before opening a lost stream again. Default 1 000. */
-  readonly reconnectDelayMs?: number
-  /** Leeway on `exp`, `iat` and `nbf`. Default 5 s. */
-  readonly clockToleranceSeconds?: number
-  /** Largest JSON body read when nothing parsed it before. Default 1 MiB. */
-  readonly maxBodyBytes?: number
-  /** Revocations are kept this long: longer than any token the broker issues. Default 1 day. */
-  readonly retainRevocationsSeconds?: number
-  /** Time source for token checks (`exp`, `iat`); tests pass a fake one. Default: the system clock. */
-  readonly clock?: { now(): Date }
-  /** Called on stream changes and refusals; never with a token. */
-  readonly onEvent?: (event: ResourceServerEvent) => void
-}
-
-export type ResourceServerEvent =
-  | { readonly type: 'stream.ready' }
-  | { readonly type: 'stream.lost'; readonly reason: string }
-  | { readonly type: 'revoked'; readonly sub: string; readonly jti?: string; readonly closedSessions: number }
-  | { readonly type: 'refused'; readonly status: number; readonly error: string; readonly description?: string }
-
-/** Compatible with `AuthInfo` of `@modelcontextprotocol/sdk` (`extra.authInfo` in tool handlers). */
-export interface AuthInfo {
-  token: string
-  clientId: string
-  scopes: string[]
-  expiresAt?: number
-  resource?: URL
-  extra?: Record<string, unknown>
-}
-
-/** Anything with `close()`: a `StreamableHTTPServerTransport` or `SSEServerTransport`. */
-export interface Closable {
-  close(): void | Promise<void>
-}
-
-type Next = (error?: unknown) => void
-type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => void
-
-export interface ResourceServer {
-  /** Path of the RFC 9728 document for `resource` (`/.well-known/oauth-protected-resource/mcp`). */
-  readonly metadataPath: string
-  readonly metadataUrl: string
-  /**
-   * node:http: answers the metadata path and refused requests itself and resolves undefined;
-   * otherwise resolves the caller's AuthInfo, also set as `req.auth` (the SDK's transports
-   * read it there), with the JSON body it read, if any, at `req.body`.
-   */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<AuthInfo | undefined>
-  /** Express: serves the metadata, then next(). Mount before everything else. */
-  metadata(): Handler
-  /** Express: `app.post('/mcp', auth.protect(), handler)`. */
-  protect(): Handler
-  /** Ties an MCP session to its caller: closed when the caller's agent or token is revoked. */
-  trackSession(sessionId: string, auth: AuthInfo | undefined, transport: Closable): void
-  /** True while the broker's event stream is up; false = every request is introspected. */
-  streamHealthy(): boolean
-  /** Resolves once the event stream is up (or rejects after `timeoutMs`). */
-  ready(timeoutMs?: number): Promise<void>
-  close(): Promise<void>
-}
+import type { AuthInfo, Closable, ResourceServer, ResourceServerOptions } from './types.js'
 
 interface Verified {
-  readonly payload: JWTPayload & { sub: string; jti: string; iat: number; exp: number; scope?: unknown; client_id?: unknown }
+  readonly payload: JWTPayload & { sub: string; jti: string; iat: number; exp: number; scope?: unknown; client_id?: unknown; cnf?: unknown }
   readonly scopes: readonly string[]
-}
-
-interface BrokerEndpoints {
-  readonly jwks: JWTVerifyGetKey
-  readonly introspection: string
-  readonly events: string
-  /** The `aud` of SETs on the stream: the events endpoint as the broker names it. */
-  readonly eventsAudience: string
-}
-
-class Refusal extends Error {
-  readonly challenge: Challenge
-  constructor(challenge: Challenge) {
-    super(challenge.description ?? challenge.error ?? 'refused')
-    this.challenge = challenge
-  }
 }
 
 const metadataRoot = '/.well-known/oauth-protected-resource'
@@ -140,6 +45,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     authorization_servers: [issuer],
     scopes_supported: scopesSupported,
     bearer_methods_supported: ['header'],
+    dpop_signing_alg_values_supported: [...dpopAlgorithms],
     ...(options.resourceName === undefined ? {} : { resource_name: options.resourceName }),
   })
 
@@ -155,32 +61,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   let readyWaiters: Array<() => void> = []
 
   // (1) Endpoints from the broker's RFC 8414 metadata, fetched once; a failure is retried on use.
-  let endpoints: Promise<BrokerEndpoints> | undefined
-  const discover = () =>
-    (endpoints ??= (async () => {
-      const response = await fetchImpl(`${brokerUrl}/.well-known/oauth-authorization-server`, { signal: AbortSignal.timeout(10_000) })
-      if (!response.ok) throw new Error(`broker metadata: HTTP ${response.status}`)
-      const metadata = (await response.json()) as Record<string, unknown>
-      if (metadata.issuer !== issuer) throw new Error('broker metadata names another issuer')
-      const at = (member: string): string => {
-        const value = metadata[member]
-        if (typeof value !== 'string') throw new Error(`broker metadata has no ${member}`)
-        // Reached through brokerUrl: the broker may announce a public name this server cannot use.
-        if (value.startsWith(`${issuer}/`)) return `${brokerUrl}${value.slice(issuer.length)}`
-        return new URL(value).href
-      }
-      const events = metadata['lanyard_revocation_events_endpoint']
-      if (typeof events !== 'string') throw new Error('broker metadata has no lanyard_revocation_events_endpoint')
-      return {
-        jwks: createRemoteJWKSet(new URL(at('jwks_uri')), { [customFetch]: fetchImpl, cooldownDuration: 30_000, cacheMaxAge: 600_000 }),
-        introspection: at('introspection_endpoint'),
-        events: at('lanyard_revocation_events_endpoint'),
-        eventsAudience: events,
-      }
-    })().catch((error: unknown) => {
-      endpoints = undefined
-      throw error
-    }))
+  const broker = createBrokerClient({ issuer, brokerUrl, fetch: fetchImpl, credential: options.brokerCredential })
+  const discover = broker.discover
 
   // (2) The event stream, opened as soon as the endpoints are known.
   let closing = false
@@ -226,6 +108,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 
   const now = () => options.clock?.now() ?? new Date()
   const nowSeconds = () => Math.floor(now().getTime() / 1000)
+  const proofs = createProofVerifier({ maxAgeSeconds: options.dpopMaxAgeSeconds ?? 60, now: () => now().getTime() / 1000 })
 
   function apply(event: Parameters<typeof revoked.add>[0]): void {
     revoked.add(event, nowSeconds())
@@ -265,7 +148,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     const healthy = stream?.healthy() ?? false
     if (!healthy || (claims.iat <= streamSince && confirmed.get(claims.jti) !== epoch)) {
       const seenEpoch = epoch
-      const active = await introspect(found.introspection, token)
+      const active = await broker.introspect(found.introspection, token)
       if (!active) throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token is revoked' })
       if (healthy && seenEpoch === epoch) confirmed.set(claims.jti, epoch)
     }
@@ -273,34 +156,15 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return { payload: claims, scopes }
   }
 
-  async function introspect(endpoint: string, token: string): Promise<boolean> {
-    let response: Response
-    try {
-      response = await fetchImpl(endpoint, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${options.brokerCredential}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-        signal: AbortSignal.timeout(5_000),
-      })
-    } catch {
-      throw new Refusal({ status: 503, error: 'temporarily_unavailable', description: 'the authorization server cannot confirm the token' })
-    }
-    if (!response.ok) {
-      await response.body?.cancel()
-      throw new Refusal({ status: 503, error: 'temporarily_unavailable', description: 'the authorization server cannot confirm the token' })
-    }
-    const body = (await response.json().catch(() => ({}))) as { active?: unknown; aud?: unknown }
-    return body.active === true
-  }
-
   async function authorize(req: IncomingMessage, res: ServerResponse): Promise<AuthInfo> {
     const header = req.headers.authorization
-    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null
+    const match = typeof header === 'string' ? /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null
     if (match === null) {
-      throw new Refusal(header === undefined ? { status: 401 } : { status: 401, error: 'invalid_request', description: 'expected Authorization: Bearer <token>' })
+      throw new Refusal(header === undefined ? { status: 401 } : { status: 401, error: 'invalid_request', description: 'expected Authorization: Bearer <token> (or DPoP <token>)' })
     }
-    const token = match[1]!
+    const token = match[2]!
     const { payload, scopes } = await verify(token)
+    const jkt = await checkSender(req, match[1]!.toLowerCase() === 'dpop', token, payload)
     const sessionId = req.headers['mcp-session-id']
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId)
@@ -328,7 +192,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       scopes: [...scopes],
       expiresAt: payload.exp,
       resource,
-      extra: { sub: payload.sub, jti: payload.jti, ...(payload['act'] === undefined ? {} : { act: payload['act'] }) },
+      extra: { sub: payload.sub, jti: payload.jti, ...(payload['act'] === undefined ? {} : { act: payload['act'] }), ...(jkt === undefined ? {} : { jkt }) },
     }
     // (6) Kept while open, so a revocation can cut a long-lived stream.
     let set = open.get(payload.sub)
@@ -341,6 +205,34 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     })
     ;(req as IncomingMessage & { auth?: AuthInfo }).auth = auth
     return auth
+  }
+
+  /**
+   * RFC 9449 7: a token with `cnf.jkt` is only good with the DPoP scheme and a fresh proof of
+   * that key for this very request; as a plain Bearer it is refused (7.2). A token without
+   * `cnf` is only good as a Bearer. Checked after the token itself, so that a refusal of a
+   * sound token says `invalid_dpop_proof` and of a dead one `invalid_token` (the broker's probe
+   * reads the difference). Returns the bound key's thumbprint.
+   */
+  async function checkSender(req: IncomingMessage, dpopScheme: boolean, token: string, payload: Verified['payload']): Promise<string | undefined> {
+    const { cnf } = payload
+    if (cnf === undefined) {
+      if (dpopScheme) throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token is not DPoP-bound: present it as Bearer' })
+      return undefined
+    }
+    const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined
+    if (typeof jkt !== 'string') throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token\'s cnf claim is not accepted here', scheme: 'DPoP' })
+    if (!dpopScheme) throw new Refusal({ status: 401, error: 'invalid_token', description: 'the token is DPoP-bound: present it as Authorization: DPoP with a proof', scheme: 'DPoP' })
+    const proof = req.headers.dpop
+    const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
+    try {
+      // `htu` as the client addressed it: this resource's public origin, whatever Host said.
+      await proofs.verify({ proof: Array.isArray(proof) ? proof.join(', ') : proof, method: req.method ?? '', url: `${resource.origin}${path}`, accessToken: token, jkt })
+    } catch (error) {
+      if (error instanceof DpopProofRefused) throw new Refusal({ status: 401, error: 'invalid_dpop_proof', description: error.message, scheme: 'DPoP' })
+      throw error
+    }
+    return jkt
   }
 
   function serveMetadata(req: IncomingMessage, res: ServerResponse): boolean {
@@ -361,7 +253,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     } catch (error) {
       if (!(error instanceof Refusal)) throw error
       emit({ type: 'refused', status: error.challenge.status, error: error.challenge.error ?? 'missing_token', ...(error.challenge.description === undefined ? {} : { description: error.challenge.description }) })
-      refuse(res, metadataUrl, error.challenge)
+      refuse(res, metadataUrl, error.challenge, dpopAlgorithms)
       return undefined
     }
   }
@@ -400,44 +292,4 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       sessions.clear()
     },
   }
-}
-
-/** Why jose refused a token, in words safe to send (no claim values). */
-function tokenProblem(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'the token is expired'
-  if (error instanceof errors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not accepted here`
-  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) return 'the token is not signed by the authorization server'
-  return 'the token is not a valid access token for this resource'
-}
-
-/** The tool a JSON-RPC message calls, if it is a `tools/call`. */
-function toolCalled(message: unknown): string | undefined {
-  if (message === null || typeof message !== 'object') return undefined
-  const { method, params } = message as { method?: unknown; params?: { name?: unknown } }
-  if (method !== 'tools/call') return undefined
-  return typeof params?.name === 'string' ? params.name : ''
-}
-
-/**
- * The request's JSON body: the one a framework parsed before (`req.body`), or read here within
- * `limit` bytes and left at `req.body` for the transport (`handleRequest(req, res, req.body)`).
- */
-async function jsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const holder = req as IncomingMessage & { body?: unknown }
-  if (holder.body !== undefined) return holder.body
-  if (req.method !== 'POST') return undefined
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > limit) throw new Refusal({ status: 400, error: 'invalid_request', description: `the body exceeds ${limit} bytes` })
-    chunks.push(chunk as Buffer)
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
-  try {
-    holder.body = text === '' ? undefined : (JSON.parse(text) as unknown)
-  } catch {
-    throw new Refusal({ status: 400, error: 'invalid_request', description: 'the body is not JSON' })
-  }
-  return holder.body
 }

@@ -1,5 +1,5 @@
-import { AgentNotActive, AgentNotFound, ApprovalMismatch, ApprovalNotFound, decidedApproval, isLanyardError, spentApproval, type Approval, type ApprovalStore } from '@lanyard/core'
-import { decodeAgent, decodeAll, decodeApproval, encode } from './codec.js'
+import { AgentNotActive, AgentNotFound, ApprovalMismatch, ApprovalNotFound, checkGrantBinding, decidedApproval, isLanyardError, spentApproval, type Approval, type ApprovalStore } from '@lanyard/core'
+import { decodeAgent, decodeAll, decodeApproval, decodeBinding, encode } from './codec.js'
 import { call } from './connection.js'
 import { noop, type RedisDatabase } from './database.js'
 import { trackOpen } from './grants.js'
@@ -96,10 +96,11 @@ export function createApprovalMethods(db: RedisDatabase): ApprovalStore {
         // The pending-index entry first, as beginGrant does: readers verify it against the grant.
         await index.zadd(keys.pendingGrants, grant.createdAt.getTime(), pending)()
         return await mutate(async () => {
-          const [agentRecord, record] = (await snapshot([
+          const [agentRecord, record, bindingRecord] = (await snapshot([
             ['get', keys.agent(handle)],
             ['hget', keys.approvals(handle), approvalId],
-          ])) as [string | null, string | null]
+            ['hget', keys.bindings(handle), grant.system],
+          ])) as [string | null, string | null, string | null]
           const approval = decodeApproval(record)
           if (approval === undefined) {
             // Another agent's approval is not in this agent's hash: say whose it is not.
@@ -110,11 +111,13 @@ export function createApprovalMethods(db: RedisDatabase): ApprovalStore {
           // The approval rules decide (spent, expired, denied, another binding or scope set).
           const spent = spentApproval(approval, { handle, bindingId: grant.bindingId, scopes: grant.scopes, generation, grantId: grant.id, at: grant.createdAt })
           // One step, as main's beginGrant (grants.ts): the script checks the agent's status and
-          // generation and that the approval is still as read, writes grant and spent approval,
-          // and seals the event on whatever head the chain has. A revocation that commits first
-          // refuses this; a second spender finds the approval changed, re-reads, and is refused.
+          // generation, the binding (this grant's version, not revoked) and that the approval is
+          // still as read, writes grant and spent approval, and seals the event on whatever head
+          // the chain has. A revocation (of the agent or the binding) that commits first refuses
+          // this; a second spender finds the approval changed, re-reads, and is refused.
           const txn = new Transaction()
             .expectActive(keys.agent(handle), generation)
+            .expectBinding(keys.bindings(handle), grant.system, grant.bindingId)
             .expect(keys.approvals(handle), record, approvalId)
             .hset(keys.grants(handle), grant.id, encode({ ...grant, status: 'pending' }))
             .hset(keys.approvals(handle), approvalId, encode(spent))
@@ -125,6 +128,7 @@ export function createApprovalMethods(db: RedisDatabase): ApprovalStore {
           if (agent === undefined) throw new AgentNotFound(handle)
           if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
           if (agent.generation !== generation) throw new AgentNotActive(handle, 'changed since the token was issued')
+          checkGrantBinding(grant, decodeBinding(bindingRecord))
           return { result: spent, write: { txn } }
         })
       } catch (error) {

@@ -28,7 +28,8 @@ export function oauthIntrospectRoutes(lanyard: Lanyard, auth: RequestHandler): R
         exp: Math.floor(access.expiresAt.getTime() / 1000),
         iat: Math.floor(access.issuedAt.getTime() / 1000),
         jti: access.jti,
-        token_type: 'Bearer',
+        token_type: access.jkt === undefined ? 'Bearer' : 'DPoP',
+        ...(access.jkt === undefined ? {} : { cnf: { jkt: access.jkt } }),
       })
       return
     }

@@ -32,6 +32,7 @@ from .keys import AgentKey, b64url, generate_key, load_key, load_key_file
 
 if TYPE_CHECKING:
     from .auth import BearerAuth
+    from .mcp_httpx import McpAuth
 
 __all__ = ["AgentClient", "Credential", "GRANT_TYPE_JWT_BEARER", "GRANT_TYPE_TOKEN_EXCHANGE", "TOKEN_TYPE_JWT", "SYSTEM_RESOURCE_PREFIX"]
 
@@ -394,6 +395,14 @@ class AgentClient:
         from .mcp import mcp_auth
 
         return mcp_auth(self, server_url, scope)
+
+    def mcp_httpx_auth(self, scope: Scope = None) -> "McpAuth":
+        """An ``httpx.Auth`` for every MCP server protected by this broker, driven by each
+        server's 401 (RFC 9728 discovery, an exchange for its URL, one retry); see mcp_httpx.py.
+        Needs httpx."""
+        from .mcp_httpx import McpAuth
+
+        return McpAuth(self, scope)
 
     def auth(self, system: Optional[str] = None, scope: Scope = None, *, resource: Optional[str] = None) -> "BearerAuth":
         """An auth object for requests or httpx that sends the exchanged token as ``Bearer`` (or,

@@ -92,9 +92,14 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
     await deps.limit(agent.handle, agent.tier)
     // (0) A bound token is worth nothing without a fresh proof of its key; an unbound one is
     //     refused where DPoP is required. Nothing is read or begun before this passes.
-    if (claims.jkt !== undefined) await verifyDpopProof({ store, clock, nonces: deps.dpop.nonces }, request.dpop ?? { proof: undefined, method: 'POST', url: '' }, { jkt: claims.jkt, accessToken: request.subjectToken })
+    //     An unbound token with a proof: the proof is checked all the same (RFC 9449 5), so that
+    //     a connector that sender-constrains (an MCP token's `cnf.jkt`) binds to a proven key.
+    const proofs = { store, clock, nonces: deps.dpop.nonces }
+    let jkt: string | undefined
+    if (claims.jkt !== undefined) jkt = await verifyDpopProof(proofs, request.dpop ?? { proof: undefined, method: 'POST', url: '' }, { jkt: claims.jkt, accessToken: request.subjectToken })
     else if (dpopRequiredFor(agent, deps.dpop)) throw new DpopProofInvalid('unbound-token', 'this agent requires a DPoP-bound handle token; authenticate again with a DPoP proof')
-    const exchanged = await exchangeFor(deps, agent, claims.generation, request)
+    else if (request.dpop?.proof !== undefined && request.dpop.proof !== '') jkt = await verifyDpopProof(proofs, request.dpop, { accessToken: request.subjectToken })
+    const exchanged = await exchangeFor(deps, agent, claims.generation, request, jkt)
     await deps.onOutcome?.(agent.handle, { granted: true, approved: request.approvalId !== undefined })
     return exchanged
   } catch (error) {
@@ -121,7 +126,7 @@ class GrantRecorded extends Error {
   }
 }
 
-async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number, request: ExchangeRequest): Promise<Exchanged> {
+async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number, request: ExchangeRequest, jkt: string | undefined): Promise<Exchanged> {
   const { store, systems, clock } = deps
   if (agent.status !== 'active') throw new AgentNotActive(agent.handle, agent.status)
   if (agent.generation !== generation) throw new TokenInvalid('issued before the agent last changed; authenticate again')
@@ -160,7 +165,7 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
   let issued
   try {
     issued = await system.instance.issue(
-      { grantId: grant.id, agent: { handle: agent.handle, owner: agent.owner, tier: agent.tier }, target: binding.target, scopes, maxTtlSeconds: Math.min(deps.maxCredentialTtlSeconds, deps.ttlCap?.(agent.tier) ?? Number.POSITIVE_INFINITY) },
+      { grantId: grant.id, agent: { handle: agent.handle, owner: agent.owner, tier: agent.tier }, target: binding.target, scopes, maxTtlSeconds: Math.min(deps.maxCredentialTtlSeconds, deps.ttlCap?.(agent.tier) ?? Number.POSITIVE_INFINITY), ...(jkt === undefined ? {} : { jkt }) },
       AbortSignal.timeout(deps.upstreamTimeoutMs),
     )
   } catch (cause) {
@@ -190,7 +195,7 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
       },
       {
         at: clock.now(), actor, action: 'grant.issued', target: grant.id, outcome: 'success',
-        details: { system: system.name, scopes, expires_at: expiresAt.toISOString(), ...issued.index, ...approvedBy },
+        details: { system: system.name, scopes, expires_at: expiresAt.toISOString(), ...issued.index, ...approvedBy, ...(issued.credential.tokenType === 'DPoP' && jkt !== undefined ? { dpop_jkt: jkt } : {}) },
       },
     )
   } catch (error) {

@@ -59,6 +59,8 @@ export interface AccessTokenClaims {
   readonly ttlSeconds: number
   /** RFC 8693 4.1 actor, when the handle acts for another party. */
   readonly act?: { readonly sub: string }
+  /** RFC 9449 6.1: the token is DPoP-bound to the key with this RFC 7638 thumbprint (`cnf.jkt`). */
+  readonly jkt?: string
 }
 
 /** What the broker lends. Connectors read no env, no files, no globals, no wall clock. */
@@ -88,7 +90,7 @@ export type UpstreamRef = Readonly<Record<string, unknown>>
 /** What the agent receives, rendered into the RFC 8693 response. */
 export interface ExchangeCredential {
   readonly accessToken: string
-  /** `Bearer`, or `N_A` when the credential is not an OAuth access token (RFC 8693 2.2.1). */
+  /** `Bearer`, `DPoP` when bound to the key of the exchange's proof (RFC 9449 5), or `N_A` when the credential is not an OAuth access token (RFC 8693 2.2.1). */
   readonly tokenType: string
   /** RFC 8693 `issued_token_type`, e.g. `urn:ietf:params:oauth:token-type:access_token`. */
   readonly issuedTokenType: string
@@ -105,6 +107,12 @@ export interface IssueRequest<Target> {
   readonly scopes: ScopeSet
   /** The broker's cap on lifetime; the connector may return less, never more. */
   readonly maxTtlSeconds: number
+  /**
+   * RFC 7638 thumbprint of the key whose DPoP proof (RFC 9449) the exchange verified, if any.
+   * A connector that issues sender-constrained credentials binds them to it (`cnf.jkt`);
+   * the others ignore it.
+   */
+  readonly jkt?: string
 }
 
 /** `credential` reaches the agent once and is never stored; `ref` is stored and holds no secret. */

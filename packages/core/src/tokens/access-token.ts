@@ -1,9 +1,9 @@
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose'
 import { TokenInvalid } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { AccessTokenClaims } from '../ports/connector.js'
 import type { KeyRing } from './key-ring.js'
 import { signJwt } from './sign-jwt.js'
+import { verifyBrokerJwt } from './verify-jwt.js'
 
 /** RFC 9068 2.1: the JOSE `typ` of a JWT access token; no other token the broker signs has it. */
 export const accessTokenType = 'at+jwt'
@@ -17,6 +17,8 @@ export interface VerifiedAccessToken {
   readonly clientId: string
   readonly issuedAt: Date
   readonly expiresAt: Date
+  /** `cnf.jkt`: the token is DPoP-bound to this key (RFC 9449 6.1). */
+  readonly jkt?: string
 }
 
 /**
@@ -29,7 +31,7 @@ export async function signAccessToken(keys: KeyRing, clock: Clock, issuer: strin
     keys,
     { alg, typ: accessTokenType },
     { issuer, subject: claims.sub, audience: claims.aud, issuedAt: now, expiresAt: new Date(now.getTime() + claims.ttlSeconds * 1000), jti: claims.jti },
-    { scope: claims.scope, client_id: claims.clientId, ...(claims.act === undefined ? {} : { act: { sub: claims.act.sub } }) },
+    { scope: claims.scope, client_id: claims.clientId, ...(claims.act === undefined ? {} : { act: { sub: claims.act.sub } }), ...(claims.jkt === undefined ? {} : { cnf: { jkt: claims.jkt } }) },
   )
 }
 
@@ -38,34 +40,18 @@ export async function signAccessToken(keys: KeyRing, clock: Clock, issuer: strin
  * behind it is still live is the caller's to check. Throws TokenInvalid with a reason.
  */
 export async function verifyAccessToken(keys: KeyRing, clock: Clock, issuer: string, token: string): Promise<VerifiedAccessToken> {
-  let kid: string | undefined
-  try {
-    const header = decodeProtectedHeader(token)
-    if (header.typ !== accessTokenType) throw new TokenInvalid('not an access token')
-    kid = header.kid
-  } catch (error) {
-    if (error instanceof TokenInvalid) throw error
-    throw new TokenInvalid('malformed token')
-  }
-  const key = kid === undefined ? undefined : await keys.verificationKey(kid)
-  if (key === undefined || key.alg === 'EdDSA') throw new TokenInvalid('signed by a key this broker does not publish')
-  try {
-    const { payload } = await jwtVerify(token, key.key, { algorithms: [key.alg], typ: accessTokenType, issuer, currentDate: clock.now(), requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti'] })
-    const { sub, jti, aud, scope, client_id: clientId } = payload
-    if (typeof sub !== 'string' || typeof jti !== 'string' || typeof aud !== 'string') throw new TokenInvalid('claims have the wrong types')
-    return {
-      handle: sub,
-      jti,
-      audience: aud,
-      scope: typeof scope === 'string' ? scope : '',
-      clientId: typeof clientId === 'string' ? clientId : sub,
-      issuedAt: new Date((payload.iat ?? 0) * 1000),
-      expiresAt: new Date((payload.exp ?? 0) * 1000),
-    }
-  } catch (error) {
-    if (error instanceof TokenInvalid) throw error
-    if (error instanceof joseErrors.JWTExpired) throw new TokenInvalid('expired')
-    if (error instanceof joseErrors.JWTClaimValidationFailed) throw new TokenInvalid(`claim "${error.claim}" is invalid`)
-    throw new TokenInvalid('signature or format is invalid')
+  const payload = await verifyBrokerJwt(keys, clock, { typ: accessTokenType, otherTypeReason: 'not an access token', algorithms: ['RS256', 'ES256'], issuer, requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti'] }, token)
+  const { sub, jti, aud, scope, client_id: clientId, cnf } = payload as typeof payload & { cnf?: { jkt?: unknown } }
+  if (typeof sub !== 'string' || typeof jti !== 'string' || typeof aud !== 'string') throw new TokenInvalid('claims have the wrong types')
+  if (cnf !== undefined && typeof cnf?.jkt !== 'string') throw new TokenInvalid('claim "cnf" is invalid')
+  return {
+    handle: sub,
+    jti,
+    audience: aud,
+    scope: typeof scope === 'string' ? scope : '',
+    clientId: typeof clientId === 'string' ? clientId : sub,
+    issuedAt: new Date((payload.iat ?? 0) * 1000),
+    expiresAt: new Date((payload.exp ?? 0) * 1000),
+    ...(cnf === undefined ? {} : { jkt: cnf.jkt as string }),
   }
 }

@@ -1,9 +1,9 @@
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose'
 import { randomUUID } from 'node:crypto'
 import { TokenInvalid } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { KeyRing } from './key-ring.js'
 import { signJwt } from './sign-jwt.js'
+import { verifyBrokerJwt } from './verify-jwt.js'
 
 /** The JOSE `typ` of a handle token. Assertions and other JWTs carry other types, so neither can
  * be presented as the other (RFC 8725 3.11, explicit typing). */
@@ -40,6 +40,7 @@ const verifiedCacheSize = 10_000
 
 export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: string; ttlSeconds: number }): HandleTokens {
   const { keys, clock, issuer, ttlSeconds } = deps
+  const kind = { typ: handleTokenType, otherTypeReason: 'not a handle token', algorithms: ['EdDSA'], issuer, audience: issuer, requiredClaims: ['sub', 'exp', 'iat', 'jti', 'gen'] } as const
   // Keyed by the whole token: a token is immutable, so a signature that verified once still
   // does. Expiry is re-checked on every hit; status, generation and revocation are the
   // caller's to check every time, cached or not.
@@ -82,43 +83,18 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
         verified.delete(token)
         throw new TokenInvalid('expired')
       }
-      let kid: string | undefined
-      try {
-        const header = decodeProtectedHeader(token)
-        if (header.typ !== handleTokenType) throw new TokenInvalid('not a handle token')
-        kid = header.kid
-      } catch (error) {
-        if (error instanceof TokenInvalid) throw error
-        throw new TokenInvalid('malformed token')
-      }
-      const key = kid === undefined ? undefined : await keys.verificationKey(kid)
-      if (key === undefined || key.alg !== 'EdDSA') throw new TokenInvalid('signed by a key this broker does not publish')
-      try {
-        const { payload } = await jwtVerify(token, key.key, {
-          algorithms: ['EdDSA'],
-          typ: handleTokenType,
-          issuer,
-          audience: issuer,
-          currentDate: clock.now(),
-          requiredClaims: ['sub', 'exp', 'iat', 'jti', 'gen'],
-        })
-        if (typeof payload.gen !== 'number' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new TokenInvalid('claims have the wrong types')
-        const cnf = payload.cnf as { jkt?: unknown } | undefined
-        if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || typeof cnf.jkt !== 'string')) throw new TokenInvalid('"cnf" has the wrong shape')
-        return remember(token, {
-          ...(cnf === undefined ? {} : { jkt: cnf.jkt as string }),
-          handle: payload.sub,
-          generation: payload.gen,
-          jti: payload.jti,
-          issuedAt: new Date((payload.iat ?? 0) * 1000),
-          expiresAt: new Date((payload.exp ?? 0) * 1000),
-        })
-      } catch (error) {
-        if (error instanceof TokenInvalid) throw error
-        if (error instanceof joseErrors.JWTExpired) throw new TokenInvalid('expired')
-        if (error instanceof joseErrors.JWTClaimValidationFailed) throw new TokenInvalid(`claim "${error.claim}" is invalid`)
-        throw new TokenInvalid('signature or format is invalid')
-      }
+      const payload = await verifyBrokerJwt(keys, clock, kind, token)
+      if (typeof payload.gen !== 'number' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new TokenInvalid('claims have the wrong types')
+      const cnf = payload.cnf as { jkt?: unknown } | undefined
+      if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || typeof cnf.jkt !== 'string')) throw new TokenInvalid('"cnf" has the wrong shape')
+      return remember(token, {
+        ...(cnf === undefined ? {} : { jkt: cnf.jkt as string }),
+        handle: payload.sub,
+        generation: payload.gen,
+        jti: payload.jti,
+        issuedAt: new Date((payload.iat ?? 0) * 1000),
+        expiresAt: new Date((payload.exp ?? 0) * 1000),
+      })
     },
   }
 }

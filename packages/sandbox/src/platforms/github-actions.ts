@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { startPlatformIssuer, type PlatformIssuer } from './platform-issuer.js'
+import { extendPlatformIssuer, startPlatformIssuer, type PlatformIssuer } from './platform-issuer.js'
 
 /** GitHub Actions' issuer: the `iss` of every Actions OIDC token. */
 export const githubActionsIssuerUrl = 'https://token.actions.githubusercontent.com'
@@ -52,20 +52,7 @@ export async function startGitHubActionsIssuer(options: { issuer?: string } = {}
       return true
     },
   })
-  self = {
-    url: base.url,
-    jwksUri: base.jwksUri,
-    alg: base.alg,
-    get issuer() {
-      return base.issuer
-    },
-    get keyRequests() {
-      return base.keyRequests
-    },
-    sign: base.sign,
-    rotate: base.rotate,
-    setFault: base.setFault,
-    close: base.close,
+  self = extendPlatformIssuer<GitHubActionsIssuer>(base, {
     async token(audience: string, job: GitHubActionsJob = {}, overrides: Record<string, unknown> = {}) {
       const repository = job.repository ?? 'acme/api'
       const owner = repository.split('/')[0]!
@@ -106,6 +93,6 @@ export async function startGitHubActionsIssuer(options: { issuer?: string } = {}
       requestTokens.set(token, job)
       return { ACTIONS_ID_TOKEN_REQUEST_URL: `${base.url}/_apis/actions/idtoken?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token }
     },
-  }
+  })
   return self
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { startPlatformIssuer, type PlatformIssuer } from './platform-issuer.js'
+import { extendPlatformIssuer, startPlatformIssuer, type PlatformIssuer } from './platform-issuer.js'
 
 export interface KubernetesPod {
   readonly namespace: string
@@ -21,20 +21,7 @@ export interface KubernetesIssuer extends PlatformIssuer {
  */
 export async function startKubernetesIssuer(options: { issuer?: string } = {}): Promise<KubernetesIssuer> {
   const base = await startPlatformIssuer({ alg: 'RS256', jwksPath: '/openid/v1/jwks', ...(options.issuer === undefined ? {} : { issuer: options.issuer }) })
-  const self: KubernetesIssuer = {
-    url: base.url,
-    jwksUri: base.jwksUri,
-    alg: base.alg,
-    get issuer() {
-      return base.issuer
-    },
-    get keyRequests() {
-      return base.keyRequests
-    },
-    sign: base.sign,
-    rotate: base.rotate,
-    setFault: base.setFault,
-    close: base.close,
+  const self: KubernetesIssuer = extendPlatformIssuer(base, {
     async token(audience: string, pod: KubernetesPod, tokenOptions: { expirationSeconds?: number; overrides?: Record<string, unknown> } = {}) {
       const now = Math.floor(Date.now() / 1000)
       const podName = pod.pod ?? `${pod.serviceAccount}-7d9f8c6b5-x2x4q`
@@ -55,6 +42,6 @@ export async function startKubernetesIssuer(options: { issuer?: string } = {}): 
         { typ: undefined },
       )
     },
-  }
+  })
   return self
 }

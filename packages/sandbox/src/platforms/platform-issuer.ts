@@ -117,3 +117,27 @@ export async function startPlatformIssuer(options: PlatformIssuerOptions): Promi
     },
   }
 }
+
+/**
+ * A platform's stand-in: `base` with the platform's own members (`token`, `svid`) added. Every
+ * PlatformIssuer member delegates to `base`; `issuer` and `keyRequests` are read live, since
+ * both change after start.
+ */
+export function extendPlatformIssuer<I extends PlatformIssuer>(base: PlatformIssuer, members: Omit<I, keyof PlatformIssuer>): I {
+  const shared: PlatformIssuer = {
+    url: base.url,
+    jwksUri: base.jwksUri,
+    alg: base.alg,
+    get issuer() {
+      return base.issuer
+    },
+    get keyRequests() {
+      return base.keyRequests
+    },
+    sign: base.sign,
+    rotate: base.rotate,
+    setFault: base.setFault,
+    close: base.close,
+  }
+  return Object.defineProperties(shared, Object.getOwnPropertyDescriptors(members)) as I
+}

@@ -1,4 +1,4 @@
-import { startPlatformIssuer, type PlatformIssuer } from './platform-issuer.js'
+import { extendPlatformIssuer, startPlatformIssuer, type PlatformIssuer } from './platform-issuer.js'
 
 export interface SpiffeIssuer extends PlatformIssuer {
   readonly trustDomain: string
@@ -13,26 +13,13 @@ export interface SpiffeIssuer extends PlatformIssuer {
  */
 export async function startSpiffeIssuer(options: { trustDomain: string }): Promise<SpiffeIssuer> {
   const base = await startPlatformIssuer({ alg: 'ES256', jwksPath: '/keys' })
-  const self: SpiffeIssuer = {
-    url: base.url,
-    jwksUri: base.jwksUri,
-    alg: base.alg,
+  const self: SpiffeIssuer = extendPlatformIssuer(base, {
     trustDomain: options.trustDomain,
-    get issuer() {
-      return base.issuer
-    },
-    get keyRequests() {
-      return base.keyRequests
-    },
-    sign: base.sign,
-    rotate: base.rotate,
-    setFault: base.setFault,
-    close: base.close,
     async svid(path: string, audience: string, svidOptions: { ttlSeconds?: number; trustDomain?: string; overrides?: Record<string, unknown> } = {}) {
       const now = Math.floor(Date.now() / 1000)
       const id = `spiffe://${svidOptions.trustDomain ?? options.trustDomain}${path.startsWith('/') ? '' : '/'}${path}`
       return base.sign({ sub: id, aud: [audience], exp: now + (svidOptions.ttlSeconds ?? 300), ...svidOptions.overrides })
     },
-  }
+  })
   return self
 }

@@ -121,6 +121,27 @@ export function approvalCases(kit: StoreKit): void {
       await rejectsWith(store.beginApprovedGrant(grant, agent.generation, approval.id, draft(clock, 'grant.requested', grant.id)), 'ERR_APPROVAL_CANCELLED')
     })
 
+    it('beginApprovedGrant refuses a revoked, removed or replaced binding even with a valid approval, as beginGrant does', async () => {
+      const grantOn = (binding: Binding) => newGrant(clock, binding, { scopes: ['contents:read', 'issues:write'] })
+      const endBinding = (binding: Binding, change: 'revoke' | 'remove') =>
+        store.startRevocation({ ...kit.revocationStart({ kind: 'binding', handle: binding.handle, system: binding.system, bindingId: binding.id }), bindingChange: change }, draft(clock, `binding.${change === 'revoke' ? 'revoked' : 'removed'}`, binding.handle))
+      for (const change of ['revoke', 'remove'] as const) {
+        const { agent, binding, approval } = await approved()
+        await endBinding(binding, change)
+        const grant = grantOn(binding)
+        await rejectsWith(store.beginApprovedGrant(grant, agent.generation, approval.id, draft(clock, 'grant.requested', grant.id)), change === 'revoke' ? 'ERR_BINDING_REVOKED' : 'ERR_BINDING_NOT_FOUND')
+        expect(await store.listGrants(agent.handle)).toEqual([])
+        expect(await store.getApproval(approval.id)).toMatchObject({ status: 'approved' })
+      }
+      // Replaced by another version since the approval: the grant names a binding that is no longer the agent's.
+      const { agent, binding, approval } = await approved()
+      const replacement = newBinding(clock, agent.handle, binding.system, { ceiling: ['contents:read'] })
+      await store.putBinding(replacement, draft(clock, 'binding.replaced', agent.handle))
+      const grant = grantOn(binding)
+      await rejectsWith(store.beginApprovedGrant(grant, agent.generation, approval.id, draft(clock, 'grant.requested', grant.id)), 'ERR_BINDING_REVOKED')
+      expect(await store.listGrants(agent.handle)).toEqual([])
+    })
+
     it('beginApprovedGrant refuses a revoked agent even with a valid approval', async () => {
       const { agent, binding, approval } = await approved()
       await store.changeAgentStatus(agent.handle, revokeAgent, draft(clock, 'agent.revoked', agent.handle))
