@@ -1,3 +1,4 @@
+import { classifyHost } from '@lanyard/connector-sdk'
 import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { dirname } from 'node:path'
@@ -239,10 +240,18 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     // Receivers are upstreams too: the same address rule at connect time, a small body cap. The
     // real network, never options.fetch (that one stands in for the connectors' upstreams).
     const webhookPolicy = { allowPrivateNetwork: config.webhooks.allowPrivateNetwork, allowLoopback: config.sandbox }
+    // The company's OpenID Provider, for console sign-in: bounded like every upstream.
+    const consoleOidcFetch = config.console.oidc === undefined ? undefined : createUpstreamFetch({ name: 'console.oidc', policy: { allowPrivateNetwork: config.console.oidc.allowPrivateNetwork, allowLoopback: config.sandbox }, maxResponseBytes: defaults.federation.maxBodyBytes, timeoutMs: config.federation.timeoutMs })
     const webhookFetch = createUpstreamFetch({ name: 'webhooks', policy: webhookPolicy, maxResponseBytes: 64 * 1024, timeoutMs: config.webhooks.timeoutMs })
     const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
     const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId })
-    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream, presence: config.presence }))
+    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream, presence: config.presence,
+      // Secure cookies need https; a broker on loopback only is the local plain-http case.
+      console: {
+        sessionTtlSeconds: config.console.sessionTtlSeconds,
+        secureCookies: classifyHost(config.listen.host) !== 'loopback',
+        ...(consoleOidcFetch === undefined || config.console.oidc === undefined ? {} : { oidc: { settings: config.console.oidc, fetch: consoleOidcFetch.fetch, allowHttp: config.sandbox } }),
+      } }))
     server.off('request', answerStarting)
     lanyard.cascade.start(config.cascade.pollMs)
     lanyard.cascade.wake()
@@ -269,7 +278,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         await lanyard.close()
         // After the cascade stopped (no more events), before the store closes (enqueues in flight).
         await webhooks.stop()
-        await Promise.all([closeUpstreams(), webhookFetch.close(), ...[...federationFetches.values()].map((f) => f.close())])
+        await Promise.all([closeUpstreams(), webhookFetch.close(), ...(consoleOidcFetch === undefined ? [] : [consoleOidcFetch.close()]), ...[...federationFetches.values()].map((f) => f.close())])
         await bus.close()
         await store.close()
         log.flush()

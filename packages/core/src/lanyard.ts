@@ -9,6 +9,7 @@ import type { EventBus } from './ports/event-bus.js'
 import type { RateLimiter, RatePolicy } from './ports/rate-limiter.js'
 import type { Store } from './ports/store/index.js'
 import type { CascadeSettings } from './revocation/cascade.js'
+import { createAdminService, type AdminService } from './services/admins.js'
 import { createAgentService, type AgentService } from './services/agents.js'
 import { createApprovalService, type ApprovalService } from './services/approvals.js'
 import { createAuditService, type AuditService } from './services/audit.js'
@@ -80,7 +81,8 @@ export type Lanyard = AgentService &
   TrustService &
   PresenceService &
   ApprovalService &
-  TierService & {
+  TierService &
+  AdminService & {
     readonly settings: LanyardSettings
     readonly keys: KeyRing
     /** Webhook subscriptions, the revocation outbox and deliveries, for the broker's webhook module. */
@@ -125,6 +127,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     ...approvals,
     ...tiers,
     ...createAuditService({ store }),
+    ...createAdminService({ store, clock }),
     ...createPresenceService({ store, keys: deps.keys, limiter: deps.limiter, clock, issuer: settings.issuer, settings: settings.presence }),
     ...createCheckpointService({ store, keys: deps.keys, clock, issuer: settings.issuer }),
     ...createTokenService({

@@ -1,4 +1,4 @@
-import type { Agent, Approval, AgentKey, AgentPresence, AuditEvent, MisuseReport, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, TrustRule, Webhook, WebhookDelivery } from '@lanyard/core'
+import type { AdminPrincipal, ConsoleSession, Agent, Approval, AgentKey, AgentPresence, AuditEvent, MisuseReport, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, TrustRule, Webhook, WebhookDelivery } from '@lanyard/core'
 
 // Records are stored as JSON; Dates travel as ISO strings and are revived by field name. Only
 // the named top-level fields are revived: `ref`, `target` and audit `details` are opaque JSON
@@ -22,6 +22,8 @@ function decoder<T>(dates: readonly string[]): (json: string | null | undefined)
 }
 
 export const decodeAgent = decoder<Agent>(['createdAt', 'updatedAt'])
+export const decodeAdmin = decoder<AdminPrincipal>(['createdAt', 'expiresAt', 'revokedAt'])
+export const decodeSession = decoder<ConsoleSession>(['createdAt', 'expiresAt'])
 export const decodeKey = decoder<AgentKey>(['createdAt'])
 const decodeBindingFields = decoder<Binding>(['createdAt', 'revokedAt'])
 

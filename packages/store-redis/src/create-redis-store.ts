@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis'
 import { InternalFailure, StoreUnavailable, isLanyardError, systemClock, type Clock, type EventBus, type Mutex, type RateLimiter, type Store } from '@lanyard/core'
+import { createAdminMethods } from './admins.js'
 import { createAgentMethods } from './agents.js'
 import { createApprovalMethods } from './approvals.js'
 import { createAuditMethods } from './audit.js'
@@ -95,6 +96,7 @@ export async function createRedisStore(options: CreateRedisStoreOptions): Promis
 function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose: () => Promise<void>): Store {
   const db = createDatabase(client, options, onClose)
   const store: Store = {
+    ...createAdminMethods(db),
     ...createAgentMethods(db),
     ...createBindingMethods(db),
     ...createGrantMethods(db),

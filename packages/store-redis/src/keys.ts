@@ -1,4 +1,4 @@
-import { ConfigInvalid } from '@lanyard/core'
+import { ConfigInvalid, adminAuditChain } from '@lanyard/core'
 
 /**
  * Every key the Redis store uses, in one place.
@@ -66,6 +66,12 @@ export interface RedisKeys {
   readonly exclusive: (system: string, key: string) => string
   readonly lock: (key: string) => string
   readonly checkpoints: string
+  /**
+   * Admins (#18), under one tag with the admin audit chain (`head`/`audit` of `adminAuditChain`):
+   * records by subject, token hash -> subject, sessions by id hash, settings. One slot, so each
+   * change and its chain event are one commit.
+   */
+  readonly admins: { readonly records: string; readonly tokens: string; readonly sessions: string; readonly settings: string }
   readonly channel: string
 }
 
@@ -119,6 +125,7 @@ export function redisKeys(prefix: string): RedisKeys {
     exclusive: (system, key) => `${prefix}:exclusive:${JSON.stringify([system, key])}`,
     lock: (key) => `${prefix}:lock:${key}`,
     checkpoints: `${prefix}:audit-checkpoints`,
+    admins: { records: `${tag(adminAuditChain)}:admins`, tokens: `${tag(adminAuditChain)}:admin-tokens`, sessions: `${tag(adminAuditChain)}:sessions`, settings: `${tag(adminAuditChain)}:settings` },
     channel: `${prefix}:events`,
   }
 }

@@ -1,4 +1,5 @@
 import { systemClock, type Clock, type Store } from '@lanyard/core'
+import { createAdminMethods } from './admins.js'
 import { createAgentMethods } from './agents.js'
 import { createApprovalMethods } from './approvals.js'
 import { createAuditMethods } from './audit.js'
@@ -51,5 +52,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     ...createTierMethods(db),
     ...createTrustRuleMethods(db),
     ...createCheckpointMethods(db),
+    ...createAdminMethods(db),
   }
 }

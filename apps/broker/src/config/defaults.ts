@@ -78,4 +78,10 @@ export const defaults = {
     /** Hourly signed checkpoints of every audit chain head; 0 turns them off. */
     checkpointIntervalSeconds: 3_600,
   },
+  console: {
+    /** 8 h: a working day; a console session ends with it, or at sign-out. */
+    sessionTtlSeconds: 28_800,
+    rolesClaim: 'groups',
+    subjectClaim: 'email',
+  },
 } as const

@@ -30,7 +30,8 @@ type FileConfig = z.output<typeof configSchema>
  * parsed, paths absolute, secret references read, `store` decided, `systems` split.
  */
 export type BrokerConfig = Readonly<
-  Omit<FileConfig, 'listen' | 'issuer' | 'masterKey' | 'adminToken' | 'store' | 'systems'> & {
+  Omit<FileConfig, 'listen' | 'issuer' | 'masterKey' | 'adminToken' | 'store' | 'systems' | 'console'> & {
+    readonly console: { readonly sessionTtlSeconds: number; readonly oidc?: ConsoleOidcConfig }
     readonly source: string | undefined
     readonly listen: { readonly host: string; readonly port: number }
     readonly issuer: string | undefined
@@ -40,6 +41,9 @@ export type BrokerConfig = Readonly<
     readonly systems: readonly SystemConfig[]
   }
 >
+
+/** `console.oidc`, its client secret resolved. */
+export type ConsoleOidcConfig = Omit<NonNullable<FileConfig['console']['oidc']>, 'clientSecret'> & { readonly clientSecret?: SecretValue }
 
 export interface LoadOptions {
   /** `--config`; else LANYARD_CONFIG; else ./lanyard.yaml when present; else no file. */
@@ -150,6 +154,17 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
     }
   }
 
+  const oidc = file.console.oidc
+  let consoleOidc: ConsoleOidcConfig | undefined
+  if (oidc !== undefined) {
+    const { clientSecret, ...rest } = oidc
+    const secret = clientSecret === undefined ? undefined : resolveSecret(clientSecret, 'console.oidc.clientSecret', env, issues)
+    consoleOidc = { ...rest, ...(secret === undefined ? {} : { clientSecret: secret }) }
+    for (const field of ['issuer', 'redirectUri'] as const) {
+      if (new URL(oidc[field]).protocol !== 'https:' && !file.sandbox) issues.push(`console.oidc.${field}: expected https (plain http only with \`sandbox: true\`)`)
+    }
+  }
+
   if (issues.length > 0) throw new ConfigInvalid(issues)
   return deepFreeze({
     ...file,
@@ -162,6 +177,7 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
     adminToken,
     store,
     systems,
+    console: { sessionTtlSeconds: file.console.sessionTtlSeconds, ...(consoleOidc === undefined ? {} : { oidc: consoleOidc }) },
   })
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { adminRoles } from '@lanyard/core'
 import { defaults } from './defaults.js'
 
 const secretRef = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()])
@@ -187,6 +188,32 @@ export const configSchema = z
           .object({ perSource: ratePolicy.default(defaults.presence.reportRateLimits.perSource), perAgent: ratePolicy.default(defaults.presence.reportRateLimits.perAgent) })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * The web console (#18): its session lifetime, and sign-in through the company's OpenID
+     * Provider (authorization code + PKCE). `roleMap` maps each value of the `rolesClaim`
+     * claim (say a group) to a role; a person with no mapped value is refused.
+     */
+    console: z
+      .object({
+        sessionTtlSeconds: z.number().int().min(300).max(604_800).default(defaults.console.sessionTtlSeconds),
+        oidc: z
+          .object({
+            issuer: z.url(),
+            clientId: z.string().min(1),
+            clientSecret: secretRef.optional(),
+            redirectUri: z.url(),
+            rolesClaim: z.string().min(1).default(defaults.console.rolesClaim),
+            /** The claim naming the person: an email, compared with agents' `owner`. */
+            subjectClaim: z.string().min(1).default(defaults.console.subjectClaim),
+            /** Lets the provider's address be private (an in-house provider). Never link-local or metadata. */
+            allowPrivateNetwork: z.boolean().default(false),
+            roleMap: z.record(z.string().min(1), z.enum(adminRoles)).refine((map) => Object.keys(map).length > 0, 'map at least one claim value to a role'),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),

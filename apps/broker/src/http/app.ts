@@ -2,7 +2,10 @@ import express, { type Express, type RequestHandler } from 'express'
 import { ConfigInvalid } from '@lanyard/core'
 import type { Clock, Lanyard, Logger, SecretValue, Store, SystemEntry } from '@lanyard/core'
 import type { Webhooks } from '../webhooks/webhooks.js'
-import { adminAuth } from './admin-auth.js'
+import { createAdminAuthenticator } from './admin-auth.js'
+import { consoleSessionRoutes, type ConsoleSessionSettings } from './console-session.js'
+import { consoleOidcRoutes, type ConsoleOidcDeps } from './console-oidc.js'
+import { v1AdminRoutes } from './v1-admins.js'
 import { resourceServerAuth } from './resource-server-auth.js'
 import { oauthErrorHandler, problemErrorHandler } from './error-handler.js'
 import { healthRoutes, type Readiness } from './health.js'
@@ -38,6 +41,8 @@ export interface AppDeps {
   /** Revocation events for resource servers (GET /v1/events). */
   readonly revocationStream: RevocationStream
   readonly presence: PresenceRouteSettings
+  /** The console's sessions, and its OIDC sign-in when configured (#18). */
+  readonly console: ConsoleSessionSettings & { readonly oidc?: Pick<ConsoleOidcDeps, 'settings' | 'fetch' | 'allowHttp'> }
 }
 
 /** /v1 takes application/json bodies only; any other body is 415 (a form never creates an agent). */
@@ -61,8 +66,9 @@ export function createApp(deps: AppDeps): Express {
     next()
   })
   const limit = deps.bodyLimitBytes
-  const auth = adminAuth(deps.adminToken)
-  const resourceServers = resourceServerAuth(deps.adminToken, deps.systems)
+  const admins = createAdminAuthenticator(lanyard, deps.adminToken)
+  const auth = admins.middleware
+  const resourceServers = resourceServerAuth(auth, deps.systems)
 
   const oauth = express.Router()
   // Mounted on /oauth only: a form body sent anywhere else is never parsed.
@@ -79,10 +85,16 @@ export function createApp(deps: AppDeps): Express {
 
   const v1 = express.Router()
   v1.use(auth, jsonOnly, express.json({ limit, strict: true }))
-  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1KeyRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard), v1ApprovalRoutes(lanyard), v1TierRoutes(lanyard), v1AuditRoutes(lanyard))
+  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1KeyRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard), v1ApprovalRoutes(lanyard), v1TierRoutes(lanyard), v1AuditRoutes(lanyard), v1AdminRoutes(lanyard))
   v1.use((_req, res) => res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such endpoint' })))
   v1.use(problemErrorHandler(log))
   app.use('/v1', v1)
+
+  const consoleRoutes = express.Router()
+  consoleRoutes.use(consoleSessionRoutes(lanyard, admins, deps.console, jsonOnly, limit))
+  if (deps.console.oidc !== undefined) consoleRoutes.use(consoleOidcRoutes({ lanyard, log, session: deps.console, ...deps.console.oidc }))
+  consoleRoutes.use('/console', problemErrorHandler(log))
+  app.use(consoleRoutes)
 
   app.use(wellKnownRoutes(lanyard), presenceRoutes(lanyard, deps.presence), healthRoutes(deps.readiness), metricsRoutes(metrics))
   app.use((_req, res) => res.status(404).json({ error: 'not_found' }))

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express'
-import { ConfigInvalid, DpopNonceRequired, InternalFailure, isLanyardError, RateLimited, RequestInvalid, type AnyLanyardError, type Logger } from '@lanyard/core'
+import { ConfigInvalid, DpopNonceRequired, InternalFailure, isLanyardError, RateLimited, RequestInvalid, RoleRequired, type AnyLanyardError, type Logger } from '@lanyard/core'
 import { errorMapping, oauthStatus, problemType } from './error-mapping.js'
 
 /** Turns anything thrown into a catalogue error. Body-parser failures become RequestInvalid with
@@ -62,6 +62,7 @@ export function problemErrorHandler(log: Logger): ErrorRequestHandler {
       code: error.code,
     }
     if (error instanceof RequestInvalid || error instanceof ConfigInvalid) problem.errors = error.issues
+    if (error instanceof RoleRequired) problem.requiredRoles = error.requiredRoles
     res.status(status).type('application/problem+json').send(JSON.stringify(problem))
   }
 }

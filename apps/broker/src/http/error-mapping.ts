@@ -70,6 +70,9 @@ export const errorMapping = {
   ERR_TRUST_RULE_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
   ERR_DPOP_PROOF_INVALID: { status: 400, oauth: 'invalid_dpop_proof' },
   ERR_DPOP_NONCE_REQUIRED: { status: 400, oauth: 'use_dpop_nonce' },
+  ERR_ROLE_REQUIRED: { status: 403, oauth: 'access_denied' },
+  ERR_ADMIN_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
+  ERR_ADMIN_EXISTS: { status: 409, oauth: 'invalid_request' },
 } as const satisfies { [C in LanyardErrorCode]: { status: number; oauth: OAuthErrorCode } }
 
 /** RFC 6749 5.2: 400 for everything but a failed client authentication (401); 503/500 and 429

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express'
-import type { SecretValue, SystemEntry } from '@lanyard/core'
-import { adminAuth } from './admin-auth.js'
+import type { SystemEntry } from '@lanyard/core'
+import { allow, readers } from './access.js'
 
 /** Who called, on the routes resource servers use: the admin, or the resource server of these resources. */
 export interface ResourceServerCaller {
@@ -13,8 +13,10 @@ export interface ResourceServerCaller {
  * `mcp` system configures for its resource server (`resourceServerToken`). A resource server
  * is set at `res.locals.resourceServer`; it gets nothing of the admin API.
  */
-export function resourceServerAuth(adminToken: SecretValue, systems: ReadonlyMap<string, SystemEntry>): RequestHandler {
-  const admin = adminAuth(adminToken)
+export function resourceServerAuth(adminAuth: RequestHandler, systems: ReadonlyMap<string, SystemEntry>): RequestHandler {
+  // Reading who holds a token, or the revocation stream: the roles that read everything.
+  const readersOnly = allow(...readers)
+  const admin: RequestHandler = (req, res, next) => adminAuth(req, res, (error?: unknown) => (error === undefined ? readersOnly(req, res, next) : next(error)))
   const servers = [...systems.values()].filter((s) => s.instance.isResourceServerCredential !== undefined)
   return (req, res, next) => {
     const bearer = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '')?.[1]

@@ -6,6 +6,7 @@ import { trustJson } from './v1-tiers.js'
 import { parseInput } from './validate.js'
 import { presenceFields, presenceInput, presenceJson } from './v1-presence.js'
 import { agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
+import { allow, allowOwner, ownerReach, readers } from './access.js'
 
 const createAgentBody = z
   .object({
@@ -59,9 +60,10 @@ const auditQuery = z
 /** /v1/agents/...: the admin API of agents, keys, bindings, grants, status and audit. */
 export function v1AgentRoutes(lanyard: Lanyard): Router {
   const router = Router()
+  const own = ownerReach(lanyard)
   const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
 
-  router.post('/agents', async (req, res) => {
+  router.post('/agents', allowOwner(own.newAgent), async (req, res) => {
     const { presence, display_name, description, escalation_contact, ...body } = parseInput(createAgentBody, req.body, 'body')
     // Presence is checked before the agent is created, and set right after (its own write): a
     // failure between the two leaves the agent private, the safe default.
@@ -72,34 +74,34 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
     const set = withPresence ? { presence: presenceJson(await lanyard.setPresence(actor(res), agent.handle, profile)) } : {}
     res.status(201).location(`/v1/agents/${encodeURIComponent(agent.handle)}`).json({ ...agentJson(agent), ...set })
   })
-  router.get('/agents', async (req, res) => {
+  router.get('/agents', allowOwner(own.list, ...readers), async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query')
     const limit = query.limit ?? 100
     const agents = await lanyard.listAgents({ ...query, limit: limit + 1 })
     const page = agents.slice(0, limit)
     res.json({ agents: page.map(agentJson), ...(agents.length > limit ? { next: page.at(-1)?.handle } : {}) })
   })
-  router.get('/agents/:handle', async (req, res) => {
+  router.get('/agents/:handle', allowOwner(own.agent, ...readers), async (req, res) => {
     const agent = await lanyard.getAgent(req.params.handle)
     const [keys, bindings, trust] = await Promise.all([lanyard.listKeys(agent.handle), lanyard.listBindings(agent.handle), lanyard.explainTier(agent.handle)])
     res.json({ ...agentJson(agent), keys: keys.map(keyJson), bindings: bindings.map(bindingJson), trust: trustJson(trust) })
   })
-  router.post('/agents/:handle/keys', async (req, res) => {
+  router.post('/agents/:handle/keys', allowOwner(own.agent), async (req, res) => {
     const body = parseInput(keyBody, req.body, 'body')
     const key = await lanyard.addKey(actor(res), req.params.handle, body.jwk)
     res.status(201).json(keyJson(key))
   })
-  router.post('/agents/:handle/bindings', async (req, res) => {
+  router.post('/agents/:handle/bindings', allowOwner(own.agent), async (req, res) => {
     const body = parseInput(bindingBody, req.body, 'body')
     const { binding, replaced, revocation } = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }), ...(body.approval === undefined ? {} : { approval: approvalPolicy(body.approval) }) })
     res.status(201).json({ ...bindingJson(binding), replaced, ...(revocation === undefined ? {} : { revocation: revocationJson(revocation) }) })
   })
-  router.get('/agents/:handle/grants', async (req, res) => {
+  router.get('/agents/:handle/grants', allowOwner(own.agent, ...readers), async (req, res) => {
     const query = parseInput(grantsQuery, req.query, 'query')
     const grants = await lanyard.listGrants(req.params.handle, query.status)
     res.json({ grants: grants.map(grantJson) })
   })
-  router.post('/agents/:handle/suspend', async (req, res) => {
+  router.post('/agents/:handle/suspend', allowOwner(own.agent, 'responder'), async (req, res) => {
     const { reason, revoke_grants } = parseInput(suspendBody, req.body, 'body')
     if (revoke_grants !== true) {
       res.json(agentJson(await lanyard.suspend(actor(res), req.params.handle, reason)))
@@ -108,11 +110,11 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
     const { revocation, agent } = await lanyard.suspendAndRevokeGrants(actor(res), req.params.handle, reason)
     res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
   })
-  router.post('/agents/:handle/resume', async (req, res) => {
+  router.post('/agents/:handle/resume', allow(), async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body')
     res.json(agentJson(await lanyard.resume(actor(res), req.params.handle, reason)))
   })
-  router.post('/agents/:handle/revoke', async (req, res) => {
+  router.post('/agents/:handle/revoke', allowOwner(own.agent, 'responder'), async (req, res) => {
     const { dry_run } = parseInput(revokeQuery, req.query, 'query')
     if (dry_run === '1' || dry_run === 'true') {
       const plan = await lanyard.planRevocation(req.params.handle)
@@ -127,24 +129,24 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
     const { revocation, agent } = await lanyard.revoke(actor(res), req.params.handle, reason)
     res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
   })
-  router.post('/agents/:handle/grants/:id/revoke', async (req, res) => {
+  router.post('/agents/:handle/grants/:id/revoke', allowOwner(own.agent, 'responder'), async (req, res) => {
     const { reason, incident } = parseInput(grantRevokeBody, req.body, 'body')
     const revocation = await lanyard.revokeGrant(actor(res), req.params.handle, req.params.id, reason)
     // #15: `incident: true` also counts it against the agent's trust tier.
     if (incident === true) await lanyard.recordIncident(actor(res), req.params.handle, { rule: 'grant-revoked', reason: `grant ${req.params.id} revoked: ${reason}` })
     res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation) })
   })
-  router.post('/agents/:handle/bindings/:system/revoke', async (req, res) => {
+  router.post('/agents/:handle/bindings/:system/revoke', allowOwner(own.agent, 'responder'), async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body')
     const revocation = await lanyard.revokeBinding(actor(res), req.params.handle, req.params.system, reason)
     res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation) })
   })
-  router.post('/owners/:owner/revoke', async (req, res) => {
+  router.post('/owners/:owner/revoke', allowOwner(own.self, 'responder'), async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body')
     const results = await lanyard.revokeOwner(actor(res), req.params.owner, reason)
     res.status(202).json({ revocations: results.map(({ revocation, agent }) => ({ ...revocationJson(revocation), agent: agentJson(agent) })) })
   })
-  router.get('/agents/:handle/audit', async (req, res) => {
+  router.get('/agents/:handle/audit', allowOwner(own.agent, ...readers), async (req, res) => {
     const query = parseInput(auditQuery, req.query, 'query')
     const events = await lanyard.readAudit(req.params.handle, { ...(query.after === undefined ? {} : { afterSeq: query.after }), ...(query.limit === undefined ? {} : { limit: query.limit }) })
     const verify = query.verify === '1' || query.verify === 'true'
@@ -160,22 +162,23 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
 /** /v1/revocations, /v1/systems, /v1/whois. */
 export function v1OtherRoutes(lanyard: Lanyard, systems: ReadonlyMap<string, SystemEntry>): Router {
   const router = Router()
-  router.get('/revocations/:id', async (req, res) => {
+  const own = ownerReach(lanyard)
+  router.get('/revocations/:id', allowOwner(own.revocation, ...readers), async (req, res) => {
     res.json(revocationJson(await lanyard.getRevocation(req.params.id)))
   })
-  router.get('/revocations/:id/receipt', async (req, res) => {
+  router.get('/revocations/:id/receipt', allowOwner(own.revocation, ...readers), async (req, res) => {
     const { token, body } = await lanyard.receipt(req.params.id)
     res.json({ receipt: token, full_dark_at: body.full_dark_at, summary: body.summary })
   })
-  router.post('/signing-keys/rotate', async (req, res) => {
+  router.post('/signing-keys/rotate', allow(), async (req, res) => {
     const { alg } = parseInput(z.object({ alg: z.enum(['EdDSA', 'RS256', 'ES256']).optional() }).strict(), req.body, 'body')
     const key = await lanyard.keys.rotate(alg)
     res.status(201).json({ kid: key.kid, alg: key.alg })
   })
-  router.get('/systems', (_req, res) => {
+  router.get('/systems', allow(...readers, 'owner'), (_req, res) => {
     res.json({ systems: [...systems.values()].map((s) => ({ name: s.name, type: s.type, whois_keys: [...(s.definition.whoisKeys ?? []), 'grant_id'] })) })
   })
-  router.get('/whois', async (req, res) => {
+  router.get('/whois', allow(...readers), async (req, res) => {
     const entries = Object.entries(req.query).filter((entry): entry is [string, string] => typeof entry[1] === 'string')
     if (entries.length !== 1) {
       throw new RequestInvalid(['query: exactly one attribution key, e.g. ?github_hashed_token=... or ?grant_id=...'])

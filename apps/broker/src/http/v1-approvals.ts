@@ -3,6 +3,7 @@ import { Router } from 'express'
 import { z } from 'zod'
 import type { Approval, ApprovalPolicy, Lanyard } from '@lanyard/core'
 import { parseInput } from './validate.js'
+import { allow, readers } from './access.js'
 
 /** Wire (snake_case) -> domain: the `approval` member of a binding body. */
 export function approvalPolicy(wire: { scopes: string[] | 'all'; approvers: string[]; ttl_seconds: number; below_tier?: number | undefined }): ApprovalPolicy {
@@ -37,13 +38,13 @@ export function v1ApprovalRoutes(lanyard: Lanyard): Router {
   const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
   const maxWaitSeconds = lanyard.settings.approvals?.maxWaitSeconds ?? 60
 
-  router.get('/approvals', async (req, res) => {
+  router.get('/approvals', allow(...readers), async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query')
     const approvals = await lanyard.listApprovals({ ...(query.status === undefined ? {} : { status: query.status }), ...(query.handle === undefined ? {} : { handle: query.handle }) })
     res.json({ approvals: approvals.map(approvalJson) })
   })
   // `?wait=N`: answers as soon as the approval is no longer pending, or after N seconds (capped).
-  router.get('/approvals/:id', async (req, res) => {
+  router.get('/approvals/:id', allow(...readers), async (req, res) => {
     const { wait } = parseInput(showQuery, req.query, 'query')
     let approval = await lanyard.getApproval(req.params.id)
     const deadline = Date.now() + Math.min(wait ?? 0, maxWaitSeconds) * 1000
@@ -55,11 +56,11 @@ export function v1ApprovalRoutes(lanyard: Lanyard): Router {
     }
     res.json(approvalJson(approval))
   })
-  router.post('/approvals/:id/approve', async (req, res) => {
+  router.post('/approvals/:id/approve', allow('responder'), async (req, res) => {
     const body = parseInput(decisionBody, req.body ?? {}, 'body')
     res.json(approvalJson(await lanyard.approve(actor(res), req.params.id, body)))
   })
-  router.post('/approvals/:id/deny', async (req, res) => {
+  router.post('/approvals/:id/deny', allow('responder'), async (req, res) => {
     const body = parseInput(decisionBody, req.body ?? {}, 'body')
     res.json(approvalJson(await lanyard.deny(actor(res), req.params.id, body)))
   })

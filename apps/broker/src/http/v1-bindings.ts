@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { Lanyard } from '@lanyard/core'
 import { parseInput } from './validate.js'
 import { revocationJson } from './wire.js'
+import { allowOwner, ownerReach } from './access.js'
 
 const removeBody = z.object({ reason: z.string().min(1).max(1000).optional() }).strict()
 
@@ -12,10 +13,11 @@ const removeBody = z.object({ reason: z.string().min(1).max(1000).optional() }).
  */
 export function v1BindingRoutes(lanyard: Lanyard): Router {
   const router = Router()
+  const own = ownerReach(lanyard)
   const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
 
   // Revokes every open grant of the agent on the system and deletes the binding, in one write.
-  router.delete('/agents/:handle/bindings/:system', async (req, res) => {
+  router.delete('/agents/:handle/bindings/:system', allowOwner(own.agent, 'responder'), async (req, res) => {
     const { reason } = parseInput(removeBody, req.body ?? {}, 'body')
     const revocation = await lanyard.removeBinding(actor(res), req.params.handle, req.params.system, reason ?? 'binding removed')
     res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation) })

@@ -2,6 +2,7 @@ import { Router } from 'express'
 import { z } from 'zod'
 import type { AgentPresence, Lanyard, MisuseReport } from '@lanyard/core'
 import { parseInput } from './validate.js'
+import { allowOwner, ownerReach, readers } from './access.js'
 
 /** The presence members of `POST /v1/agents` and `PUT /v1/agents/{handle}/presence`; `null` clears one. */
 export const presenceFields = {
@@ -50,14 +51,15 @@ function reportJson(r: MisuseReport) {
 /** /v1/agents/{handle}/presence and /v1/agents/{handle}/reports: the admin side of presence. */
 export function v1PresenceRoutes(lanyard: Lanyard): Router {
   const router = Router()
-  router.get('/agents/:handle/presence', async (req, res) => {
+  const own = ownerReach(lanyard)
+  router.get('/agents/:handle/presence', allowOwner(own.agent, ...readers), async (req, res) => {
     res.json(presenceJson(await lanyard.getPresence(req.params.handle)))
   })
-  router.put('/agents/:handle/presence', async (req, res) => {
+  router.put('/agents/:handle/presence', allowOwner(own.agent), async (req, res) => {
     const body = parseInput(presenceBody, req.body, 'body')
     res.json(presenceJson(await lanyard.setPresence(String(res.locals.actor), req.params.handle, presenceInput(body))))
   })
-  router.get('/agents/:handle/reports', async (req, res) => {
+  router.get('/agents/:handle/reports', allowOwner(own.agent, ...readers), async (req, res) => {
     const { limit } = parseInput(reportsQuery, req.query, 'query')
     const reports = await lanyard.listReports(req.params.handle, limit ?? 100)
     res.json({ reports: reports.map(reportJson) })

@@ -2,6 +2,7 @@ import { Router } from 'express'
 import { z } from 'zod'
 import type { Lanyard, TierExplanation, TierStep } from '@lanyard/core'
 import { parseInput } from './validate.js'
+import { allow } from './access.js'
 
 /** The `trust` member of GET /v1/agents/{handle}: the tier, why, what the next one needs, the incidents. */
 export const trustJson = ({ record, next, caps }: TierExplanation) => ({
@@ -28,11 +29,11 @@ const tierBody = z.object({ tier: z.union([z.literal(0), z.literal(1), z.literal
 export function v1TierRoutes(lanyard: Lanyard): Router {
   const router = Router()
   const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
-  router.post('/agents/:handle/incidents', async (req, res) => {
+  router.post('/agents/:handle/incidents', allow('responder'), async (req, res) => {
     const { reason } = parseInput(incidentBody, req.body, 'body')
     res.status(201).json(stepJson(await lanyard.recordIncident(actor(res), req.params.handle, { rule: 'reported', reason })))
   })
-  router.post('/agents/:handle/tier', async (req, res) => {
+  router.post('/agents/:handle/tier', allow(), async (req, res) => {
     const { tier, reason } = parseInput(tierBody, req.body, 'body')
     res.json(stepJson(await lanyard.setTier(actor(res), req.params.handle, tier, reason)))
   })

@@ -5,6 +5,7 @@ import { approvalEventKinds } from '../webhooks/approval-set.js'
 import { webhookEventKinds } from '../webhooks/set.js'
 import type { Webhooks } from '../webhooks/webhooks.js'
 import { parseInput } from './validate.js'
+import { allow, readers } from './access.js'
 
 const createBody = z
   .object({
@@ -32,19 +33,19 @@ const deliveryJson = (d: WebhookDelivery) => ({
 /** /v1/webhooks: relying parties' subscriptions to revocation SETs, and what was delivered. */
 export function v1WebhookRoutes(webhooks: Webhooks): Router {
   const router = Router()
-  router.post('/webhooks', async (req, res) => {
+  router.post('/webhooks', allow(), async (req, res) => {
     const body = parseInput(createBody, req.body, 'body')
     const webhook = await webhooks.subscribe(String(res.locals.actor), { url: body.url, ...(body.events === undefined ? {} : { events: body.events }) })
     res.status(201).location(`/v1/webhooks/${webhook.id}`).json(webhookJson(webhook))
   })
-  router.get('/webhooks', async (_req, res) => {
+  router.get('/webhooks', allow(...readers), async (_req, res) => {
     res.json({ webhooks: (await webhooks.list()).map(webhookJson) })
   })
-  router.delete('/webhooks/:id', async (req, res) => {
+  router.delete('/webhooks/:id', allow(), async (req, res) => {
     if (await webhooks.remove(req.params.id)) res.status(204).end()
     else throw new WebhookNotFound(req.params.id)
   })
-  router.get('/webhooks/:id/deliveries', async (req, res) => {
+  router.get('/webhooks/:id/deliveries', allow(...readers), async (req, res) => {
     if ((await webhooks.get(req.params.id)) === undefined) throw new WebhookNotFound(req.params.id)
     res.json({ deliveries: (await webhooks.deliveries(req.params.id)).map(deliveryJson) })
   })

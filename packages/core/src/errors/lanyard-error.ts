@@ -57,6 +57,9 @@ export type LanyardErrorCode =
   | 'ERR_TRUST_RULE_NOT_FOUND'
   | 'ERR_DPOP_PROOF_INVALID'
   | 'ERR_DPOP_NONCE_REQUIRED'
+  | 'ERR_ROLE_REQUIRED'
+  | 'ERR_ADMIN_NOT_FOUND'
+  | 'ERR_ADMIN_EXISTS'
 
 export interface LanyardErrorOptions extends ErrorOptions {
   /** Logged, never sent. Must already be free of tokens, keys, secrets and upstream bodies. */

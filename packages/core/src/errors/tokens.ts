@@ -71,11 +71,23 @@ export class IssuerUnavailable extends LanyardError {
   }
 }
 
+/**
+ * Why a caller's credentials were refused, when saying so helps and reveals nothing about any
+ * token: `csrf-header`: the console session cookie came without `X-Lanyard-CSRF: 1`.
+ */
+export type ClientUnauthorizedReason = 'csrf-header'
+
+const unauthorizedReasons: Record<ClientUnauthorizedReason, string> = {
+  'csrf-header': 'a request with the console session cookie must carry the header X-Lanyard-CSRF: 1',
+}
+
 /** The caller's admin or client credentials are missing or wrong. */
 export class ClientUnauthorized extends LanyardError {
   override code = 'ERR_CLIENT_UNAUTHORIZED' as const
-  constructor(options?: LanyardErrorOptions) {
-    super('client authentication failed', options)
+  readonly reason?: ClientUnauthorizedReason
+  constructor(options?: LanyardErrorOptions & { reason?: ClientUnauthorizedReason }) {
+    super(options?.reason === undefined ? 'client authentication failed' : `client authentication failed: ${unauthorizedReasons[options.reason]}`, options)
+    if (options?.reason !== undefined) this.reason = options.reason
   }
 }
 

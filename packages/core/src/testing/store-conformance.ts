@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock.js'
 import type { Store } from '../ports/store/index.js'
 import { FakeClock } from './fake-clock.js'
 import { draft, seeds, uniqueId } from './store-fixtures.js'
+import { adminCases } from './store/admins.js'
 import { agentCases } from './store/agents.js'
 import { approvalCases } from './store/approvals.js'
 import { auditCases } from './store/audit.js'
@@ -22,7 +23,7 @@ import { webhookCases } from './store/webhooks.js'
 export type { StoreConformanceOptions } from './store/kit.js'
 
 /** One case group per port area, in `testing/store/<area>.ts`; a new area adds its line here. */
-const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases, trustCases, presenceCases, approvalCases, tierCases, checkpointCases]
+const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases, trustCases, presenceCases, approvalCases, tierCases, checkpointCases, adminCases]
 
 /**
  * Registers the Store conformance cases (vitest `describe`/`it`): every method of the port,

@@ -1,4 +1,6 @@
 export { startOAuthSandbox } from './oauth-sandbox.js'
+export { startSignInSandbox } from './sign-in-sandbox.js'
+export type { SignInSandbox, SignInSandboxOptions, SignInUser } from './sign-in-sandbox.js'
 export type {
   IssuedTokenRecord,
   OAuthSandbox,

@@ -44,5 +44,8 @@ declare module 'oidc-provider' {
     readonly ClientCredentials: { find(value: string): Promise<StoredToken | undefined> }
     callback(): (req: IncomingMessage, res: ServerResponse) => void
     on(event: string, listener: (...args: never[]) => void): this
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<unknown>
+    interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>
+    readonly Grant: new (properties: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> }
   }
 }

@@ -1,3 +1,4 @@
+import type { AdminStore } from './admins.js'
 import type { AgentStore } from './agents.js'
 import type { ApprovalStore } from './approvals.js'
 import type { AuditStore } from './audit.js'
@@ -12,6 +13,7 @@ import type { TierStore } from './tiers.js'
 import type { TrustRuleStore } from './trust.js'
 import type { WebhookStore } from './webhooks.js'
 
+export type * from './admins.js'
 export type * from './agents.js'
 export type * from './approvals.js'
 export type * from './audit.js'
@@ -51,4 +53,4 @@ export type * from './webhooks.js'
  * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
  *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
-export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore & PresenceStore & ApprovalStore & TierStore & CheckpointStore
+export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore & PresenceStore & ApprovalStore & TierStore & CheckpointStore & AdminStore

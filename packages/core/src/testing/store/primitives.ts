@@ -6,6 +6,7 @@ import { draft, liveSettlement, newAgent, newBinding, newGrant, newDelivery, new
 import { revokeAgent, revoked, leaseMs, range, type StoreKit } from './kit.js'
 import { newTrustRule } from './trust.js'
 import { newPresence, newReport } from './presence.js'
+import { newAdmin, newSession } from './admins.js'
 
 /** The replay cache, revoked tokens, health, and failing closed after the backend goes: PrimitiveStore (the last case calls every method of every area). */
 export function primitiveCases(kit: StoreKit): void {
@@ -148,6 +149,18 @@ export function primitiveCases(kit: StoreKit): void {
         addReport: () => store.addReport(newReport(clock, agent.handle)),
         listReports: () => store.listReports(agent.handle),
         ping: () => store.ping(),
+        createAdmin: () => store.createAdmin(newAdmin(clock), d('admin.created')),
+        getAdmin: () => store.getAdmin('alice@acme.test'),
+        findAdminByTokenHash: () => store.findAdminByTokenHash('0'.repeat(64)),
+        listAdmins: () => store.listAdmins(),
+        revokeAdmin: () => store.revokeAdmin('alice@acme.test', t, d('admin.revoked')),
+        retireBootstrap: () => store.retireBootstrap(t, d('bootstrap.retired')),
+        bootstrapRetiredAt: () => store.bootstrapRetiredAt(),
+        createSession: () => store.createSession(newSession(clock), d('console.signed-in')),
+        findSession: () => store.findSession('0'.repeat(64), t),
+        deleteSession: () => store.deleteSession('0'.repeat(64)),
+        readAdminAudit: () => store.readAdminAudit(),
+        readAdminAuditHead: () => store.readAdminAuditHead(),
       }
       for (const [method, call] of Object.entries(calls)) {
         await expect(call(), method).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: new StoreUnavailable().message })
