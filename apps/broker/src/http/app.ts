@@ -26,6 +26,7 @@ import { v1AuditRoutes } from './v1-audit.js'
 import { v1EventRoutes } from './v1-events.js'
 import { v1RevocationRoutes } from './v1-revocations.js'
 import { openApiRoutes } from './openapi.js'
+import { consoleStaticRoutes } from './console-static.js'
 import type { RevocationStream } from '../events/revocation-stream.js'
 import { wellKnownRoutes } from './well-known.js'
 
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.console.oidc !== undefined) consoleRoutes.use(consoleOidcRoutes({ lanyard, log, session: deps.console, ...deps.console.oidc }))
   consoleRoutes.use('/console', problemErrorHandler(log))
   app.use(consoleRoutes)
+  app.use(consoleStaticRoutes())
 
   app.use(openApiRoutes(lanyard.settings.issuer))
   app.use(wellKnownRoutes(lanyard), presenceRoutes(lanyard, deps.presence), healthRoutes(deps.readiness), metricsRoutes(metrics))

@@ -27,6 +27,8 @@ interface Operation {
   readonly form?: z.ZodObject
   /** The success status; default 200. */
   readonly status?: number
+  /** The body may be left out (a dry run reads none). */
+  readonly optionalBody?: boolean
   /** text/event-stream instead of JSON. */
   readonly stream?: boolean
 }
@@ -76,7 +78,7 @@ export const operations: readonly Operation[] = [
   op('post', '/v1/agents/:handle/grants/:id/revoke', 'Revoke one grant', { body: grantRevokeBody, status: 202 }),
   op('post', '/v1/agents/:handle/suspend', 'Suspend an agent', { body: suspendBody }),
   op('post', '/v1/agents/:handle/resume', 'Resume a suspended agent', { body: reasonBody }),
-  op('post', '/v1/agents/:handle/revoke', 'Revoke an agent (cascade), or plan it with ?dry_run=1', { query: revokeQuery, body: reasonBody, status: 202 }),
+  op('post', '/v1/agents/:handle/revoke', 'Revoke an agent (cascade), or plan it with ?dry_run=1', { query: revokeQuery, body: reasonBody, optionalBody: true, status: 202 }),
   op('get', '/v1/agents/:handle/audit', "An agent's audit chain; ?verify=1 checks it", { query: auditQuery }),
   op('post', '/v1/agents/:handle/trust', 'Add a trust rule (checked by core parseTrustRule)', { body: z.record(z.string(), z.unknown()), status: 201 }),
   op('get', '/v1/agents/:handle/trust', "An agent's trust rules"),
@@ -137,7 +139,7 @@ function operationObject(o: Operation): Record<string, unknown> {
   const security = o.security === 'none' ? [] : o.security === 'admin' ? [{ bearer: [] }, { session: [], csrf: [] }] : [{ bearer: [] }, { session: [], csrf: [] }, { resourceServer: [] }]
   const body = o.form !== undefined
     ? { required: true, content: { 'application/x-www-form-urlencoded': { schema: jsonSchema(o.form) } } }
-    : o.body !== undefined ? { required: o.method !== 'delete', content: { 'application/json': { schema: jsonSchema(o.body) } } } : undefined
+    : o.body !== undefined ? { required: o.method !== 'delete' && o.optionalBody !== true, content: { 'application/json': { schema: jsonSchema(o.body) } } } : undefined
   return {
     operationId: `${o.method}${o.path.replace(/[^A-Za-z0-9]+(\w)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
     summary: o.summary,
