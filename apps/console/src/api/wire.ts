@@ -78,12 +78,6 @@ export interface Revocation {
   tasks: RevocationTask[]
 }
 
-export interface Plan {
-  dry_run: true
-  grants: Grant[]
-  last_expiry_at: string | null
-}
-
 export interface Approval {
   id: string
   handle: string

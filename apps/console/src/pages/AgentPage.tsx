@@ -50,7 +50,7 @@ export function AgentPage({ handle }: { handle: string }) {
       {revoking ? <RevokeFlow confirmWord={agent.handle} plan={async () => [await planAgent(agent.handle)]} start={async (reason) => {
         const { revocation } = await must<{ revocation: { id: string } }>(api.POST('/v1/agents/{handle}/revoke', { params: { path: { handle: agent.handle } }, body: { reason } }))
         return [revocation.id]
-      }} /> : null}
+      }} onDone={reload} /> : null}
 
       <h2>Trust tier {agent.trust.tier}</h2>
       <p>{agent.trust.reason} (since {agent.trust.since}){agent.trust.next_promotion === null ? '' : `; next: tier ${agent.trust.next_promotion.to}`}; incidents {agent.trust.incidents.total}</p>
