@@ -48,6 +48,65 @@ describe('admins and roles', () => {
     expect(listed.body.agents.map((a: { handle: string }) => a.handle)).toEqual(['mine@agents.acme.test'])
   })
 
+  it('enforces the role matrix route by route: allowed roles pass the gate (an invalid body then answers 400), the others get 403', async () => {
+    const theirs = await createTestAgent(t) // owned by owner@acme.dev, not by any of these people
+    const h = theirs.handle
+    const all = ['admin', 'responder', 'owner', 'auditor']
+    const readers = ['admin', 'responder', 'auditor']
+    // [method, path, body, roles that pass]; write routes get a body the route refuses (400), so
+    // nothing changes and a pass is told from a 403.
+    const matrix: Array<[string, string, unknown, string[]]> = [
+      ['GET', '/v1/me', undefined, all],
+      ['GET', '/v1/systems', undefined, all],
+      ['GET', `/v1/agents/${h}`, undefined, readers],
+      ['GET', `/v1/agents/${h}/audit`, undefined, readers],
+      ['GET', `/v1/agents/${h}/grants`, undefined, readers],
+      ['GET', '/v1/whois?grant_id=none', undefined, readers],
+      ['GET', '/v1/audit/checkpoints', undefined, readers],
+      ['GET', '/v1/audit/admin', undefined, readers],
+      ['GET', '/v1/admins', undefined, readers],
+      ['GET', '/v1/approvals', undefined, readers],
+      ['GET', '/v1/webhooks', undefined, readers],
+      ['POST', `/v1/agents/${h}/revoke?dry_run=1`, undefined, ['admin', 'responder']],
+      ['POST', `/v1/agents/${h}/suspend`, {}, ['admin', 'responder']],
+      ['POST', `/v1/agents/${h}/revoke`, {}, ['admin', 'responder']],
+      ['POST', `/v1/agents/${h}/bindings/mem/revoke`, {}, ['admin', 'responder']],
+      ['POST', '/v1/owners/owner@acme.dev/revoke', {}, ['admin', 'responder']],
+      ['POST', '/v1/approvals/none/approve', { note: '' }, ['admin', 'responder']],
+      ['POST', `/v1/agents/${h}/incidents`, {}, ['admin', 'responder']],
+      ['POST', `/v1/agents/${h}/resume`, {}, ['admin']],
+      ['POST', `/v1/agents/${h}/bindings`, {}, ['admin']],
+      ['POST', `/v1/agents/${h}/keys`, {}, ['admin']],
+      ['POST', `/v1/agents/${h}/tier`, {}, ['admin']],
+      ['POST', '/v1/agents', {}, ['admin']],
+      ['POST', '/v1/webhooks', {}, ['admin']],
+      ['POST', '/v1/signing-keys/rotate', { alg: 'none' }, ['admin']],
+      ['POST', '/v1/admins', {}, ['admin']],
+    ]
+    for (const [method, path, body, allowed] of matrix) {
+      for (const role of all) {
+        const { status, body: answer } = await as(role, method, path, body)
+        if (allowed.includes(role)) expect([401, 403], `${method} ${path} as ${role}`).not.toContain(status)
+        else expect([method, path, role, status, answer?.code]).toEqual([method, path, role, 403, 'ERR_ROLE_REQUIRED'])
+      }
+    }
+  })
+
+  it('refuses a revoked or expired admin token with 401, and a revoked admin cannot be used for a session either', async () => {
+    const created = await t.admin('POST', '/v1/admins', { subject: 'leaver@acme.test', roles: ['auditor'] })
+    const token = created.body.token as string
+    expect((await t.admin('GET', '/v1/me', undefined, token)).status).toBe(200)
+    const listed = await t.admin('GET', '/v1/admins')
+    expect(JSON.stringify(listed.body)).not.toContain(token)
+    expect(listed.body.admins).toContainEqual(expect.objectContaining({ subject: 'leaver@acme.test', roles: ['auditor'], revoked_at: null }))
+    expect((await t.admin('DELETE', '/v1/admins/leaver@acme.test')).body).toMatchObject({ revoked_at: expect.any(String) })
+    expect((await t.admin('GET', '/v1/me', undefined, token)).body).toMatchObject({ status: 401, code: 'ERR_CLIENT_UNAUTHORIZED' })
+    const session = await fetch(`${t.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })
+    expect(session.status).toBe(401)
+    expect((await t.admin('DELETE', '/v1/admins/nobody@acme.test')).body).toMatchObject({ status: 404, code: 'ERR_ADMIN_NOT_FOUND' })
+    expect((await t.admin('POST', '/v1/admins', { subject: 'rita@acme.test', roles: ['admin'] })).body).toMatchObject({ status: 409, code: 'ERR_ADMIN_EXISTS' })
+  })
+
   it('records the real principal as the actor of every admin action', async () => {
     const agent = await createTestAgent(t)
     expect((await as('responder', 'POST', `/v1/agents/${agent.handle}/suspend`, { reason: 'incident 42' })).status).toBe(200)

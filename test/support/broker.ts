@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startBroker, type RunningBroker } from '@lanyard/broker'
+import type { Clock } from '@lanyard/core'
 
 export interface TestBrokerOptions {
   /** Extra top-level config (systems, tokens, cascade, ...). */
@@ -12,6 +13,8 @@ export interface TestBrokerOptions {
   readonly dataDir?: string
   /** The admin bearer; replicas of one deployment share it. Default: a fresh one. */
   readonly adminToken?: string
+  /** The broker's clock (a FakeClock to move time: token and session expiry). */
+  readonly clock?: Clock
 }
 
 export interface TestBroker {
@@ -100,6 +103,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     env: { LANYARD_MASTER_KEY: testMasterKey, LANYARD_ADMIN_TOKEN: adminToken, LANYARD_DATA_DIR: dataDir, ...storeEnv(), ...options.env },
     listen: '127.0.0.1:0',
     notice: () => {},
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   }).catch((error: unknown) => {
     // A broker refused at start (the tests of bad configuration) leaves no folder behind.
     if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })

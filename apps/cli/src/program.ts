@@ -26,6 +26,10 @@ import { keysRemove } from './commands/keys-remove.js'
 import { keysRotate } from './commands/keys-rotate.js'
 import { keysRotateSigning } from './commands/keys-rotate-signing.js'
 import { ownersRevoke } from './commands/owners-revoke.js'
+import { adminsCreate } from './commands/admins-create.js'
+import { adminsList } from './commands/admins-list.js'
+import { adminsRetireBootstrap } from './commands/admins-retire-bootstrap.js'
+import { adminsRevoke } from './commands/admins-revoke.js'
 import { revocationsShow } from './commands/revocations-show.js'
 import { revocationsVerifyReceipt } from './commands/revocations-verify-receipt.js'
 import { statementVerify } from './commands/statement-verify.js'
@@ -105,5 +109,10 @@ Prove it afterwards, offline:
   tokenMint(program)
   credentialExchange(program)
   demoRun(program)
+  const admins = program.command('admins').description('named admins and their roles; retire the bootstrap token')
+  adminsCreate(admins)
+  adminsList(admins)
+  adminsRevoke(admins)
+  adminsRetireBootstrap(admins)
   return program
 }

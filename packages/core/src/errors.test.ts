@@ -10,8 +10,8 @@ const documented = [...doc.matchAll(/^\| `(ERR_[A-Z_]+)` \|/gm)].map((m) => m[1]
 function instances(): LanyardError[] {
   return errorClasses.map((Class) => {
     const make = Class as unknown as new (...args: unknown[]) => LanyardError
-    // Classes with an `issues` list take an array first; the rest take strings.
-    return Class.name.endsWith('Invalid') && ['ConfigInvalid', 'RequestInvalid'].includes(Class.name) ? new make(['x']) : new make('x', 'y', 'z')
+    // Classes with an `issues` (or `requiredRoles`) list take an array first; the rest take strings.
+    return ['ConfigInvalid', 'RequestInvalid', 'RoleRequired'].includes(Class.name) ? new make(['x']) : new make('x', 'y', 'z')
   })
 }
 

@@ -75,9 +75,16 @@ export function createAdminMethods(db: RedisDatabase): AdminStore {
     },
 
     async createSession(session, audit) {
+      // Sessions expire; the ones that did are swept after each sign-in, best effort (a reader
+      // refuses an expired one anyway).
+      const sweep = async () => {
+        const all = await call(() => client.hgetall(sessions))
+        const expired = Object.entries(all).filter(([, json]) => (decodeSession(json)?.expiresAt.getTime() ?? 0) <= session.createdAt.getTime()).map(([id]) => id)
+        if (expired.length > 0) await call(() => client.hdel(sessions, ...expired))
+      }
       await mutate(async () => {
         const head = await chainHead()
-        return { result: undefined, write: { txn: audited(head, audit).hset(sessions, session.idHash, encode(session)) } }
+        return { result: undefined, write: { txn: audited(head, audit).hset(sessions, session.idHash, encode(session)), after: [sweep] } }
       })
     },
 

@@ -18,7 +18,6 @@ export interface RouteAccess {
 }
 
 // Params typed loosely so that each route's own handler still gets its path's params.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AccessHandler = RequestHandler<any> & { readonly access: RouteAccess }
 
 /** Whether the thing `req` acts on belongs to `subject` (an owner's reach). */

@@ -101,6 +101,9 @@ export function consoleOidcRoutes(deps: ConsoleOidcDeps): Router {
     }
     const subject = claims[settings.subjectClaim]
     if (typeof subject !== 'string' || subject.length === 0) throw new ClientUnauthorized({ detail: `console sign-in: the ID token has no "${settings.subjectClaim}" claim` })
+    // An email the provider says it did not verify names nobody (absent: enterprise providers
+    // that omit it vouch for their directory's addresses).
+    if (settings.subjectClaim === 'email' && claims.email_verified === false) throw new ClientUnauthorized({ detail: 'console sign-in: the email in the ID token is not verified' })
     const roles = mapRoles(claims, settings.rolesClaim, settings.roleMap)
     if (roles.length === 0) throw new RoleRequired(['admin', 'responder', 'owner', 'auditor'], { why: `no value of the "${settings.rolesClaim}" claim maps to a role` })
     const name = subject.toLowerCase()

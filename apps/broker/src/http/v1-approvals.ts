@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Router } from 'express'
 import { z } from 'zod'
-import type { Approval, ApprovalPolicy, Lanyard } from '@lanyard/core'
+import { ApproverNotAllowed, RequestInvalid, type Approval, type ApprovalPolicy, type Lanyard } from '@lanyard/core'
 import { parseInput } from './validate.js'
-import { allow, readers } from './access.js'
+import { allow, callerOf, readers } from './access.js'
 
 /** Wire (snake_case) -> domain: the `approval` member of a binding body. */
 export function approvalPolicy(wire: { scopes: string[] | 'all'; approvers: string[]; ttl_seconds: number; below_tier?: number | undefined }): ApprovalPolicy {
@@ -23,19 +23,30 @@ export const approvalJson = (a: Approval) => ({
 
 export const listQuery = z.object({ status: z.enum(['pending', 'approved', 'denied', 'spent', 'cancelled']).optional(), handle: z.string().optional() }).strict()
 export const showQuery = z.object({ wait: z.coerce.number().int().min(0).max(300).optional() }).strict()
-export const decisionBody = z.object({ approver: z.string().min(3).max(320), note: z.string().min(1).max(1000).optional() }).strict()
+export const decisionBody = z.object({ approver: z.string().min(3).max(320).optional(), note: z.string().min(1).max(1000).optional() }).strict()
 
 /** How often a long-poll looks at the store again. */
 const longPollStepMs = 250
 
 /**
- * /v1/approvals: what people decide. The admin bearer is the one credential of the admin API
- * today, so a decision names its `approver`, who must be one the request lists; the audit event
- * records the admin principal as actor and the approver in its details.
+ * /v1/approvals: what people decide. The approver is the signed-in person (#18): a named admin
+ * decides as its subject, and naming anyone else is refused. Only the bootstrap token, which is
+ * nobody, names its `approver`. Either way the approver must be one the request lists; the
+ * audit event records the admin principal as actor and the approver in its details.
  */
 export function v1ApprovalRoutes(lanyard: Lanyard): Router {
   const router = Router()
   const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
+  const decision = (body: unknown, res: { locals: Record<string, unknown> }) => {
+    const { approver, note } = parseInput(decisionBody, body ?? {}, 'body')
+    const caller = callerOf(res.locals)
+    if (caller.via === 'bootstrap') {
+      if (approver === undefined) throw new RequestInvalid(['body.approver: required with the bootstrap token (it is nobody)'])
+      return { approver, ...(note === undefined ? {} : { note }) }
+    }
+    if (approver !== undefined && approver.toLowerCase() !== caller.subject) throw new ApproverNotAllowed(approver, { detail: `${caller.principal} tried to decide as another person` })
+    return { approver: caller.subject, ...(note === undefined ? {} : { note }) }
+  }
   const maxWaitSeconds = lanyard.settings.approvals?.maxWaitSeconds ?? 60
 
   router.get('/approvals', allow(...readers), async (req, res) => {
@@ -57,12 +68,10 @@ export function v1ApprovalRoutes(lanyard: Lanyard): Router {
     res.json(approvalJson(approval))
   })
   router.post('/approvals/:id/approve', allow('responder'), async (req, res) => {
-    const body = parseInput(decisionBody, req.body ?? {}, 'body')
-    res.json(approvalJson(await lanyard.approve(actor(res), req.params.id, body)))
+    res.json(approvalJson(await lanyard.approve(actor(res), req.params.id, decision(req.body, res))))
   })
   router.post('/approvals/:id/deny', allow('responder'), async (req, res) => {
-    const body = parseInput(decisionBody, req.body ?? {}, 'body')
-    res.json(approvalJson(await lanyard.deny(actor(res), req.params.id, body)))
+    res.json(approvalJson(await lanyard.deny(actor(res), req.params.id, decision(req.body, res))))
   })
   return router
 }

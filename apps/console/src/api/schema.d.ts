@@ -2181,7 +2181,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    approver: string;
+                    approver?: string;
                     note?: string;
                 };
             };
@@ -2215,7 +2215,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    approver: string;
+                    approver?: string;
                     note?: string;
                 };
             };

@@ -13,7 +13,8 @@ export function ApprovalsPage() {
   const decide = async (id: string, decision: 'approve' | 'deny') => {
     setFailure(undefined)
     const note = notes[id]?.trim()
-    const body = { approver: me.subject, ...(note ? { note } : {}) }
+    // The broker decides as the signed-in person; naming anyone else is refused.
+    const body = note ? { note } : {}
     try {
       if (decision === 'approve') await must(api.POST('/v1/approvals/{id}/approve', { params: { path: { id } }, body }))
       else await must(api.POST('/v1/approvals/{id}/deny', { params: { path: { id } }, body }))
