@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { githubHashedToken, startGitHubSandbox, type GitHubSandbox } from '@lanyard/sandbox'
+import { githubHashedToken, startGitHubSandbox, startSignInSandbox, type GitHubSandbox, type SignInSandbox } from '@lanyard/sandbox'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestAgent, type TestAgent } from '../support/agent.js'
@@ -15,8 +15,13 @@ import { artifactsDir, ensureConsoleBuilt } from './console-build.js'
  * confirmation, watch the cascade reach full dark, verify the signed receipt; an auditor sees
  * no revoke button and is refused (403) when it calls the API anyway.
  */
+// The console's public address as the OpenID Provider knows it; the browser's request to it is
+// handed to the broker (a proxy in front of the broker in production).
+const publicCallback = 'http://console.lanyard.test/console/callback'
+
 describe('console', () => {
   let github: GitHubSandbox
+  let idp: SignInSandbox
   let t: TestBroker
   let browser: Browser
   let dir: string
@@ -34,8 +39,18 @@ describe('console', () => {
     github.addInstallation({ appId: app.appId, account: 'acme', repositories: ['api'], permissions: { contents: 'write', metadata: 'read' } })
     dir = mkdtempSync(join(tmpdir(), 'lanyard-console-'))
     writeFileSync(join(dir, 'app.pem'), app.privateKeyPem, { mode: 0o600 })
+    idp = await startSignInSandbox({
+      clients: [{ clientId: 'lanyard-console', clientSecret: 'console-secret-0123456789', redirectUris: [publicCallback] }],
+      users: { alice: { email: 'alice@acme.test', groups: ['staff', 'sec-responders'] } },
+    })
     t = await startTestBroker({
-      config: { sandbox: true, upstream: { allowInsecureUpstreamHttp: true }, systems: [{ name: 'github-acme', type: 'github', appId: app.appId, privateKey: { file: join(dir, 'app.pem') }, baseUrl: github.url, retries: 0 }] },
+      config: {
+        sandbox: true,
+        upstream: { allowInsecureUpstreamHttp: true },
+        systems: [{ name: 'github-acme', type: 'github', appId: app.appId, privateKey: { file: join(dir, 'app.pem') }, baseUrl: github.url, retries: 0 }],
+        console: { oidc: { issuer: idp.issuer, clientId: 'lanyard-console', clientSecret: { env: 'CONSOLE_SECRET' }, redirectUri: publicCallback, rolesClaim: 'groups', roleMap: { 'sec-responders': 'responder' } } },
+      },
+      env: { CONSOLE_SECRET: 'console-secret-0123456789' },
     })
     for (const [subject, role] of [['rita@acme.dev', 'responder'], ['audrey@acme.dev', 'auditor']] as const) {
       const created = await t.admin('POST', '/v1/admins', { subject, roles: [role] })
@@ -54,6 +69,7 @@ describe('console', () => {
     await browser?.close()
     await t?.close()
     await github?.close()
+    await idp?.close()
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
 
@@ -71,6 +87,25 @@ describe('console', () => {
     await page.getByTestId('who').waitFor()
     return page
   }
+
+  it('signs in through the OpenID Provider (code + PKCE) and lands on the console as the mapped role', async () => {
+    idp.signInAs('alice')
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await context.route(`${publicCallback}**`, (route) => route.fulfill({ status: 302, headers: { location: `${t.url}/console/callback${new URL(route.request().url()).search}` } }))
+    await page.goto(`${t.url}/console/`)
+    await page.screenshot({ path: join(artifactsDir, 'sign-in.png') })
+    await page.getByRole('link', { name: 'Sign in with your identity provider' }).click()
+    await page.getByTestId('who').waitFor()
+    expect(page.url()).toBe(`${t.url}/console/`)
+    expect((await context.cookies()).find((c) => c.name === 'lanyard_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+    expect(await page.getByTestId('who').textContent()).toBe('alice@acme.test (responder)')
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
+    // Cookies are not scoped by port: the provider's, also on 127.0.0.1, stay.
+    expect((await context.cookies()).filter((c) => c.name === 'lanyard_session')).toEqual([])
+    await context.close()
+  })
 
   it('serves the console with a strict CSP and no inline script', async () => {
     const response = await fetch(`${t.url}/console/`)
