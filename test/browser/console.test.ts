@@ -63,6 +63,8 @@ describe('console', () => {
     const exchanged = await victim.exchange('github-acme', 'contents:read repo:api', await victim.token())
     expect(exchanged.status).toBe(200)
     ghToken = exchanged.body.access_token
+    // A relying party that answers nothing useful: its deliveries show on the Webhooks page.
+    expect((await t.admin('POST', '/v1/webhooks', { url: `${github.url}/hooks/lanyard` })).status).toBe(201)
     browser = await launchChromium()
   })
   afterAll(async () => {
@@ -168,6 +170,13 @@ describe('console', () => {
     await page.goto(`${t.url}/console/#/revocations`)
     await page.getByText('laptop stolen').waitFor()
     await page.screenshot({ path: join(artifactsDir, 'revocations.png'), fullPage: true })
+    await page.goto(`${t.url}/console/#/webhooks`)
+    await page.getByText(`${github.url}/hooks/lanyard`).waitFor()
+    await expect.poll(async () => { await page.reload(); return page.locator('tbody tr').count() }, { timeout: 15_000 }).toBeGreaterThan(0)
+    await page.screenshot({ path: join(artifactsDir, 'webhooks.png'), fullPage: true })
+    await page.goto(`${t.url}/console/#/approvals`)
+    await page.getByText('Nothing waits for a decision.').waitFor()
+    await page.screenshot({ path: join(artifactsDir, 'approvals.png'), fullPage: true })
     expect(problems).toEqual([])
     await page.context().close()
   })
