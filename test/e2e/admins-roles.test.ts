@@ -39,6 +39,7 @@ describe('admins and roles', () => {
     const mine = await as('owner', 'POST', '/v1/agents', { handle: 'mine@agents.acme.test', owner: 'otto@acme.test' })
     expect(mine.status).toBe(201)
     expect((await as('owner', 'POST', '/v1/agents', { handle: 'theirs@agents.acme.test', owner: 'someone@acme.test' })).body).toMatchObject({ code: 'ERR_ROLE_REQUIRED' })
+    expect((await as('owner', 'POST', '/v1/agents', { handle: 'top@agents.acme.test', owner: 'otto@acme.test', tier: 3 })).body).toMatchObject({ status: 403, code: 'ERR_ROLE_REQUIRED', requiredRoles: ['admin'] })
     const other = await createTestAgent(t) // owned by owner@acme.dev
     expect((await as('owner', 'GET', `/v1/agents/${other.handle}`)).status).toBe(403)
     expect((await as('owner', 'POST', `/v1/agents/${other.handle}/suspend`, { reason: 'not mine' })).status).toBe(403)

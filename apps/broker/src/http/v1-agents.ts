@@ -1,12 +1,12 @@
 import { Router } from 'express'
 import { z } from 'zod'
-import { checkPresenceInput, RequestInvalid, type Lanyard, type SystemEntry } from '@lanyard/core'
+import { checkPresenceInput, RequestInvalid, RoleRequired, type Lanyard, type SystemEntry } from '@lanyard/core'
 import { approvalPolicy } from './v1-approvals.js'
 import { trustJson } from './v1-tiers.js'
 import { parseInput } from './validate.js'
 import { presenceFields, presenceInput, presenceJson } from './v1-presence.js'
 import { agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
-import { allow, allowOwner, ownerReach, readers } from './access.js'
+import { allow, allowOwner, callerOf, ownerReach, readers } from './access.js'
 
 export const createAgentBody = z
   .object({
@@ -66,6 +66,8 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
 
   router.post('/agents', allowOwner(own.newAgent), async (req, res) => {
     const { presence, display_name, description, escalation_contact, ...body } = parseInput(createAgentBody, req.body, 'body')
+    // Tier 3 is an admin's word only (as POST /agents/{handle}/tier): an owner starts lower.
+    if (body.tier === 3 && !callerOf(res.locals).roles.includes('admin')) throw new RoleRequired(['admin'], { why: 'only an admin creates an agent at tier 3' })
     // Presence is checked before the agent is created, and set right after (its own write): a
     // failure between the two leaves the agent private, the safe default.
     const profile = presenceInput({ presence, display_name, description, escalation_contact })
