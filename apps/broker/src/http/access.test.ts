@@ -60,6 +60,7 @@ const expected: Array<[method: string, path: string, roles: string[]]> = [
   ['DELETE', '/v1/agents/:handle/keys/:kid', ['admin', 'responder', 'owner']],
   ['GET', '/v1/revocations/:id', ownRead],
   ['GET', '/v1/revocations/:id/receipt', ownRead],
+  ['GET', '/v1/revocations/:id/progress', ownRead],
   ['POST', '/v1/signing-keys/rotate', ['admin']],
   ['GET', '/v1/systems', ownRead],
   ['GET', '/v1/whois', read],

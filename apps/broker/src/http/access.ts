@@ -56,7 +56,7 @@ export const readers: readonly AdminRole[] = ['responder', 'auditor']
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
 /** An owner's reach checks; an unknown agent or revocation is nobody's own (403, not 404). */
-export function ownerReach(lanyard: Lanyard) {
+export function ownerReach(lanyard: Lanyard): Record<'agent' | 'newAgent' | 'list' | 'self' | 'revocation', OwnerReach> {
   const ownsAgent = async (handle: unknown, subject: string) => {
     try {
       return same((await lanyard.getAgent(String(handle))).owner, subject)

@@ -24,6 +24,9 @@ import { v1TrustRoutes } from './v1-trust.js'
 import { v1WebhookRoutes } from './v1-webhooks.js'
 import { v1AuditRoutes } from './v1-audit.js'
 import { v1EventRoutes } from './v1-events.js'
+import { v1RevocationRoutes } from './v1-revocations.js'
+import { openApiRoutes } from './openapi.js'
+import { consoleStaticRoutes } from './console-static.js'
 import type { RevocationStream } from '../events/revocation-stream.js'
 import { wellKnownRoutes } from './well-known.js'
 
@@ -85,7 +88,7 @@ export function createApp(deps: AppDeps): Express {
 
   const v1 = express.Router()
   v1.use(auth, jsonOnly, express.json({ limit, strict: true }))
-  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1KeyRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard), v1ApprovalRoutes(lanyard), v1TierRoutes(lanyard), v1AuditRoutes(lanyard), v1AdminRoutes(lanyard))
+  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1KeyRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard), v1ApprovalRoutes(lanyard), v1TierRoutes(lanyard), v1AuditRoutes(lanyard), v1AdminRoutes(lanyard), v1RevocationRoutes(lanyard))
   v1.use((_req, res) => res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such endpoint' })))
   v1.use(problemErrorHandler(log))
   app.use('/v1', v1)
@@ -95,7 +98,9 @@ export function createApp(deps: AppDeps): Express {
   if (deps.console.oidc !== undefined) consoleRoutes.use(consoleOidcRoutes({ lanyard, log, session: deps.console, ...deps.console.oidc }))
   consoleRoutes.use('/console', problemErrorHandler(log))
   app.use(consoleRoutes)
+  app.use(consoleStaticRoutes())
 
+  app.use(openApiRoutes(lanyard.settings.issuer))
   app.use(wellKnownRoutes(lanyard), presenceRoutes(lanyard, deps.presence), healthRoutes(deps.readiness), metricsRoutes(metrics))
   app.use((_req, res) => res.status(404).json({ error: 'not_found' }))
   app.use(problemErrorHandler(log))

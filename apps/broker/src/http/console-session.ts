@@ -11,7 +11,7 @@ export interface ConsoleSessionSettings {
   readonly secureCookies: boolean
 }
 
-const signInBody = z.object({ token: z.string().min(1).max(512) }).strict()
+export const signInBody = z.object({ token: z.string().min(1).max(512) }).strict()
 
 /** The session cookie's attributes: HttpOnly (no script reads it), SameSite=Strict, whole site. */
 export function sessionCookieOptions(settings: ConsoleSessionSettings): CookieOptions {

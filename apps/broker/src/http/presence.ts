@@ -14,14 +14,14 @@ export interface PresenceRouteSettings {
   readonly reportBodyLimitBytes: number
 }
 
-const webfingerQuery = z
+export const webfingerQuery = z
   .object({
     resource: z.string().min(1).max(512),
     rel: z.union([z.string(), z.array(z.string()).max(10)]).optional(),
   })
   .strict()
 
-const reportBody = z
+export const reportBody = z
   .object({
     category: z.enum(['impersonation', 'abuse', 'spam', 'security', 'other']),
     text: z.string().min(1).max(2000),

@@ -4,7 +4,7 @@ import { adminRoles, principalOf, type AdminPrincipal, type Caller, type Lanyard
 import { allow, callerOf, readers } from './access.js'
 import { parseInput } from './validate.js'
 
-const createBody = z
+export const createBody = z
   .object({
     subject: z.string().min(1).max(254),
     roles: z.array(z.enum(adminRoles)).min(1).max(adminRoles.length),

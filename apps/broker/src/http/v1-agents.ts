@@ -8,7 +8,7 @@ import { presenceFields, presenceInput, presenceJson } from './v1-presence.js'
 import { agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
 import { allow, allowOwner, callerOf, ownerReach, readers } from './access.js'
 
-const createAgentBody = z
+export const createAgentBody = z
   .object({
     handle: z.string(),
     owner: z.string(),
@@ -17,7 +17,7 @@ const createAgentBody = z
     ...presenceFields,
   })
   .strict()
-const listQuery = z
+export const listQuery = z
   .object({
     owner: z.string().optional(),
     status: z.enum(['active', 'suspended', 'revoked']).optional(),
@@ -25,8 +25,8 @@ const listQuery = z
     limit: z.coerce.number().int().min(1).max(500).optional(),
   })
   .strict()
-const keyBody = z.object({ jwk: z.record(z.string(), z.unknown()) }).strict()
-const bindingBody = z
+export const keyBody = z.object({ jwk: z.record(z.string(), z.unknown()) }).strict()
+export const bindingBody = z
   .object({
     system: z.string().min(1),
     target: z.unknown(),
@@ -44,12 +44,13 @@ const bindingBody = z
       .optional(),
   })
   .strict()
-const reasonBody = z.object({ reason: z.string().min(1).max(1000) }).strict()
-const grantRevokeBody = z.object({ reason: z.string().min(1).max(1000), incident: z.boolean().optional() }).strict()
-const suspendBody = z.object({ reason: z.string().min(1).max(1000), revoke_grants: z.boolean().optional() }).strict()
-const revokeQuery = z.object({ dry_run: z.enum(['0', '1', 'true', 'false']).optional() }).strict()
-const grantsQuery = z.object({ status: z.enum(['pending', 'live', 'failed', 'revoked', 'expired']).optional() }).strict()
-const auditQuery = z
+export const reasonBody = z.object({ reason: z.string().min(1).max(1000) }).strict()
+export const grantRevokeBody = z.object({ reason: z.string().min(1).max(1000), incident: z.boolean().optional() }).strict()
+export const suspendBody = z.object({ reason: z.string().min(1).max(1000), revoke_grants: z.boolean().optional() }).strict()
+export const revokeQuery = z.object({ dry_run: z.enum(['0', '1', 'true', 'false']).optional() }).strict()
+export const grantsQuery = z.object({ status: z.enum(['pending', 'live', 'failed', 'revoked', 'expired']).optional() }).strict()
+export const rotateBody = z.object({ alg: z.enum(['EdDSA', 'RS256', 'ES256']).optional() }).strict()
+export const auditQuery = z
   .object({
     after: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -173,7 +174,7 @@ export function v1OtherRoutes(lanyard: Lanyard, systems: ReadonlyMap<string, Sys
     res.json({ receipt: token, full_dark_at: body.full_dark_at, summary: body.summary })
   })
   router.post('/signing-keys/rotate', allow(), async (req, res) => {
-    const { alg } = parseInput(z.object({ alg: z.enum(['EdDSA', 'RS256', 'ES256']).optional() }).strict(), req.body, 'body')
+    const { alg } = parseInput(rotateBody, req.body, 'body')
     const key = await lanyard.keys.rotate(alg)
     res.status(201).json({ kid: key.kid, alg: key.alg })
   })

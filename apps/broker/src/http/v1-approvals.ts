@@ -21,9 +21,9 @@ export const approvalJson = (a: Approval) => ({
   ...(a.grantId === undefined ? {} : { grant_id: a.grantId, spent_at: iso(a.spentAt) }),
 })
 
-const listQuery = z.object({ status: z.enum(['pending', 'approved', 'denied', 'spent', 'cancelled']).optional(), handle: z.string().optional() }).strict()
-const showQuery = z.object({ wait: z.coerce.number().int().min(0).max(300).optional() }).strict()
-const decisionBody = z.object({ approver: z.string().min(3).max(320).optional(), note: z.string().min(1).max(1000).optional() }).strict()
+export const listQuery = z.object({ status: z.enum(['pending', 'approved', 'denied', 'spent', 'cancelled']).optional(), handle: z.string().optional() }).strict()
+export const showQuery = z.object({ wait: z.coerce.number().int().min(0).max(300).optional() }).strict()
+export const decisionBody = z.object({ approver: z.string().min(3).max(320).optional(), note: z.string().min(1).max(1000).optional() }).strict()
 
 /** How often a long-poll looks at the store again. */
 const longPollStepMs = 250

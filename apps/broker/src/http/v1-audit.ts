@@ -6,14 +6,14 @@ import { parseInput } from './validate.js'
 import { auditJson } from './wire.js'
 import { allow, readers } from './access.js'
 
-const checkpointsQuery = z
+export const checkpointsQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).optional(),
     handle: z.string().min(1).max(512).optional(),
   })
   .strict()
 
-const adminAuditQuery = z
+export const adminAuditQuery = z
   .object({
     after: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(10_000).optional(),

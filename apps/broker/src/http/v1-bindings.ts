@@ -5,7 +5,7 @@ import { parseInput } from './validate.js'
 import { revocationJson } from './wire.js'
 import { allowOwner, ownerReach } from './access.js'
 
-const removeBody = z.object({ reason: z.string().min(1).max(1000).optional() }).strict()
+export const removeBody = z.object({ reason: z.string().min(1).max(1000).optional() }).strict()
 
 /**
  * /v1/agents/{handle}/bindings/{system}: the end of a binding. (Creating one and revoking one

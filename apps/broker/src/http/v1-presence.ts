@@ -11,8 +11,8 @@ export const presenceFields = {
   description: z.string().nullable().optional(),
   escalation_contact: z.string().nullable().optional(),
 }
-const presenceBody = z.object(presenceFields).strict()
-const reportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }).strict()
+export const presenceBody = z.object(presenceFields).strict()
+export const reportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }).strict()
 
 /** The wire members to core's PresenceInput. */
 export function presenceInput(body: z.infer<typeof presenceBody>) {

@@ -22,8 +22,8 @@ const stepJson = (step: TierStep) => ({
   suspended: step.suspend === true,
 })
 
-const incidentBody = z.object({ reason: z.string().min(1).max(1000) }).strict()
-const tierBody = z.object({ tier: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]), reason: z.string().min(1).max(1000) }).strict()
+export const incidentBody = z.object({ reason: z.string().min(1).max(1000) }).strict()
+export const tierBody = z.object({ tier: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]), reason: z.string().min(1).max(1000) }).strict()
 
 /** /v1/agents/{handle}/incidents and /tier: evidence against an agent, and an admin's setting (the only way to tier 3). */
 export function v1TierRoutes(lanyard: Lanyard): Router {

@@ -7,7 +7,7 @@ import type { Webhooks } from '../webhooks/webhooks.js'
 import { parseInput } from './validate.js'
 import { allow, readers } from './access.js'
 
-const createBody = z
+export const createBody = z
   .object({
     url: z.string().min(1),
     events: z.array(z.enum([...webhookEventKinds, ...approvalEventKinds])).min(1).max(webhookEventKinds.length + approvalEventKinds.length).optional(),
