@@ -1,4 +1,5 @@
-import express, { type Express, type RequestHandler } from 'express'
+import type { RequestListener } from 'node:http'
+import express, { type RequestHandler } from 'express'
 import { ConfigInvalid } from '@lanyard/core'
 import type { Clock, Lanyard, Logger, SecretValue, Store, SystemEntry } from '@lanyard/core'
 import type { Webhooks } from '../webhooks/webhooks.js'
@@ -9,7 +10,8 @@ import { healthRoutes, type Readiness } from './health.js'
 import { metricsRoutes, type Metrics } from './metrics.js'
 import { oauthIntrospectRoutes } from './oauth-introspect.js'
 import { oauthRevokeRoutes } from './oauth-revoke.js'
-import { oauthTokenRoutes } from './oauth-token.js'
+import { createTokenEndpoint, oauthTokenRoutes } from './oauth-token.js'
+import { tokenLane } from './oauth-token-lane.js'
 import { presenceRoutes, type PresenceRouteSettings } from './presence.js'
 import { v1AgentRoutes, v1OtherRoutes } from './v1-agents.js'
 import { v1ApprovalRoutes } from './v1-approvals.js'
@@ -49,8 +51,11 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
   else next()
 }
 
-/** The HTTP surface. Express 5 forwards rejected promises to the error handlers. */
-export function createApp(deps: AppDeps): Express {
+/**
+ * The HTTP surface: `POST /oauth/token` on the lean path (`oauth-token-lane.ts`), everything else
+ * on express. Express 5 forwards rejected promises to the error handlers.
+ */
+export function createApp(deps: AppDeps): RequestListener {
   const { lanyard, metrics, log } = deps
   const app = express()
   app.disable('x-powered-by')
@@ -65,9 +70,11 @@ export function createApp(deps: AppDeps): Express {
   const resourceServers = resourceServerAuth(deps.adminToken, deps.systems)
 
   const oauth = express.Router()
+  const parseForm = express.urlencoded({ extended: false, limit, parameterLimit: 50 })
+  const tokenEndpoint = createTokenEndpoint(lanyard, metrics, new Set(deps.systems.keys()), resourceIndex(deps.systems))
   // Mounted on /oauth only: a form body sent anywhere else is never parsed.
-  oauth.use('/oauth', express.urlencoded({ extended: false, limit, parameterLimit: 50 }))
-  oauth.use(oauthTokenRoutes(lanyard, metrics, new Set(deps.systems.keys()), resourceIndex(deps.systems)), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, resourceServers))
+  oauth.use('/oauth', parseForm)
+  oauth.use(oauthTokenRoutes(tokenEndpoint), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, resourceServers))
   oauth.use('/oauth', (_req, res) => res.status(404).json({ error: 'invalid_request', error_description: 'no such endpoint' }))
   oauth.use(oauthErrorHandler(log))
   app.use(oauth)
@@ -87,7 +94,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(wellKnownRoutes(lanyard), presenceRoutes(lanyard, deps.presence), healthRoutes(deps.readiness), metricsRoutes(metrics))
   app.use((_req, res) => res.status(404).json({ error: 'not_found' }))
   app.use(problemErrorHandler(log))
-  return app
+  return tokenLane({ endpoint: tokenEndpoint, parseForm, metrics, log, fallback: app })
 }
 
 /** RFC 8707 resource URL -> system name, from the systems that serve one (mcp). */
