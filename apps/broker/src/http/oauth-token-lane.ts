@@ -34,10 +34,14 @@ export function tokenLane(deps: TokenLaneDeps): RequestListener {
     }
     let route = 'unmatched'
     res.on('finish', () => metrics.httpRequests.inc({ route, status: String(res.statusCode) }))
-    const refuse = (thrown: unknown) => {
-      if (res.headersSent) res.destroy()
-      else send(res, oauthErrorAnswer(log, thrown, path, res))
-    }
+    // A refusal goes out a turn later, as from express, whose nested router hands an error on
+    // with setImmediate: work the failure started (an aborted upstream socket closing) has
+    // happened by the time the client reads the answer, as it had behind express.
+    const refuse = (thrown: unknown) =>
+      setImmediate(() => {
+        if (res.headersSent) res.destroy()
+        else send(res, oauthErrorAnswer(log, thrown, path, res))
+      })
     parseForm(req, res, (error) => {
       if (error !== undefined) {
         refuse(error)
