@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http'
-import express, { type RequestHandler } from 'express'
+import express, { type Express, type RequestHandler } from 'express'
 import { ConfigInvalid } from '@lanyard/core'
 import type { Clock, Lanyard, Logger, SecretValue, Store, SystemEntry } from '@lanyard/core'
 import type { Webhooks } from '../webhooks/webhooks.js'
@@ -10,7 +10,7 @@ import { healthRoutes, type Readiness } from './health.js'
 import { metricsRoutes, type Metrics } from './metrics.js'
 import { oauthIntrospectRoutes } from './oauth-introspect.js'
 import { oauthRevokeRoutes } from './oauth-revoke.js'
-import { createTokenEndpoint, oauthTokenRoutes } from './oauth-token.js'
+import { createTokenEndpoint, oauthTokenRoutes, type TokenEndpoint } from './oauth-token.js'
 import { tokenLane } from './oauth-token-lane.js'
 import { presenceRoutes, type PresenceRouteSettings } from './presence.js'
 import { v1AgentRoutes, v1OtherRoutes } from './v1-agents.js'
@@ -51,11 +51,30 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
   else next()
 }
 
+/** What the lean token path and express's /oauth routes share: one body parser, one endpoint. */
+interface OAuthShared {
+  readonly parseForm: ReturnType<typeof express.urlencoded>
+  readonly tokenEndpoint: TokenEndpoint
+}
+
+function oauthShared(deps: AppDeps): OAuthShared {
+  return {
+    parseForm: express.urlencoded({ extended: false, limit: deps.bodyLimitBytes, parameterLimit: 50 }),
+    tokenEndpoint: createTokenEndpoint(deps.lanyard, deps.metrics, new Set(deps.systems.keys()), resourceIndex(deps.systems)),
+  }
+}
+
 /**
- * The HTTP surface: `POST /oauth/token` on the lean path (`oauth-token-lane.ts`), everything else
- * on express. Express 5 forwards rejected promises to the error handlers.
+ * What the broker serves: `POST /oauth/token` on the lean path (`oauth-token-lane.ts`),
+ * everything else on {@link createApp}.
  */
-export function createApp(deps: AppDeps): RequestListener {
+export function createRequestListener(deps: AppDeps): RequestListener {
+  const shared = oauthShared(deps)
+  return tokenLane({ endpoint: shared.tokenEndpoint, parseForm: shared.parseForm, metrics: deps.metrics, log: deps.log, fallback: createApp(deps, shared) })
+}
+
+/** The express app: every route, `POST /oauth/token` too. Express 5 forwards rejected promises to the error handlers. */
+export function createApp(deps: AppDeps, shared: OAuthShared = oauthShared(deps)): Express {
   const { lanyard, metrics, log } = deps
   const app = express()
   app.disable('x-powered-by')
@@ -70,11 +89,9 @@ export function createApp(deps: AppDeps): RequestListener {
   const resourceServers = resourceServerAuth(deps.adminToken, deps.systems)
 
   const oauth = express.Router()
-  const parseForm = express.urlencoded({ extended: false, limit, parameterLimit: 50 })
-  const tokenEndpoint = createTokenEndpoint(lanyard, metrics, new Set(deps.systems.keys()), resourceIndex(deps.systems))
   // Mounted on /oauth only: a form body sent anywhere else is never parsed.
-  oauth.use('/oauth', parseForm)
-  oauth.use(oauthTokenRoutes(tokenEndpoint), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, resourceServers))
+  oauth.use('/oauth', shared.parseForm)
+  oauth.use(oauthTokenRoutes(shared.tokenEndpoint), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, resourceServers))
   oauth.use('/oauth', (_req, res) => res.status(404).json({ error: 'invalid_request', error_description: 'no such endpoint' }))
   oauth.use(oauthErrorHandler(log))
   app.use(oauth)
@@ -94,7 +111,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(wellKnownRoutes(lanyard), presenceRoutes(lanyard, deps.presence), healthRoutes(deps.readiness), metricsRoutes(metrics))
   app.use((_req, res) => res.status(404).json({ error: 'not_found' }))
   app.use(problemErrorHandler(log))
-  return tokenLane({ endpoint: tokenEndpoint, parseForm, metrics, log, fallback: app })
+  return app
 }
 
 /** RFC 8707 resource URL -> system name, from the systems that serve one (mcp). */
