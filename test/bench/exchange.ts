@@ -168,8 +168,8 @@ export async function exchangeBench(options: ExchangeBenchOptions): Promise<void
     recordTargets(options, { broker: byName.get('sqlite lanyard')!, peer, express: byName.get('none express, no work')!, redis: byName.get('redis lanyard'), redisAt })
     // The embedded store alone, doing one exchange's store calls (test/bench/ledger.ts), while
     // every server idles: how far the durable ledger lets any HTTP server on it go.
-    const ledger = (await runBenchScript('./ledger.ts', { BENCH_LEDGER_AGENTS: String(options.agents), BENCH_LEDGER_CONCURRENCY: String(options.concurrency) })) as Omit<LoadResult, 'errors' | 'errorStatuses' | 'cpuUsPerOp'>
-    record({ bench: 'exchange', store: 'sqlite', subject: 'ledger alone (store calls, no HTTP)', unit, ...metrics({ ...ledger, errors: 0, errorStatuses: [], cpuUsPerOp: Number.NaN }), concurrency: options.concurrency, agents: options.agents, ratio: ledger.throughput / peer.throughput })
+    const ledger = (await runBenchScript('./ledger.ts', { BENCH_LEDGER_AGENTS: String(options.agents), BENCH_LEDGER_CONCURRENCY: String(options.concurrency) })) as Omit<LoadResult, 'errors' | 'errorStatuses'>
+    record({ bench: 'exchange', store: 'sqlite', subject: 'ledger alone (store calls, no HTTP)', unit, ...metrics({ ...ledger, errors: 0, errorStatuses: [] }), concurrency: options.concurrency, agents: options.agents, ratio: ledger.throughput / peer.throughput })
     // Latency of one exchange on a warm broker with nothing else in flight: one client,
     // one request at a time (the closing-note figure), for every subject alike.
     const alone = await interleaved(subjects, { ...options, concurrency: 1, measureMs: 2_000, slices: 2, warmupMs: 200 })

@@ -61,7 +61,10 @@ async function loop(ms: number): Promise<number[]> {
 }
 
 await loop(warmupMs)
+// This process's CPU (user + system) per exchange over the window, like the servers' column.
+const cpuBefore = process.cpuUsage()
 const latencies = (await loop(measureMs)).sort((a, b) => a - b)
-process.stdout.write(`result ${JSON.stringify({ requests: latencies.length, throughput: latencies.length / (measureMs / 1000), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) })}\n`)
+const cpu = process.cpuUsage(cpuBefore)
+process.stdout.write(`result ${JSON.stringify({ requests: latencies.length, throughput: latencies.length / (measureMs / 1000), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuUsPerOp: (cpu.user + cpu.system) / latencies.length })}\n`)
 await store.close()
 rmSync(dir, { recursive: true, force: true })

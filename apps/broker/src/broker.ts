@@ -29,7 +29,7 @@ import { loadConfig, type BrokerConfig } from './config/load.js'
 import { checkSystems, createSystems } from './connectors/registry.js'
 import { createUpstreamFetch } from './connectors/upstream-fetch.js'
 import { createIssuerKeys } from './federation/issuer-keys.js'
-import { createApp } from './http/app.js'
+import { createRequestListener } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { answerStarting, createReadiness } from './http/health.js'
 import { decodeMasterKey, localAdminToken, localMasterKey } from './local-secrets.js'
@@ -245,7 +245,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const webhookFetch = createUpstreamFetch({ name: 'webhooks', policy: webhookPolicy, maxResponseBytes: 64 * 1024, timeoutMs: config.webhooks.timeoutMs })
     const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
     const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId })
-    server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream, presence: config.presence,
+    server.on('request', createRequestListener({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream, presence: config.presence,
       // Secure cookies need https; a broker on loopback only is the local plain-http case.
       console: {
         sessionTtlSeconds: config.console.sessionTtlSeconds,

@@ -1,4 +1,4 @@
-import { AgentNotFound, AuditUnavailable, sealAuditEvent } from '@lanyard/core'
+import { AgentNotFound, AuditUnavailable, sealAuditEventText } from '@lanyard/core'
 import type { AuditDraft, AuditEvent, AuditStore, ChainHead } from '@lanyard/core'
 import { json, ms, type SqliteDatabase } from './database.js'
 import { toAuditEvent, type AuditRow } from './rows.js'
@@ -12,23 +12,35 @@ import { toAuditEvent, type AuditRow } from './rows.js'
  * not stored).
  */
 export function appendEvent(db: SqliteDatabase, handle: string, draft: AuditDraft): AuditEvent {
-  const head = headRow(db, handle)
-  let event: AuditEvent
-  let details: string
+  const head = cachedHead(db, handle)
+  let sealed: { event: AuditEvent; details: string }
   try {
-    event = sealAuditEvent(handle, head, { at: draft.at, actor: draft.actor, action: draft.action, target: draft.target, outcome: draft.outcome, details: draft.details })
-    details = json(event.details)
+    sealed = sealAuditEventText(handle, head, { at: draft.at, actor: draft.actor, action: draft.action, target: draft.target, outcome: draft.outcome, details: draft.details })
   } catch (cause) {
     throw new AuditUnavailable({ cause, detail: `the audit event "${draft.action}" could not be sealed` })
   }
+  const { event } = sealed
+  // `details` stored as the canonical text the hash covered: serialised once.
   db.sql('INSERT INTO audit_events (handle, seq, prev_hash, hash, at, actor, action, target, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-    handle, event.seq, event.prevHash, event.hash, ms(event.at), event.actor, event.action, event.target, event.outcome, details,
+    handle, event.seq, event.prevHash, event.hash, ms(event.at), event.actor, event.action, event.target, event.outcome, sealed.details,
   )
   db.sql('UPDATE agents SET audit_seq = ?, audit_hash = ? WHERE handle = ?').run(event.seq, event.hash, handle)
+  db.written.set(headKey(handle), { seq: event.seq, hash: event.hash } satisfies ChainHead)
   // The event as sealed; `details` as the caller gave it. Most callers ignore it (an exchange
   // writes two events and reads neither), so the JSON round trip that gives the shape a later
   // read returns is left to appendAudit, the one caller that answers with the event.
   return event
+}
+
+const headKey = (handle: string) => `audit-head:${handle}`
+
+/**
+ * The chain head this connection last wrote for `handle` (`db.written`: dropped when another
+ * connection wrote or a write rolled back), else the one on the agent row.
+ */
+function cachedHead(db: SqliteDatabase, handle: string): ChainHead | undefined {
+  const cached = db.written.get(headKey(handle)) as ChainHead | undefined
+  return cached ?? headRow(db, handle)
 }
 
 function headRow(db: SqliteDatabase, handle: string): ChainHead | undefined {

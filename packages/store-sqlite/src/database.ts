@@ -16,6 +16,13 @@ export interface SqliteDatabase {
   statement<T>(work: () => T): T
   /** One use case, all of it or none of it, group-committed (see `createDatabase`). */
   write<T>(work: () => T): Promise<T>
+  /**
+   * Values this connection wrote, for its next writes (the audit chain heads): only inside
+   * `write`. Trusted only while no one else wrote: emptied when a write transaction begins and
+   * `PRAGMA data_version` moved (another connection, process or replica committed), and when
+   * any write or the transaction rolled back.
+   */
+  readonly written: Map<string, unknown>
   /** Stamps bookkeeping only (purges); every recorded time comes from the caller. */
   readonly clock: Clock
   /** Idempotent: commits (or refuses) the writes already queued, then closes the connection. */
@@ -48,8 +55,12 @@ export function createDatabase(db: Database, clock: Clock): SqliteDatabase {
   const statements = new Map<string, Statement>()
   let queue: QueuedWrite[] = []
   let flushScheduled = false
+  const written = new Map<string, unknown>()
+  const dataVersion = db.prepare('PRAGMA data_version').pluck()
+  let seenVersion: unknown
 
   function rollback(): void {
+    written.clear()
     try {
       if (db.inTransaction) db.exec('ROLLBACK')
     } catch {
@@ -68,7 +79,13 @@ export function createDatabase(db: Database, clock: Clock): SqliteDatabase {
   function commit(batch: readonly QueuedWrite[], mode: 'together' | 'isolated'): WriteResult[] | Error | undefined {
     try {
       db.exec('BEGIN IMMEDIATE')
+      // Under the write lock: nobody else commits until ours does, so what `written` holds now
+      // stays true for this transaction once checked.
+      const version = dataVersion.get()
+      if (version !== seenVersion) written.clear()
+      seenVersion = version
     } catch (error) {
+      rollback()
       return translateError(error)
     }
     const results: WriteResult[] = []
@@ -81,6 +98,7 @@ export function createDatabase(db: Database, clock: Clock): SqliteDatabase {
           rollback()
           return undefined
         }
+        written.clear()
         results.push({ ok: false, error: translateError(error) })
       }
     }
@@ -130,6 +148,7 @@ export function createDatabase(db: Database, clock: Clock): SqliteDatabase {
 
   return {
     clock,
+    written,
 
     sql(source) {
       let statement = statements.get(source)

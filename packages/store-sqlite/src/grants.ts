@@ -41,6 +41,41 @@ export function insertPendingGrant(db: SqliteDatabase, grant: Grant, generation:
   writeIndex(db, grant.id, grant.index, 'new')
 }
 
+/**
+ * The common case in one guarded statement: a `pending` grant begun with no whois keys (every
+ * exchange) settled. `status = 'pending'` is the status machine's one condition for settling
+ * (`settledGrant`); `attribution = '{}'` (live only): no index rows to delete. Undefined when the guard did
+ * not hold: `settleAny` then decides (not found, not pending, or an index to replace).
+ */
+function settleFresh(db: SqliteDatabase, handle: string, grantId: string, settlement: GrantSettlement, at: Date): Grant | undefined {
+  const row = (
+    settlement.status === 'live'
+      ? db.sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ? AND handle = ? AND status = 'pending' AND attribution = '{}' RETURNING *").get(
+          ms(settlement.expiresAt), settlement.ref === undefined ? null : json(settlement.ref), json(settlement.index), settlement.sealedSecret ?? null, grantId, handle,
+        )
+      : db.sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ?, sealed_secret = NULL WHERE id = ? AND handle = ? AND status = 'pending' RETURNING *").get(settlement.error ?? null, ms(at), grantId, handle)
+  ) as GrantRow | undefined
+  if (row === undefined) return undefined
+  if (settlement.status === 'live') writeIndex(db, grantId, settlement.index, 'new')
+  return toGrant(row)
+}
+
+/** Any grant: read, let the status machine decide (GrantNotPending when settled already), write its answer. */
+function settleAny(db: SqliteDatabase, handle: string, grantId: string, settlement: GrantSettlement, at: Date): Grant {
+  const row = grantRow(db, handle, grantId)
+  if (row === undefined) throw new GrantNotFound(grantId)
+  const settled = settledGrant(toGrant(row), settlement, at)
+  if (settled.status === 'live') {
+    db.sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ?").run(
+      ms(settled.expiresAt!), settled.ref === undefined ? null : json(settled.ref), json(settled.index), settled.sealedSecret ?? null, grantId,
+    )
+    writeIndex(db, grantId, settled.index, row.attribution === '{}' ? 'new' : 'existing')
+  } else {
+    db.sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ?, sealed_secret = NULL WHERE id = ?").run(settled.error ?? null, ms(settled.endedAt!), grantId)
+  }
+  return settled
+}
+
 /** Grants (table `grants`) and their whois index (`grant_index`). */
 export function createGrantMethods(db: SqliteDatabase): GrantStore {
   return {
@@ -53,19 +88,7 @@ export function createGrantMethods(db: SqliteDatabase): GrantStore {
 
     async settleGrant(handle: string, grantId: string, settlement: GrantSettlement, audit: AuditDraft): Promise<Grant> {
       return db.write(() => {
-        const row = grantRow(db, handle, grantId)
-        if (row === undefined) throw new GrantNotFound(grantId)
-        // The status machine decides (GrantNotPending when settled already); this writes its answer.
-        const settled = settledGrant(toGrant(row), settlement, audit.at)
-        if (settled.status === 'live') {
-          db.sql("UPDATE grants SET status = 'live', expires_at = ?, ref = ?, attribution = ?, sealed_secret = ? WHERE id = ?").run(
-            ms(settled.expiresAt!), settled.ref === undefined ? null : json(settled.ref), json(settled.index), settled.sealedSecret ?? null, grantId,
-          )
-          // A grant begun with no whois keys (every exchange) has no index rows to delete.
-          writeIndex(db, grantId, settled.index, row.attribution === '{}' ? 'new' : 'existing')
-        } else {
-          db.sql("UPDATE grants SET status = 'failed', error = ?, ended_at = ?, sealed_secret = NULL WHERE id = ?").run(settled.error ?? null, ms(settled.endedAt!), grantId)
-        }
+        const settled = settleFresh(db, handle, grantId, settlement, audit.at) ?? settleAny(db, handle, grantId, settlement, audit.at)
         appendEvent(db, handle, audit)
         return settled
       })

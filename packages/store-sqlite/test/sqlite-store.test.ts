@@ -104,6 +104,8 @@ describe('createSqliteStore', () => {
     await Promise.all([store.createAgent(agent(handles[3]!), draft('agent.created', handles[3]!)), store.appendAudit(handles[0]!, draft('note', handles[0]!))])
     expect(await store.getAgent(handles[3]!)).toEqual(agent(handles[3]!))
     expect((await store.readAudit(handles[0]!)).map((event) => event.action)).toEqual(['agent.created', 'note'])
+    // The first try of the failed batch sealed events that were rolled back: no chain follows them.
+    for (const handle of handles) expect(verifyAuditChain(await store.readAudit(handle), await store.readAuditHead(handle))).toMatchObject({ ok: true })
     await store.close()
   })
 

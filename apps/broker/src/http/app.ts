@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http'
 import express, { type Express, type RequestHandler } from 'express'
 import { ConfigInvalid } from '@lanyard/core'
 import type { Clock, Lanyard, Logger, SecretValue, Store, SystemEntry } from '@lanyard/core'
@@ -12,7 +13,8 @@ import { healthRoutes, type Readiness } from './health.js'
 import { metricsRoutes, type Metrics } from './metrics.js'
 import { oauthIntrospectRoutes } from './oauth-introspect.js'
 import { oauthRevokeRoutes } from './oauth-revoke.js'
-import { oauthTokenRoutes } from './oauth-token.js'
+import { createTokenEndpoint, oauthTokenRoutes, type TokenEndpoint } from './oauth-token.js'
+import { tokenLane } from './oauth-token-lane.js'
 import { presenceRoutes, type PresenceRouteSettings } from './presence.js'
 import { v1AgentRoutes, v1OtherRoutes } from './v1-agents.js'
 import { v1ApprovalRoutes } from './v1-approvals.js'
@@ -57,8 +59,30 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
   else next()
 }
 
-/** The HTTP surface. Express 5 forwards rejected promises to the error handlers. */
-export function createApp(deps: AppDeps): Express {
+/** What the lean token path and express's /oauth routes share: one body parser, one endpoint. */
+interface OAuthShared {
+  readonly parseForm: ReturnType<typeof express.urlencoded>
+  readonly tokenEndpoint: TokenEndpoint
+}
+
+function oauthShared(deps: AppDeps): OAuthShared {
+  return {
+    parseForm: express.urlencoded({ extended: false, limit: deps.bodyLimitBytes, parameterLimit: 50 }),
+    tokenEndpoint: createTokenEndpoint(deps.lanyard, deps.metrics, new Set(deps.systems.keys()), resourceIndex(deps.systems)),
+  }
+}
+
+/**
+ * What the broker serves: `POST /oauth/token` on the lean path (`oauth-token-lane.ts`),
+ * everything else on {@link createApp}.
+ */
+export function createRequestListener(deps: AppDeps): RequestListener {
+  const shared = oauthShared(deps)
+  return tokenLane({ endpoint: shared.tokenEndpoint, parseForm: shared.parseForm, metrics: deps.metrics, log: deps.log, fallback: createApp(deps, shared) })
+}
+
+/** The express app: every route, `POST /oauth/token` too. Express 5 forwards rejected promises to the error handlers. */
+export function createApp(deps: AppDeps, shared: OAuthShared = oauthShared(deps)): Express {
   const { lanyard, metrics, log } = deps
   const app = express()
   app.disable('x-powered-by')
@@ -75,8 +99,8 @@ export function createApp(deps: AppDeps): Express {
 
   const oauth = express.Router()
   // Mounted on /oauth only: a form body sent anywhere else is never parsed.
-  oauth.use('/oauth', express.urlencoded({ extended: false, limit, parameterLimit: 50 }))
-  oauth.use(oauthTokenRoutes(lanyard, metrics, new Set(deps.systems.keys()), resourceIndex(deps.systems)), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, resourceServers))
+  oauth.use('/oauth', shared.parseForm)
+  oauth.use(oauthTokenRoutes(shared.tokenEndpoint), oauthRevokeRoutes(lanyard), oauthIntrospectRoutes(lanyard, resourceServers))
   oauth.use('/oauth', (_req, res) => res.status(404).json({ error: 'invalid_request', error_description: 'no such endpoint' }))
   oauth.use(oauthErrorHandler(log))
   app.use(oauth)

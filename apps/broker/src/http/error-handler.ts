@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Response } from 'express'
+import type { ErrorRequestHandler } from 'express'
 import { ConfigInvalid, DpopNonceRequired, InternalFailure, isLanyardError, RateLimited, RequestInvalid, RoleRequired, type AnyLanyardError, type Logger } from '@lanyard/core'
 import { errorMapping, oauthStatus, problemType } from './error-mapping.js'
 
@@ -21,7 +21,12 @@ function logFailure(log: Logger, error: AnyLanyardError, status: number, path: s
   else log.info(fields, error.message)
 }
 
-function retryAfter(res: Response, error: AnyLanyardError): void {
+/** Where an answer's headers go: express's Response and node's ServerResponse both are one. */
+export interface HeaderSink {
+  setHeader(name: string, value: string): unknown
+}
+
+function retryAfter(res: HeaderSink, error: AnyLanyardError): void {
   if (error instanceof RateLimited) res.setHeader('Retry-After', String(error.retryAfterSeconds))
   else if (error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_UPSTREAM_UNAVAILABLE' || error.code === 'ERR_AUDIT_UNAVAILABLE') res.setHeader('Retry-After', '1')
   else if (error.code === 'ERR_ISSUER_UNAVAILABLE') res.setHeader('Retry-After', '10')
@@ -32,17 +37,25 @@ function retryAfter(res: Response, error: AnyLanyardError): void {
 /**
  * /oauth/*: RFC 6749 5.2 bodies. The `message` of a catalogue error is public by contract;
  * 5xx answers carry fixed text, the rest goes to the log only (oidc-provider's errOut).
+ * Logs the failure, sets the headers on `res` and returns the status and body to send: the one
+ * answer of express's handler below and of the token endpoint's lean path (`oauth-token-lane.ts`).
  */
+export function oauthErrorAnswer(log: Logger, thrown: unknown, path: string, res: HeaderSink): { status: number; body: { error: string; error_description: string; code: string } } {
+  const { error, status: override } = toLanyardError(thrown)
+  const status = override ?? oauthStatus(error.code)
+  logFailure(log, error, status, path)
+  retryAfter(res, error)
+  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="lanyard"')
+  res.setHeader('Cache-Control', 'no-store')
+  // `code`: the stable ERR_* code as an extension member (RFC 6749 §5.2 allows them), so clients assert codes, never prose.
+  return { status, body: { error: errorMapping[error.code].oauth, error_description: status >= 500 && error.code === 'ERR_INTERNAL' ? 'internal error' : error.message, code: error.code } }
+}
+
+/** /oauth/*: {@link oauthErrorAnswer} as express's error handler. */
 export function oauthErrorHandler(log: Logger): ErrorRequestHandler {
   return (thrown, req, res, _next) => {
-    const { error, status: override } = toLanyardError(thrown)
-    const status = override ?? oauthStatus(error.code)
-    logFailure(log, error, status, req.path)
-    retryAfter(res, error)
-    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="lanyard"')
-    res.status(status).setHeader('Cache-Control', 'no-store')
-    // `code`: the stable ERR_* code as an extension member (RFC 6749 §5.2 allows them), so clients assert codes, never prose.
-    res.json({ error: errorMapping[error.code].oauth, error_description: status >= 500 && error.code === 'ERR_INTERNAL' ? 'internal error' : error.message, code: error.code })
+    const { status, body } = oauthErrorAnswer(log, thrown, req.path, res)
+    res.status(status).json(body)
   }
 }
 

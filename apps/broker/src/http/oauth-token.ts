@@ -1,5 +1,6 @@
 import { Router } from 'express'
 import { ApprovalRequired, GrantTypeUnsupported, RequestInvalid, TargetInvalid, type Lanyard } from '@lanyard/core'
+import type { HeaderSink } from './error-handler.js'
 import type { Metrics } from './metrics.js'
 
 export const jwtBearerGrant = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -47,20 +48,43 @@ function systemOf(body: Record<string, unknown>, resources: ReadonlyMap<string, 
   throw new RequestInvalid(['resource: required (urn:lanyard:system:<name>), or audience'])
 }
 
+/** What the token endpoint reads of a request, however it was read (express or the lean path). */
+export interface TokenRequest {
+  /** The parsed form; undefined when there was no body or it was not a form. */
+  readonly body: unknown
+  /** Whether the body is `application/x-www-form-urlencoded` (express's `req.is`). */
+  readonly isForm: boolean
+  /** The `DPoP` header as node joined it. */
+  readonly dpopProof: string | undefined
+  readonly method: string
+}
+
+/** A status and the JSON body to send; headers already set on the sink. */
+export interface TokenAnswer {
+  readonly status: number
+  readonly body: unknown
+}
+
+/**
+ * Answers one token request: sets its headers on `res`, returns status and body, or throws a
+ * catalogue error for `oauthErrorAnswer`. The single place of the endpoint's rules: express's
+ * route and the lean path (`oauth-token-lane.ts`) both call it.
+ */
+export type TokenEndpoint = (request: TokenRequest, res: HeaderSink) => Promise<TokenAnswer>
+
 /** POST /oauth/token: RFC 7523 jwt-bearer (agent authentication) and RFC 8693 token exchange. */
-export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics, systems: ReadonlySet<string>, resources: ReadonlyMap<string, string> = new Map()): Router {
-  const router = Router()
+export function createTokenEndpoint(lanyard: Lanyard, metrics: Metrics, systems: ReadonlySet<string>, resources: ReadonlyMap<string, string> = new Map()): TokenEndpoint {
   // RFC 9449 4.3 (9): `htu` is the URL the client addressed; behind a proxy that is the public
   // issuer's, never the Host header's (which the client controls).
   const tokenEndpoint = `${lanyard.settings.issuer}/oauth/token`
-  router.post('/oauth/token', async (req, res) => {
+  return async (req, res) => {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('Pragma', 'no-cache')
     const body = (req.body ?? {}) as Record<string, unknown>
-    if (!req.is('application/x-www-form-urlencoded')) throw new RequestInvalid(['content-type: must be application/x-www-form-urlencoded'])
+    if (!req.isForm) throw new RequestInvalid(['content-type: must be application/x-www-form-urlencoded'])
     const grantType = single(body, 'grant_type', true)
     // Two DPoP headers arrive joined by ", ", which no compact JWS contains: refused as malformed.
-    const dpop = { proof: req.get('DPoP'), method: req.method, url: tokenEndpoint }
+    const dpop = { proof: req.dpopProof, method: req.method, url: tokenEndpoint }
     const nonce = lanyard.dpopNonce()
     if (nonce !== undefined) res.setHeader('DPoP-Nonce', nonce)
     switch (grantType) {
@@ -68,14 +92,16 @@ export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics, systems: Re
         const clientId = single(body, 'client_id')
         const authenticated = await lanyard.authenticate(single(body, 'assertion', true), { dpop, ...(clientId === undefined ? {} : { clientId }) })
         metrics.authentications.inc()
-        res.json({
-          access_token: authenticated.token,
-          // RFC 9449 5: a bound token is announced as DPoP.
-          token_type: authenticated.jkt === undefined ? 'Bearer' : 'DPoP',
-          expires_in: Math.max(0, Math.round((authenticated.expiresAt.getTime() - Date.now()) / 1000)),
-          issued_token_type: jwtTokenType,
-        })
-        return
+        return {
+          status: 200,
+          body: {
+            access_token: authenticated.token,
+            // RFC 9449 5: a bound token is announced as DPoP.
+            token_type: authenticated.jkt === undefined ? 'Bearer' : 'DPoP',
+            expires_in: Math.max(0, Math.round((authenticated.expiresAt.getTime() - Date.now()) / 1000)),
+            issued_token_type: jwtTokenType,
+          },
+        }
       }
       case tokenExchangeGrant: {
         const subjectTokenType = single(body, 'subject_token_type', true)
@@ -92,28 +118,36 @@ export function oauthTokenRoutes(lanyard: Lanyard, metrics: Metrics, systems: Re
           const exchanged = await lanyard.exchange({ subjectToken: single(body, 'subject_token', true), system, dpop, ...(scope === undefined ? {} : { scopes: scope.split(' ').filter(Boolean) }), ...(approvalId === undefined ? {} : { approvalId }), ...(reason === undefined ? {} : { reason }) })
           stop({ outcome: 'issued' })
           const { credential } = exchanged
-          res.json({
-            ...credential.extra,
-            access_token: credential.accessToken,
-            issued_token_type: credential.issuedTokenType,
-            token_type: credential.tokenType,
-            expires_in: Math.max(0, Math.floor((exchanged.expiresAt.getTime() - Date.now()) / 1000)),
-            scope: exchanged.scopes.join(' '),
-            grant_id: exchanged.grantId,
-          })
+          return {
+            status: 200,
+            body: {
+              ...credential.extra,
+              access_token: credential.accessToken,
+              issued_token_type: credential.issuedTokenType,
+              token_type: credential.tokenType,
+              expires_in: Math.max(0, Math.floor((exchanged.expiresAt.getTime() - Date.now()) / 1000)),
+              scope: exchanged.scopes.join(' '),
+              grant_id: exchanged.grantId,
+            },
+          }
         } catch (error) {
           stop({ outcome: 'refused' })
-          if (error instanceof ApprovalRequired) {
-            res.status(400).json(approvalRequiredBody(lanyard, error))
-            return
-          }
+          if (error instanceof ApprovalRequired) return { status: 400, body: approvalRequiredBody(lanyard, error) }
           throw error
         }
-        return
       }
       default:
         throw new GrantTypeUnsupported(grantType)
     }
+  }
+}
+
+/** The endpoint as an express route (requests the lean path leaves to express: see app.ts). */
+export function oauthTokenRoutes(endpoint: TokenEndpoint): Router {
+  const router = Router()
+  router.post('/oauth/token', async (req, res) => {
+    const { status, body } = await endpoint({ body: req.body, isForm: Boolean(req.is('application/x-www-form-urlencoded')), dpopProof: req.get('DPoP'), method: req.method }, res)
+    res.status(status).json(body)
   })
   return router
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AuditDraft, AuditEvent } from './event.js'
-import { canonicalJson, genesisHash, sealAuditEvent, verifyAuditChain } from './chain.js'
+import { canonicalJson, genesisHash, sealAuditEvent, sealAuditEventText, verifyAuditChain } from './chain.js'
 
 const draft = (n: number): AuditDraft => ({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)), actor: 'admin:root', action: 'agent.created', target: 'a@b.co', outcome: 'success', details: { n, nested: { z: 1, a: 2 } } })
 
@@ -45,6 +45,24 @@ describe('audit chain', () => {
     expect(verifyAuditChain(events.slice(0, 2), head)).toMatchObject({ ok: false, brokenAt: 3 })
     expect(verifyAuditChain([], head)).toMatchObject({ ok: false, brokenAt: 1 })
     expect(verifyAuditChain(events, { seq: 3, hash: events[1]!.hash })).toMatchObject({ ok: false, brokenAt: 3, reason: expect.stringContaining('recorded head') })
+  })
+
+  it('seals from the fields in sorted order what the generic canonical hash checks, escapes and nesting included', () => {
+    const awkward: AuditDraft = { at: new Date(Date.UTC(2026, 5, 1)), actor: 'agent:"q"\u2028@x', action: 'grant.issued', target: 'ü\n\\', outcome: 'failure', details: { z: [{ y: 1, b: null }], a: 'é"', m: { k: true, c: 1.5 } } }
+    let previous: AuditEvent | undefined
+    const events: AuditEvent[] = []
+    for (const d of [awkward, { ...awkward, details: {} }, draft(7)]) {
+      const { event, details } = sealAuditEventText('ü@b.co', previous, d)
+      expect(details).toBe(canonicalJson(d.details))
+      expect(Object.keys(event).sort()).toEqual(['action', 'actor', 'at', 'details', 'handle', 'hash', 'outcome', 'prevHash', 'seq', 'target'])
+      events.push(event)
+      previous = event
+    }
+    // verifyAuditChain recomputes each hash with canonicalJson over the whole event.
+    expect(verifyAuditChain(events)).toEqual({ ok: true, length: 3, head: events[2]!.hash })
+    // Extra properties on a draft are neither kept nor hashed: the event is what is stored.
+    const extra = sealAuditEvent('a@b.co', undefined, { ...draft(1), smuggled: 1 } as AuditDraft)
+    expect(verifyAuditChain([extra])).toMatchObject({ ok: true })
   })
 
   it('hashes independently of key order', () => {

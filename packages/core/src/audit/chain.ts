@@ -23,8 +23,23 @@ function hashOf(event: Omit<AuditEvent, 'hash'>): string {
  * inside the transaction that reads the chain's head, so two appends cannot share a `seq`.
  */
 export function sealAuditEvent(handle: string, previous: Pick<AuditEvent, 'seq' | 'hash'> | undefined, draft: AuditDraft): AuditEvent {
-  const unsealed = { handle, seq: previous ? previous.seq + 1 : 1, prevHash: previous?.hash ?? genesisHash, ...draft }
-  return { ...unsealed, hash: hashOf(unsealed) }
+  return sealAuditEventText(handle, previous, draft).event
+}
+
+/**
+ * {@link sealAuditEvent}, and `details` as the canonical JSON the hash covered, for a store to
+ * keep as is: the event is serialised once. The hashed text is `hashOf`'s, `canonicalJson` of
+ * the event with `at` in ISO form, built from its fields (strings and a number; only `details`
+ * has keys to sort) in sorted key order; chain.test.ts checks that the two agree.
+ */
+export function sealAuditEventText(handle: string, previous: Pick<AuditEvent, 'seq' | 'hash'> | undefined, draft: AuditDraft): { event: AuditEvent; details: string } {
+  const seq = previous ? previous.seq + 1 : 1
+  const prevHash = previous?.hash ?? genesisHash
+  const details = canonicalJson(draft.details)
+  const text = JSON.stringify
+  const body = `{"action":${text(draft.action)},"actor":${text(draft.actor)},"at":${text(draft.at.toISOString())},"details":${details},"handle":${text(handle)},"outcome":${text(draft.outcome)},"prevHash":${text(prevHash)},"seq":${seq},"target":${text(draft.target)}}`
+  const hash = createHash('sha256').update(body).digest('hex')
+  return { event: { handle, seq, prevHash, at: draft.at, actor: draft.actor, action: draft.action, target: draft.target, outcome: draft.outcome, details: draft.details, hash }, details }
 }
 
 export type ChainVerdict = { readonly ok: true; readonly length: number; readonly head: string } | { readonly ok: false; readonly brokenAt: number; readonly reason: string }
