@@ -13,7 +13,7 @@ const bin = fileURLToPath(new URL('../../apps/cli/bin/lanyard.js', import.meta.u
 
 async function lanyard(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', LANYARD_URL: f.t.url, LANYARD_ADMIN_TOKEN: f.t.adminToken }, encoding: 'utf8', timeout: 60_000 })
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', LANYARD_CLI_SOURCE: '1', LANYARD_URL: f.t.url, LANYARD_ADMIN_TOKEN: f.t.adminToken }, encoding: 'utf8', timeout: 60_000 })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string }

@@ -32,7 +32,7 @@ describe('README quickstart', () => {
     expect(block).toBeDefined()
     const script = `set -euo pipefail\nshopt -s expand_aliases\n${block!.replace('node apps/cli/bin/lanyard.js', `node ${join(root, 'apps/cli/bin/lanyard.js')}`)}`
     // Asynchronously: the broker answering these commands runs in this very process.
-    const result = await promisify(execFile)('bash', ['-c', script], { cwd, env: { ...process.env, LANYARD_URL: t.url, LANYARD_ADMIN_TOKEN: t.adminToken }, encoding: 'utf8', timeout: 120_000 })
+    const result = await promisify(execFile)('bash', ['-c', script], { cwd, env: { ...process.env, LANYARD_CLI_SOURCE: '1', LANYARD_URL: t.url, LANYARD_ADMIN_TOKEN: t.adminToken }, encoding: 'utf8', timeout: 120_000 })
     expect(result.stderr).toMatch(/invalid_scope/)
     expect(result.stdout).toMatch(/deploy-bot@agents\.acme\.dev/)
     expect(result.stdout).toMatch(/revoked/)

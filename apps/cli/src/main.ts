@@ -1,21 +1,22 @@
-import { LanyardClientError } from '@lanyard/client'
 import { CommanderError } from 'commander'
 import { CliError } from './cli-error.js'
 import { createProgram } from './program.js'
 
 /**
- * Entry of the `lanyard` binary (bin/lanyard.js runs it with tsx). Exit codes: 0 success,
+ * Entry of the `lanyard` binary (bin/lanyard.js imports it, built or from source). Only commander
+ * and the command definitions load at start; each command loads what it needs when it runs. Exit codes: 0 success,
  * 1 a refusal or failure (one line on stderr), 2 a usage error.
  */
 try {
   await createProgram().parseAsync(process.argv)
 } catch (err) {
-  process.exitCode = report(err)
+  process.exitCode = await report(err)
 }
 
-function report(err: unknown): number {
+async function report(err: unknown): Promise<number> {
   // (1) Commander has already printed its own message (or the help / version).
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+  const { LanyardClientError } = await import('@lanyard/client')
   // (2) Our errors and the SDK's carry public, secret-free messages.
   if (err instanceof CliError || err instanceof LanyardClientError) {
     process.stderr.write(`error: ${err.message}\n`)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
 import { agentsCreate } from './commands/agents-create.js'
 import { approvalsDecide } from './commands/approvals-decide.js'
@@ -42,6 +43,7 @@ export function createProgram(): Command {
     .addOption(new Option('--url <url>', 'broker URL').env('LANYARD_URL').default('http://127.0.0.1:7420'))
     .addOption(new Option('--token <token>', 'admin bearer (else ./.lanyard/admin-token)').env('LANYARD_ADMIN_TOKEN'))
     .option('--json', 'print JSON instead of tables')
+    .version(cliVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -106,4 +108,9 @@ Prove it afterwards, offline:
   credentialExchange(program)
   demoRun(program)
   return program
+}
+
+/** The version in apps/cli/package.json (one folder up from both src/ and dist/). */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }

@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
 it('serve with no configuration: embedded store in ./.lanyard, prints where the admin token is (not the token), the CLI finds it there, SIGTERM closes cleanly', { timeout: 30_000 }, async () => {
-  const serve = spawn(process.execPath, [binPath, 'serve', '--listen', '127.0.0.1:0'], { cwd: dir, env: { PATH: process.env.PATH ?? '' } })
+  const serve = spawn(process.execPath, [binPath, 'serve', '--listen', '127.0.0.1:0'], { cwd: dir, env: { PATH: process.env.PATH ?? '', LANYARD_CLI_SOURCE: '1' } })
   let stdout = ''
   serve.stdout.setEncoding('utf8')
   serve.stderr.resume()

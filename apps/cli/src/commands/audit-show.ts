@@ -46,7 +46,7 @@ export function auditShow(audit: Command): void {
       }
       if (options.verify && !verification) throw new CliError('the broker returned no verification result')
       // Against the outside checkpoint when given: a tail deleted together with the store's own head is still caught.
-      const offline = options.verify ? verifyAuditEvents(handle, events, fromCheckpoint?.head) : undefined
+      const offline = options.verify ? await verifyAuditEvents(handle, events, fromCheckpoint?.head) : undefined
       const verdict = verification && offline ? compare(verification, offline, events) : undefined
       if (options.format === 'jsonl') {
         process.stdout.write(events.map((e) => `${JSON.stringify(e)}\n`).join(''))

@@ -30,7 +30,7 @@ export function auditVerifyFile(audit: Command): void {
       const trust = options.jwks === undefined ? undefined : { jwks: parseJwks(await readInput(options.jwks, 'the JWKS'), options.jwks), issuer: options.issuer }
       const fromCheckpoint = options.checkpoint === undefined ? undefined : await checkpointHead(options.checkpoint, options.handle, trust)
       if (fromCheckpoint?.signature === 'not checked') process.stderr.write("warning: the checkpoint's signature was not checked; pass --jwks with the broker's keys\n")
-      const verdict = verifyAuditEvents(options.handle, events, fromCheckpoint?.head)
+      const verdict = await verifyAuditEvents(options.handle, events, fromCheckpoint?.head)
       emit(command, verdict, (v) => `${verificationLine(v)}\n`)
       // Every hash covers the handle: a first event that does not match is most often the wrong --handle.
       const hint = !verdict.ok && verdict.broken_at === 1 && verdict.reason === 'hash does not match the event' ? ' (is it the chain of that agent?)' : ''

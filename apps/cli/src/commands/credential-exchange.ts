@@ -1,4 +1,3 @@
-import { ApprovalRequired } from '@lanyard/client'
 import type { Command } from 'commander'
 import { agentClient, agentOptions } from '../agent-client-from-options.js'
 import type { AgentOptions } from '../agent-client-from-options.js'
@@ -27,6 +26,7 @@ export function credentialExchange(program: Command): void {
     .option('--no-wait', 'when an approval is required, print its id and exit 2 instead of waiting')
     .action(async (options: ExchangeOptions, command: Command) => {
       const client = await agentClient(command, options)
+      const { ApprovalRequired } = await import('@lanyard/client')
       const request = { system: options.system, ...(options.scope === undefined ? {} : { scope: options.scope }), ...(options.reason === undefined ? {} : { reason: options.reason }) }
       let exchanged
       try {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { createLocalJWKSet, errors, jwtVerify } from 'jose'
 import type { JSONWebKeySet } from 'jose'
 import type { ReceiptClaims, ReceiptSummary } from '../admin-wire.js'
 import { emit, globalOptions } from '../cli-context.js'
@@ -56,6 +55,7 @@ export interface VerifiedReceipt {
  * of the broker's algorithms, `issuer` when given; then checkConsistent. Throws CliError.
  */
 export async function verifyReceipt(jws: string, jwks: JSONWebKeySet, issuer: string | undefined): Promise<VerifiedReceipt> {
+  const { createLocalJWKSet, errors, jwtVerify } = await import('jose')
   let verified
   try {
     verified = await jwtVerify(jws, createLocalJWKSet(jwks), { typ: RECEIPT_TYPE, algorithms: ALGORITHMS, ...(issuer === undefined ? {} : { issuer }) })

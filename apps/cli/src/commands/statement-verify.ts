@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { StatementUnverifiable, verifyAgentStatement, type StatementVerification } from '@lanyard/client'
+import type { StatementVerification } from '@lanyard/client'
 import { emit } from '../cli-context.js'
 import { CliError } from '../cli-error.js'
 import { readInput } from '../read-input.js'
@@ -18,6 +18,7 @@ export function statementVerify(program: Command): void {
     .option('--issuer <url>', "the broker the handle resolves at (default: https://<the handle's domain>)")
     .action(async (file: string, options: { issuer?: string }, command: Command) => {
       const jws = (await readInput(file, 'the statement')).trim()
+      const { StatementUnverifiable, verifyAgentStatement } = await import('@lanyard/client')
       let result: StatementVerification
       try {
         result = await verifyAgentStatement(jws, options.issuer === undefined ? {} : { issuer: options.issuer })
