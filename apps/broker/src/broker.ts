@@ -27,6 +27,7 @@ import { lanyardSettings } from './config/settings.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
 import { checkSystems, createSystems } from './connectors/registry.js'
 import { createUpstreamFetch } from './connectors/upstream-fetch.js'
+import { trackRequests } from './http/drain.js'
 import { createIssuerKeys } from './federation/issuer-keys.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
@@ -126,6 +127,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   // socket opens first because port 0 and the issuer need the address; an unanswered request
   // would hang). A taken port is refused here, still before any file is written.
   const server = createServer(answerStarting)
+  const requests = trackRequests(server)
   const address = await listenOn(server, config.listen.host, config.listen.port)
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
@@ -264,8 +266,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         clearInterval(reconciler)
         checkpoints.stop()
         detachStream()
-        server.closeAllConnections()
-        await new Promise<void>((resolve) => server.close(() => resolve()))
+        // In-flight requests are answered first (a SIGTERM drains, it does not cut them), then
+        // the cascade finishes the tasks it leased (lanyard.close waits for the pass under way).
+        await requests.drain(defaults.shutdownDrainMs)
         await lanyard.close()
         // After the cascade stopped (no more events), before the store closes (enqueues in flight).
         await webhooks.stop()
