@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Router } from 'express'
 import type { Clock, Store } from '@lanyard/core'
+import { brokerVersion } from '../version.js'
 
 /** Whether the store can commit a write now; one real write per interval, cached between. */
 export interface Readiness {
@@ -45,11 +46,11 @@ export function answerStarting(req: IncomingMessage, res: ServerResponse): void 
   req.resume()
 }
 
-/** /healthz: the process answers. /readyz: the store commits a write too (fail closed: 503 if not). */
+/** /healthz: the process answers, with the broker's version. /readyz: the store commits a write too (fail closed: 503 if not). */
 export function healthRoutes(readiness: Readiness): Router {
   const router = Router()
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' })
+    res.json({ status: 'ok', version: brokerVersion })
   })
   router.get('/readyz', async (_req, res) => {
     if (await readiness.check()) res.json({ status: 'ready' })
