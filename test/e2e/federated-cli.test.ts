@@ -27,7 +27,7 @@ it('lanyard trust add, trust list, then lanyard token --federated-token-file sig
   expect(added.code, added.stderr).toBe(0)
   const rule = JSON.parse(added.stdout) as { id: string }
   const refused = await lanyard('trust', 'add', handle, '--issuer', 'https://kubernetes.default.svc.evil', '--audience', brokerAudience, '--subject', 'system:serviceaccount:batch:x')
-  expect(refused.code).toBe(1)
+  expect(refused.code).toBe(5)
   expect(refused.stderr).toMatch(/ERR_ISSUER_UNKNOWN, HTTP 400/)
 
   const file = join(mkdtempSync(join(tmpdir(), 'lanyard-projected-')), 'token')

@@ -1,6 +1,6 @@
 import type { JSONWebKeySet } from 'jose'
 import type { AgentChainHead, ChainHead } from '@lanyard/core'
-import { CliError } from './cli-error.js'
+import { CliError, VerificationFailed } from './cli-error.js'
 import { readInput } from './read-input.js'
 import type { AuditEvent, AuditVerification } from './admin-wire.js'
 
@@ -65,11 +65,11 @@ export async function checkpointHead(file: string, handle: string, trust?: Check
   if (valid.length === 0) throw new CliError(`${file} holds no audit checkpoint (root, heads)`)
   const latest = valid.reduce((a, b) => (Date.parse(b.at ?? '') > Date.parse(a.at ?? '') ? b : a))
   const name = `checkpoint ${latest.id ?? ''} in ${file}`
-  if (checkpointRoot(latest.heads) !== latest.root) throw new CliError(`${name}: its heads do not hash to its root (altered)`)
+  if (checkpointRoot(latest.heads) !== latest.root) throw new VerificationFailed(`${name}: its heads do not hash to its root (altered)`)
   if (trust !== undefined && latest.token === undefined) throw new CliError(`${name} carries no signed token to verify`)
   if (latest.token !== undefined) {
     const claimed = trust === undefined ? await decodedRoot(latest.token, name) : await verifiedRoot(latest.token, trust, name)
-    if (claimed !== latest.root) throw new CliError(`${name}: its root is not the one its signed token states`)
+    if (claimed !== latest.root) throw new VerificationFailed(`${name}: its root is not the one its signed token states`)
   }
   const head = latest.heads.find((h) => h.handle === handle)
   return { head: head === undefined ? undefined : { seq: head.seq, hash: head.hash }, checkpoint: `${latest.id ?? '?'} at ${latest.at ?? '?'}`, signature: trust === undefined ? 'not checked' : 'verified' }
@@ -90,7 +90,7 @@ async function verifiedRoot(token: string, trust: CheckpointTrust, name: string)
     const { payload } = await jwtVerify(token, createLocalJWKSet(trust.jwks), { typ: checkpointType, algorithms: ['EdDSA', 'ES256', 'RS256'], ...(trust.issuer === undefined ? {} : { issuer: trust.issuer }) })
     return payload.root
   } catch (error) {
-    if (error instanceof errors.JOSEError) throw new CliError(`${name}: its signed token does not verify against the broker's keys (${error.code})`)
+    if (error instanceof errors.JOSEError) throw new VerificationFailed(`${name}: its signed token does not verify against the broker's keys (${error.code})`)
     throw error
   }
 }

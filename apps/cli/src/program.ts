@@ -32,6 +32,7 @@ import { revocationsVerifyReceipt } from './commands/revocations-verify-receipt.
 import { statementVerify } from './commands/statement-verify.js'
 import { tokenMint } from './commands/token-mint.js'
 import { whoisLookup } from './commands/whois-lookup.js'
+import { jsonRequested } from './output/json.js'
 
 /**
  * The `lanyard` command tree. Commander errors are thrown, not exited on (exitOverride), so
@@ -45,7 +46,9 @@ export function createProgram(): Command {
     .option('--json', 'print JSON instead of tables')
     .version(cliVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
+    // With --json, main.ts writes commander's errors as JSON instead.
+    .configureOutput({ outputError: (text, write) => (jsonRequested() ? undefined : write(text)) })
+    .showHelpAfterError(jsonRequested() ? false : '(run with --help for usage)')
     .addHelpText(
       'after',
       `

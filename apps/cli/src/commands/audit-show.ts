@@ -3,7 +3,7 @@ import { Option } from 'commander'
 import type { AuditEvent, AuditVerification } from '../admin-wire.js'
 import { checkpointHead, verificationLine, verifyAuditEvents } from '../audit-chain.js'
 import { adminApi, globalOptions } from '../cli-context.js'
-import { CliError } from '../cli-error.js'
+import { CliError, VerificationFailed } from '../cli-error.js'
 import { brokerKeys } from '../broker-keys.js'
 import { handlePath } from '../option-parsers.js'
 import { formatJson } from '../output/json.js'
@@ -57,7 +57,7 @@ export function auditShow(audit: Command): void {
         process.stdout.write(formatTable(auditColumns, events, { empty: `no audit events for ${handle}` }))
         if (verdict) process.stdout.write(verdict.text)
       }
-      if (verdict?.failure) throw new CliError(`audit chain of ${handle} ${verdict.failure}`)
+      if (verdict?.failure) throw new VerificationFailed(`audit chain of ${handle} ${verdict.failure}`)
     })
 }
 
