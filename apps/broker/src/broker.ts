@@ -28,6 +28,7 @@ import { loadConfig, type BrokerConfig } from './config/load.js'
 import { checkSystems, createSystems } from './connectors/registry.js'
 import { createUpstreamFetch } from './connectors/upstream-fetch.js'
 import { trackRequests } from './http/drain.js'
+import { configWarnings } from './config/check.js'
 import { createIssuerKeys } from './federation/issuer-keys.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
@@ -243,7 +244,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const webhookPolicy = { allowPrivateNetwork: config.webhooks.allowPrivateNetwork, allowLoopback: config.sandbox }
     const webhookFetch = createUpstreamFetch({ name: 'webhooks', policy: webhookPolicy, maxResponseBytes: 64 * 1024, timeoutMs: config.webhooks.timeoutMs })
     const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
-    const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId })
+    const warnings = configWarnings(config)
+    const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId, warnings })
     server.on('request', createApp({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream, presence: config.presence }))
     server.off('request', answerStarting)
     lanyard.cascade.start(config.cascade.pollMs)
@@ -251,6 +253,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     webhooks.start()
     const checkpoints = startCheckpoints({ lanyard, webhooks, log, intervalSeconds: config.audit.checkpointIntervalSeconds })
     log.info({ url, issuer, store: config.store.type, systems: [...systems.keys()] }, 'lanyard broker listening')
+    for (const warning of warnings) log.warn({ code: warning.code }, `${warning.code}: ${warning.message}`)
     const secret = adminToken
     return {
       url,

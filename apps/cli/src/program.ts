@@ -17,6 +17,9 @@ import { trustAdd } from './commands/trust-add.js'
 import { trustList } from './commands/trust-list.js'
 import { trustRemove } from './commands/trust-remove.js'
 import { bindingsRevoke } from './commands/bindings-revoke.js'
+import { configCheck } from './commands/config-check.js'
+import { systemsHealth } from './commands/systems-health.js'
+import { systemsList } from './commands/systems-list.js'
 import { brokerServe } from './commands/broker-serve.js'
 import { credentialExchange } from './commands/credential-exchange.js'
 import { demoRun } from './commands/demo-run.js'
@@ -105,6 +108,10 @@ Prove it afterwards, offline:
   trustAdd(trust)
   trustList(trust)
   trustRemove(trust)
+  configCheck(program.command('config').description('check a configuration without starting a broker'))
+  const systems = program.command('systems').description('the configured systems, and their upstream health')
+  systemsList(systems)
+  systemsHealth(systems)
   whoisLookup(program)
   statementVerify(program)
   tokenMint(program)
