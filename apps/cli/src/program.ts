@@ -26,6 +26,7 @@ import { demoRun } from './commands/demo-run.js'
 import { grantsList } from './commands/grants-list.js'
 import { grantsRevoke } from './commands/grants-revoke.js'
 import { keysAdd } from './commands/keys-add.js'
+import { keysList } from './commands/keys-list.js'
 import { keysRemove } from './commands/keys-remove.js'
 import { keysRotate } from './commands/keys-rotate.js'
 import { keysRotateSigning } from './commands/keys-rotate-signing.js'
@@ -34,6 +35,10 @@ import { revocationsShow } from './commands/revocations-show.js'
 import { revocationsVerifyReceipt } from './commands/revocations-verify-receipt.js'
 import { statementVerify } from './commands/statement-verify.js'
 import { tokenMint } from './commands/token-mint.js'
+import { webhooksAdd } from './commands/webhooks-add.js'
+import { webhooksDeliveries } from './commands/webhooks-deliveries.js'
+import { webhooksList } from './commands/webhooks-list.js'
+import { webhooksRemove } from './commands/webhooks-remove.js'
 import { whoisLookup } from './commands/whois-lookup.js'
 import { jsonRequested } from './output/json.js'
 
@@ -86,6 +91,7 @@ Prove it afterwards, offline:
   keysRemove(keys)
   keysRotate(keys)
   keysRotateSigning(keys)
+  keysList(keys)
   bindingsCreate(program)
   const bindings = program.command('bindings').description("revoke or remove an agent's binding to one system, cutting its grants there (create one with `bind`)")
   bindingsRevoke(bindings)
@@ -112,6 +118,11 @@ Prove it afterwards, offline:
   const systems = program.command('systems').description('the configured systems, and their upstream health')
   systemsList(systems)
   systemsHealth(systems)
+  const webhooks = program.command('webhooks').description("relying parties' subscriptions to revocation events, and what was delivered")
+  webhooksAdd(webhooks)
+  webhooksList(webhooks)
+  webhooksRemove(webhooks)
+  webhooksDeliveries(webhooks)
   whoisLookup(program)
   statementVerify(program)
   tokenMint(program)
