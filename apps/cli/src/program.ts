@@ -31,6 +31,7 @@ import { keysRemove } from './commands/keys-remove.js'
 import { keysRotate } from './commands/keys-rotate.js'
 import { keysRotateSigning } from './commands/keys-rotate-signing.js'
 import { ownersRevoke } from './commands/owners-revoke.js'
+import { sandboxRun } from './commands/sandbox-run.js'
 import { revocationsShow } from './commands/revocations-show.js'
 import { revocationsVerifyReceipt } from './commands/revocations-verify-receipt.js'
 import { statementVerify } from './commands/statement-verify.js'
@@ -128,6 +129,7 @@ Prove it afterwards, offline:
   tokenMint(program)
   credentialExchange(program)
   demoRun(program)
+  sandboxRun(program)
   return program
 }
 
