@@ -22,7 +22,7 @@ export default defineConfig({
       // 127.0.0.1:6379; each broker uses its own key prefix.
       {
         ...sourceCondition,
-        test: { ...timeouts, name: 'e2e-redis', include: ['test/e2e/**/*.test.ts', 'test/hostile/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/e2e/readme-quickstart.test.ts'], env: { LANYARD_TEST_STORE: 'redis' } },
+        test: { ...timeouts, name: 'e2e-redis', include: ['test/e2e/**/*.test.ts', 'test/hostile/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/e2e/readme-quickstart.test.ts', 'test/e2e/connector-sandbox-readmes.test.ts'], env: { LANYARD_TEST_STORE: 'redis' } },
       },
     ],
   },

@@ -1,9 +1,10 @@
 import { cascadeBench } from './cascade.js'
+import { cliBench } from './cli.js'
 import { exchangeBench } from './exchange.js'
 import { printTable } from './results.js'
 import { revocationBench } from './revocation.js'
 
-// `pnpm bench [exchange] [revocation] [cascade]`: the named benches, or all of them, in order.
+// `pnpm bench [exchange] [revocation] [cascade] [cli]`: the named benches, or all of them, in order.
 // Not part of `pnpm test`. See test/bench/README.md.
 const benches = {
   // BENCH_EXCHANGE_MEASURE_MS: a shorter look while developing (the figures want the default).
@@ -16,6 +17,8 @@ const benches = {
     await cascadeBench({ ...options, prove: false })
     await cascadeBench({ ...options, prove: true })
   },
+  // BENCH_CLI_RUNS: more runs for a steadier median on a busy machine.
+  cli: () => cliBench({ runs: Number(process.env.BENCH_CLI_RUNS ?? 30), warmup: 3 }),
 } as const
 
 type BenchName = keyof typeof benches

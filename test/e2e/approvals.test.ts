@@ -26,7 +26,7 @@ describe('approvals: a person approves exactly one exchange', () => {
   let dir: string
   const pushes: string[] = []
   let receiver: ReturnType<typeof createServer>
-  const cli = (...args: string[]) => run(process.execPath, [cliBin, ...args], { env: { PATH: process.env.PATH ?? '', LANYARD_URL: t.url, LANYARD_ADMIN_TOKEN: t.adminToken }, cwd: dir })
+  const cli = (...args: string[]) => run(process.execPath, [cliBin, ...args], { env: { PATH: process.env.PATH ?? '', LANYARD_CLI_SOURCE: '1', LANYARD_URL: t.url, LANYARD_ADMIN_TOKEN: t.adminToken }, cwd: dir })
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lanyard-approvals-'))

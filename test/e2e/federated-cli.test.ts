@@ -13,7 +13,7 @@ const bin = fileURLToPath(new URL('../../apps/cli/bin/lanyard.js', import.meta.u
 
 async function lanyard(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', LANYARD_URL: f.t.url, LANYARD_ADMIN_TOKEN: f.t.adminToken }, encoding: 'utf8', timeout: 60_000 })
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', LANYARD_CLI_SOURCE: '1', LANYARD_URL: f.t.url, LANYARD_ADMIN_TOKEN: f.t.adminToken }, encoding: 'utf8', timeout: 60_000 })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string }
@@ -27,7 +27,7 @@ it('lanyard trust add, trust list, then lanyard token --federated-token-file sig
   expect(added.code, added.stderr).toBe(0)
   const rule = JSON.parse(added.stdout) as { id: string }
   const refused = await lanyard('trust', 'add', handle, '--issuer', 'https://kubernetes.default.svc.evil', '--audience', brokerAudience, '--subject', 'system:serviceaccount:batch:x')
-  expect(refused.code).toBe(1)
+  expect(refused.code).toBe(5)
   expect(refused.stderr).toMatch(/ERR_ISSUER_UNKNOWN, HTTP 400/)
 
   const file = join(mkdtempSync(join(tmpdir(), 'lanyard-projected-')), 'token')

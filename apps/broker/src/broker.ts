@@ -28,6 +28,8 @@ import { lanyardSettings } from './config/settings.js'
 import { loadConfig, type BrokerConfig } from './config/load.js'
 import { checkSystems, createSystems } from './connectors/registry.js'
 import { createUpstreamFetch } from './connectors/upstream-fetch.js'
+import { trackRequests } from './http/drain.js'
+import { configWarnings } from './config/check.js'
 import { createIssuerKeys } from './federation/issuer-keys.js'
 import { createRequestListener } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
@@ -127,6 +129,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   // socket opens first because port 0 and the issuer need the address; an unanswered request
   // would hang). A taken port is refused here, still before any file is written.
   const server = createServer(answerStarting)
+  const requests = trackRequests(server)
   const address = await listenOn(server, config.listen.host, config.listen.port)
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
@@ -244,7 +247,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     const consoleOidcFetch = config.console.oidc === undefined ? undefined : createUpstreamFetch({ name: 'console.oidc', policy: { allowPrivateNetwork: config.console.oidc.allowPrivateNetwork, allowLoopback: config.sandbox }, maxResponseBytes: defaults.federation.maxBodyBytes, timeoutMs: config.federation.timeoutMs })
     const webhookFetch = createUpstreamFetch({ name: 'webhooks', policy: webhookPolicy, maxResponseBytes: 64 * 1024, timeoutMs: config.webhooks.timeoutMs })
     const webhooks = createWebhooks({ lanyard, clock, log, owner: replicaId, fetch: webhookFetch.fetch, settings: config.webhooks, policy: webhookPolicy })
-    const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId })
+    const warnings = configWarnings(config)
+    const readiness = createReadiness({ store, clock, intervalMs: defaults.readinessIntervalMs, replicaId, warnings })
     server.on('request', createRequestListener({ lanyard, clock, store, systems, adminToken, bodyLimitBytes: config.http.bodyLimitBytes, metrics, log, webhooks, readiness, revocationStream, presence: config.presence,
       // Secure cookies need https; a broker on loopback only is the local plain-http case.
       console: {
@@ -258,6 +262,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     webhooks.start()
     const checkpoints = startCheckpoints({ lanyard, webhooks, log, intervalSeconds: config.audit.checkpointIntervalSeconds })
     log.info({ url, issuer, store: config.store.type, systems: [...systems.keys()] }, 'lanyard broker listening')
+    for (const warning of warnings) log.warn({ code: warning.code }, `${warning.code}: ${warning.message}`)
     const secret = adminToken
     return {
       url,
@@ -273,8 +278,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         clearInterval(reconciler)
         checkpoints.stop()
         detachStream()
-        server.closeAllConnections()
-        await new Promise<void>((resolve) => server.close(() => resolve()))
+        // In-flight requests are answered first (a SIGTERM drains, it does not cut them), then
+        // the cascade finishes the tasks it leased (lanyard.close waits for the pass under way).
+        await requests.drain(defaults.shutdownDrainMs)
         await lanyard.close()
         // After the cascade stopped (no more events), before the store closes (enqueues in flight).
         await webhooks.stop()

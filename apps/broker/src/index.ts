@@ -6,6 +6,7 @@
  */
 export { startBroker, type RunningBroker, type StartOptions } from './broker.js'
 export { loadConfig, type BrokerConfig } from './config/load.js'
+export { checkConfiguration, type ConfigCheck } from './config/check.js'
 export { errorMapping, problemType, type OAuthErrorCode } from './http/error-mapping.js'
 export { checkDefinition, loadConnector } from './connectors/load-plugin.js'
 export { openApiDocument } from './http/openapi.js'

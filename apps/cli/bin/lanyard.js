@@ -1,13 +1,26 @@
 #!/usr/bin/env node
-// Runs the CLI from its TypeScript source: re-executes Node with the `lanyard-source`
-// condition and the tsx loader, forwarding arguments, stdio, signals and the exit code.
-import { spawn } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+// The `lanyard` command. Runs the CLI in this very process (no second Node process): the PID a
+// supervisor signals is the one `lanyard serve` runs the broker in, and the exit code is its own.
+//
+// By default it runs the JavaScript built into ../dist (`pnpm install` builds it through the
+// root `prepare` script; `pnpm build` rebuilds it). LANYARD_CLI_SOURCE=1 runs ../src instead,
+// still in-process, through tsx's loader and the `lanyard-source` condition: the test suites use
+// it so a test always runs the source it sits beside, never a stale build.
+import { existsSync } from 'node:fs'
+import { register } from 'node:module'
 
-const require = createRequire(import.meta.url)
-const tsx = pathToFileURL(require.resolve('tsx')).href
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-const child = spawn(process.execPath, ['--conditions=lanyard-source', '--import', tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' })
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
-child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)))
+if (process.env.LANYARD_CLI_SOURCE === '1') {
+  // Every `@lanyard/*` import resolves to its TypeScript source, as with --conditions=lanyard-source.
+  const addSourceCondition = 'export function resolve(s,c,n){return n(s,{...c,conditions:[...c.conditions,"lanyard-source"]})}'
+  register(`data:text/javascript,${encodeURIComponent(addSourceCondition)}`)
+  const { register: registerTsx } = await import('tsx/esm/api')
+  registerTsx()
+  await import('../src/main.ts')
+} else {
+  const main = new URL('../dist/main.js', import.meta.url)
+  if (!existsSync(main)) {
+    process.stderr.write('error: the lanyard CLI is not built: run `pnpm install` (or `pnpm build`) at the repository root\n')
+    process.exit(1)
+  }
+  await import(main.href)
+}

@@ -1,4 +1,4 @@
-import { CliError } from './cli-error.js'
+import { BrokerAnswered, BrokerUnreachable, CliError } from './cli-error.js'
 
 export interface AdminApi {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>
@@ -27,11 +27,11 @@ export function createAdminApi(options: { url: string; token: string; fetch?: ty
         ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       })
     } catch (err) {
-      throw new CliError(`cannot reach the broker at ${url.origin}${socketCode(err)}: is \`lanyard serve\` running, and is --url right?`)
+      throw new BrokerUnreachable(`cannot reach the broker at ${url.origin}${socketCode(err)}: is \`lanyard serve\` running, and is --url right?`)
     }
     const text = await response.text()
     const body = parse(text)
-    if (!response.ok) throw new CliError(describeFailure(response.status, body))
+    if (!response.ok) throw new BrokerAnswered(describeFailure(response.status, body), response.status, brokerCode(body))
     if (body === undefined && method !== 'DELETE') throw new CliError(`${method} ${url.pathname} answered HTTP ${response.status} without a JSON body`)
     return body as T
   }
@@ -61,6 +61,13 @@ export function describeFailure(status: number, body: unknown): string {
   if (error !== undefined) return `${error}${text('error_description') ? `: ${text('error_description')}` : ''} (HTTP ${status})`
   if (status === 401) return 'the broker refused the admin token (HTTP 401)'
   return `the broker answered HTTP ${status}`
+}
+
+/** The broker's stable code for a refusal: the problem's `code`, else the OAuth `error`. */
+function brokerCode(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined
+  const { code, error } = body as Record<string, unknown>
+  return typeof code === 'string' ? code : typeof error === 'string' ? error : undefined
 }
 
 function parse(text: string): unknown {

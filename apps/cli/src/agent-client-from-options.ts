@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises'
-import { createAgentClient } from '@lanyard/client'
 import type { AgentClient } from '@lanyard/client'
 import type { Command } from 'commander'
 import type { JWK } from 'jose'
@@ -25,6 +24,8 @@ export function agentOptions(command: Command): Command {
  * token leaves the process (a bound token is useless without the in-memory key).
  */
 export async function agentClient(command: Command, options: AgentOptions, settings: { dpop?: boolean } = {}): Promise<AgentClient> {
+  // Loaded on use: the SDK is not needed to print help (CLI start-up stays under 150 ms).
+  const { createAgentClient } = await import('@lanyard/client')
   const brokerUrl = globalOptions(command).url
   const dpop = settings.dpop ?? true
   if ((options.key === undefined) === (options.federatedTokenFile === undefined)) throw new CliError('give either --handle and --key, or --federated-token-file')

@@ -1,6 +1,6 @@
-import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet } from 'jose'
-import { checkpointRoot, checkpointType, verifyAuditChain, type AgentChainHead, type ChainHead } from '@lanyard/core'
-import { CliError } from './cli-error.js'
+import type { JSONWebKeySet } from 'jose'
+import type { AgentChainHead, ChainHead } from '@lanyard/core'
+import { CliError, VerificationFailed } from './cli-error.js'
 import { readInput } from './read-input.js'
 import type { AuditEvent, AuditVerification } from './admin-wire.js'
 
@@ -9,8 +9,10 @@ import type { AuditEvent, AuditVerification } from './admin-wire.js'
  * them, so an auditor needs neither the broker nor its word: the broker's own rule
  * (`verifyAuditChain` of @lanyard/core), run in the CLI's process on the wire events. A chain
  * cut short at the end still verifies: compare `head` with one recorded elsewhere.
+ * jose and @lanyard/core are loaded on use, so the CLI starts without them.
  */
-export function verifyAuditEvents(handle: string, events: readonly AuditEvent[], head?: ChainHead): AuditVerification {
+export async function verifyAuditEvents(handle: string, events: readonly AuditEvent[], head?: ChainHead): Promise<AuditVerification> {
+  const { verifyAuditChain } = await import('@lanyard/core')
   const unreadable = events.find((e) => Number.isNaN(new Date(e.at).getTime()))
   if (unreadable !== undefined) return { ok: false, broken_at: unreadable.seq, reason: '"at" is not a time' }
   const verdict = verifyAuditChain(
@@ -50,6 +52,7 @@ export interface CheckpointTrust {
  * Undefined head: the checkpoint predates the agent.
  */
 export async function checkpointHead(file: string, handle: string, trust?: CheckpointTrust): Promise<{ head: ChainHead | undefined; checkpoint: string; signature: 'verified' | 'not checked' }> {
+  const { checkpointRoot } = await import('@lanyard/core')
   let parsed: unknown
   try {
     parsed = JSON.parse(await readInput(file, 'the checkpoint'))
@@ -62,17 +65,18 @@ export async function checkpointHead(file: string, handle: string, trust?: Check
   if (valid.length === 0) throw new CliError(`${file} holds no audit checkpoint (root, heads)`)
   const latest = valid.reduce((a, b) => (Date.parse(b.at ?? '') > Date.parse(a.at ?? '') ? b : a))
   const name = `checkpoint ${latest.id ?? ''} in ${file}`
-  if (checkpointRoot(latest.heads) !== latest.root) throw new CliError(`${name}: its heads do not hash to its root (altered)`)
+  if (checkpointRoot(latest.heads) !== latest.root) throw new VerificationFailed(`${name}: its heads do not hash to its root (altered)`)
   if (trust !== undefined && latest.token === undefined) throw new CliError(`${name} carries no signed token to verify`)
   if (latest.token !== undefined) {
-    const claimed = trust === undefined ? decodedRoot(latest.token, name) : await verifiedRoot(latest.token, trust, name)
-    if (claimed !== latest.root) throw new CliError(`${name}: its root is not the one its signed token states`)
+    const claimed = trust === undefined ? await decodedRoot(latest.token, name) : await verifiedRoot(latest.token, trust, name)
+    if (claimed !== latest.root) throw new VerificationFailed(`${name}: its root is not the one its signed token states`)
   }
   const head = latest.heads.find((h) => h.handle === handle)
   return { head: head === undefined ? undefined : { seq: head.seq, hash: head.hash }, checkpoint: `${latest.id ?? '?'} at ${latest.at ?? '?'}`, signature: trust === undefined ? 'not checked' : 'verified' }
 }
 
-function decodedRoot(token: string, name: string): unknown {
+async function decodedRoot(token: string, name: string): Promise<unknown> {
+  const { decodeJwt } = await import('jose')
   try {
     return decodeJwt(token).root
   } catch {
@@ -81,11 +85,12 @@ function decodedRoot(token: string, name: string): unknown {
 }
 
 async function verifiedRoot(token: string, trust: CheckpointTrust, name: string): Promise<unknown> {
+  const [{ createLocalJWKSet, errors, jwtVerify }, { checkpointType }] = await Promise.all([import('jose'), import('@lanyard/core')])
   try {
     const { payload } = await jwtVerify(token, createLocalJWKSet(trust.jwks), { typ: checkpointType, algorithms: ['EdDSA', 'ES256', 'RS256'], ...(trust.issuer === undefined ? {} : { issuer: trust.issuer }) })
     return payload.root
   } catch (error) {
-    if (error instanceof errors.JOSEError) throw new CliError(`${name}: its signed token does not verify against the broker's keys (${error.code})`)
+    if (error instanceof errors.JOSEError) throw new VerificationFailed(`${name}: its signed token does not verify against the broker's keys (${error.code})`)
     throw error
   }
 }

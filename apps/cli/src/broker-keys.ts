@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose'
-import { CliError } from './cli-error.js'
+import { BrokerUnreachable, CliError } from './cli-error.js'
 
 /*
  * The broker's signing keys, for what the CLI verifies offline or against the broker it asks:
@@ -25,7 +25,7 @@ async function fetchJson(url: string): Promise<unknown> {
   try {
     response = await fetch(url, { headers: { accept: 'application/json' } })
   } catch {
-    throw new CliError(`cannot reach ${new URL(url).origin} for the broker's keys: pass --url, or verify offline with --jwks <file>`)
+    throw new BrokerUnreachable(`cannot reach ${new URL(url).origin} for the broker's keys: pass --url, or verify offline with --jwks <file>`)
   }
   if (!response.ok) throw new CliError(`${url} answered HTTP ${response.status}`)
   try {

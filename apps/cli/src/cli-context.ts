@@ -20,10 +20,10 @@ export function globalOptions(command: Command): GlobalOptions {
 /**
  * The admin API, with the bearer from (1) --token, (2) LANYARD_ADMIN_TOKEN (commander's env
  * binding of --token), or (3) the file `lanyard serve` writes on first start,
- * `$LANYARD_DATA_DIR/admin-token` or `./.lanyard/admin-token`.
+ * `$LANYARD_DATA_DIR/admin-token` or `./.lanyard/admin-token`. At --url, unless `url` says otherwise.
  */
-export function adminApi(command: Command): AdminApi {
-  const { url, token } = globalOptions(command)
+export function adminApi(command: Command, url = globalOptions(command).url): AdminApi {
+  const { token } = globalOptions(command)
   return createAdminApi({ url, token: token ?? tokenFromDataDir() })
 }
 

@@ -23,6 +23,21 @@ export function commaList(value: string): string[] {
   return items
 }
 
+/** How every scope-list option separates its items, as its help and its errors say. */
+export const scopeSeparators = 'commas or spaces (`read,write`, "read write"), or the option repeated'
+
+/**
+ * The one parser of every scope-list option (`--scope`, `--ceiling`, `--approval-scopes`): items
+ * separated by commas and/or whitespace, and a repeated option adds to the list, so
+ * `--scope read,write`, `--scope "read write"` and `--scope read --scope write` are the same.
+ * No scope syntax of any connector holds a comma or a space. Duplicates are dropped, order kept.
+ */
+export function scopeList(value: string, previous: string[] = []): string[] {
+  const items = value.split(/[\s,]+/).filter(Boolean)
+  if (items.length === 0) throw new InvalidArgumentError(`expected one or more scopes, separated by ${scopeSeparators}`)
+  return [...new Set([...previous, ...items])]
+}
+
 /** URL path segment for a handle (it holds `@`, which stays readable). */
 export function handlePath(handle: string): string {
   return `/v1/agents/${encodeURIComponent(handle)}`

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
 import { agentsCreate } from './commands/agents-create.js'
 import { approvalsDecide } from './commands/approvals-decide.js'
@@ -16,12 +17,16 @@ import { trustAdd } from './commands/trust-add.js'
 import { trustList } from './commands/trust-list.js'
 import { trustRemove } from './commands/trust-remove.js'
 import { bindingsRevoke } from './commands/bindings-revoke.js'
+import { configCheck } from './commands/config-check.js'
+import { systemsHealth } from './commands/systems-health.js'
+import { systemsList } from './commands/systems-list.js'
 import { brokerServe } from './commands/broker-serve.js'
 import { credentialExchange } from './commands/credential-exchange.js'
 import { demoRun } from './commands/demo-run.js'
 import { grantsList } from './commands/grants-list.js'
 import { grantsRevoke } from './commands/grants-revoke.js'
 import { keysAdd } from './commands/keys-add.js'
+import { keysList } from './commands/keys-list.js'
 import { keysRemove } from './commands/keys-remove.js'
 import { keysRotate } from './commands/keys-rotate.js'
 import { keysRotateSigning } from './commands/keys-rotate-signing.js'
@@ -30,11 +35,17 @@ import { adminsCreate } from './commands/admins-create.js'
 import { adminsList } from './commands/admins-list.js'
 import { adminsRetireBootstrap } from './commands/admins-retire-bootstrap.js'
 import { adminsRevoke } from './commands/admins-revoke.js'
+import { sandboxRun } from './commands/sandbox-run.js'
 import { revocationsShow } from './commands/revocations-show.js'
 import { revocationsVerifyReceipt } from './commands/revocations-verify-receipt.js'
 import { statementVerify } from './commands/statement-verify.js'
 import { tokenMint } from './commands/token-mint.js'
+import { webhooksAdd } from './commands/webhooks-add.js'
+import { webhooksDeliveries } from './commands/webhooks-deliveries.js'
+import { webhooksList } from './commands/webhooks-list.js'
+import { webhooksRemove } from './commands/webhooks-remove.js'
 import { whoisLookup } from './commands/whois-lookup.js'
+import { jsonRequested } from './output/json.js'
 
 /**
  * The `lanyard` command tree. Commander errors are thrown, not exited on (exitOverride), so
@@ -46,8 +57,11 @@ export function createProgram(): Command {
     .addOption(new Option('--url <url>', 'broker URL').env('LANYARD_URL').default('http://127.0.0.1:7420'))
     .addOption(new Option('--token <token>', 'admin bearer (else ./.lanyard/admin-token)').env('LANYARD_ADMIN_TOKEN'))
     .option('--json', 'print JSON instead of tables')
+    .version(cliVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
+    // With --json, main.ts writes commander's errors as JSON instead.
+    .configureOutput({ outputError: (text, write) => (jsonRequested() ? undefined : write(text)) })
+    .showHelpAfterError(jsonRequested() ? false : '(run with --help for usage)')
     .addHelpText(
       'after',
       `
@@ -82,6 +96,7 @@ Prove it afterwards, offline:
   keysRemove(keys)
   keysRotate(keys)
   keysRotateSigning(keys)
+  keysList(keys)
   bindingsCreate(program)
   const bindings = program.command('bindings').description("revoke or remove an agent's binding to one system, cutting its grants there (create one with `bind`)")
   bindingsRevoke(bindings)
@@ -104,6 +119,15 @@ Prove it afterwards, offline:
   trustAdd(trust)
   trustList(trust)
   trustRemove(trust)
+  configCheck(program.command('config').description('check a configuration without starting a broker'))
+  const systems = program.command('systems').description('the configured systems, and their upstream health')
+  systemsList(systems)
+  systemsHealth(systems)
+  const webhooks = program.command('webhooks').description("relying parties' subscriptions to revocation events, and what was delivered")
+  webhooksAdd(webhooks)
+  webhooksList(webhooks)
+  webhooksRemove(webhooks)
+  webhooksDeliveries(webhooks)
   whoisLookup(program)
   statementVerify(program)
   tokenMint(program)
@@ -114,5 +138,11 @@ Prove it afterwards, offline:
   adminsList(admins)
   adminsRevoke(admins)
   adminsRetireBootstrap(admins)
+  sandboxRun(program)
   return program
+}
+
+/** The version in apps/cli/package.json (one folder up from both src/ and dist/). */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }

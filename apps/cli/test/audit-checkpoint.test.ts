@@ -57,7 +57,7 @@ it('audit --verify --checkpoint and audit verify-file --checkpoint catch a tail 
   const cli = (...args: string[]) => runCli(args, { env, cwd: dir })
   const [plain, online, exported] = await Promise.all([cli('audit', handle, '--verify'), cli('audit', handle, '--verify', '--checkpoint', 'checkpoint.json'), cli('audit', handle, '--format', 'jsonl')])
   expect(plain.code).toBe(0)
-  expect(online.code).toBe(1)
+  expect(online.code).toBe(7)
   expect(online.stdout).toContain(`offline: chain BROKEN at seq ${newest.seq}`)
   await writeFile(join(dir, 'events.jsonl'), exported.stdout)
   const offline = { LANYARD_URL: 'http://127.0.0.1:9' }
@@ -67,9 +67,9 @@ it('audit --verify --checkpoint and audit verify-file --checkpoint catch a tail 
     runCli(['audit', 'verify-file', 'events.jsonl', '--handle', handle, '--checkpoint', 'altered.json'], { env: offline, cwd: dir }),
   ])
   expect(file.code).toBe(0)
-  expect(withCheckpoint.code).toBe(1)
+  expect(withCheckpoint.code).toBe(7)
   expect(withCheckpoint.stdout).toMatch(new RegExp(`^chain BROKEN at seq ${newest.seq}: the chain ends at seq ${previous.seq} but the recorded head is seq ${newest.seq}`))
-  expect(withAltered).toMatchObject({ code: 1, stderr: expect.stringContaining('do not hash to its root') })
+  expect(withAltered).toMatchObject({ code: 7, stderr: expect.stringContaining('do not hash to its root') })
 
   // The forged checkpoint fools a check of its arithmetic alone (a warning says so), not one of its signature.
   const verifyWith = (...args: string[]) => runCli(['audit', 'verify-file', 'events.jsonl', '--handle', handle, ...args], { env: offline, cwd: dir })
@@ -80,8 +80,8 @@ it('audit --verify --checkpoint and audit verify-file --checkpoint catch a tail 
     cli('audit', handle, '--verify', '--checkpoint', 'forged.json'),
   ])
   expect(unsigned).toMatchObject({ code: 0, stderr: expect.stringContaining('signature was not checked') })
-  expect(signedForged).toMatchObject({ code: 1, stderr: expect.stringContaining('does not verify against the broker') })
-  expect(signedGenuine.code).toBe(1)
+  expect(signedForged).toMatchObject({ code: 7, stderr: expect.stringContaining('does not verify against the broker') })
+  expect(signedGenuine.code).toBe(7)
   expect(signedGenuine.stdout).toContain(`chain BROKEN at seq ${newest.seq}`)
-  expect(onlineForged).toMatchObject({ code: 1, stderr: expect.stringContaining('does not verify against the broker') })
+  expect(onlineForged).toMatchObject({ code: 7, stderr: expect.stringContaining('does not verify against the broker') })
 })

@@ -127,7 +127,7 @@ describe('lanyard (admin and agent commands against a real broker)', { timeout: 
     expect(suspended.stdout).toMatch(/^status: +suspended \(investigating\)$/m)
     const [listed, refused] = await Promise.all([cli('--json', 'agents', 'list', '--status', 'suspended'), cli('exchange', '--handle', handle, '--key', keyFile, '--system', 'mem')])
     expect((JSON.parse(listed.stdout) as { agents: { handle: string }[] }).agents.map((a) => a.handle)).toEqual([handle])
-    expect(refused.code).toBe(1)
+    expect(refused.code).toBe(5)
     expect(refused.stderr).toMatch(/^error: invalid_grant: .+ \(HTTP 400\)\n$/)
     const resumed = await cli('agents', 'resume', handle, '--reason', 'cleared')
     expect(resumed.stdout).toMatch(/^status: +active \(cleared\)$/m)
@@ -246,7 +246,7 @@ describe('lanyard (admin and agent commands against a real broker)', { timeout: 
     expect(viaJwks.stdout).toMatch(new RegExp(`^scope: +binding \\S+ of ${grantBot}$`, 'm'))
     expect(viaJwks.stdout).toMatch(/^\S+ +mem2 +revoked +\S+ +\d{4}-\S+ +\d{4}-\S+$/m)
     expect(file).toEqual({ code: 0, stdout: `chain verified: ${lines.length} event(s), head ${head}\n`, stderr: '' })
-    expect(tamperedFile).toEqual({ code: 1, stdout: 'chain BROKEN at seq 2: hash does not match the event\n', stderr: `error: audit chain in tampered.jsonl does not verify for ${handle}\n` })
+    expect(tamperedFile).toEqual({ code: 7, stdout: 'chain BROKEN at seq 2: hash does not match the event\n', stderr: `error: audit chain in tampered.jsonl does not verify for ${handle}\n` })
   })
 
   it('keys rotate --generate replaces the key (old tokens stop exchanging), keys remove takes the last one, bindings remove cuts and deletes', async () => {
@@ -279,14 +279,14 @@ describe('lanyard (admin and agent commands against a real broker)', { timeout: 
     const [removedKey, unknownKey] = await Promise.all([cli('keys', 'remove', rotateBot, newKid), cli('keys', 'remove', rotateBot, oldKid as string)])
     expect(removedKey).toMatchObject({ code: 0, stderr: '' })
     expect(removedKey.stdout).toMatch(new RegExp(`^removed key ${newKid} of ${rotateBot} \\(generation \\d+: `))
-    expect(unknownKey.code).toBe(1)
+    expect(unknownKey.code).toBe(5)
     expect(unknownKey.stderr).toMatch(/ERR_KEY_NOT_FOUND, HTTP 404/)
     const locked = await cli('token', '--handle', rotateBot, '--key', newFile)
-    expect(locked.code).toBe(1)
+    expect(locked.code).toBe(5)
     expectNoSecret(rotated.stdout, removedKey.stdout, locked.stderr, exchanged.stderr)
   }, 120_000)
 
-  it('refusals are one line on stderr with exit 1; usage errors exit 2; no token is ever printed', async () => {
+  it('refusals are one line on stderr with exit 5 (1 for the CLI\'s own); usage errors exit 2; no token is ever printed', async () => {
     const [missing, badToken, usage, unknownSystem, noKey, waitForNothing, noRevocation] = await Promise.all([
       cli('agents', 'show', 'nobody@agents.cli.test'),
       runCli(['agents', 'list'], { env: { LANYARD_URL: broker.url, LANYARD_ADMIN_TOKEN: 'not-the-admin-token' }, cwd: dir }),
@@ -296,17 +296,17 @@ describe('lanyard (admin and agent commands against a real broker)', { timeout: 
       cli('agents', 'suspend', handle, '--reason', 'r', '--wait'),
       cli('revocations', 'show', 'no-such-revocation'),
     ])
-    expect(missing).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^error: .*nobody@agents.cli.test.* \(ERR_AGENT_NOT_FOUND, HTTP 404\)\n$/) })
-    expect(badToken.code).toBe(1)
+    expect(missing).toEqual({ code: 5, stdout: '', stderr: expect.stringMatching(/^error: .*nobody@agents.cli.test.* \(ERR_AGENT_NOT_FOUND, HTTP 404\)\n$/) })
+    expect(badToken.code).toBe(5)
     expect(badToken.stderr).toMatch(/^error: .*\(.*HTTP 401\)\n$/)
     expect(badToken.stderr).not.toContain('not-the-admin-token')
     expect(usage.code).toBe(2)
     expect(usage.stderr).toMatch(/required option '--ceiling <scopes>' not specified/)
-    expect(unknownSystem.code).toBe(1)
+    expect(unknownSystem.code).toBe(5)
     expect(unknownSystem.stderr.trim().split('\n')).toHaveLength(1)
     expect(noKey).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: no admin token: pass --token/) })
     expect(waitForNothing).toEqual({ code: 2, stdout: '', stderr: 'error: --wait follows the revocation of --revoke-grants; without it there is nothing to wait for\n' })
-    expect(noRevocation).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: .*\(ERR_REVOCATION_NOT_FOUND, HTTP 404\)\n$/) })
+    expect(noRevocation).toMatchObject({ code: 5, stderr: expect.stringMatching(/^error: .*\(ERR_REVOCATION_NOT_FOUND, HTTP 404\)\n$/) })
     expectNoSecret(...[missing, badToken, usage, unknownSystem, noKey, waitForNothing, noRevocation].flatMap((r) => [r.stdout, r.stderr]))
   })
 })

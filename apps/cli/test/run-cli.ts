@@ -19,7 +19,7 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     const child = execFile(
       process.execPath,
       [binPath, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...options.env }, cwd: options.cwd, timeout: 30_000 },
+      { env: { PATH: process.env.PATH ?? '', LANYARD_CLI_SOURCE: '1', ...options.env }, cwd: options.cwd, timeout: 30_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1
         resolve({ code, stdout, stderr })

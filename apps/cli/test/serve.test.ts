@@ -13,10 +13,12 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
 it('serve with no configuration: embedded store in ./.lanyard, prints where the admin token is (not the token), the CLI finds it there, SIGTERM closes cleanly', { timeout: 30_000 }, async () => {
-  const serve = spawn(process.execPath, [binPath, 'serve', '--listen', '127.0.0.1:0'], { cwd: dir, env: { PATH: process.env.PATH ?? '' } })
+  const serve = spawn(process.execPath, [binPath, 'serve', '--listen', '127.0.0.1:0'], { cwd: dir, env: { PATH: process.env.PATH ?? '', LANYARD_CLI_SOURCE: '1' } })
   let stdout = ''
   serve.stdout.setEncoding('utf8')
-  serve.stderr.resume()
+  let stderr = ''
+  serve.stderr.setEncoding('utf8')
+  serve.stderr.on('data', (chunk: string) => (stderr += chunk))
   const exited = once(serve, 'exit')
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -37,6 +39,10 @@ it('serve with no configuration: embedded store in ./.lanyard, prints where the 
     // No --token, no LANYARD_ADMIN_TOKEN: the CLI reads ./.lanyard/admin-token.
     const list = await runCli(['--url', url, 'agents', 'list'], { cwd: dir })
     expect(list).toEqual({ code: 0, stdout: 'no agents\n', stderr: '' })
+
+    // No system configured: a warning with a stable code, in the log and in /readyz.
+    expect(stderr).toMatch(/"code":"LANYARD_W001".*no system is configured/)
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready', warnings: [{ code: 'LANYARD_W001', message: expect.stringMatching(/^no system is configured/) }] })
   } finally {
     serve.kill('SIGTERM')
   }

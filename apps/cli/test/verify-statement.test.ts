@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => started?.close())
 
 describe('lanyard verify-statement', () => {
-  it('prints valid (exit 0) for a public active agent, revoked (exit 1) once it is revoked, and refuses a tampered one', async () => {
+  it('prints valid (exit 0) for a public active agent, revoked (exit 7) once it is revoked, and refuses a tampered one', async () => {
     const { dir, broker } = started!
     const handle = `cli-signer-${randomBytes(3).toString('hex')}@agents.test.dev`
     await started!.admin('POST', '/v1/agents', { handle, owner: 'owner@acme.dev', presence: 'public' })
@@ -32,12 +32,12 @@ describe('lanyard verify-statement', () => {
 
     const [h, , s] = statement.split('.') as [string, string, string]
     const tampered = await runCli(['verify-statement', '-', '--issuer', broker.issuer], { cwd: dir, input: `${h}.${Buffer.from(JSON.stringify({ ticket: 'OPS-10', iss: handle })).toString('base64url')}.${s}` })
-    expect(tampered.code).toBe(1)
+    expect(tampered.code).toBe(7)
     expect(tampered.stderr).toMatch(/signature-invalid/)
 
     await started!.admin('POST', `/v1/agents/${handle}/revoke`, { reason: 'done' })
     const revoked = await runCli(['verify-statement', 'statement.jws', '--issuer', broker.issuer], { cwd: dir })
-    expect(revoked.code).toBe(1)
+    expect(revoked.code).toBe(7)
     expect(revoked.stdout).toMatch(/^revoked: /)
   })
 })

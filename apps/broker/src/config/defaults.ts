@@ -32,6 +32,8 @@ export const defaults = {
   },
   /** DPoP nonces rotate every 5 minutes and live up to 10. */
   dpopNonceWindowSeconds: 300,
+  /** On close (SIGTERM), how long requests in flight get to be answered before their connections are cut. */
+  shutdownDrainMs: 10_000,
   /** A grant still pending after this long at start-up was interrupted by a crash. */
   reconcilePendingAfterMs: 60_000,
   cascade: {

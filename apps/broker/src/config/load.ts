@@ -5,6 +5,7 @@ import { addressRefusal, classifyHost } from '@lanyard/connector-sdk'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 import { configSchema } from './schema.js'
+import { describeIssue } from './issues.js'
 import { isSecretRef, resolveSecret, resolveSecretsDeep } from './secrets.js'
 
 /** `store.durability` of a Redis store (store-redis's durability.ts says what each promises). */
@@ -94,9 +95,12 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
       throw new ConfigInvalid([`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`])
     }
   }
-  const parsed = configSchema.safeParse(raw)
+  const parsed = configSchema.safeParse(raw, { reportInput: true })
   if (!parsed.success) {
-    throw new ConfigInvalid(parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`))
+    // Every problem at once: the schema's, in words, and every secret that cannot be read.
+    const secretIssues: string[] = []
+    resolveSecretsDeep(raw, '', env, secretIssues)
+    throw new ConfigInvalid([...parsed.error.issues.map((issue) => describeIssue(issue, configSchema)), ...secretIssues.map((issue) => issue.replace(/^\./, ''))])
   }
   const file = parsed.data
   const issues: string[] = []
@@ -181,6 +185,3 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
   })
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '') || '(root)'
-}

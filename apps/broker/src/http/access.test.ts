@@ -63,6 +63,8 @@ const expected: Array<[method: string, path: string, roles: string[]]> = [
   ['GET', '/v1/revocations/:id/progress', ownRead],
   ['POST', '/v1/signing-keys/rotate', ['admin']],
   ['GET', '/v1/systems', ownRead],
+  ['GET', '/v1/systems/health', read],
+  ['GET', '/v1/signing-keys', read],
   ['GET', '/v1/whois', read],
   ['POST', '/v1/webhooks', ['admin']],
   ['GET', '/v1/webhooks', read],

@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Router } from 'express'
 import type { Clock, Store } from '@lanyard/core'
+import { brokerVersion } from '../version.js'
 
 /** Whether the store can commit a write now; one real write per interval, cached between. */
 export interface Readiness {
   check(): Promise<boolean>
+  /** Start-up warnings (`LANYARD_W001`: no system configured), shown in /readyz: ready, but likely not as meant. */
+  readonly warnings: readonly { readonly code: string; readonly message: string }[]
 }
 
 /**
@@ -13,7 +16,7 @@ export interface Readiness {
  * then refused. So readiness commits a write: one replay-cache entry that expires at once.
  * Checked at most once per `intervalMs`; concurrent probes share the check in flight.
  */
-export function createReadiness(deps: { store: Store; clock: Clock; intervalMs: number; replicaId: string }): Readiness {
+export function createReadiness(deps: { store: Store; clock: Clock; intervalMs: number; replicaId: string; warnings?: Readiness['warnings'] }): Readiness {
   let last: { at: number; ready: Promise<boolean> } | undefined
   const commit = async () => {
     const now = deps.clock.now()
@@ -25,6 +28,7 @@ export function createReadiness(deps: { store: Store; clock: Clock; intervalMs: 
     }
   }
   return {
+    warnings: deps.warnings ?? [],
     check() {
       const now = deps.clock.now().getTime()
       if (last === undefined || now - last.at >= deps.intervalMs) last = { at: now, ready: commit() }
@@ -45,15 +49,16 @@ export function answerStarting(req: IncomingMessage, res: ServerResponse): void 
   req.resume()
 }
 
-/** /healthz: the process answers. /readyz: the store commits a write too (fail closed: 503 if not). */
+/** /healthz: the process answers, with the broker's version. /readyz: the store commits a write too (fail closed: 503 if not). */
 export function healthRoutes(readiness: Readiness): Router {
   const router = Router()
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' })
+    res.json({ status: 'ok', version: brokerVersion })
   })
   router.get('/readyz', async (_req, res) => {
-    if (await readiness.check()) res.json({ status: 'ready' })
-    else res.status(503).setHeader('Retry-After', '1').json({ status: 'unavailable', reason: 'store' })
+    const warnings = readiness.warnings.length === 0 ? {} : { warnings: readiness.warnings }
+    if (await readiness.check()) res.json({ status: 'ready', ...warnings })
+    else res.status(503).setHeader('Retry-After', '1').json({ status: 'unavailable', reason: 'store', ...warnings })
   })
   return router
 }

@@ -94,6 +94,8 @@ export const operations: readonly Operation[] = [
   op('get', '/v1/revocations/:id/receipt', 'The signed receipt of a finished revocation'),
   op('post', '/v1/signing-keys/rotate', 'Rotate the signing key', { body: rotateBody, status: 201 }),
   op('get', '/v1/systems', 'Configured systems and their whois keys'),
+  op('get', '/v1/systems/health', 'A dry connection test of every system'),
+  op('get', '/v1/signing-keys', "The broker's signing keys (public halves)"),
   op('get', '/v1/whois', 'Which agent a credential belongs to', { query: whoisQuery as unknown as z.ZodObject }),
   op('post', '/v1/webhooks', 'Subscribe a webhook', { body: webhookBody, status: 201 }),
   op('get', '/v1/webhooks', 'List webhooks'),

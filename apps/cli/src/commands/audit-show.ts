@@ -3,7 +3,7 @@ import { Option } from 'commander'
 import type { AuditEvent, AuditVerification } from '../admin-wire.js'
 import { checkpointHead, verificationLine, verifyAuditEvents } from '../audit-chain.js'
 import { adminApi, globalOptions } from '../cli-context.js'
-import { CliError } from '../cli-error.js'
+import { CliError, VerificationFailed } from '../cli-error.js'
 import { brokerKeys } from '../broker-keys.js'
 import { handlePath } from '../option-parsers.js'
 import { formatJson } from '../output/json.js'
@@ -46,7 +46,7 @@ export function auditShow(audit: Command): void {
       }
       if (options.verify && !verification) throw new CliError('the broker returned no verification result')
       // Against the outside checkpoint when given: a tail deleted together with the store's own head is still caught.
-      const offline = options.verify ? verifyAuditEvents(handle, events, fromCheckpoint?.head) : undefined
+      const offline = options.verify ? await verifyAuditEvents(handle, events, fromCheckpoint?.head) : undefined
       const verdict = verification && offline ? compare(verification, offline, events) : undefined
       if (options.format === 'jsonl') {
         process.stdout.write(events.map((e) => `${JSON.stringify(e)}\n`).join(''))
@@ -57,7 +57,7 @@ export function auditShow(audit: Command): void {
         process.stdout.write(formatTable(auditColumns, events, { empty: `no audit events for ${handle}` }))
         if (verdict) process.stdout.write(verdict.text)
       }
-      if (verdict?.failure) throw new CliError(`audit chain of ${handle} ${verdict.failure}`)
+      if (verdict?.failure) throw new VerificationFailed(`audit chain of ${handle} ${verdict.failure}`)
     })
 }
 

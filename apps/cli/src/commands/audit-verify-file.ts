@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { AuditEvent } from '../admin-wire.js'
 import { checkpointHead, verificationLine, verifyAuditEvents } from '../audit-chain.js'
 import { emit } from '../cli-context.js'
-import { CliError, UsageError } from '../cli-error.js'
+import { CliError, UsageError, VerificationFailed } from '../cli-error.js'
 import { parseJwks } from '../broker-keys.js'
 import { readInput } from '../read-input.js'
 
@@ -30,11 +30,11 @@ export function auditVerifyFile(audit: Command): void {
       const trust = options.jwks === undefined ? undefined : { jwks: parseJwks(await readInput(options.jwks, 'the JWKS'), options.jwks), issuer: options.issuer }
       const fromCheckpoint = options.checkpoint === undefined ? undefined : await checkpointHead(options.checkpoint, options.handle, trust)
       if (fromCheckpoint?.signature === 'not checked') process.stderr.write("warning: the checkpoint's signature was not checked; pass --jwks with the broker's keys\n")
-      const verdict = verifyAuditEvents(options.handle, events, fromCheckpoint?.head)
+      const verdict = await verifyAuditEvents(options.handle, events, fromCheckpoint?.head)
       emit(command, verdict, (v) => `${verificationLine(v)}\n`)
       // Every hash covers the handle: a first event that does not match is most often the wrong --handle.
       const hint = !verdict.ok && verdict.broken_at === 1 && verdict.reason === 'hash does not match the event' ? ' (is it the chain of that agent?)' : ''
-      if (!verdict.ok) throw new CliError(`audit chain in ${file} does not verify for ${options.handle}${fromCheckpoint?.head ? ` against checkpoint ${fromCheckpoint.checkpoint}` : ''}${hint}`)
+      if (!verdict.ok) throw new VerificationFailed(`audit chain in ${file} does not verify for ${options.handle}${fromCheckpoint?.head ? ` against checkpoint ${fromCheckpoint.checkpoint}` : ''}${hint}`)
       if (options.head !== undefined && verdict.head !== options.head.toLowerCase()) throw new CliError(`audit chain in ${file} ends at head ${verdict.head ?? '?'}, not the expected ${options.head}`)
     })
 }

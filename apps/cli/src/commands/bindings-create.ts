@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import type { Binding } from '../admin-wire.js'
 import { adminApi, emit } from '../cli-context.js'
 import { UsageError } from '../cli-error.js'
-import { commaList, handlePath, integerIn } from '../option-parsers.js'
+import { commaList, handlePath, integerIn, scopeList } from '../option-parsers.js'
 import { formatTable } from '../output/table.js'
 import { bindingColumns } from './agents-show.js'
 
@@ -15,9 +15,9 @@ export function bindingsCreate(program: Command): void {
     .argument('<handle>')
     .argument('<system>', 'a system name from the broker configuration (GET /v1/systems)')
     .requiredOption('--target <json>', "the connector's target, as JSON or @file.json")
-    .requiredOption('--ceiling <scopes>', 'comma-separated scopes: the most an exchange may get', commaList)
+    .requiredOption('--ceiling <scopes>', 'scopes: the most an exchange may get (commas or spaces, or repeat the option)', scopeList)
     .option('--min-tier <n>', 'lowest trust tier that may exchange', integerIn(0, 3))
-    .option('--approval-scopes <scopes>', 'comma-separated scopes (or "all") whose exchange waits for a person', commaList)
+    .option('--approval-scopes <scopes>', 'scopes (or "all") whose exchange waits for a person (commas or spaces, or repeat the option)', scopeList)
     .option('--approvers <emails>', 'who may approve: "owner" and/or emails, comma-separated (default: owner)', commaList)
     .option('--approval-ttl <seconds>', 'how long a request waits, and an approval lasts (default 900)', integerIn(60, 604_800))
     .option('--approval-below-tier <n>', 'agents below this tier need an approval for every exchange', integerIn(1, 3))

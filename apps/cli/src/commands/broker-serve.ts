@@ -5,8 +5,10 @@ import { InvalidArgumentError } from 'commander'
 /**
  * `lanyard serve [--config path] [--listen host:port] [--data-dir dir]`: the broker in this
  * process. Without configuration it runs on the embedded store in ./.lanyard, on 127.0.0.1.
- * Stays up until SIGINT or SIGTERM, then closes (in-flight requests finish, the store is
- * closed); a second signal during close ends the process at once.
+ * The broker runs in this very process (bin/lanyard.js spawns nothing), so a supervisor's
+ * signal reaches it. Stays up until SIGINT or SIGTERM, then drains: requests in flight are
+ * answered (up to 10 s), the cascade finishes the tasks it leased, the store is closed, exit 0.
+ * A second signal during close ends the process at once.
  */
 export function brokerServe(program: Command): void {
   program

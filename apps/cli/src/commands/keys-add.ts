@@ -1,6 +1,5 @@
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
 import type { JWK } from 'jose'
 import type { AgentKey } from '../admin-wire.js'
 import { adminApi, emit } from '../cli-context.js'
@@ -58,6 +57,7 @@ async function readPublicJwk(path: string): Promise<JWK> {
 
 /** Generates an Ed25519 pair here and writes the private JWK to `out` (mode 0600, never over an existing file). */
 export async function generateTo(out: string): Promise<{ publicJwk: JWK }> {
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await import('jose')
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
   const publicJwk = await exportJWK(publicKey)
   const kid = await calculateJwkThumbprint(publicJwk, 'sha256')

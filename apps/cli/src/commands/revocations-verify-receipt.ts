@@ -1,9 +1,8 @@
 import type { Command } from 'commander'
-import { createLocalJWKSet, errors, jwtVerify } from 'jose'
 import type { JSONWebKeySet } from 'jose'
 import type { ReceiptClaims, ReceiptSummary } from '../admin-wire.js'
 import { emit, globalOptions } from '../cli-context.js'
-import { CliError, UsageError } from '../cli-error.js'
+import { UsageError, VerificationFailed } from '../cli-error.js'
 import { formatTable } from '../output/table.js'
 import { readInput } from '../read-input.js'
 import { brokerKeys, parseJwks } from '../broker-keys.js'
@@ -56,11 +55,12 @@ export interface VerifiedReceipt {
  * of the broker's algorithms, `issuer` when given; then checkConsistent. Throws CliError.
  */
 export async function verifyReceipt(jws: string, jwks: JSONWebKeySet, issuer: string | undefined): Promise<VerifiedReceipt> {
+  const { createLocalJWKSet, errors, jwtVerify } = await import('jose')
   let verified
   try {
     verified = await jwtVerify(jws, createLocalJWKSet(jwks), { typ: RECEIPT_TYPE, algorithms: ALGORITHMS, ...(issuer === undefined ? {} : { issuer }) })
   } catch (err) {
-    if (err instanceof errors.JOSEError) throw new CliError(`receipt does not verify: ${err.message} (${err.code})${err instanceof errors.JWKSNoMatchingKey ? '; the key is not among those given: another broker, or a JWKS saved before the key was made' : ''}`)
+    if (err instanceof errors.JOSEError) throw new VerificationFailed(`receipt does not verify: ${err.message} (${err.code})${err instanceof errors.JWKSNoMatchingKey ? '; the key is not among those given: another broker, or a JWKS saved before the key was made' : ''}`)
     throw err
   }
   const claims = verified.payload as unknown as ReceiptClaims
@@ -101,7 +101,7 @@ export function receiptJws(text: string): string {
  * summary counts its lines; (3) `full_dark_at` is the latest `dead_at` (or the job's end).
  */
 export function checkConsistent(claims: ReceiptClaims, sub: string | undefined): void {
-  const wrong = (what: string) => new CliError(`receipt is signed but inconsistent: ${what}`)
+  const wrong = (what: string) => new VerificationFailed(`receipt is signed but inconsistent: ${what}`)
   if (typeof claims.revocation?.id !== 'string' || !Array.isArray(claims.grants) || typeof claims.full_dark_at !== 'string' || typeof claims.summary !== 'object' || claims.summary === null) throw wrong('claims missing')
   if (sub !== claims.revocation.id) throw wrong('sub is not the revocation id')
   const count = (test: (l: ReceiptLine) => boolean) => claims.grants.filter(test).length

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { StatementUnverifiable, verifyAgentStatement, type StatementVerification } from '@lanyard/client'
+import type { StatementVerification } from '@lanyard/client'
 import { emit } from '../cli-context.js'
-import { CliError } from '../cli-error.js'
+import { VerificationFailed } from '../cli-error.js'
 import { readInput } from '../read-input.js'
 
 /**
@@ -18,16 +18,17 @@ export function statementVerify(program: Command): void {
     .option('--issuer <url>', "the broker the handle resolves at (default: https://<the handle's domain>)")
     .action(async (file: string, options: { issuer?: string }, command: Command) => {
       const jws = (await readInput(file, 'the statement')).trim()
+      const { StatementUnverifiable, verifyAgentStatement } = await import('@lanyard/client')
       let result: StatementVerification
       try {
         result = await verifyAgentStatement(jws, options.issuer === undefined ? {} : { issuer: options.issuer })
       } catch (error) {
-        if (error instanceof StatementUnverifiable) throw new CliError(`statement not verifiable: ${error.message}`, 1, { cause: error })
+        if (error instanceof StatementUnverifiable) throw new VerificationFailed(`statement not verifiable: ${error.message}`, { cause: error })
         throw error
       }
       emit(command, { verdict: result.verdict, handle: result.handle, kid: result.kid ?? null, status: result.status ?? null, payload: result.payload ?? null }, (r) =>
         `${r.verdict}: ${r.handle}${r.kid ? ` (key ${r.kid})` : ''}${r.status ? `, agent ${r.status.status} at generation ${r.status.generation}` : ''}\n`,
       )
-      if (result.verdict !== 'valid') throw new CliError(`the statement is not valid: ${result.verdict}`)
+      if (result.verdict !== 'valid') throw new VerificationFailed(`the statement is not valid: ${result.verdict}`)
     })
 }
