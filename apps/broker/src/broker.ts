@@ -235,6 +235,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     await reconcile()
     const reconciler = setInterval(() => void reconcile().catch((error: unknown) => log.warn({ err: String(error) }, 'reconciliation pass failed')), defaults.reconcilePendingAfterMs)
     reconciler.unref()
+    // Children whose TTL lapsed (#17) are revoked like any agent, each with a job and receipt.
+    const lapse = setInterval(() => void lanyard.revokeLapsedChildren().catch((error: unknown) => log.warn({ err: String(error) }, 'lapsed-children pass failed')), defaults.delegation.sweepMs)
+    lapse.unref()
     const metrics = createMetrics()
     // Receivers are upstreams too: the same address rule at connect time, a small body cap. The
     // real network, never options.fetch (that one stands in for the connectors' upstreams).
@@ -262,6 +265,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       store,
       async close() {
         clearInterval(reconciler)
+        clearInterval(lapse)
         checkpoints.stop()
         detachStream()
         server.closeAllConnections()

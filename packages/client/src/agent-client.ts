@@ -4,6 +4,7 @@ import { createDpopProver } from './dpop.js'
 import { loadAgentKey, signingAlgorithm } from './agent-key.js'
 import type { AgentKey } from './agent-key.js'
 import { requestJson } from './broker-http.js'
+import { postChild, type SpawnChildRequest, type SpawnedChild } from './children.js'
 import { ApprovalRequired, InvalidGrant, isRecord, LanyardClientError } from './errors.js'
 import { createExpiringCache } from './expiring-cache.js'
 import type { Expiring } from './expiring-cache.js'
@@ -108,6 +109,8 @@ export interface AgentClient {
   issuer(): Promise<string>
   /** A statement signed with the agent's key, checkable by anyone from the handle alone (verifyAgentStatement). */
   signStatement(payload: Record<string, unknown>): Promise<string>
+  /** Spawns a child agent within this agent's delegable ceilings (#17); needs a key or platform sign-in. */
+  spawnChild(request: SpawnChildRequest): Promise<SpawnedChild>
 }
 
 /** RFC 7523 §3 wants a short assertion lifetime; the broker accepts at most 5 minutes. */
@@ -279,6 +282,20 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     }
   }
 
+  /** A bearer handle token for one /v1 call of this agent's own (the route takes no DPoP proof). */
+  async function bearerHandleToken(): Promise<string> {
+    const { issuer } = await discover()
+    const form = new URLSearchParams({ grant_type: GRANT_TYPE_JWT_BEARER, assertion: await assertionFor(issuer) })
+    if (options.federated !== undefined && options.handle) form.set('client_id', options.handle)
+    const accessToken = requireString(await requestJson(fetchImpl, endpoint('/oauth/token'), { form }), 'access_token')
+    if (!options.handle) learntHandle = String(decodeJwt(accessToken).sub ?? learntHandle)
+    return accessToken
+  }
+  const spawnChild = async (request: SpawnChildRequest) => {
+    const bearer = await bearerHandleToken()
+    return postChild(fetchImpl, base, learntHandle, bearer, request)
+  }
+
   const signStatement = async (payload: Record<string, unknown>) => signAgentStatement(await agentKey(), learntHandle, payload, now())
 
   return {
@@ -292,6 +309,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     forget: (request) => cache.delete(target(request).key),
     issuer: async () => (await discover()).issuer,
     signStatement,
+    spawnChild,
   }
 }
 

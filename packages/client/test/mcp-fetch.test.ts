@@ -24,6 +24,9 @@ function stubAgent() {
     forget: () => void (generation += 1),
     issuer: async () => issuer,
     signStatement: async () => 'unused.statement.jws',
+    spawnChild: async () => {
+      throw new Error('mcpFetch never spawns children')
+    },
   }
   return { agent, exchanges }
 }

@@ -9,6 +9,7 @@ import { bindingsErrors } from './errors/bindings.js'
 import { grantsErrors } from './errors/grants.js'
 import { infrastructureErrors } from './errors/infrastructure.js'
 import { approvalsErrors } from './errors/approvals.js'
+import { delegationErrors } from './errors/delegation.js'
 
 export * from './errors/lanyard-error.js'
 export * from './errors/agents.js'
@@ -17,9 +18,10 @@ export * from './errors/bindings.js'
 export * from './errors/grants.js'
 export * from './errors/infrastructure.js'
 export * from './errors/approvals.js'
+export * from './errors/delegation.js'
 
 /** Every class in the catalogue, for the catalogue integrity test. */
-export const errorClasses = [...agentsErrors, ...tokensErrors, ...bindingsErrors, ...grantsErrors, ...infrastructureErrors, ...approvalsErrors] as const
+export const errorClasses = [...agentsErrors, ...tokensErrors, ...bindingsErrors, ...grantsErrors, ...infrastructureErrors, ...approvalsErrors, ...delegationErrors] as const
 
 export type AnyLanyardError = InstanceType<(typeof errorClasses)[number]>
 

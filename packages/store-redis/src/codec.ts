@@ -21,7 +21,7 @@ function decoder<T>(dates: readonly string[]): (json: string | null | undefined)
   return (json) => (json === null || json === undefined ? undefined : revive<T>(json, dates))
 }
 
-export const decodeAgent = decoder<Agent>(['createdAt', 'updatedAt'])
+export const decodeAgent = decoder<Agent>(['createdAt', 'updatedAt', 'expiresAt'])
 export const decodeKey = decoder<AgentKey>(['createdAt'])
 const decodeBindingFields = decoder<Binding>(['createdAt', 'revokedAt'])
 

@@ -38,6 +38,8 @@ export interface RedisKeys {
   readonly reports: (handle: string) => string
   readonly agents: string
   readonly owner: (owner: string) => string
+  /** Global index (see (2)): the handles of an agent's children (#17), sorted lexically. */
+  readonly children: (parent: string) => string
   readonly whois: (key: string, value: string) => string
   readonly pendingGrants: string
   readonly revocation: (revocationId: string) => string
@@ -96,6 +98,7 @@ export function redisKeys(prefix: string): RedisKeys {
     reports: (handle) => `${tag(handle)}:reports`,
     agents: `${prefix}:agents`,
     owner: (owner) => `${prefix}:owner:${owner}`,
+    children: (parent) => `${prefix}:children:${parent}`,
     whois: (key, value) => `${prefix}:whois:${JSON.stringify([key, value])}`,
     pendingGrants: `${prefix}:grants:pending`,
     revocation: (revocationId) => `${prefix}:revocation:${revocationId}`,

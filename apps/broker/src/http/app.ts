@@ -21,6 +21,7 @@ import { v1TrustRoutes } from './v1-trust.js'
 import { v1WebhookRoutes } from './v1-webhooks.js'
 import { v1AuditRoutes } from './v1-audit.js'
 import { v1EventRoutes } from './v1-events.js'
+import { v1ChildRoutes } from './v1-children.js'
 import type { RevocationStream } from '../events/revocation-stream.js'
 import { wellKnownRoutes } from './well-known.js'
 
@@ -76,6 +77,11 @@ export function createApp(deps: AppDeps): Express {
   events.use(v1EventRoutes(deps.revocationStream, deps.clock, resourceServers))
   events.use(problemErrorHandler(log))
   app.use(events)
+
+  // Children (#17): the parent's own handle token or the admin, so before the admin-only /v1.
+  const children = express.Router()
+  children.use(jsonOnly, express.json({ limit, strict: true }), v1ChildRoutes(lanyard, deps.adminToken), problemErrorHandler(log))
+  app.use('/v1', children)
 
   const v1 = express.Router()
   v1.use(auth, jsonOnly, express.json({ limit, strict: true }))

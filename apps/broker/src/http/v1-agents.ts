@@ -31,6 +31,8 @@ const bindingBody = z
     target: z.unknown(),
     ceiling: z.array(z.string().min(1).max(512)).min(1).max(200),
     min_tier: z.number().int().min(0).max(3).optional(),
+    /** #17: the agent may hand this binding, narrowed, to children it spawns. */
+    delegable: z.boolean().optional(),
     /** #15: exchanges this names wait for a person's approval. */
     approval: z
       .object({
@@ -91,7 +93,7 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
   })
   router.post('/agents/:handle/bindings', async (req, res) => {
     const body = parseInput(bindingBody, req.body, 'body')
-    const { binding, replaced, revocation } = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }), ...(body.approval === undefined ? {} : { approval: approvalPolicy(body.approval) }) })
+    const { binding, replaced, revocation } = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }), ...(body.delegable === true ? { delegable: true } : {}), ...(body.approval === undefined ? {} : { approval: approvalPolicy(body.approval) }) })
     res.status(201).json({ ...bindingJson(binding), replaced, ...(revocation === undefined ? {} : { revocation: revocationJson(revocation) }) })
   })
   router.get('/agents/:handle/grants', async (req, res) => {

@@ -7,6 +7,7 @@ const iso = (date: Date | undefined) => date?.toISOString()
 export const agentJson = (a: Agent) => ({
   handle: a.handle, owner: a.owner, status: a.status, tier: a.tier, generation: a.generation, labels: a.labels,
   ...(a.statusReason === undefined ? {} : { status_reason: a.statusReason }),
+  ...(a.parent === undefined ? {} : { parent: a.parent }), ...(a.expiresAt === undefined ? {} : { expires_at: iso(a.expiresAt) }),
   created_at: iso(a.createdAt), updated_at: iso(a.updatedAt),
 })
 
@@ -15,6 +16,7 @@ export const keyJson = (k: AgentKey) => ({ kid: k.kid, alg: k.alg, created_at: i
 export const bindingJson = (b: Binding) => ({
   id: b.id, system: b.system, target: b.target, ceiling: b.ceiling, min_tier: b.minTier, created_at: iso(b.createdAt),
   ...(b.approval === undefined ? {} : { approval: { scopes: b.approval.scopes, approvers: b.approval.approvers, ttl_seconds: b.approval.ttlSeconds, ...(b.approval.belowTier === undefined ? {} : { below_tier: b.approval.belowTier }) } }),
+  ...(b.delegable === true ? { delegable: true } : {}),
   status: b.status ?? 'active', ...(b.revokedAt === undefined ? {} : { revoked_at: iso(b.revokedAt) }),
 })
 

@@ -57,6 +57,9 @@ export type LanyardErrorCode =
   | 'ERR_TRUST_RULE_NOT_FOUND'
   | 'ERR_DPOP_PROOF_INVALID'
   | 'ERR_DPOP_NONCE_REQUIRED'
+  | 'ERR_DELEGATION_DENIED'
+  | 'ERR_DELEGATION_DEPTH'
+  | 'ERR_CHILD_LIMIT'
 
 export interface LanyardErrorOptions extends ErrorOptions {
   /** Logged, never sent. Must already be free of tokens, keys, secrets and upstream bodies. */

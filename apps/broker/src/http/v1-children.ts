@@ -1,0 +1,89 @@
+import { Router, type RequestHandler } from 'express'
+import { z } from 'zod'
+import { ClientUnauthorized, DelegationDenied, type Lanyard, type SecretValue } from '@lanyard/core'
+import { adminAuth } from './admin-auth.js'
+import { parseInput } from './validate.js'
+import { agentJson, bindingJson, keyJson, revocationJson } from './wire.js'
+
+const labels = z.record(z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, 'label keys: lower-case, digits, . _ / -'), z.string().max(256))
+const spawnBody = z
+  .object({
+    name: z.string().min(1).max(64),
+    ceilings: z.record(z.string().min(1).max(64), z.array(z.string().min(1).max(512)).min(1).max(200)),
+    ttlSeconds: z.number().int().optional(),
+    labels: labels.optional(),
+    publicJwk: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+const reasonBody = z.object({ reason: z.string().min(1).max(1000) }).strict()
+
+/**
+ * Who may act on `/v1/agents/{parent}/children...`: the admin, or the parent itself with its own
+ * handle token (active, current generation, not revoked). Sets `res.locals.actor` to
+ * `agent:<parent>` for the agent. A DPoP-bound handle token is refused here: it is worth nothing
+ * without its proof, and this route does not take proofs.
+ */
+function parentOrAdmin(lanyard: Lanyard, adminToken: SecretValue): RequestHandler {
+  const admin = adminAuth(adminToken)
+  return (req, res, next) => {
+    admin(req, res, (adminError?: unknown) => {
+      if (adminError === undefined) return next()
+      const bearer = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '')?.[1]
+      if (bearer === undefined) return next(adminError)
+      lanyard
+        .introspect(bearer)
+        .then(({ active, claims }) => {
+          if (!active || claims === undefined) return next(new ClientUnauthorized({ detail: 'neither the admin token nor an active handle token' }))
+          if (claims.jkt !== undefined) return next(new ClientUnauthorized({ detail: 'DPoP-bound handle token on a route that takes no proof' }))
+          const parent = String(req.params.parent).toLowerCase()
+          if (claims.handle !== parent) return next(new DelegationDenied(`a handle token of "${claims.handle}" acts only on its own children`, 'not-parent'))
+          res.locals.actor = `agent:${claims.handle}`
+          next()
+        })
+        .catch(next)
+    })
+  }
+}
+
+/**
+ * /v1/agents/{parent}/children (#17): a parent spawns, lists, suspends and revokes its own
+ * children, and nothing else; the admin may do the same. Mounted before the admin-only /v1.
+ */
+export function v1ChildRoutes(lanyard: Lanyard, adminToken: SecretValue): Router {
+  const router = Router()
+  const auth = parentOrAdmin(lanyard, adminToken)
+  const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
+
+  router.post('/agents/:parent/children', auth, async (req, res) => {
+    const body = parseInput(spawnBody, req.body, 'body')
+    const spawned = await lanyard.spawnChild(actor(res), String(req.params.parent), {
+      name: body.name, ceilings: body.ceilings,
+      ...(body.ttlSeconds === undefined ? {} : { ttlSeconds: body.ttlSeconds }),
+      ...(body.labels === undefined ? {} : { labels: body.labels }),
+      ...(body.publicJwk === undefined ? {} : { publicJwk: body.publicJwk }),
+    })
+    res.setHeader('Cache-Control', 'no-store')
+    res.status(201).location(`/v1/agents/${encodeURIComponent(spawned.agent.handle)}`).json({
+      ...agentJson(spawned.agent),
+      bindings: spawned.bindings.map(bindingJson),
+      key: keyJson(spawned.key),
+      // Shown once: the broker keeps only the public half.
+      ...(spawned.privateJwk === undefined ? {} : { private_jwk: spawned.privateJwk }),
+    })
+  })
+  router.get('/agents/:parent/children', auth, async (req, res) => {
+    res.json({ children: (await lanyard.listChildren(String(req.params.parent))).map(agentJson) })
+  })
+  router.post('/agents/:parent/children/:child/suspend', auth, async (req, res) => {
+    const { reason } = parseInput(reasonBody, req.body, 'body')
+    const child = await lanyard.childOf(String(req.params.parent), String(req.params.child))
+    res.json(agentJson(await lanyard.suspend(actor(res), child.handle, reason)))
+  })
+  router.post('/agents/:parent/children/:child/revoke', auth, async (req, res) => {
+    const { reason } = parseInput(reasonBody, req.body, 'body')
+    const child = await lanyard.childOf(String(req.params.parent), String(req.params.child))
+    const { revocation, agent } = await lanyard.revoke(actor(res), child.handle, reason)
+    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
+  })
+  return router
+}
