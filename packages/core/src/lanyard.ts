@@ -18,6 +18,7 @@ import { createBindingService, type BindingService } from './services/bindings.j
 import { createGrantService, type GrantService } from './services/grants.js'
 import { createPresenceService, type PresenceService, type PresenceSettings } from './services/presence.js'
 import { createRevocationService, type RevocationService } from './services/revocations.js'
+import { cutTree } from './services/revocation-tree.js'
 import { createTierService, defaultTrustPolicy, type TierService } from './services/tiers.js'
 import { createTokenService, type TokenService } from './services/tokens.js'
 import type { TrustPolicy } from './tiers/tier-record.js'
@@ -107,16 +108,24 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     onDecided: (approval) => (approval.status === 'denied' ? tiers.noteTierEvent(approval.handle, { kind: 'incident', rule: 'approval-denied', reason: `approval ${approval.id} denied by ${approval.decidedBy}` }) : Promise.resolve()),
   })
   const refusalCodes = new Set(['ERR_SCOPE_WIDENING', 'ERR_SCOPE_UNKNOWN', 'ERR_BINDING_NOT_FOUND'])
+  const agentService = createAgentService({ store, bus, clock, log })
   async function revoke(actor: string, handle: string, reason: string) {
     const result = await revocations.revoke(actor, handle, reason)
     await approvals.cancelApprovals(actor, result.agent.handle, reason)
     return result
   }
+  async function suspend(actor: string, handle: string, reason: string) {
+    const agent = await agentService.suspend(actor, handle, reason)
+    await cutTree({ store, bus, clock, log, announce: revocations.announce }, actor, agent.handle, 'suspend', reason)
+    return agent
+  }
   return {
     settings,
     keys: deps.keys,
     webhooks: createWebhookService({ store, clock }),
-    ...createAgentService({ store, bus, clock, log }),
+    ...agentService,
+    // A suspend reaches every active descendant (#17), each in its own write, before the answer.
+    suspend,
     ...createBindingService({ store, systems, clock, log, upstreamTimeoutMs: settings.upstreamTimeoutMs, announce: revocations.announce }),
     ...createGrantService({ store, clock, log }),
     ...revocations,
@@ -151,7 +160,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
               : Promise.resolve(),
       dpop: { required: settings.requireDpop ?? false, nonces: deps.dpopNonces }, federation: deps.federation,
     }),
-    ...createDelegationService({ store, systems, clock, log, settings: settings.delegation ?? defaultDelegationSettings, announce: revocations.announce, revoke }),
+    ...createDelegationService({ store, systems, clock, log, settings: settings.delegation ?? defaultDelegationSettings, announce: revocations.announce, revoke, suspend }),
     ...createTrustService({ store, clock, issuers: deps.federation?.issuers ?? [] }),
     async close() {
       await revocations.cascade.stop()

@@ -5,7 +5,7 @@ import { approvalPolicy } from './v1-approvals.js'
 import { trustJson } from './v1-tiers.js'
 import { parseInput } from './validate.js'
 import { presenceFields, presenceInput, presenceJson } from './v1-presence.js'
-import { agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
+import { agentCutJson, agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
 
 const createAgentBody = z
   .object({
@@ -107,8 +107,8 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
       res.json(agentJson(await lanyard.suspend(actor(res), req.params.handle, reason)))
       return
     }
-    const { revocation, agent } = await lanyard.suspendAndRevokeGrants(actor(res), req.params.handle, reason)
-    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
+    const cut = await lanyard.suspendAndRevokeGrants(actor(res), req.params.handle, reason)
+    res.status(202).location(`/v1/revocations/${cut.revocation.id}`).json(agentCutJson(cut))
   })
   router.post('/agents/:handle/resume', async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body')
@@ -122,12 +122,14 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
         dry_run: true,
         grants: plan.grants.map(({ grant, mechanism }) => ({ ...grantJson(grant), mechanism })),
         last_expiry_at: plan.lastExpiryAt?.toISOString() ?? null,
+        // #17: the descendants the cut reaches, parents first, with what each holds.
+        ...(plan.tree === undefined ? {} : { tree: plan.tree.map((t) => ({ handle: t.handle, status: t.status, grants: t.grants.map(({ grant, mechanism }) => ({ ...grantJson(grant), mechanism })) })) }),
       })
       return
     }
     const { reason } = parseInput(reasonBody, req.body, 'body')
-    const { revocation, agent } = await lanyard.revoke(actor(res), req.params.handle, reason)
-    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
+    const cut = await lanyard.revoke(actor(res), req.params.handle, reason)
+    res.status(202).location(`/v1/revocations/${cut.revocation.id}`).json(agentCutJson(cut))
   })
   router.post('/agents/:handle/grants/:id/revoke', async (req, res) => {
     const { reason, incident } = parseInput(grantRevokeBody, req.body, 'body')

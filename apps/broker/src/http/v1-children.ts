@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { ClientUnauthorized, DelegationDenied, type Lanyard, type SecretValue } from '@lanyard/core'
 import { adminAuth } from './admin-auth.js'
 import { parseInput } from './validate.js'
-import { agentJson, bindingJson, keyJson, revocationJson } from './wire.js'
+import { agentCutJson, agentJson, bindingJson, keyJson } from './wire.js'
 
 const labels = z.record(z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, 'label keys: lower-case, digits, . _ / -'), z.string().max(256))
 const spawnBody = z
@@ -82,8 +82,8 @@ export function v1ChildRoutes(lanyard: Lanyard, adminToken: SecretValue): Router
   router.post('/agents/:parent/children/:child/revoke', auth, async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body')
     const child = await lanyard.childOf(String(req.params.parent), String(req.params.child))
-    const { revocation, agent } = await lanyard.revoke(actor(res), child.handle, reason)
-    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
+    const cut = await lanyard.revoke(actor(res), child.handle, reason)
+    res.status(202).location(`/v1/revocations/${cut.revocation.id}`).json(agentCutJson(cut))
   })
   return router
 }

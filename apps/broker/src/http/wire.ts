@@ -1,5 +1,5 @@
 import { isRevoking } from '@lanyard/core'
-import type { Agent, AgentKey, AuditEvent, Binding, Grant, Revocation } from '@lanyard/core'
+import type { Agent, AgentCut, AgentKey, AuditEvent, Binding, Grant, Revocation } from '@lanyard/core'
 
 /** Domain -> JSON: snake_case members, ISO times. The shapes are the public contract. */
 const iso = (date: Date | undefined) => date?.toISOString()
@@ -29,7 +29,7 @@ export const grantJson = (g: Grant) => ({
 export const revocationJson = (r: Revocation) => ({
   id: r.id, scope: r.scope, reason: r.reason, actor: r.actor, status: r.status, created_at: iso(r.createdAt), finished_at: iso(r.finishedAt),
   tasks: r.tasks.map((t) => ({
-    grant_id: t.grantId, system: t.system, status: t.status, attempts: t.attempts,
+    handle: t.handle, grant_id: t.grantId, system: t.system, status: t.status, attempts: t.attempts,
     ...(t.lastError === undefined ? {} : { last_error: t.lastError }),
     ...(t.outcome === undefined ? {} : { outcome: t.outcome.kind === 'unrevocable-until' ? { kind: t.outcome.kind, until: iso(t.outcome.until) } : t.outcome }),
     ...(isRevoking(t) ? { outcome: { kind: 'revoking' } } : {}),
@@ -38,4 +38,10 @@ export const revocationJson = (r: Revocation) => ({
 
 export const auditJson = (e: AuditEvent) => ({
   seq: e.seq, prev_hash: e.prevHash, hash: e.hash, at: iso(e.at), actor: e.actor, action: e.action, target: e.target, outcome: e.outcome, details: e.details,
+})
+
+/** An agent's cut (revoke, suspend with revoke_grants): its job, and each descendant's (#17). */
+export const agentCutJson = (cut: AgentCut) => ({
+  revocation: revocationJson(cut.revocation), agent: agentJson(cut.agent),
+  ...(cut.tree === undefined ? {} : { tree: cut.tree.map((t) => ({ agent: agentJson(t.agent), ...(t.revocation === undefined ? {} : { revocation: revocationJson(t.revocation) }) })) }),
 })

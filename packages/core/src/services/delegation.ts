@@ -53,8 +53,12 @@ export interface DelegationService {
   listChildren(parent: string): Promise<Agent[]>
   /** The agent `child`, if `parent` is its parent; DelegationDenied `not-parent` otherwise. */
   childOf(parent: string, child: string): Promise<Agent>
-  /** Revokes every child (active or suspended) whose TTL has lapsed, each with its own job and receipt. Returns their handles. */
-  revokeLapsedChildren(): Promise<string[]>
+  /**
+   * One pass over children that are not revoked: revokes those whose TTL lapsed (each with its
+   * own job and receipt), and repairs a tree cut a crash interrupted (a child of a revoked parent
+   * is revoked, an active child of a suspended parent suspended). Returns the handles it cut.
+   */
+  sweepChildren(): Promise<string[]>
 }
 
 export interface DelegationServiceDeps {
@@ -67,6 +71,8 @@ export interface DelegationServiceDeps {
   readonly announce: (revocation: Revocation) => void
   /** The composed revoke (job, receipt, approvals cancelled). */
   readonly revoke: (actor: string, handle: string, reason: string) => Promise<unknown>
+  /** The composed suspend (reaches the child's own descendants). */
+  readonly suspend: (actor: string, handle: string, reason: string) => Promise<unknown>
 }
 
 const childName = /^[a-z0-9](?:[a-z0-9_-]{0,30}[a-z0-9])?$/
@@ -164,6 +170,13 @@ export function createDelegationService(deps: DelegationServiceDeps): Delegation
         const put = await store.putBinding(binding, auditDraft(clock, actor, 'binding.created', handle, { system: binding.system, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier, delegated_from: parent.handle }))
         if (put.revocation !== undefined) deps.announce(put.revocation)
       }
+      // A store whose parent check is a read before the commit (Redis: the parent is in another
+      // slot) may have let a child in just as the parent was cut: the child goes the same way.
+      const after = await store.getAgent(parent.handle)
+      if (after?.status !== 'active') {
+        await deps.revoke('broker:tree', handle, `parent ${parent.handle} was cut while this child was spawned`)
+        throw new AgentNotActive(parent.handle, after?.status ?? 'revoked')
+      }
       return { agent, bindings, key, ...(privateJwk === undefined ? {} : { privateJwk }) }
     },
     async listChildren(parent) {
@@ -175,7 +188,7 @@ export function createDelegationService(deps: DelegationServiceDeps): Delegation
       if (agent.parent !== parseHandle(parent)) throw new DelegationDenied(`"${agent.handle}" is not a child of "${parent}"`, 'not-parent')
       return agent
     },
-    async revokeLapsedChildren() {
+    async sweepChildren() {
       const now = clock.now()
       const lapsed: string[] = []
       for (const status of ['active', 'suspended'] as const) {
@@ -183,9 +196,13 @@ export function createDelegationService(deps: DelegationServiceDeps): Delegation
         for (;;) {
           const page = await store.listAgents({ status, limit: 200, ...(after === undefined ? {} : { after }) })
           for (const agent of page) {
-            if (agent.parent === undefined || agent.expiresAt === undefined || agent.expiresAt > now) continue
+            if (agent.parent === undefined) continue
+            const parent = await store.getAgent(agent.parent)
             try {
-              await deps.revoke('broker:ttl', agent.handle, `child TTL lapsed at ${agent.expiresAt.toISOString()}`)
+              if (agent.expiresAt !== undefined && agent.expiresAt <= now) await deps.revoke('broker:ttl', agent.handle, `child TTL lapsed at ${agent.expiresAt.toISOString()}`)
+              else if (parent === undefined || parent.status === 'revoked') await deps.revoke('broker:tree', agent.handle, `parent ${agent.parent} is revoked`)
+              else if (parent.status === 'suspended' && agent.status === 'active') await deps.suspend('broker:tree', agent.handle, `parent ${agent.parent} is suspended`)
+              else continue
               lapsed.push(agent.handle)
             } catch (error) {
               // Another replica's sweep (or an admin) got there first: AgentNotActive. Others retry next pass.
