@@ -1,4 +1,4 @@
-import type { Agent, Approval, AgentKey, AgentPresence, AuditEvent, MisuseReport, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, TrustRule, Webhook, WebhookDelivery } from '@lanyard/core'
+import type { Agent, Approval, AgentKey, AgentPresence, AuditEvent, MisuseReport, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, TrustRule, Webhook, WebhookDelivery, DelegationRule } from '@lanyard/core'
 
 // Records are stored as JSON; Dates travel as ISO strings and are revived by field name. Only
 // the named top-level fields are revived: `ref`, `target` and audit `details` are opaque JSON
@@ -35,6 +35,7 @@ export const decodeGrant = decoder<Grant>(['createdAt', 'expiresAt', 'endedAt'])
 export const decodeEvent = decoder<AuditEvent>(['at'])
 export const decodeSigningKey = decoder<SigningKeyRecord>(['createdAt', 'retiredAt'])
 export const decodeTrustRule = decoder<TrustRule>(['createdAt'])
+export const decodeDelegation = decoder<DelegationRule>(['expiresAt', 'createdAt'])
 export const decodePresence = decoder<AgentPresence>(['updatedAt'])
 export const decodeReport = decoder<MisuseReport>(['receivedAt'])
 export const decodeWebhook = decoder<Webhook>(['createdAt'])

@@ -59,6 +59,8 @@ export interface RedisKeys {
   readonly approvalIndex: string
   /** Earned trust (#15): the agent's TierRecord, JSON, under its tag. */
   readonly tier: (handle: string) => string
+  /** The subject's delegation rules (#17, hash: actor -> rule), under the subject's tag. */
+  readonly delegations: (handle: string) => string
   /** The agent's trust rules (hash: id -> rule), under the agent's tag. */
   readonly trustRules: (handle: string) => string
   /** Global index (see (2)): `[handle, id]` of every rule naming the issuer. */
@@ -117,6 +119,7 @@ export function redisKeys(prefix: string): RedisKeys {
     approvalIndex: `${prefix}:approvals`,
     tier: (handle) => `${tag(handle)}:tier`,
     trustRules: (handle) => `${tag(handle)}:trust`,
+    delegations: (handle) => `${tag(handle)}:delegations`,
     trustByIssuer: (issuer) => `${prefix}:trust:issuer:${issuer}`,
     rate: (key) => `${prefix}:rate:${key}`,
     exclusive: (system, key) => `${prefix}:exclusive:${JSON.stringify([system, key])}`,

@@ -57,6 +57,19 @@ export function delegationCases(kit: StoreKit): void {
       expect(await store.getAgent(orphan.handle)).toBeUndefined()
     })
 
+    it('putDelegation creates or replaces the rule of (subject, actor), audited on the subject; listDelegations reads them by actor', async () => {
+      const subject = await seed.agent()
+      const later = new Date(clock.now().getTime() + 3_600_000)
+      const rule = (actor: string, scopes: string[]) => ({ subject: subject.handle, actor, systems: ['memory'], scopes, expiresAt: later, createdBy: 'admin:conformance', createdAt: clock.now() })
+      await store.putDelegation(rule('b@agents.conformance.test', ['read']), draft(clock, 'delegation.set', subject.handle))
+      await store.putDelegation(rule('a@agents.conformance.test', ['read']), draft(clock, 'delegation.set', subject.handle))
+      await store.putDelegation(rule('b@agents.conformance.test', ['write']), draft(clock, 'delegation.set', subject.handle))
+      expect(await store.listDelegations(subject.handle)).toEqual([rule('a@agents.conformance.test', ['read']), rule('b@agents.conformance.test', ['write'])])
+      expect((await auditActions(store, subject.handle)).filter((a) => a === 'delegation.set')).toHaveLength(3)
+      await rejectsWith(store.putDelegation({ ...rule('a@agents.conformance.test', ['read']), subject: `${uniqueId('ghost')}@agents.conformance.test` }, draft(clock, 'delegation.set', 'x')), 'ERR_AGENT_NOT_FOUND')
+      expect(await store.listDelegations(`${uniqueId('ghost')}@agents.conformance.test`)).toEqual([])
+    })
+
     it('putBinding keeps `delegable: true`; a binding without it reads back without it', async () => {
       const agent = await seed.agent()
       const delegable = newBinding(clock, agent.handle, 'memory', { delegable: true })
