@@ -22,6 +22,7 @@ import { v1WebhookRoutes } from './v1-webhooks.js'
 import { v1AuditRoutes } from './v1-audit.js'
 import { v1EventRoutes } from './v1-events.js'
 import { v1ChildRoutes } from './v1-children.js'
+import { v1DelegationRoutes } from './v1-delegations.js'
 import type { RevocationStream } from '../events/revocation-stream.js'
 import { wellKnownRoutes } from './well-known.js'
 
@@ -85,7 +86,7 @@ export function createApp(deps: AppDeps): Express {
 
   const v1 = express.Router()
   v1.use(auth, jsonOnly, express.json({ limit, strict: true }))
-  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1KeyRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard), v1ApprovalRoutes(lanyard), v1TierRoutes(lanyard), v1AuditRoutes(lanyard))
+  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1KeyRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard), v1ApprovalRoutes(lanyard), v1TierRoutes(lanyard), v1AuditRoutes(lanyard), v1DelegationRoutes(lanyard))
   v1.use((_req, res) => res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such endpoint' })))
   v1.use(problemErrorHandler(log))
   app.use('/v1', v1)

@@ -190,6 +190,8 @@ export function v1OtherRoutes(lanyard: Lanyard, systems: ReadonlyMap<string, Sys
       matches: found.map(({ agent, grant }) => ({
         handle: agent.handle, owner: agent.owner, grant_id: grant.id, system: grant.system, scopes: grant.scopes, status: grant.status,
         created_at: grant.createdAt.toISOString(), expires_at: grant.expiresAt?.toISOString(),
+        // #17: the act chain of a grant made by an actor, and a child's parent.
+        ...(grant.index.act === undefined ? {} : { act: JSON.parse(grant.index.act) as unknown }), ...(agent.parent === undefined ? {} : { parent: agent.parent }),
       })),
     })
   })

@@ -2,9 +2,12 @@
 import { LanyardError, type LanyardErrorOptions } from './lanyard-error.js'
 
 /** Why a parent may not hand something to a child. */
-export type DelegationDeniedReason = 'not-delegable' | 'wider-than-parent' | 'not-bound' | 'not-parent' | 'parent-not-active'
+export type DelegationDeniedReason = 'not-delegable' | 'wider-than-parent' | 'not-bound' | 'not-parent' | 'parent-not-active' | 'not-in-may-act' | 'no-live-rule' | 'actor-not-active'
 
 /**
+ * Also: an exchange with an `actor_token` whose actor the subject token's `may_act` does not
+ * name, with no live delegation rule for that actor and system, or by an actor not active.
+ *
  * The parent asked for what it cannot give: a binding whose policy is not `delegable`, scopes
  * its own binding does not cover, a system it is not bound to, or an agent that is not its child.
  */

@@ -8,7 +8,7 @@ import type { Binding } from '../bindings/binding.js'
 import type { Systems } from '../exchange/connectors.js'
 import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
-import type { AgentStore, AuditStore, BindingStore } from '../ports/store/index.js'
+import type { AgentStore, AuditStore, BindingStore, DelegationRule, DelegationStore } from '../ports/store/index.js'
 import type { Revocation } from '../revocation/revocation.js'
 import { auditDraft, mustGetAgent } from './context.js'
 
@@ -59,10 +59,24 @@ export interface DelegationService {
    * is revoked, an active child of a suspended parent suspended). Returns the handles it cut.
    */
   sweepChildren(): Promise<string[]>
+  /**
+   * Sets (or replaces) the rule letting `input.actor` act for `subject` (RFC 8693 actor_token):
+   * on `systems`, within `scopes`, until `expiresAt`. Both agents must exist; the subject's next
+   * handle tokens name the actor in `may_act`. Audited on both chains.
+   */
+  setDelegation(by: string, subject: string, input: NewDelegation): Promise<DelegationRule>
+  listDelegations(subject: string): Promise<DelegationRule[]>
+}
+
+export interface NewDelegation {
+  readonly actor: string
+  readonly systems: readonly string[]
+  readonly scopes: readonly string[]
+  readonly expiresAt: Date
 }
 
 export interface DelegationServiceDeps {
-  readonly store: AgentStore & BindingStore & AuditStore
+  readonly store: AgentStore & BindingStore & AuditStore & DelegationStore
   readonly systems: Systems
   readonly clock: Clock
   readonly log: Logger
@@ -187,6 +201,28 @@ export function createDelegationService(deps: DelegationServiceDeps): Delegation
       const agent = await mustGetAgent(store, child)
       if (agent.parent !== parseHandle(parent)) throw new DelegationDenied(`"${agent.handle}" is not a child of "${parent}"`, 'not-parent')
       return agent
+    },
+    async setDelegation(by, subjectHandle, input) {
+      const subject = await mustGetAgent(store, subjectHandle)
+      const actor = await mustGetAgent(store, input.actor)
+      const issues: string[] = []
+      if (actor.handle === subject.handle) issues.push('actor: an agent does not act for itself')
+      if (input.systems.length === 0) issues.push('systems: at least one')
+      for (const system of input.systems) if (!systems.has(system)) issues.push(`systems: "${system}" is not configured`)
+      if (input.scopes.length === 0) issues.push('scopes: at least one')
+      for (const scope of input.scopes) if (!input.systems.some((system) => systems.get(system)?.definition.scopes.isKnown(scope))) issues.push(`scopes: "${scope}" is known to none of the systems`)
+      const now = clock.now()
+      if (!(input.expiresAt > now) || input.expiresAt.getTime() - now.getTime() > maxTtlSeconds * 1000) issues.push('expiresAt: in the future, within a year')
+      if (issues.length > 0) throw new RequestInvalid(issues)
+      const rule: DelegationRule = { subject: subject.handle, actor: actor.handle, systems: [...input.systems], scopes: [...input.scopes], expiresAt: input.expiresAt, createdBy: by, createdAt: now }
+      const details = { subject: subject.handle, actor: actor.handle, systems: rule.systems, scopes: rule.scopes, expires_at: rule.expiresAt.toISOString() }
+      await store.putDelegation(rule, auditDraft(clock, by, 'delegation.set', subject.handle, details))
+      await store.appendAudit(actor.handle, auditDraft(clock, by, 'delegation.granted', actor.handle, details))
+      return rule
+    },
+    async listDelegations(subject) {
+      const agent = await mustGetAgent(store, subject)
+      return store.listDelegations(agent.handle)
     },
     async sweepChildren() {
       const now = clock.now()
