@@ -142,8 +142,17 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
   if (binding === undefined) throw new BindingNotFound(agent.handle, system.name)
   if (binding.status === 'revoked') throw new BindingRevoked(agent.handle, system.name, 'revoked')
   if (agent.tier < binding.minTier) throw new AgentNotActive(agent.handle, `at trust tier ${agent.tier}, below this binding's minimum of ${binding.minTier}`)
-  // With an actor: the subject's ceiling intersected with the delegation rule's scopes (#17).
-  const ceiling = request.delegation === undefined ? binding.ceiling : binding.ceiling.filter((scope) => request.delegation!.scopes.includes(scope))
+  // With an actor: the rule's scopes that the subject's ceiling covers, by the connector's own
+  // narrowing rules (write covers read), are the ceiling of this exchange (#17).
+  const covered = (scope: string) => {
+    try {
+      system.instance.narrow(binding.ceiling, [scope])
+      return true
+    } catch {
+      return false
+    }
+  }
+  const ceiling = request.delegation === undefined ? binding.ceiling : request.delegation.scopes.filter(covered)
   if (ceiling.length === 0) throw new DelegationDenied(`the delegation gives no scope of "${system.name}" this binding holds`, 'no-live-rule')
   const scopes = system.instance.narrow(ceiling, request.scopes ?? ceiling)
   const act = request.delegation === undefined ? {} : { act: request.delegation.act }
