@@ -12,6 +12,8 @@ export interface TestBrokerOptions {
   readonly dataDir?: string
   /** The admin bearer; replicas of one deployment share it. Default: a fresh one. */
   readonly adminToken?: string
+  /** The broker's time source (a test moves it on to make things lapse). Default: the system clock. */
+  readonly clock?: { now(): Date }
 }
 
 export interface TestBroker {
@@ -100,6 +102,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     env: { LANYARD_MASTER_KEY: testMasterKey, LANYARD_ADMIN_TOKEN: adminToken, LANYARD_DATA_DIR: dataDir, ...storeEnv(), ...options.env },
     listen: '127.0.0.1:0',
     notice: () => {},
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   }).catch((error: unknown) => {
     // A broker refused at start (the tests of bad configuration) leaves no folder behind.
     if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
