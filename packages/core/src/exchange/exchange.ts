@@ -183,7 +183,7 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
   let issued
   try {
     issued = await system.instance.issue(
-      { grantId: grant.id, agent: { handle: agent.handle, owner: agent.owner, tier: agent.tier }, target: binding.target, scopes, maxTtlSeconds: Math.min(deps.maxCredentialTtlSeconds, deps.ttlCap?.(agent.tier) ?? Number.POSITIVE_INFINITY) },
+      { grantId: grant.id, agent: { handle: agent.handle, owner: agent.owner, tier: agent.tier }, target: binding.target, scopes, ...(request.delegation === undefined ? {} : { act: actChain(request.delegation.act) }), maxTtlSeconds: Math.min(deps.maxCredentialTtlSeconds, deps.ttlCap?.(agent.tier) ?? Number.POSITIVE_INFINITY) },
       AbortSignal.timeout(deps.upstreamTimeoutMs),
     )
   } catch (cause) {
@@ -230,4 +230,11 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
       .catch((error: unknown) => deps.log.warn({ handle: request.delegation!.act.sub, err: String(error) }, 'actor chain event not written; the subject chain has the grant'))
   }
   return { grantId: grant.id, system: system.name, scopes, expiresAt, credential: issued.credential, ...act }
+}
+
+/** The handles of an act claim, outermost (most recent) first. */
+function actChain(act: ActClaim): string[] {
+  const chain: string[] = []
+  for (let link: ActClaim | undefined = act; link !== undefined; link = link.act) chain.push(link.sub)
+  return chain
 }
