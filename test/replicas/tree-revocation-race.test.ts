@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks'
-import { afterEach, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createAgentClient } from '@lanyard/client'
 import { createTestAgent, jwtType, tokenExchange, uniqueHandle } from '../support/agent.js'
 import type { TestBroker } from '../support/broker.js'
 import { eventually, memorySystem } from '../support/memory.js'
-import { deleteKeys, runPrefix, sharedRedisUrl, startReplicas } from '../support/replicas.js'
+import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, startReplicas } from '../support/replicas.js'
 
 // #17 "A race": three replicas on one Redis; a grandchild exchanges on all three while its
 // grandparent is revoked through one of them. Nothing begun after the 202 is issued, and every
@@ -24,13 +24,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-it('a grandchild exchanging on three replicas while the root is revoked: nothing after the 202, nothing outside the job', async () => {
+async function treeRace(redis: { urls: string[]; cluster: boolean }): Promise<void> {
   const keyPrefix = runPrefix()
   const mem = memorySystem('mem', { latencyMs: 5 })
   const replicas = await startReplicas({
-    redisUrls: [sharedRedisUrl, sharedRedisUrl, sharedRedisUrl],
+    redisUrls: [redis.urls[0]!, redis.urls[0]!, redis.urls[0]!],
     keyPrefix,
-    cluster: false,
+    cluster: redis.cluster,
     config: {
       systems: [mem.system],
       rateLimits: { exchange: { ratePerSecond: 100_000, burst: 100_000 }, authenticate: { ratePerSecond: 100_000, burst: 100_000 } },
@@ -39,7 +39,7 @@ it('a grandchild exchanging on three replicas while the root is revoked: nothing
   })
   cleanups.push(async () => {
     await Promise.allSettled(replicas.map((replica) => replica.close()))
-    await deleteKeys([sharedRedisUrl], keyPrefix)
+    await deleteKeys(redis.urls, keyPrefix)
   })
   const [first, second, third] = replicas as [TestBroker, TestBroker, TestBroker]
   const root = await createTestAgent(first, { handle: uniqueHandle('root'), bindings: [{ system: 'mem', target: { account: 'acme' }, ceiling: ['read'], delegable: true } as never] })
@@ -95,4 +95,17 @@ it('a grandchild exchanging on three replicas while the root is revoked: nothing
   expect(grants.filter((g) => !tasked.has(g.id))).toEqual([])
   expect(grants.filter((g) => g.status === 'live' || g.status === 'pending')).toEqual([])
   expect(issued.filter((a) => mem.upstream.introspect(a.token!).active)).toEqual([])
+}
+
+describe('a grandchild exchanging on three replicas while the root is revoked: nothing after the 202, nothing outside the job', () => {
+  it('three replicas on one Redis', async () => {
+    await treeRace({ urls: [sharedRedisUrl], cluster: false })
+  })
+
+  // Each agent's writes stay in its own slot: the tree cut needs no cross-slot script.
+  it('three replicas on a three-master Redis Cluster', async () => {
+    const cluster = await startCluster()
+    cleanups.push(() => cluster.stop())
+    await treeRace({ urls: cluster.nodes.map((node) => `redis://${node.host}:${node.port}`), cluster: true })
+  })
 })
