@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Children (#17): the parent's own handle token or the admin, so before the admin-only /v1.
   const children = express.Router()
-  children.use(jsonOnly, express.json({ limit, strict: true }), v1ChildRoutes(lanyard, deps.adminToken), problemErrorHandler(log))
+  children.use(v1ChildRoutes(lanyard, deps.adminToken, [jsonOnly, express.json({ limit, strict: true })]), problemErrorHandler(log))
   app.use('/v1', children)
 
   const v1 = express.Router()

@@ -49,12 +49,13 @@ function parentOrAdmin(lanyard: Lanyard, adminToken: SecretValue): RequestHandle
  * /v1/agents/{parent}/children (#17): a parent spawns, lists, suspends and revokes its own
  * children, and nothing else; the admin may do the same. Mounted before the admin-only /v1.
  */
-export function v1ChildRoutes(lanyard: Lanyard, adminToken: SecretValue): Router {
+export function v1ChildRoutes(lanyard: Lanyard, adminToken: SecretValue, jsonBody: readonly RequestHandler[]): Router {
   const router = Router()
-  const auth = parentOrAdmin(lanyard, adminToken)
+  // Who calls first, then the body (as on the admin /v1): these routes only, never all of /v1.
+  const auth: RequestHandler[] = [parentOrAdmin(lanyard, adminToken), ...jsonBody]
   const actor = (res: { locals: Record<string, unknown> }) => String(res.locals.actor)
 
-  router.post('/agents/:parent/children', auth, async (req, res) => {
+  router.post('/agents/:parent/children', ...auth, async (req, res) => {
     const body = parseInput(spawnBody, req.body, 'body')
     const spawned = await lanyard.spawnChild(actor(res), String(req.params.parent), {
       name: body.name, ceilings: body.ceilings,
@@ -71,15 +72,15 @@ export function v1ChildRoutes(lanyard: Lanyard, adminToken: SecretValue): Router
       ...(spawned.privateJwk === undefined ? {} : { private_jwk: spawned.privateJwk }),
     })
   })
-  router.get('/agents/:parent/children', auth, async (req, res) => {
+  router.get('/agents/:parent/children', ...auth, async (req, res) => {
     res.json({ children: (await lanyard.listChildren(String(req.params.parent))).map(agentJson) })
   })
-  router.post('/agents/:parent/children/:child/suspend', auth, async (req, res) => {
+  router.post('/agents/:parent/children/:child/suspend', ...auth, async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body')
     const child = await lanyard.childOf(String(req.params.parent), String(req.params.child))
     res.json(agentJson(await lanyard.suspend(actor(res), child.handle, reason)))
   })
-  router.post('/agents/:parent/children/:child/revoke', auth, async (req, res) => {
+  router.post('/agents/:parent/children/:child/revoke', ...auth, async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body')
     const child = await lanyard.childOf(String(req.params.parent), String(req.params.child))
     const cut = await lanyard.revoke(actor(res), child.handle, reason)
