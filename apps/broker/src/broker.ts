@@ -237,8 +237,13 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       if (reconciled.length > 0) log.warn({ count: reconciled.length }, 'grants left pending were reconciled as failed')
     }
     await reconcile()
+    await lanyard.sweepChildren().catch((error: unknown) => log.warn({ err: String(error) }, 'lapsed-children pass failed'))
     const reconciler = setInterval(() => void reconcile().catch((error: unknown) => log.warn({ err: String(error) }, 'reconciliation pass failed')), defaults.reconcilePendingAfterMs)
     reconciler.unref()
+    // Children whose TTL lapsed (#17) are revoked like any agent, each with a job and receipt;
+    // a tree cut a crash interrupted is finished.
+    const lapse = setInterval(() => void lanyard.sweepChildren().catch((error: unknown) => log.warn({ err: String(error) }, 'lapsed-children pass failed')), defaults.delegation.sweepMs)
+    lapse.unref()
     const metrics = createMetrics()
     // Receivers are upstreams too: the same address rule at connect time, a small body cap. The
     // real network, never options.fetch (that one stands in for the connectors' upstreams).
@@ -276,6 +281,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       store,
       async close() {
         clearInterval(reconciler)
+        clearInterval(lapse)
         checkpoints.stop()
         detachStream()
         // In-flight requests are answered first (a SIGTERM drains, it does not cut them), then

@@ -4,6 +4,7 @@ import { createDpopProver } from './dpop.js'
 import { loadAgentKey, signingAlgorithm } from './agent-key.js'
 import type { AgentKey } from './agent-key.js'
 import { requestJson } from './broker-http.js'
+import { postChild, type SpawnChildRequest, type SpawnedChild } from './children.js'
 import { ApprovalRequired, InvalidGrant, isRecord, LanyardClientError } from './errors.js'
 import { createExpiringCache } from './expiring-cache.js'
 import type { Expiring } from './expiring-cache.js'
@@ -114,6 +115,8 @@ export interface AgentClient {
    * DPoP). Undefined when the client binds no key (`dpop: false`).
    */
   dpopProof(method: string, url: string, accessToken: string): Promise<string | undefined>
+  /** Spawns a child agent within this agent's delegable ceilings (#17); needs a key or platform sign-in. */
+  spawnChild(request: SpawnChildRequest): Promise<SpawnedChild>
 }
 
 /** RFC 7523 §3 wants a short assertion lifetime; the broker accepts at most 5 minutes. */
@@ -285,6 +288,20 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     }
   }
 
+  /** A bearer handle token for one /v1 call of this agent's own (the route takes no DPoP proof). */
+  async function bearerHandleToken(): Promise<string> {
+    const { issuer } = await discover()
+    const form = new URLSearchParams({ grant_type: GRANT_TYPE_JWT_BEARER, assertion: await assertionFor(issuer) })
+    if (options.federated !== undefined && options.handle) form.set('client_id', options.handle)
+    const accessToken = requireString(await requestJson(fetchImpl, endpoint('/oauth/token'), { form }), 'access_token')
+    if (!options.handle) learntHandle = String(decodeJwt(accessToken).sub ?? learntHandle)
+    return accessToken
+  }
+  const spawnChild = async (request: SpawnChildRequest) => {
+    const bearer = await bearerHandleToken()
+    return postChild(fetchImpl, base, learntHandle, bearer, request)
+  }
+
   const signStatement = async (payload: Record<string, unknown>) => signAgentStatement(await agentKey(), learntHandle, payload, now())
 
   return {
@@ -299,6 +316,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     issuer: async () => (await discover()).issuer,
     signStatement,
     dpopProof: async (method, url, accessToken) => dpop?.proof(method, url, { accessToken }),
+    spawnChild,
   }
 }
 

@@ -8,14 +8,16 @@ import { BrokerUnreachable, errorFromResponse, isRecord, LanyardClientError } fr
 export async function requestJson(
   fetchImpl: typeof fetch,
   url: URL,
-  init: { form?: URLSearchParams; headers?: Record<string, string>; onHeaders?: (headers: Headers) => void } = {},
+  init: { form?: URLSearchParams; json?: unknown; headers?: Record<string, string>; onHeaders?: (headers: Headers) => void } = {},
 ): Promise<Record<string, unknown>> {
   let response: Response
   try {
+    const body = init.form ? init.form.toString() : init.json === undefined ? undefined : JSON.stringify(init.json)
+    const type: Record<string, string> = init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : init.json === undefined ? {} : { 'content-type': 'application/json' }
     response = await fetchImpl(url, {
-      method: init.form ? 'POST' : 'GET',
-      headers: { ...(init.form ? { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } : { accept: 'application/json' }), ...init.headers },
-      ...(init.form ? { body: init.form.toString() } : {}),
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { accept: 'application/json', ...type, ...init.headers },
+      ...(body === undefined ? {} : { body }),
     })
   } catch (err) {
     throw new BrokerUnreachable({ description: `cannot reach the broker at ${url.origin}${networkCode(err)}`, cause: err })

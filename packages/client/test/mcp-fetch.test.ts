@@ -25,6 +25,9 @@ function stubAgent(options: { dpop?: boolean } = {}) {
     issuer: async () => issuer,
     signStatement: async () => 'unused.statement.jws',
     dpopProof: async (method, url, token) => (options.dpop === true ? `proof ${method} ${url} ${token}` : undefined),
+    spawnChild: async () => {
+      throw new Error('mcpFetch never spawns children')
+    },
   }
   return { agent, exchanges }
 }

@@ -41,6 +41,8 @@ export const awsCredentialsTokenType = 'urn:lanyard:params:token-type:aws-creden
 /** Session tags every session carries; both transitive, so they survive role chaining. */
 export const agentTag = 'lanyard:agent'
 export const grantTag = 'lanyard:grant'
+/** #17: who acted for the agent, most recent first, as AWS names separated by "/" (256 characters at most). */
+export const actTag = 'lanyard:act'
 
 /** AWS's shortest session. */
 const minSessionSeconds = 900
@@ -182,7 +184,7 @@ export async function issue(client: AwsClient, request: IssueRequest<AwsTarget>,
       sessionName: name,
       subject: request.agent.handle,
       sourceIdentity: name,
-      tags: { [agentTag]: name, [grantTag]: request.grantId },
+      tags: { [agentTag]: name, [grantTag]: request.grantId, ...(request.act === undefined || request.act.length === 0 ? {} : { [actTag]: request.act.map(awsName).join('/').slice(0, 256) }) },
       durationSeconds,
       policy,
     },

@@ -10,6 +10,7 @@ import { grantsErrors } from './errors/grants.js'
 import { infrastructureErrors } from './errors/infrastructure.js'
 import { approvalsErrors } from './errors/approvals.js'
 import { adminsErrors } from './errors/admins.js'
+import { delegationErrors } from './errors/delegation.js'
 
 export * from './errors/lanyard-error.js'
 export * from './errors/agents.js'
@@ -19,9 +20,10 @@ export * from './errors/grants.js'
 export * from './errors/infrastructure.js'
 export * from './errors/approvals.js'
 export * from './errors/admins.js'
+export * from './errors/delegation.js'
 
 /** Every class in the catalogue, for the catalogue integrity test. */
-export const errorClasses = [...agentsErrors, ...tokensErrors, ...bindingsErrors, ...grantsErrors, ...infrastructureErrors, ...approvalsErrors, ...adminsErrors] as const
+export const errorClasses = [...agentsErrors, ...tokensErrors, ...bindingsErrors, ...grantsErrors, ...infrastructureErrors, ...approvalsErrors, ...adminsErrors, ...delegationErrors] as const
 
 export type AnyLanyardError = InstanceType<(typeof errorClasses)[number]>
 

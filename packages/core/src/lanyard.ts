@@ -14,10 +14,12 @@ import { createAgentService, type AgentService } from './services/agents.js'
 import { createApprovalService, type ApprovalService } from './services/approvals.js'
 import { createAuditService, type AuditService } from './services/audit.js'
 import { createCheckpointService, type CheckpointService } from './services/checkpoints.js'
+import { createDelegationService, defaultDelegationSettings, type DelegationService, type DelegationSettings } from './services/delegation.js'
 import { createBindingService, type BindingService } from './services/bindings.js'
 import { createGrantService, type GrantService } from './services/grants.js'
 import { createPresenceService, type PresenceService, type PresenceSettings } from './services/presence.js'
 import { createRevocationService, type RevocationService } from './services/revocations.js'
+import { cutTree } from './services/revocation-tree.js'
 import { createTierService, defaultTrustPolicy, type TierService } from './services/tiers.js'
 import { createTokenService, type TokenService } from './services/tokens.js'
 import type { TrustPolicy } from './tiers/tier-record.js'
@@ -42,6 +44,8 @@ export interface LanyardSettings {
   /** Refuse unbound handle tokens for every agent (RFC 9449); per agent, the `require-dpop` label. */
   readonly requireDpop?: boolean
   readonly presence: PresenceSettings
+  /** Sub-agents (#17); absent: depth 3, 100 live children per agent. */
+  readonly delegation?: DelegationSettings
 }
 
 /** Platform issuers whose tokens agents may sign in with, and the port that fetches their keys. */
@@ -82,7 +86,8 @@ export type Lanyard = AgentService &
   PresenceService &
   ApprovalService &
   TierService &
-  AdminService & {
+  AdminService &
+  DelegationService & {
     readonly settings: LanyardSettings
     readonly keys: KeyRing
     /** Webhook subscriptions, the revocation outbox and deliveries, for the broker's webhook module. */
@@ -105,20 +110,29 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
     onDecided: (approval) => (approval.status === 'denied' ? tiers.noteTierEvent(approval.handle, { kind: 'incident', rule: 'approval-denied', reason: `approval ${approval.id} denied by ${approval.decidedBy}` }) : Promise.resolve()),
   })
   const refusalCodes = new Set(['ERR_SCOPE_WIDENING', 'ERR_SCOPE_UNKNOWN', 'ERR_BINDING_NOT_FOUND'])
+  const agentService = createAgentService({ store, bus, clock, log })
+  async function revoke(actor: string, handle: string, reason: string) {
+    const result = await revocations.revoke(actor, handle, reason)
+    await approvals.cancelApprovals(actor, result.agent.handle, reason)
+    return result
+  }
+  async function suspend(actor: string, handle: string, reason: string) {
+    const agent = await agentService.suspend(actor, handle, reason)
+    await cutTree({ store, bus, clock, log, announce: revocations.announce }, actor, agent.handle, 'suspend', reason)
+    return agent
+  }
   return {
     settings,
     keys: deps.keys,
     webhooks: createWebhookService({ store, clock }),
-    ...createAgentService({ store, bus, clock, log }),
+    ...agentService,
+    // A suspend reaches every active descendant (#17), each in its own write, before the answer.
+    suspend,
     ...createBindingService({ store, systems, clock, log, upstreamTimeoutMs: settings.upstreamTimeoutMs, announce: revocations.announce }),
     ...createGrantService({ store, clock, log }),
     ...revocations,
     // Revoking an agent (or its owner) cancels what it was waiting for: the approvals.
-    async revoke(actor, handle, reason) {
-      const result = await revocations.revoke(actor, handle, reason)
-      await approvals.cancelApprovals(actor, result.agent.handle, reason)
-      return result
-    },
+    revoke,
     async revokeOwner(actor, owner, reason) {
       const results = await revocations.revokeOwner(actor, owner, reason)
       for (const { agent } of results) await approvals.cancelApprovals(actor, agent.handle, reason)
@@ -149,6 +163,7 @@ export function createLanyard(deps: LanyardDeps): Lanyard {
               : Promise.resolve(),
       dpop: { required: settings.requireDpop ?? false, nonces: deps.dpopNonces }, federation: deps.federation,
     }),
+    ...createDelegationService({ store, systems, clock, log, settings: settings.delegation ?? defaultDelegationSettings, announce: revocations.announce, revoke, suspend }),
     ...createTrustService({ store, clock, issuers: deps.federation?.issuers ?? [] }),
     async close() {
       await revocations.cascade.stop()

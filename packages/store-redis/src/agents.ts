@@ -27,10 +27,19 @@ export function createAgentMethods(db: RedisDatabase): AgentStore {
   return {
     async createAgent(agent, audit) {
       const { handle } = agent
+      // A child is born under an active parent. The parent's record lives in another slot, so
+      // this is a read before the commit, not a guard in it: the tree cascade (#17) covers a
+      // child that lands just after its parent's cut.
+      if (agent.parent !== undefined) {
+        const parent = await readAgent(db, agent.parent)
+        if (parent === undefined) throw new AgentNotFound(agent.parent)
+        if (parent.status !== 'active') throw new AgentNotActive(parent.handle, parent.status)
+      }
       const txn = new Transaction().set(keys.agent(handle), encode(agent)).set(keys.openGrantsComplete(handle), '1')
       // Absent head = no agent: both are written by this commit only.
       txn.appendAudit(keys, handle, null, audit)
-      await Promise.all([index.zadd(keys.agents, 0, handle)(), index.zadd(keys.owner(agent.owner), 0, handle)()])
+      const children = agent.parent === undefined ? [] : [index.zadd(keys.children(agent.parent), 0, handle)()]
+      await Promise.all([index.zadd(keys.agents, 0, handle)(), index.zadd(keys.owner(agent.owner), 0, handle)(), ...children])
       if (!(await db.commit(txn))) throw new AgentExists(handle)
     },
 
@@ -41,7 +50,7 @@ export function createAgentMethods(db: RedisDatabase): AgentStore {
       // is then read from its agent record, which decides. Status has no index: filtering by
       // status alone reads every agent. Fine for thousands of agents; past that, add a
       // per-status index maintained like the owner index.
-      const indexKey = filter.owner === undefined ? keys.agents : keys.owner(filter.owner)
+      const indexKey = filter.parent !== undefined ? keys.children(filter.parent) : filter.owner === undefined ? keys.agents : keys.owner(filter.owner)
       const limit = filter.limit ?? Number.POSITIVE_INFINITY
       const pageSize = 200
       const found: Agent[] = []
@@ -52,6 +61,7 @@ export function createAgentMethods(db: RedisDatabase): AgentStore {
         for (const agent of agents) {
           if (agent === undefined) continue
           if (filter.owner !== undefined && agent.owner !== filter.owner) continue
+          if (filter.parent !== undefined && agent.parent !== filter.parent) continue
           if (filter.status !== undefined && agent.status !== filter.status) continue
           if (found.push(agent) >= limit) break
         }

@@ -1,4 +1,4 @@
-import type { AdminPrincipal, ConsoleSession, Agent, Approval, AgentKey, AgentPresence, AuditEvent, MisuseReport, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, TrustRule, Webhook, WebhookDelivery } from '@lanyard/core'
+import type { AdminPrincipal, ConsoleSession, Agent, Approval, AgentKey, AgentPresence, AuditEvent, MisuseReport, Binding, Grant, Revocation, RevocationTask, SigningKeyRecord, TrustRule, Webhook, WebhookDelivery, DelegationRule } from '@lanyard/core'
 
 // Records are stored as JSON; Dates travel as ISO strings and are revived by field name. Only
 // the named top-level fields are revived: `ref`, `target` and audit `details` are opaque JSON
@@ -21,7 +21,7 @@ function decoder<T>(dates: readonly string[]): (json: string | null | undefined)
   return (json) => (json === null || json === undefined ? undefined : revive<T>(json, dates))
 }
 
-export const decodeAgent = decoder<Agent>(['createdAt', 'updatedAt'])
+export const decodeAgent = decoder<Agent>(['createdAt', 'updatedAt', 'expiresAt'])
 export const decodeAdmin = decoder<AdminPrincipal>(['createdAt', 'expiresAt', 'revokedAt'])
 export const decodeSession = decoder<ConsoleSession>(['createdAt', 'expiresAt'])
 export const decodeKey = decoder<AgentKey>(['createdAt'])
@@ -37,6 +37,7 @@ export const decodeGrant = decoder<Grant>(['createdAt', 'expiresAt', 'endedAt'])
 export const decodeEvent = decoder<AuditEvent>(['at'])
 export const decodeSigningKey = decoder<SigningKeyRecord>(['createdAt', 'retiredAt'])
 export const decodeTrustRule = decoder<TrustRule>(['createdAt'])
+export const decodeDelegation = decoder<DelegationRule>(['expiresAt', 'createdAt'])
 export const decodePresence = decoder<AgentPresence>(['updatedAt'])
 export const decodeReport = decoder<MisuseReport>(['receivedAt'])
 export const decodeWebhook = decoder<Webhook>(['createdAt'])

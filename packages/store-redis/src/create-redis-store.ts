@@ -20,6 +20,7 @@ import { createRevocationMethods } from './revocations.js'
 import { createSigningKeyMethods } from './signing-keys.js'
 import { createTierMethods } from './tiers.js'
 import { createTrustRuleMethods } from './trust.js'
+import { createDelegationMethods } from './delegations.js'
 import { createWebhookMethods } from './webhooks.js'
 
 export interface CreateRedisStoreOptions {
@@ -105,6 +106,7 @@ function createStoreOn(client: RedisClient, options: RedisStoreOptions, onClose:
     ...createWebhookMethods(db),
     ...createSigningKeyMethods(db),
     ...createTrustRuleMethods(db),
+    ...createDelegationMethods(db),
     ...createPresenceMethods(db),
     ...createCheckpointMethods(db),
     ...createPrimitiveMethods(db),

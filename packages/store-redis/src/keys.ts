@@ -38,6 +38,8 @@ export interface RedisKeys {
   readonly reports: (handle: string) => string
   readonly agents: string
   readonly owner: (owner: string) => string
+  /** Global index (see (2)): the handles of an agent's children (#17), sorted lexically. */
+  readonly children: (parent: string) => string
   readonly whois: (key: string, value: string) => string
   readonly pendingGrants: string
   readonly revocation: (revocationId: string) => string
@@ -57,6 +59,8 @@ export interface RedisKeys {
   readonly approvalIndex: string
   /** Earned trust (#15): the agent's TierRecord, JSON, under its tag. */
   readonly tier: (handle: string) => string
+  /** The subject's delegation rules (#17, hash: actor -> rule), under the subject's tag. */
+  readonly delegations: (handle: string) => string
   /** The agent's trust rules (hash: id -> rule), under the agent's tag. */
   readonly trustRules: (handle: string) => string
   /** Global index (see (2)): `[handle, id]` of every rule naming the issuer. */
@@ -102,6 +106,7 @@ export function redisKeys(prefix: string): RedisKeys {
     reports: (handle) => `${tag(handle)}:reports`,
     agents: `${prefix}:agents`,
     owner: (owner) => `${prefix}:owner:${owner}`,
+    children: (parent) => `${prefix}:children:${parent}`,
     whois: (key, value) => `${prefix}:whois:${JSON.stringify([key, value])}`,
     pendingGrants: `${prefix}:grants:pending`,
     revocation: (revocationId) => `${prefix}:revocation:${revocationId}`,
@@ -120,6 +125,7 @@ export function redisKeys(prefix: string): RedisKeys {
     approvalIndex: `${prefix}:approvals`,
     tier: (handle) => `${tag(handle)}:tier`,
     trustRules: (handle) => `${tag(handle)}:trust`,
+    delegations: (handle) => `${tag(handle)}:delegations`,
     trustByIssuer: (issuer) => `${prefix}:trust:issuer:${issuer}`,
     rate: (key) => `${prefix}:rate:${key}`,
     exclusive: (system, key) => `${prefix}:exclusive:${JSON.stringify([system, key])}`,

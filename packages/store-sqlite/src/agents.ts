@@ -32,8 +32,14 @@ export function createAgentMethods(db: SqliteDatabase): AgentStore {
     async createAgent(agent: Agent, audit: AuditDraft): Promise<void> {
       await db.write(() => {
         try {
-          db.sql('INSERT INTO agents (handle, owner, status, tier, generation, labels, status_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-            agent.handle, agent.owner, agent.status, agent.tier, agent.generation, json(agent.labels), agent.statusReason ?? null, ms(agent.createdAt), ms(agent.updatedAt),
+          // A child is born only under a parent that is active in this same write: a parent
+          // revoked or suspended first leaves no child behind its cut.
+          if (agent.parent !== undefined) {
+            const parent = mustAgent(db, agent.parent)
+            if (parent.status !== 'active') throw new AgentNotActive(parent.handle, parent.status)
+          }
+          db.sql('INSERT INTO agents (handle, owner, status, tier, generation, labels, status_reason, created_at, updated_at, parent, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+            agent.handle, agent.owner, agent.status, agent.tier, agent.generation, json(agent.labels), agent.statusReason ?? null, ms(agent.createdAt), ms(agent.updatedAt), agent.parent ?? null, agent.expiresAt === undefined ? null : ms(agent.expiresAt),
           )
         } catch (error) {
           if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new AgentExists(agent.handle, { cause: error })
@@ -53,9 +59,9 @@ export function createAgentMethods(db: SqliteDatabase): AgentStore {
         () =>
           db.sql(
             `SELECT * FROM agents
-             WHERE (:owner IS NULL OR owner = :owner) AND (:status IS NULL OR status = :status) AND (:after IS NULL OR handle > :after)
+             WHERE (:owner IS NULL OR owner = :owner) AND (:status IS NULL OR status = :status) AND (:after IS NULL OR handle > :after) AND (:parent IS NULL OR parent = :parent)
              ORDER BY handle LIMIT :limit`,
-          ).all({ owner: filter.owner ?? null, status: filter.status ?? null, after: filter.after ?? null, limit: filter.limit ?? -1 }) as AgentRow[],
+          ).all({ owner: filter.owner ?? null, status: filter.status ?? null, after: filter.after ?? null, parent: filter.parent ?? null, limit: filter.limit ?? -1 }) as AgentRow[],
       )
       return rows.map(toAgent)
     },

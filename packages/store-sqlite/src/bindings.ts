@@ -22,10 +22,10 @@ export function createBindingMethods(db: SqliteDatabase): BindingStore {
         const plan = planBindingPut(agent, previous && toBinding(previous), binding, open.map(toGrant), audit.at, policy.covers)
         try {
           db.sql(
-            `INSERT INTO bindings (handle, system, id, target, ceiling, min_tier, created_at, status, revoked_at, exclusive_key, approval) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?)
+            `INSERT INTO bindings (handle, system, id, target, ceiling, min_tier, created_at, status, revoked_at, exclusive_key, approval, delegable) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?)
              ON CONFLICT (handle, system) DO UPDATE SET id = excluded.id, target = excluded.target, ceiling = excluded.ceiling, min_tier = excluded.min_tier,
-               created_at = excluded.created_at, status = 'active', revoked_at = NULL, exclusive_key = excluded.exclusive_key, approval = excluded.approval`,
-          ).run(binding.handle, binding.system, binding.id, json(binding.target), json(binding.ceiling), binding.minTier, ms(binding.createdAt), binding.exclusiveKey ?? null, binding.approval === undefined ? null : json(binding.approval))
+               created_at = excluded.created_at, status = 'active', revoked_at = NULL, exclusive_key = excluded.exclusive_key, approval = excluded.approval, delegable = excluded.delegable`,
+          ).run(binding.handle, binding.system, binding.id, json(binding.target), json(binding.ceiling), binding.minTier, ms(binding.createdAt), binding.exclusiveKey ?? null, binding.approval === undefined ? null : json(binding.approval), binding.delegable === true ? 1 : null)
         } catch (error) {
           // The unique index `bindings_exclusive`: another agent's active binding holds this key.
           if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new BindingConflict(binding.system, { cause: error })

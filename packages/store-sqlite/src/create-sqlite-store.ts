@@ -14,6 +14,7 @@ import { createRevocationMethods } from './revocations.js'
 import { createSigningKeyMethods } from './signing-keys.js'
 import { createTierMethods } from './tiers.js'
 import { createTrustRuleMethods } from './trust.js'
+import { createDelegationMethods } from './delegations.js'
 import { createWebhookMethods } from './webhooks.js'
 
 export interface SqliteStoreOptions {
@@ -51,6 +52,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     ...createApprovalMethods(db),
     ...createTierMethods(db),
     ...createTrustRuleMethods(db),
+    ...createDelegationMethods(db),
     ...createCheckpointMethods(db),
     ...createAdminMethods(db),
   }

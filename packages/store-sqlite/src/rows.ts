@@ -13,6 +13,9 @@ export interface AgentRow {
   status_reason: string | null
   created_at: number
   updated_at: number
+  /** Migration 0014: a child's parent and end of life. */
+  parent: string | null
+  expires_at: number | null
 }
 
 export interface GrantRow {
@@ -93,6 +96,8 @@ export interface BindingRow {
   status: 'active' | 'revoked'
   revoked_at: number | null
   exclusive_key: string | null
+  /** Migration 0014: 1 when the binding may be delegated to children. */
+  delegable: number | null
 }
 
 export interface SigningKeyRow {
@@ -144,6 +149,8 @@ export function toAgent(row: AgentRow): Agent {
     generation: row.generation,
     labels: JSON.parse(row.labels) as Record<string, string>,
     ...(present('statusReason', row.status_reason) as { statusReason?: string }),
+    ...(present('parent', row.parent) as { parent?: string }),
+    ...(present('expiresAt', row.expires_at, date) as { expiresAt?: Date }),
     createdAt: date(row.created_at),
     updatedAt: date(row.updated_at),
   }
@@ -166,6 +173,7 @@ export function toBinding(row: BindingRow): Binding {
     status: row.status,
     ...(row.revoked_at === null ? {} : { revokedAt: date(row.revoked_at) }),
     ...(row.exclusive_key === null ? {} : { exclusiveKey: row.exclusive_key }),
+    ...(row.delegable === 1 ? { delegable: true } : {}),
   }
 }
 

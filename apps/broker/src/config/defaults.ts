@@ -76,6 +76,8 @@ export const defaults = {
     /** One source: a burst of 5, then one a minute. One agent, all sources: one a second. */
     reportRateLimits: { perSource: { ratePerSecond: 1 / 60, burst: 5 }, perAgent: { ratePerSecond: 1, burst: 30 } },
   },
+  /** Sub-agents (#17): a root's children are depth 1; past `maxDepth` no agent spawns. */
+  delegation: { maxDepth: 3, maxChildren: 100, sweepMs: 15_000 },
   audit: {
     /** Hourly signed checkpoints of every audit chain head; 0 turns them off. */
     checkpointIntervalSeconds: 3_600,

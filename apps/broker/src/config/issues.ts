@@ -32,6 +32,9 @@ function explain(issue: z.core.$ZodIssue, schema: z.ZodType): string {
       return `${issue.message}${gotText}`
     case 'invalid_format':
       return `${issue.message.startsWith('expected') ? issue.message : `expected a valid ${issue.format}`}${gotText}`
+    case 'custom':
+      // A schema's own refinement: its message is already written for a person.
+      return issue.message
     default:
       return `${issue.message}${gotText}`
   }

@@ -217,6 +217,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Sub-agents (#17): how deep a tree may grow, and how many live children one agent may have. */
+    delegation: z
+      .object({
+        maxDepth: z.number().int().min(0).max(16).default(defaults.delegation.maxDepth),
+        maxChildren: z.number().int().min(0).max(10_000).default(defaults.delegation.maxChildren),
+      })
+      .strict()
+      .prefault({}),
     systems: z
       .array(
         z

@@ -26,5 +26,6 @@ export function lanyardSettings(config: BrokerConfig, issuer: string): LanyardSe
     presence: { maskOwner: config.presence.maskOwner, showBindingDetails: config.presence.showBindingDetails, cardTtlSeconds: config.presence.cardTtlSeconds, reportRateLimits: config.presence.reportRateLimits },
     cascade: { ...config.cascade, upstreamTimeoutMs: config.upstream.timeoutMs, pendingRecheckMs: defaults.pendingRecheckMs },
     requireDpop: config.dpop.requireDpop,
+    delegation: config.delegation,
   }
 }

@@ -56,7 +56,7 @@ export const readers: readonly AdminRole[] = ['responder', 'auditor']
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
 /** An owner's reach checks; an unknown agent or revocation is nobody's own (403, not 404). */
-export function ownerReach(lanyard: Lanyard): Record<'agent' | 'newAgent' | 'list' | 'self' | 'revocation', OwnerReach> {
+export function ownerReach(lanyard: Lanyard): Record<'agent' | 'parent' | 'newAgent' | 'list' | 'self' | 'revocation', OwnerReach> {
   const ownsAgent = async (handle: unknown, subject: string) => {
     try {
       return same((await lanyard.getAgent(String(handle))).owner, subject)
@@ -68,6 +68,8 @@ export function ownerReach(lanyard: Lanyard): Record<'agent' | 'newAgent' | 'lis
   return {
     /** `:handle` is an agent the owner owns. */
     agent: ((req, subject) => ownsAgent(req.params.handle, subject)) satisfies OwnerReach,
+    /** `:parent` (of /children routes) is an agent the owner owns. */
+    parent: ((req, subject) => ownsAgent(req.params.parent, subject)) satisfies OwnerReach,
     /** The body creates an agent owned by the caller. */
     newAgent: (async (req, subject) => typeof req.body?.owner === 'string' && same(req.body.owner, subject)) satisfies OwnerReach,
     /** A listing filtered to the caller's own agents: `?owner=<subject>`. */

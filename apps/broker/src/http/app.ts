@@ -31,6 +31,8 @@ import { openApiRoutes } from './openapi.js'
 import { consoleStaticRoutes } from './console-static.js'
 import { v1SigningKeyRoutes } from './v1-signing-keys.js'
 import { v1SystemRoutes } from './v1-systems.js'
+import { v1ChildRoutes } from './v1-children.js'
+import { v1DelegationRoutes } from './v1-delegations.js'
 import type { RevocationStream } from '../events/revocation-stream.js'
 import { wellKnownRoutes } from './well-known.js'
 
@@ -112,9 +114,14 @@ export function createApp(deps: AppDeps, shared: OAuthShared = oauthShared(deps)
   events.use(problemErrorHandler(log))
   app.use(events)
 
+  // Children (#17): the parent's own handle token or the admin, so before the admin-only /v1.
+  const children = express.Router()
+  children.use(v1ChildRoutes(lanyard, auth, [jsonOnly, express.json({ limit, strict: true })]), problemErrorHandler(log))
+  app.use('/v1', children)
+
   const v1 = express.Router()
   v1.use(auth, jsonOnly, express.json({ limit, strict: true }))
-  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1KeyRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard), v1ApprovalRoutes(lanyard), v1TierRoutes(lanyard), v1AuditRoutes(lanyard), v1AdminRoutes(lanyard), v1RevocationRoutes(lanyard), v1SystemRoutes(deps.systems), v1SigningKeyRoutes(lanyard))
+  v1.use(v1AgentRoutes(lanyard), v1BindingRoutes(lanyard), v1KeyRoutes(lanyard), v1OtherRoutes(lanyard, deps.systems), v1WebhookRoutes(deps.webhooks), v1TrustRoutes(lanyard), v1PresenceRoutes(lanyard), v1ApprovalRoutes(lanyard), v1TierRoutes(lanyard), v1AuditRoutes(lanyard), v1AdminRoutes(lanyard), v1RevocationRoutes(lanyard), v1SystemRoutes(deps.systems), v1SigningKeyRoutes(lanyard), v1DelegationRoutes(lanyard))
   v1.use((_req, res) => res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such endpoint' })))
   v1.use(problemErrorHandler(log))
   app.use('/v1', v1)

@@ -73,6 +73,9 @@ export const errorMapping = {
   ERR_ROLE_REQUIRED: { status: 403, oauth: 'access_denied' },
   ERR_ADMIN_NOT_FOUND: { status: 404, oauth: 'invalid_request' },
   ERR_ADMIN_EXISTS: { status: 409, oauth: 'invalid_request' },
+  ERR_DELEGATION_DENIED: { status: 403, oauth: 'invalid_grant' },
+  ERR_DELEGATION_DEPTH: { status: 409, oauth: 'invalid_request' },
+  ERR_CHILD_LIMIT: { status: 409, oauth: 'invalid_request' },
 } as const satisfies { [C in LanyardErrorCode]: { status: number; oauth: OAuthErrorCode } }
 
 /** RFC 6749 5.2: 400 for everything but a failed client authentication (401); 503/500 and 429

@@ -106,7 +106,11 @@ export function createTokenEndpoint(lanyard: Lanyard, metrics: Metrics, systems:
       case tokenExchangeGrant: {
         const subjectTokenType = single(body, 'subject_token_type', true)
         if (!acceptedSubjectTypes.includes(subjectTokenType)) throw new RequestInvalid([`subject_token_type: expected ${jwtTokenType}`])
-        if (body.actor_token !== undefined) throw new RequestInvalid(['actor_token: delegation is not supported'])
+        // RFC 8693 2.1: actor_token_type is required with actor_token, and only a handle token acts (#17).
+        const actorToken = single(body, 'actor_token')
+        const actorTokenType = single(body, 'actor_token_type')
+        if ((actorToken === undefined) !== (actorTokenType === undefined)) throw new RequestInvalid(['actor_token and actor_token_type: both or neither'])
+        if (actorTokenType !== undefined && !acceptedSubjectTypes.includes(actorTokenType)) throw new RequestInvalid([`actor_token_type: expected ${jwtTokenType}`])
         const system = systemOf(body, resources)
         const scope = single(body, 'scope')
         const approvalId = single(body, 'approval_id')
@@ -115,7 +119,7 @@ export function createTokenEndpoint(lanyard: Lanyard, metrics: Metrics, systems:
         // Label values come from configuration only: a made-up audience adds no series.
         const stop = metrics.exchangeSeconds.startTimer({ system: systems.has(system) ? system : 'unknown' })
         try {
-          const exchanged = await lanyard.exchange({ subjectToken: single(body, 'subject_token', true), system, dpop, ...(scope === undefined ? {} : { scopes: scope.split(' ').filter(Boolean) }), ...(approvalId === undefined ? {} : { approvalId }), ...(reason === undefined ? {} : { reason }) })
+          const exchanged = await lanyard.exchange({ subjectToken: single(body, 'subject_token', true), system, dpop, ...(scope === undefined ? {} : { scopes: scope.split(' ').filter(Boolean) }), ...(approvalId === undefined ? {} : { approvalId }), ...(reason === undefined ? {} : { reason }), ...(actorToken === undefined ? {} : { actorToken }) })
           stop({ outcome: 'issued' })
           const { credential } = exchanged
           return {
@@ -128,6 +132,8 @@ export function createTokenEndpoint(lanyard: Lanyard, metrics: Metrics, systems:
               expires_in: Math.max(0, Math.floor((exchanged.expiresAt.getTime() - Date.now()) / 1000)),
               scope: exchanged.scopes.join(' '),
               grant_id: exchanged.grantId,
+              // RFC 8693 4.1: who acted for the subject, most recent outermost (#17).
+              ...(exchanged.act === undefined ? {} : { act: exchanged.act }),
             },
           }
         } catch (error) {

@@ -7,6 +7,8 @@ import { auditQuery, bindingBody, createAgentBody, grantRevokeBody, grantsQuery,
 import { decisionBody, listQuery as approvalsQuery, showQuery } from './v1-approvals.js'
 import { adminAuditQuery, checkpointsQuery } from './v1-audit.js'
 import { removeBody } from './v1-bindings.js'
+import { spawnBody } from './v1-children.js'
+import { delegationBody } from './v1-delegations.js'
 import { presenceBody, reportsQuery } from './v1-presence.js'
 import { incidentBody, tierBody } from './v1-tiers.js'
 import { createBody as webhookBody } from './v1-webhooks.js'
@@ -78,6 +80,12 @@ export const operations: readonly Operation[] = [
   op('post', '/v1/agents/:handle/grants/:id/revoke', 'Revoke one grant', { body: grantRevokeBody, status: 202 }),
   op('post', '/v1/agents/:handle/suspend', 'Suspend an agent', { body: suspendBody }),
   op('post', '/v1/agents/:handle/resume', 'Resume a suspended agent', { body: reasonBody }),
+  op('post', '/v1/agents/:parent/children', 'Spawn a child agent within the parent\'s delegable ceilings (the parent\'s own handle token, or an admin)', { body: spawnBody, status: 201 }),
+  op('get', '/v1/agents/:parent/children', "The parent's children"),
+  op('post', '/v1/agents/:parent/children/:child/suspend', 'Suspend a child and its descendants', { body: reasonBody }),
+  op('post', '/v1/agents/:parent/children/:child/revoke', 'Revoke a child and its descendants', { body: reasonBody, status: 202 }),
+  op('post', '/v1/agents/:handle/delegations', 'Let another agent act for this one (RFC 8693 actor_token)', { body: delegationBody, status: 201 }),
+  op('get', '/v1/agents/:handle/delegations', "The agent's delegation rules"),
   op('post', '/v1/agents/:handle/revoke', 'Revoke an agent (cascade), or plan it with ?dry_run=1', { query: revokeQuery, body: reasonBody, optionalBody: true, status: 202 }),
   op('get', '/v1/agents/:handle/audit', "An agent's audit chain; ?verify=1 checks it", { query: auditQuery }),
   op('post', '/v1/agents/:handle/trust', 'Add a trust rule (checked by core parseTrustRule)', { body: z.record(z.string(), z.unknown()), status: 201 }),

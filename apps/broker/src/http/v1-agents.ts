@@ -5,7 +5,7 @@ import { approvalPolicy } from './v1-approvals.js'
 import { trustJson } from './v1-tiers.js'
 import { parseInput } from './validate.js'
 import { presenceFields, presenceInput, presenceJson } from './v1-presence.js'
-import { agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
+import { agentCutJson, agentJson, auditJson, bindingJson, grantJson, keyJson, revocationJson } from './wire.js'
 import { allow, allowOwner, callerOf, ownerReach, readers } from './access.js'
 
 export const createAgentBody = z
@@ -32,6 +32,8 @@ export const bindingBody = z
     target: z.unknown(),
     ceiling: z.array(z.string().min(1).max(512)).min(1).max(200),
     min_tier: z.number().int().min(0).max(3).optional(),
+    /** #17: the agent may hand this binding, narrowed, to children it spawns. */
+    delegable: z.boolean().optional(),
     /** #15: exchanges this names wait for a person's approval. */
     approval: z
       .object({
@@ -96,7 +98,7 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
   })
   router.post('/agents/:handle/bindings', allowOwner(own.agent), async (req, res) => {
     const body = parseInput(bindingBody, req.body, 'body')
-    const { binding, replaced, revocation } = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }), ...(body.approval === undefined ? {} : { approval: approvalPolicy(body.approval) }) })
+    const { binding, replaced, revocation } = await lanyard.bind(actor(res), req.params.handle, { system: body.system, target: body.target, ceiling: body.ceiling, ...(body.min_tier === undefined ? {} : { minTier: body.min_tier }), ...(body.delegable === true ? { delegable: true } : {}), ...(body.approval === undefined ? {} : { approval: approvalPolicy(body.approval) }) })
     res.status(201).json({ ...bindingJson(binding), replaced, ...(revocation === undefined ? {} : { revocation: revocationJson(revocation) }) })
   })
   router.get('/agents/:handle/grants', allowOwner(own.agent, ...readers), async (req, res) => {
@@ -110,8 +112,8 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
       res.json(agentJson(await lanyard.suspend(actor(res), req.params.handle, reason)))
       return
     }
-    const { revocation, agent } = await lanyard.suspendAndRevokeGrants(actor(res), req.params.handle, reason)
-    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
+    const cut = await lanyard.suspendAndRevokeGrants(actor(res), req.params.handle, reason)
+    res.status(202).location(`/v1/revocations/${cut.revocation.id}`).json(agentCutJson(cut))
   })
   router.post('/agents/:handle/resume', allow(), async (req, res) => {
     const { reason } = parseInput(reasonBody, req.body, 'body')
@@ -125,12 +127,14 @@ export function v1AgentRoutes(lanyard: Lanyard): Router {
         dry_run: true,
         grants: plan.grants.map(({ grant, mechanism }) => ({ ...grantJson(grant), mechanism })),
         last_expiry_at: plan.lastExpiryAt?.toISOString() ?? null,
+        // #17: the descendants the cut reaches, parents first, with what each holds.
+        ...(plan.tree === undefined ? {} : { tree: plan.tree.map((t) => ({ handle: t.handle, status: t.status, grants: t.grants.map(({ grant, mechanism }) => ({ ...grantJson(grant), mechanism })) })) }),
       })
       return
     }
     const { reason } = parseInput(reasonBody, req.body, 'body')
-    const { revocation, agent } = await lanyard.revoke(actor(res), req.params.handle, reason)
-    res.status(202).location(`/v1/revocations/${revocation.id}`).json({ revocation: revocationJson(revocation), agent: agentJson(agent) })
+    const cut = await lanyard.revoke(actor(res), req.params.handle, reason)
+    res.status(202).location(`/v1/revocations/${cut.revocation.id}`).json(agentCutJson(cut))
   })
   router.post('/agents/:handle/grants/:id/revoke', allowOwner(own.agent, 'responder'), async (req, res) => {
     const { reason, incident } = parseInput(grantRevokeBody, req.body, 'body')
@@ -192,6 +196,8 @@ export function v1OtherRoutes(lanyard: Lanyard, systems: ReadonlyMap<string, Sys
       matches: found.map(({ agent, grant }) => ({
         handle: agent.handle, owner: agent.owner, grant_id: grant.id, system: grant.system, scopes: grant.scopes, status: grant.status,
         created_at: grant.createdAt.toISOString(), expires_at: grant.expiresAt?.toISOString(),
+        // #17: the act chain of a grant made by an actor, and a child's parent.
+        ...(grant.index.act === undefined ? {} : { act: JSON.parse(grant.index.act) as unknown }), ...(agent.parent === undefined ? {} : { parent: agent.parent }),
       })),
     })
   })

@@ -15,6 +15,13 @@ export interface Agent {
   readonly generation: number
   readonly labels: Readonly<Record<string, string>>
   readonly statusReason?: string
+  /**
+   * A child's parent (#17): the agent that spawned it, whose ceilings bound the child's. Absent
+   * for agents an admin created. Set once, at creation.
+   */
+  readonly parent?: string
+  /** A child's end of life: past it the child is revoked like any agent, with a receipt. */
+  readonly expiresAt?: Date
   readonly createdAt: Date
   readonly updatedAt: Date
 }

@@ -138,6 +138,8 @@ export async function authenticate(deps: AuthenticateDeps, assertion: string, op
   if (exp - now > maxAssertionLifetimeSeconds + clockToleranceSeconds) throw new AssertionInvalid(`"exp" is more than ${maxAssertionLifetimeSeconds} s ahead`)
   if (typeof payload.iat === 'number' && payload.iat - now > clockToleranceSeconds) throw new AssertionInvalid('"iat" is in the future')
   if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) throw new AssertionInvalid('"jti" must be a string of 1-256 characters')
+  // Delegation claims come from the broker only (#17): an agent cannot assert who acts for it.
+  if (payload.act !== undefined || payload.may_act !== undefined) throw new AssertionInvalid('"act" and "may_act" are the broker\'s to set, never an assertion\'s')
   // (6) Status after the signature: an unauthenticated caller learns nothing of it.
   if (agent.status !== 'active') throw new AgentNotActive(handle, agent.status)
   // (7) Rate: counted only for assertions that verified, so nobody can exhaust an agent's budget.

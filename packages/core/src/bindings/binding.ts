@@ -27,4 +27,6 @@ export interface Binding {
    * an active binding with the same key on one system (BindingConflict).
    */
   readonly exclusiveKey?: string
+  /** The agent may hand this binding, narrowed, to children it spawns (#17). Absent: false. */
+  readonly delegable?: boolean
 }

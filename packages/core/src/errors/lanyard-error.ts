@@ -60,6 +60,9 @@ export type LanyardErrorCode =
   | 'ERR_ROLE_REQUIRED'
   | 'ERR_ADMIN_NOT_FOUND'
   | 'ERR_ADMIN_EXISTS'
+  | 'ERR_DELEGATION_DENIED'
+  | 'ERR_DELEGATION_DEPTH'
+  | 'ERR_CHILD_LIMIT'
 
 export interface LanyardErrorOptions extends ErrorOptions {
   /** Logged, never sent. Must already be free of tokens, keys, secrets and upstream bodies. */

@@ -3,6 +3,7 @@ import {
   AgentNotActive,
   BindingNotFound,
   BindingRevoked,
+  DelegationDenied,
   DpopProofInvalid,
   InternalFailure,
   SystemUnknown,
@@ -19,7 +20,7 @@ import type { ExchangeCredential, Logger } from '../ports/connector.js'
 import type { ApprovalStore, AuditStore, BindingStore, GrantStore, PrimitiveStore } from '../ports/store/index.js'
 import { beginGrantThroughApproval } from '../approvals/approval-gate.js'
 import type { Approval } from '../approvals/approval.js'
-import type { HandleTokens } from '../tokens/handle-token.js'
+import type { ActClaim, HandleTokens } from '../tokens/handle-token.js'
 import type { Grant } from './grant.js'
 import { dpopRequiredFor, type DpopSettings } from '../auth/authenticate.js'
 import { verifyDpopProof, type DpopRequest } from '../auth/dpop.js'
@@ -36,9 +37,18 @@ export interface ExchangeRequest {
   readonly reason?: string
   /** The request's DPoP proof. Required when the token is bound (`cnf.jkt`) or the agent requires DPoP. */
   readonly dpop?: DpopRequest
+  /** An RFC 8693 `actor_token` (#17): a handle token of the agent acting for the subject. */
+  readonly actorToken?: string
+  /**
+   * Set by the token service once the actor checked out (never by a caller): the `act` chain the
+   * grant records, and the delegation rule's scopes the ceiling is intersected with.
+   */
+  readonly delegation?: { readonly act: ActClaim; readonly scopes: readonly string[] }
 }
 
 export interface Exchanged {
+  /** RFC 8693 §4.1: who acted for the subject, most recent outermost (#17). */
+  readonly act?: ActClaim
   readonly grantId: string
   readonly system: string
   readonly scopes: readonly string[]
@@ -137,7 +147,20 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
   if (binding === undefined) throw new BindingNotFound(agent.handle, system.name)
   if (binding.status === 'revoked') throw new BindingRevoked(agent.handle, system.name, 'revoked')
   if (agent.tier < binding.minTier) throw new AgentNotActive(agent.handle, `at trust tier ${agent.tier}, below this binding's minimum of ${binding.minTier}`)
-  const scopes = system.instance.narrow(binding.ceiling, request.scopes ?? binding.ceiling)
+  // With an actor: the rule's scopes that the subject's ceiling covers, by the connector's own
+  // narrowing rules (write covers read), are the ceiling of this exchange (#17).
+  const covered = (scope: string) => {
+    try {
+      system.instance.narrow(binding.ceiling, [scope])
+      return true
+    } catch {
+      return false
+    }
+  }
+  const ceiling = request.delegation === undefined ? binding.ceiling : request.delegation.scopes.filter(covered)
+  if (ceiling.length === 0) throw new DelegationDenied(`the delegation gives no scope of "${system.name}" this binding holds`, 'no-live-rule')
+  const scopes = system.instance.narrow(ceiling, request.scopes ?? ceiling)
+  const act = request.delegation === undefined ? {} : { act: request.delegation.act }
 
   const planned: Grant = {
     // Time-ordered (RFC 9562 v7): new grants land on the ledger's rightmost index pages instead
@@ -158,14 +181,14 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
     { store, clock, ...(deps.onApprovalRequested === undefined ? {} : { onRequested: deps.onApprovalRequested }) },
     { agent, generation, binding, scopes, ...(request.approvalId === undefined ? {} : { approvalId: request.approvalId }), ...(request.reason === undefined ? {} : { reason: request.reason }) },
     planned,
-    { at: clock.now(), actor, action: 'grant.requested', target: planned.id, outcome: 'success', details: { system: system.name, scopes } },
+    { at: clock.now(), actor, action: 'grant.requested', target: planned.id, outcome: 'success', details: { system: system.name, scopes, ...act } },
   )
   const approvedBy = grant.approval === undefined ? {} : { approval_id: grant.approval.id, approved_by: grant.approval.by }
 
   let issued
   try {
     issued = await system.instance.issue(
-      { grantId: grant.id, agent: { handle: agent.handle, owner: agent.owner, tier: agent.tier }, target: binding.target, scopes, maxTtlSeconds: Math.min(deps.maxCredentialTtlSeconds, deps.ttlCap?.(agent.tier) ?? Number.POSITIVE_INFINITY), ...(jkt === undefined ? {} : { jkt }) },
+      { grantId: grant.id, agent: { handle: agent.handle, owner: agent.owner, tier: agent.tier }, target: binding.target, scopes, ...(request.delegation === undefined ? {} : { act: actChain(request.delegation.act) }), maxTtlSeconds: Math.min(deps.maxCredentialTtlSeconds, deps.ttlCap?.(agent.tier) ?? Number.POSITIVE_INFINITY), ...(jkt === undefined ? {} : { jkt }) },
       AbortSignal.timeout(deps.upstreamTimeoutMs),
     )
   } catch (cause) {
@@ -190,12 +213,12 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
         status: 'live',
         expiresAt,
         ref: issued.ref,
-        index: { ...issued.index, grant_id: grant.id },
+        index: { ...issued.index, grant_id: grant.id, ...(request.delegation === undefined ? {} : { act: JSON.stringify(request.delegation.act), act_sub: request.delegation.act.sub }) },
         ...(issued.revocationSecret === undefined ? {} : { sealedSecret: deps.sealer.seal(issued.revocationSecret, grantSealContext(grant.id)) }),
       },
       {
         at: clock.now(), actor, action: 'grant.issued', target: grant.id, outcome: 'success',
-        details: { system: system.name, scopes, expires_at: expiresAt.toISOString(), ...issued.index, ...approvedBy, ...(issued.credential.tokenType === 'DPoP' && jkt !== undefined ? { dpop_jkt: jkt } : {}) },
+        details: { system: system.name, scopes, expires_at: expiresAt.toISOString(), ...issued.index, ...approvedBy, ...act, ...(issued.credential.tokenType === 'DPoP' && jkt !== undefined ? { dpop_jkt: jkt } : {}) },
       },
     )
   } catch (error) {
@@ -205,5 +228,18 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
       .catch((revokeError: unknown) => deps.log.error({ grant_id: grant.id, system: system.name, err: String(revokeError) }, 'unrecorded credential could not be revoked; it stays pending for reconciliation'))
     throw error
   }
-  return { grantId: grant.id, system: system.name, scopes, expiresAt, credential: issued.credential }
+  // The actor's own chain records what it did for the subject (#17); the grant is on record already.
+  if (request.delegation !== undefined) {
+    await store
+      .appendAudit(request.delegation.act.sub, { at: clock.now(), actor: `agent:${request.delegation.act.sub}`, action: 'delegation.acted', target: grant.id, outcome: 'success', details: { subject: agent.handle, system: system.name, scopes, ...act } })
+      .catch((error: unknown) => deps.log.warn({ handle: request.delegation!.act.sub, err: String(error) }, 'actor chain event not written; the subject chain has the grant'))
+  }
+  return { grantId: grant.id, system: system.name, scopes, expiresAt, credential: issued.credential, ...act }
+}
+
+/** The handles of an act claim, outermost (most recent) first. */
+function actChain(act: ActClaim): string[] {
+  const chain: string[] = []
+  for (let link: ActClaim | undefined = act; link !== undefined; link = link.act) chain.push(link.sub)
+  return chain
 }

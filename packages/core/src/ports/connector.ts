@@ -113,6 +113,12 @@ export interface IssueRequest<Target> {
    * the others ignore it.
    */
   readonly jkt?: string
+  /**
+   * #17: the agents acting for `agent` (RFC 8693 act chain), most recent first, when the grant
+   * was made with an actor token or for a child. Connectors carry it upstream where the system
+   * can (AWS: the `lanyard:act` session tag); otherwise the ledger alone records it.
+   */
+  readonly act?: readonly string[]
 }
 
 /** `credential` reaches the agent once and is never stored; `ref` is stored and holds no secret. */

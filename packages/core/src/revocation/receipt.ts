@@ -9,6 +9,8 @@ import type { Revocation } from './revocation.js'
 export const receiptType = 'lanyard-receipt+jwt'
 
 export interface ReceiptLine {
+  /** The agent that held the grant: the root's or, in a tree cut (#17), a descendant's. */
+  readonly handle: string
   readonly grant_id: string
   readonly system: string
   readonly outcome: string
@@ -23,6 +25,8 @@ export interface ReceiptLine {
 export interface ReceiptBody {
   readonly revocation: { readonly id: string; readonly scope: unknown; readonly reason: string; readonly actor: string; readonly created_at: string; readonly finished_at?: string }
   readonly grants: readonly ReceiptLine[]
+  /** A tree cut (#17): each descendant's own job; their grants are lines above, by handle. */
+  readonly tree?: ReadonlyArray<{ readonly handle: string; readonly revocation_id: string }>
   readonly summary: { readonly provably_dead: number; readonly revoked_unproven: number; readonly dead_by_expiry: number; readonly failed: number }
   /** The moment the last credential covered by this revocation is dead ("full dark"). */
   readonly full_dark_at: string
@@ -34,17 +38,19 @@ export interface ReceiptBody {
  * (2) expired: dead at its expiry; (3) unrevocable-until: dead at `until`; (4) failed: assume
  * alive until its expiry, the worst case.
  */
-export function receiptBody(revocation: Revocation, grants: ReadonlyMap<string, Grant>): ReceiptBody {
-  const finished = revocation.finishedAt ?? revocation.createdAt
-  const lines: ReceiptLine[] = revocation.tasks.map((task) => {
+export function receiptBody(revocation: Revocation, grants: ReadonlyMap<string, Grant>, tree: readonly Revocation[] = []): ReceiptBody {
+  const finishedOf = (job: Revocation) => job.finishedAt ?? job.createdAt
+  const finished = [revocation, ...tree].map(finishedOf).reduce((latest, at) => (at > latest ? at : latest))
+  const lines: ReceiptLine[] = [revocation, ...tree].flatMap((job) => job.tasks.map((task) => ({ task, finished: finishedOf(job) }))).map(({ task, finished: jobFinished }) => {
     const grant = grants.get(task.grantId)
     const expiresAt = grant?.expiresAt
     const outcome = task.outcome
     const deadAt =
-      outcome?.kind === 'revoked' ? finished
+      outcome?.kind === 'revoked' ? jobFinished
       : outcome?.kind === 'unrevocable-until' ? outcome.until
-      : expiresAt ?? finished
+      : expiresAt ?? jobFinished
     return {
+      handle: task.handle,
       grant_id: task.grantId,
       system: task.system,
       outcome: outcome?.kind ?? (isRevoking(task) ? 'revoking' : 'pending'),
@@ -61,6 +67,7 @@ export function receiptBody(revocation: Revocation, grants: ReadonlyMap<string, 
       created_at: revocation.createdAt.toISOString(), ...(revocation.finishedAt === undefined ? {} : { finished_at: revocation.finishedAt.toISOString() }),
     },
     grants: lines,
+    ...(tree.length === 0 ? {} : { tree: tree.map((job) => ({ handle: job.scope.handle, revocation_id: job.id })) }),
     summary: {
       provably_dead: lines.filter((l) => l.outcome === 'revoked' && l.proof === 'dead').length,
       revoked_unproven: lines.filter((l) => l.outcome === 'revoked' && l.proof !== 'dead').length,

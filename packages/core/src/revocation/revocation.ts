@@ -1,6 +1,7 @@
 /** What a revocation covers. `owner` fans out into one job per agent of that owner. */
 export type RevocationScope =
-  | { readonly kind: 'agent'; readonly handle: string }
+  /** `tree`: this agent's part of a cut of its ancestor's tree, whose root job has that id (#17). */
+  | { readonly kind: 'agent'; readonly handle: string; readonly tree?: string }
   /**
    * Every open grant of the agent on `system`, whichever binding version issued it. `bindingId`
    * is the binding current when the job opened, for the record. (Jobs opened before `system`

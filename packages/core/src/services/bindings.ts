@@ -17,6 +17,8 @@ export interface NewBinding {
   readonly minTier?: number
   /** Exchanges this policy names wait for a person (approvals/approval.ts). */
   readonly approval?: ApprovalPolicy
+  /** Children of the agent may receive this binding, narrowed (#17). Absent: false. */
+  readonly delegable?: boolean
 }
 
 /** A binding put: the binding, whether it replaced an active one, and the job cutting what it no longer covers. */
@@ -78,6 +80,7 @@ export function createBindingService(deps: BindingServiceDeps): BindingService {
         id: randomUUID(), handle: agent.handle, system: system.name, target, ceiling: [...input.ceiling], minTier: input.minTier ?? 0, createdAt: clock.now(), status: 'active',
         ...(input.approval === undefined ? {} : { approval: input.approval }),
         ...(exclusiveKey === undefined ? {} : { exclusiveKey }),
+        ...(input.delegable === true ? { delegable: true } : {}),
       }
       // The store names the event (binding.created / binding.replaced) from what it finds in its write.
       // Covered: the new ceiling narrows to the grant's scopes, by the connector's own rules.
@@ -91,7 +94,7 @@ export function createBindingService(deps: BindingServiceDeps): BindingService {
       }
       const put = await store.putBinding(
         binding,
-        auditDraft(clock, actor, 'binding.created', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier, ...(binding.approval === undefined ? {} : { approval: binding.approval }) }),
+        auditDraft(clock, actor, 'binding.created', agent.handle, { system: system.name, binding_id: binding.id, ceiling: binding.ceiling, min_tier: binding.minTier, ...(binding.delegable === true ? { delegable: true } : {}), ...(binding.approval === undefined ? {} : { approval: binding.approval }) }),
         { reason: 'binding replaced: open grants outside the new binding', covers },
       )
       if (put.revocation !== undefined) deps.announce(put.revocation)

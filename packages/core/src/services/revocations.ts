@@ -14,21 +14,31 @@ import { receiptBody, signReceipt, type ReceiptBody } from '../revocation/receip
 import type { Revocation, RevocationEvent } from '../revocation/revocation.js'
 import type { KeyRing } from '../tokens/key-ring.js'
 import { auditDraft, mustGetAgent, publishChanged } from './context.js'
+import { cutTree, descendantsOf, treeJobs, type TreeCut } from './revocation-tree.js'
 
 /** A dry run: what a revocation would cut, how, and when the last credential would be dead. */
 export interface RevocationPlan {
   readonly grants: ReadonlyArray<{ readonly grant: Grant; readonly mechanism: string }>
   /** The latest expiry among them: the worst case if no upstream revoked anything. */
   readonly lastExpiryAt?: Date
+  /** Sub-agents (#17): what the cut would take of each descendant, parents first. */
+  readonly tree?: ReadonlyArray<{ readonly handle: string; readonly status: string; readonly grants: RevocationPlan['grants'] }>
+}
+
+/** An agent's cut: its job, the agent after, and each descendant's part (#17: the cut covers the tree). */
+export interface AgentCut {
+  readonly revocation: Revocation
+  readonly agent: Agent
+  readonly tree?: readonly TreeCut[]
 }
 
 /** Revocations: opening jobs of every scope, the cascade that works them, receipts. */
 export interface RevocationService {
   readonly cascade: CascadeWorker
   /** Terminal. Once this returns, no replica records a grant for the agent; the job is durable. */
-  revoke(actor: string, handle: string, reason: string): Promise<{ revocation: Revocation; agent: Agent }>
-  /** Suspends (reversible) and cuts every live grant, in one write. */
-  suspendAndRevokeGrants(actor: string, handle: string, reason: string): Promise<{ revocation: Revocation; agent: Agent }>
+  revoke(actor: string, handle: string, reason: string): Promise<AgentCut>
+  /** Suspends (reversible) and cuts every live grant, in one write; the same for every descendant. */
+  suspendAndRevokeGrants(actor: string, handle: string, reason: string): Promise<AgentCut>
   /** Revokes one grant; the agent stays active. */
   revokeGrant(actor: string, handle: string, grantId: string, reason: string): Promise<Revocation>
   /**
@@ -42,7 +52,7 @@ export interface RevocationService {
   /** A job another service opened in its own write (a binding replacement that cut grants): tell listeners, wake the cascade. */
   announce(revocation: Revocation): void
   /** A person leaves: revokes every agent they own that is not revoked yet, one job per agent. */
-  revokeOwner(actor: string, owner: string, reason: string): Promise<Array<{ revocation: Revocation; agent: Agent }>>
+  revokeOwner(actor: string, owner: string, reason: string): Promise<AgentCut[]>
   /** What revoking the agent would do, without doing it. */
   planRevocation(handle: string): Promise<RevocationPlan>
   /** The signed receipt of a finished revocation (RevocationRunning before that). */
@@ -93,6 +103,19 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
     announce(result.revocation)
     return result
   }
+  /** The cut of `handle` reaches its descendants before the caller answers (revocation-tree.ts). */
+  async function withTree(actor: string, mode: 'revoke' | 'suspend-and-revoke', reason: string, result: { revocation: Revocation; agent: Agent }): Promise<AgentCut> {
+    const root = await started(result)
+    const tree = await cutTree({ store, bus: deps.bus, clock, log: deps.log, announce }, actor, root.agent.handle, mode, reason, root.revocation.id)
+    return tree.length === 0 ? root : { ...root, tree }
+  }
+  function plan(grants: readonly Grant[]): RevocationPlan['grants'] {
+    return grants.map((grant) => ({ grant, mechanism: systems.get(grant.system)?.definition.revocationMechanism ?? (systems.has(grant.system) ? `${grant.connectorType} connector revoke` : 'system no longer configured: dies at expiry') }))
+  }
+  async function openGrants(handle: string): Promise<Grant[]> {
+    const now = clock.now()
+    return [...(await store.listGrants(handle, 'live')), ...(await store.listGrants(handle, 'pending'))].filter((g) => isOpenAt(g, now))
+  }
 
   /** A binding revoke or removal: the binding changes and its job opens in one store write. */
   async function endBinding(actor: string, handle: string, system: string, reason: string, change: 'revoke' | 'remove'): Promise<Revocation> {
@@ -116,7 +139,7 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
         auditDraft(clock, actor, 'agent.revoked', handle, { reason }),
       )
       await publishChanged(deps, result.agent)
-      return started(result)
+      return withTree(actor, 'revoke', reason, result)
     },
     async suspendAndRevokeGrants(actor, handle, reason) {
       await mustGetAgent(store, handle)
@@ -125,7 +148,7 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
         auditDraft(clock, actor, 'agent.suspended', handle, { reason, revoke_grants: true }),
       )
       await publishChanged(deps, result.agent)
-      return started(result)
+      return withTree(actor, 'suspend-and-revoke', reason, result)
     },
     async revokeGrant(actor, handle, grantId, reason) {
       await mustGetAgent(store, handle)
@@ -142,7 +165,7 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
       const normal = normaliseIdentity(ownerInput)
       if ('reason' in normal) throw new RequestInvalid([`owner: ${normal.reason}`])
       const owner = normal.value
-      const results: Array<{ revocation: Revocation; agent: Agent }> = []
+      const results: AgentCut[] = []
       for (const status of ['active', 'suspended'] as const) {
         let after: string | undefined
         for (;;) {
@@ -153,7 +176,7 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
               auditDraft(clock, actor, 'agent.revoked', agent.handle, { reason, owner }),
             )
             await publishChanged(deps, result.agent)
-            results.push(await started(result))
+            results.push(await withTree(actor, 'revoke', reason, result))
           }
           if (page.length < 200) break
           after = page.at(-1)?.handle
@@ -163,25 +186,31 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
     },
     async planRevocation(handle) {
       await mustGetAgent(store, handle)
-      // What a revocation would take: pending grants, and live ones not yet expired.
-      const now = clock.now()
-      const grants = [...(await store.listGrants(handle, 'live')), ...(await store.listGrants(handle, 'pending'))].filter((g) => isOpenAt(g, now))
-      const lastExpiry = grants.reduce<Date | undefined>((latest, g) => (g.expiresAt && (!latest || g.expiresAt > latest) ? g.expiresAt : latest), undefined)
+      // What a revocation would take: pending grants, and live ones not yet expired, of the
+      // agent and of every descendant not revoked yet.
+      const grants = await openGrants(handle)
+      const tree = []
+      for (const agent of await descendantsOf(store, handle)) if (agent.status !== 'revoked') tree.push({ handle: agent.handle, status: agent.status, grants: plan(await openGrants(agent.handle)) })
+      const lastExpiry = [...grants, ...tree.flatMap((t) => t.grants.map((g) => g.grant))].reduce<Date | undefined>((latest, g) => (g.expiresAt && (!latest || g.expiresAt > latest) ? g.expiresAt : latest), undefined)
       return {
-        grants: grants.map((grant) => ({ grant, mechanism: systems.get(grant.system)?.definition.revocationMechanism ?? (systems.has(grant.system) ? `${grant.connectorType} connector revoke` : 'system no longer configured: dies at expiry') })),
+        grants: plan(grants),
         ...(lastExpiry === undefined ? {} : { lastExpiryAt: lastExpiry }),
+        ...(tree.length === 0 ? {} : { tree }),
       }
     },
     async receipt(id) {
       const revocation = await store.getRevocation(id)
       if (revocation === undefined) throw new RevocationNotFound(id)
       if (revocation.status !== 'done') throw new RevocationRunning(id)
+      // A tree cut's receipt waits for every descendant's job, and lists their grants by handle.
+      const tree = await treeJobs(store, revocation)
+      if (tree.some((job) => job.status !== 'done')) throw new RevocationRunning(id)
       const grants = new Map<string, Grant>()
-      for (const task of revocation.tasks) {
+      for (const task of [revocation, ...tree].flatMap((job) => job.tasks)) {
         const grant = await store.getGrant(task.handle, task.grantId)
         if (grant) grants.set(grant.id, grant)
       }
-      const body = receiptBody(revocation, grants)
+      const body = receiptBody(revocation, grants, tree)
       return { token: await signReceipt(deps.keys, deps.issuer, body, clock.now()), body }
     },
     onRevocation(listener) {

@@ -10,11 +10,12 @@ import type { TrustTier } from '../agents/agent.js'
 import type { Clock } from '../ports/clock.js'
 import type { Logger } from '../ports/connector.js'
 import type { RateLimiter, RatePolicy } from '../ports/rate-limiter.js'
-import type { AgentStore, ApprovalStore, AuditStore, BindingStore, GrantStore, PrimitiveStore, TrustRuleStore } from '../ports/store/index.js'
+import type { AgentStore, ApprovalStore, AuditStore, BindingStore, DelegationStore, GrantStore, PrimitiveStore, TrustRuleStore } from '../ports/store/index.js'
 import type { Approval } from '../approvals/approval.js'
 import { isOpenAt } from '../exchange/grant.js'
 import { verifyAccessToken, type VerifiedAccessToken } from '../tokens/access-token.js'
-import type { HandleTokenClaims, HandleTokens } from '../tokens/handle-token.js'
+import type { ActClaim, HandleTokenClaims, HandleTokens } from '../tokens/handle-token.js'
+import { AgentNotActive, DelegationDenied } from '../errors.js'
 import type { KeyRing } from '../tokens/key-ring.js'
 import { auditDraft } from './context.js'
 
@@ -39,7 +40,7 @@ export interface TokenService {
 }
 
 export interface TokenServiceDeps {
-  readonly store: AgentStore & BindingStore & GrantStore & AuditStore & PrimitiveStore & ApprovalStore & TrustRuleStore
+  readonly store: AgentStore & BindingStore & GrantStore & AuditStore & PrimitiveStore & ApprovalStore & TrustRuleStore & DelegationStore
   readonly agents: AgentReader
   readonly tokens: HandleTokens
   /** Verifies the RFC 9068 access tokens the broker signs for resource servers (MCP). */
@@ -64,7 +65,8 @@ export interface TokenServiceDeps {
 }
 
 export function createTokenService(deps: TokenServiceDeps): TokenService {
-  const { store, agents, tokens, clock, dpop } = deps
+  const { store, agents, clock, dpop } = deps
+  const tokens = delegatingTokens(deps.tokens, store, clock)
   const federation = deps.federation === undefined ? undefined : { keys: deps.federation.keys, issuers: new Map(deps.federation.issuers.map((i) => [i.issuer, i])), rules: (issuer: string) => store.listTrustRulesByIssuer(issuer) }
 
   async function limit(key: string, policy: RatePolicy): Promise<void> {
@@ -96,8 +98,11 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     authenticate: (assertion, options) =>
       authenticate({ store, agents, tokens, clock, issuer: deps.issuer, dpop, federation, limit: (handle) => limit(`authenticate:${handle}`, deps.rateLimits.authenticate) }, assertion, options),
     dpopNonce: () => dpop.nonces?.current(),
-    exchange: (request) =>
-      exchange(
+    exchange: async (input) => {
+      // `delegation` is the service's to set, never the caller's: whatever came in is dropped.
+      const { delegation: _untrusted, ...request } = input
+      const delegation = request.actorToken === undefined ? undefined : await resolveActor(tokens, store, agents, clock, request.subjectToken, request.actorToken, request.system)
+      return exchange(
         { store, agents, tokens, systems: deps.systems, sealer: deps.sealer, clock, log: deps.log, dpop, maxCredentialTtlSeconds: deps.maxCredentialTtlSeconds, upstreamTimeoutMs: deps.upstreamTimeoutMs, ...(deps.onApprovalRequested === undefined ? {} : { onApprovalRequested: deps.onApprovalRequested }), // A tier with its own rate gets its own bucket: GCRA state computed under another tier's
           // interval would hold a promoted agent back for as long as the slow tier's debt.
           limit: (handle, tier) => {
@@ -107,8 +112,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
           ttlCap: (tier) => deps.tierCaps?.[tier as TrustTier]?.maxTtlSeconds,
           ...(deps.onOutcome === undefined ? {} : { onOutcome: deps.onOutcome }),
         },
-        request,
-      ),
+        delegation === undefined ? request : { ...request, delegation },
+      )
+    },
     async introspect(token) {
       let claims: HandleTokenClaims
       try {
@@ -133,4 +139,52 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       }
     },
   }
+}
+
+/**
+ * Handle tokens carrying the delegation claims (#17): a child's lineage as nested `act` (parent
+ * outermost), and `may_act` naming the actors of the agent's live delegation rules. Read at
+ * mint time: a rule set later shows in the next token.
+ */
+function delegatingTokens(tokens: HandleTokens, store: AgentStore & DelegationStore, clock: Clock): HandleTokens {
+  async function lineage(handle: string): Promise<ActClaim | undefined> {
+    const ancestors: string[] = []
+    for (let agent = await store.getAgent(handle); agent?.parent !== undefined && ancestors.length < 16; agent = await store.getAgent(agent.parent)) ancestors.push(agent.parent)
+    return ancestors.reduceRight<ActClaim | undefined>((inner, sub) => (inner === undefined ? { sub } : { sub, act: inner }), undefined)
+  }
+  return {
+    verify: (token) => tokens.verify(token),
+    async mint(handle, generation, options = {}) {
+      const now = clock.now()
+      const [act, rules] = await Promise.all([lineage(handle), store.listDelegations(handle)])
+      const mayAct = rules.filter((rule) => rule.expiresAt > now).map((rule) => rule.actor)
+      return tokens.mint(handle, generation, { ...options, ...(act === undefined ? {} : { act }), ...(mayAct.length === 0 ? {} : { mayAct }) })
+    },
+  }
+}
+
+/**
+ * RFC 8693 `actor_token` (#17): allowed only when the subject token's `may_act` names the actor
+ * AND a live delegation rule of the subject names that actor and system. The actor token must be
+ * a live handle token of an active agent (current generation, not revoked, unbound: it comes
+ * without a proof of its own). Returns the `act` chain (the actor outermost, then whatever chain
+ * the subject token carries) and the rule's scopes. Refusals are DelegationDenied or TokenInvalid.
+ */
+async function resolveActor(tokens: HandleTokens, store: PrimitiveStore & DelegationStore, agents: AgentReader, clock: Clock, subjectToken: string, actorToken: string, system: string): Promise<{ act: ActClaim; scopes: readonly string[] }> {
+  const subject = await tokens.verify(subjectToken)
+  const actor = await tokens.verify(actorToken).catch((error: unknown) => {
+    throw error instanceof TokenInvalid ? new TokenInvalid(`actor_token: ${error.reason}`) : error
+  })
+  if (actor.jkt !== undefined) throw new TokenInvalid('actor_token: a DPoP-bound actor token needs a proof of its own, which this endpoint does not take')
+  if (await store.isTokenRevoked(actor.jti, clock.now())) throw new TokenInvalid('actor_token: revoked')
+  const actorAgent = await agents.fresh(actor.handle)
+  if (actorAgent === undefined || actorAgent.status !== 'active' || actorAgent.generation !== actor.generation) {
+    throw new DelegationDenied(`actor "${actor.handle}" is not an active agent, or its token predates its last change`, 'actor-not-active', { cause: actorAgent === undefined ? undefined : new AgentNotActive(actor.handle, actorAgent.status) })
+  }
+  if (!(subject.mayAct ?? []).includes(actor.handle)) throw new DelegationDenied(`the subject token's may_act does not name "${actor.handle}"`, 'not-in-may-act')
+  const now = clock.now()
+  const rule = (await store.listDelegations(subject.handle)).find((r) => r.actor === actor.handle && r.expiresAt > now && r.systems.includes(system))
+  if (rule === undefined) throw new DelegationDenied(`no live delegation lets "${actor.handle}" act for "${subject.handle}" on "${system}"`, 'no-live-rule')
+  // The subject's own chain (a child's lineage) nests inside: the actor is the most recent.
+  return { act: subject.act === undefined ? { sub: actor.handle } : { sub: actor.handle, act: subject.act }, scopes: rule.scopes }
 }

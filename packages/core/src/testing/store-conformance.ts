@@ -9,6 +9,7 @@ import { agentCases } from './store/agents.js'
 import { approvalCases } from './store/approvals.js'
 import { auditCases } from './store/audit.js'
 import { checkpointCases } from './store/checkpoints.js'
+import { delegationCases } from './store/delegation.js'
 import { bindingCases } from './store/bindings.js'
 import { grantCases } from './store/grants.js'
 import { leaseMs, revokeAgent, type StoreConformanceOptions, type StoreKit } from './store/kit.js'
@@ -23,7 +24,7 @@ import { webhookCases } from './store/webhooks.js'
 export type { StoreConformanceOptions } from './store/kit.js'
 
 /** One case group per port area, in `testing/store/<area>.ts`; a new area adds its line here. */
-const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases, trustCases, presenceCases, approvalCases, tierCases, checkpointCases, adminCases]
+const areas: readonly ((kit: StoreKit) => void)[] = [agentCases, bindingCases, grantCases, revocationCases, auditCases, primitiveCases, signingKeyCases, webhookCases, trustCases, presenceCases, approvalCases, tierCases, checkpointCases, adminCases, delegationCases]
 
 /**
  * Registers the Store conformance cases (vitest `describe`/`it`): every method of the port,

@@ -17,6 +17,25 @@ export interface HandleTokenClaims {
   readonly expiresAt: Date
   /** `cnf.jkt` (RFC 9449 6.1): every exchange with the token needs a DPoP proof of this key. */
   readonly jkt?: string
+  /** RFC 8693 §4.1 `act` (#17): for a child, its lineage, parent outermost. Set by the broker only. */
+  readonly act?: ActClaim
+  /** RFC 8693 §4.4 `may_act` (#17): the agents with a live delegation rule to act for this one. */
+  readonly mayAct?: readonly string[]
+}
+
+/** RFC 8693 §4.1: the acting party, and nested inside it the one before, most recent outermost. */
+export interface ActClaim {
+  readonly sub: string
+  readonly act?: ActClaim
+}
+
+/** An `act` claim as read from a token the broker signed: a string `sub`, nested at most 8 deep. */
+export function parseActClaim(value: unknown, depth = 0): ActClaim | undefined {
+  if (depth > 8 || typeof value !== 'object' || value === null) return undefined
+  const { sub, act } = value as { sub?: unknown; act?: unknown }
+  if (typeof sub !== 'string') return undefined
+  const inner = act === undefined ? undefined : parseActClaim(act, depth + 1)
+  return inner === undefined ? { sub } : { sub, act: inner }
 }
 
 /** How the agent proved itself, recorded in the token's `auth` claim: its key, or a platform token and the rule it met. */
@@ -25,6 +44,8 @@ export type HandleTokenAuth = { readonly method: 'key'; readonly kid: string | u
 export interface MintOptions {
   readonly jkt?: string
   readonly auth?: HandleTokenAuth
+  readonly act?: ActClaim
+  readonly mayAct?: readonly string[]
 }
 
 export interface HandleTokens {
@@ -61,9 +82,14 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
         issuedAt: new Date(issuedAt * 1000),
         expiresAt: new Date((issuedAt + ttlSeconds) * 1000),
         ...(options.jkt === undefined ? {} : { jkt: options.jkt }),
+        ...(options.act === undefined ? {} : { act: options.act }),
+        ...(options.mayAct === undefined || options.mayAct.length === 0 ? {} : { mayAct: options.mayAct }),
       }
       const extra: Record<string, unknown> = {}
       if (options.jkt !== undefined) extra.cnf = { jkt: options.jkt }
+      if (claims.act !== undefined) extra.act = claims.act
+      // One actor: the RFC's object; several: an array of such objects.
+      if (claims.mayAct !== undefined) extra.may_act = claims.mayAct.length === 1 ? { sub: claims.mayAct[0] } : claims.mayAct.map((sub) => ({ sub }))
       if (options.auth !== undefined) {
         extra.amr = [options.auth.method === 'federated' ? 'fed' : 'pop']
         extra.auth = options.auth
@@ -87,8 +113,12 @@ export function createHandleTokens(deps: { keys: KeyRing; clock: Clock; issuer: 
       if (typeof payload.gen !== 'number' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new TokenInvalid('claims have the wrong types')
       const cnf = payload.cnf as { jkt?: unknown } | undefined
       if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || typeof cnf.jkt !== 'string')) throw new TokenInvalid('"cnf" has the wrong shape')
+      const act = parseActClaim(payload.act)
+      const mayAct = (Array.isArray(payload.may_act) ? payload.may_act : payload.may_act === undefined ? [] : [payload.may_act]).map((m) => parseActClaim(m)?.sub).filter((sub): sub is string => sub !== undefined)
       return remember(token, {
         ...(cnf === undefined ? {} : { jkt: cnf.jkt as string }),
+        ...(act === undefined ? {} : { act }),
+        ...(mayAct.length === 0 ? {} : { mayAct }),
         handle: payload.sub,
         generation: payload.gen,
         jti: payload.jti,

@@ -4,6 +4,8 @@ import type { AuditDraft } from '../../audit/event.js'
 export interface AgentFilter {
   readonly owner?: string
   readonly status?: AgentStatus
+  /** Only the children of this agent (#17). */
+  readonly parent?: string
   /** Handles sort ascending; returns those after this one. */
   readonly after?: string
   readonly limit?: number

@@ -4,6 +4,7 @@ import type { ApprovalStore } from './approvals.js'
 import type { AuditStore } from './audit.js'
 import type { BindingStore } from './bindings.js'
 import type { CheckpointStore } from './checkpoints.js'
+import type { DelegationStore } from './delegations.js'
 import type { GrantStore } from './grants.js'
 import type { PresenceStore } from './presence.js'
 import type { PrimitiveStore } from './primitives.js'
@@ -19,6 +20,7 @@ export type * from './approvals.js'
 export type * from './audit.js'
 export type * from './bindings.js'
 export type * from './checkpoints.js'
+export type * from './delegations.js'
 export type * from './grants.js'
 export type * from './presence.js'
 export type * from './primitives.js'
@@ -53,4 +55,4 @@ export type * from './webhooks.js'
  * (5) the use cases: a service in services/approvals.ts typed on `ApprovalStore` (and only the
  *     other areas it reads), summed into `Lanyard` in lanyard.ts.
  */
-export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore & PresenceStore & ApprovalStore & TierStore & CheckpointStore & AdminStore
+export type Store = AgentStore & BindingStore & GrantStore & RevocationStore & AuditStore & WebhookStore & SigningKeyStore & PrimitiveStore & TrustRuleStore & PresenceStore & ApprovalStore & TierStore & CheckpointStore & AdminStore & DelegationStore

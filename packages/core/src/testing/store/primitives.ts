@@ -148,6 +148,8 @@ export function primitiveCases(kit: StoreKit): void {
         getPresence: () => store.getPresence(agent.handle),
         addReport: () => store.addReport(newReport(clock, agent.handle)),
         listReports: () => store.listReports(agent.handle),
+        putDelegation: () => store.putDelegation({ subject: agent.handle, actor: 'actor@agents.conformance.test', systems: ['memory'], scopes: ['read'], expiresAt: t, createdBy: 'admin:conformance', createdAt: t }, d('delegation.set')),
+        listDelegations: () => store.listDelegations(agent.handle),
         ping: () => store.ping(),
         createAdmin: () => store.createAdmin(newAdmin(clock), d('admin.created')),
         getAdmin: () => store.getAdmin('alice@acme.test'),
