@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCliBroker, type CliBroker } from './cli-broker.js'
 import { runCli } from './run-cli.js'
 
-/** A file with many mistakes, each of a different kind, two of them missing secret files. */
+/** A file with many mistakes, each of a different kind, three of them missing secret files, one a connector's own setting. */
 const broken = `listen: nowhere
 logLevel: loud
 masterKey: { file: ./missing/master.key }
@@ -18,6 +18,9 @@ systems:
     type: github
     appId: 1
     privateKey: { file: ./missing/github.pem }
+  - name: aws
+    type: aws
+    region: 5
 `
 
 describe('lanyard config check', { timeout: 120_000 }, () => {
@@ -46,12 +49,14 @@ describe('lanyard config check', { timeout: 120_000 }, () => {
       '  - masterKey: cannot read file ./missing/master.key (ENOENT)',
       '  - adminToken: cannot read file ./missing/admin-token (ENOENT)',
       '  - systems[0].privateKey: cannot read file ./missing/github.pem (ENOENT)',
+      // Checked against its connector although the rest of the file (and systems[0]) is refused.
+      expect.stringMatching(/^ {2}- systems\[1\]\.region: .*expected string/),
     ])
-    expect(result.stdout).toMatch(/^broken\.yaml: 8 error\(s\):\n/)
-    expect(result.stderr).toBe('error: the configuration has 8 error(s)\n')
+    expect(result.stdout).toMatch(/^broken\.yaml: 9 error\(s\):\n/)
+    expect(result.stderr).toBe('error: the configuration has 9 error(s)\n')
     const json = await runCli(['config', 'check', '--config', 'broken.yaml', '--json'], { cwd: dir })
     expect(json.code).toBe(3)
-    expect((JSON.parse(json.stdout) as { issues: string[] }).issues).toHaveLength(8)
+    expect((JSON.parse(json.stdout) as { issues: string[] }).issues).toHaveLength(9)
     expect(JSON.parse(json.stderr)).toMatchObject({ code: 'config_invalid', exit_code: 3 })
   })
 

@@ -1,7 +1,7 @@
 import { ConfigInvalid } from '@lanyard/core'
 import { checkSystems } from '../connectors/registry.js'
 import { decodeMasterKey } from '../local-secrets.js'
-import { loadConfig, type LoadOptions } from './load.js'
+import { loadConfig, loadConfigDocument, readConfigDocument, type LoadOptions } from './load.js'
 
 /** A warning with a stable code: the broker runs, but likely not as meant. */
 export interface ConfigWarning {
@@ -37,8 +37,10 @@ export async function checkConfiguration(options: LoadOptions): Promise<ConfigCh
   try {
     config = loadConfig(options)
   } catch (error) {
-    if (error instanceof ConfigInvalid) return { source: options.path ?? options.env.LANYARD_CONFIG, issues: error.issues, warnings: [], systems: [] }
-    throw error
+    if (!(error instanceof ConfigInvalid)) throw error
+    // One run lists every error: the systems are checked against their connectors even when the rest is refused.
+    const issues = [...new Set([...error.issues, ...(await systemIssuesAlone(options))])]
+    return { source: options.path ?? options.env.LANYARD_CONFIG, issues, warnings: [], systems: [] }
   }
   const issues: string[] = []
   const collect = (error: unknown) => {
@@ -55,4 +57,33 @@ export async function checkConfiguration(options: LoadOptions): Promise<ConfigCh
   }
   await checkSystems(config.systems, { sandbox: config.sandbox, allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp }).catch(collect)
   return { source: config.source, issues, warnings: configWarnings(config), systems: config.systems.map((s) => ({ name: s.name, type: s.type })) }
+}
+
+/**
+ * The issues of a refused file's systems, each entry checked alone against its connector's
+ * schema (with the file's `sandbox` and `upstream` switches, which decide the address rule), so
+ * one system's unreadable secret hides no other system's mistakes. Issues the whole-file check
+ * already named come again; the caller drops repeats.
+ */
+async function systemIssuesAlone(options: LoadOptions): Promise<string[]> {
+  let raw: unknown
+  try {
+    raw = readConfigDocument(options).raw
+  } catch {
+    return []
+  }
+  if (typeof raw !== 'object' || raw === null) return []
+  const { systems, sandbox, upstream } = raw as Record<string, unknown>
+  if (!Array.isArray(systems)) return []
+  const issues: string[] = []
+  for (const [i, entry] of systems.entries()) {
+    try {
+      const config = loadConfigDocument({ systems: [entry], sandbox, upstream }, undefined, options)
+      await checkSystems(config.systems, { sandbox: config.sandbox, allowInsecureUpstreamHttp: config.upstream.allowInsecureUpstreamHttp })
+    } catch (error) {
+      if (!(error instanceof ConfigInvalid)) throw error
+      issues.push(...error.issues.map((issue) => issue.replace(/^systems\[0\]/, `systems[${i}]`)))
+    }
+  }
+  return issues
 }

@@ -77,9 +77,14 @@ function parseListen(value: string, path: string, issues: string[]): { host: str
  * Every problem is collected and thrown at once as one ConfigInvalid naming each field.
  */
 export function loadConfig(options: LoadOptions): BrokerConfig {
-  const { env } = options
+  const { path, raw } = readConfigDocument(options)
+  return loadConfigDocument(raw, path, options)
+}
+
+/** The configuration file as YAML parsed (`{}` with no file), and the path it came from. */
+export function readConfigDocument(options: LoadOptions): { path: string | undefined; raw: unknown } {
   const cwd = options.cwd ?? process.cwd()
-  const explicit = options.path ?? env.LANYARD_CONFIG
+  const explicit = options.path ?? options.env.LANYARD_CONFIG
   const path = explicit ?? (existsSync(resolve(cwd, 'lanyard.yaml')) ? 'lanyard.yaml' : undefined)
   let raw: unknown = {}
   if (path !== undefined) {
@@ -95,6 +100,13 @@ export function loadConfig(options: LoadOptions): BrokerConfig {
       throw new ConfigInvalid([`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`])
     }
   }
+  return { path, raw }
+}
+
+/** {@link loadConfig} of a document already read. */
+export function loadConfigDocument(raw: unknown, path: string | undefined, options: LoadOptions): BrokerConfig {
+  const { env } = options
+  const cwd = options.cwd ?? process.cwd()
   const parsed = configSchema.safeParse(raw, { reportInput: true })
   if (!parsed.success) {
     // Every problem at once: the schema's, in words, and every secret that cannot be read.
