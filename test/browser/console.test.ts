@@ -26,6 +26,8 @@ describe('console', () => {
   let browser: Browser
   let dir: string
   let victim: TestAgent
+  /** A sub-agent the victim spawned: the tree cut reaches it. */
+  let child: string
   let bystander: TestAgent
   let ghToken: string
   const tokens: Record<string, string> = {}
@@ -58,7 +60,10 @@ describe('console', () => {
       tokens[role] = created.body.token
     }
     const binding = { system: 'github-acme', target: { account: 'acme' }, ceiling: ['contents:read', 'repo:api'] }
-    victim = await createTestAgent(t, { bindings: [binding] })
+    victim = await createTestAgent(t, { bindings: [{ ...binding, delegable: true }] })
+    const spawned = await t.admin('POST', `/v1/agents/${victim.handle}/children`, { name: 'helper', ceilings: { 'github-acme': ['contents:read'] } })
+    expect(spawned.status).toBe(201)
+    child = spawned.body.handle
     bystander = await createTestAgent(t, { bindings: [binding] })
     const exchanged = await victim.exchange('github-acme', 'contents:read repo:api', await victim.token())
     expect(exchanged.status).toBe(200)
@@ -138,6 +143,7 @@ describe('console', () => {
 
     await expect.poll(() => page.getByTestId('audit-badge').textContent()).toMatch(/^verified/)
     await expect.poll(() => page.getByTestId('grants').locator('tbody tr').count()).toBe(1)
+    await expect.poll(() => page.getByTestId('children').locator('tbody tr').allTextContents()).toEqual([expect.stringMatching(new RegExp(`^${child.replace(/\./g, '\\.')}active`))])
     await page.screenshot({ path: join(artifactsDir, 'agent.png'), fullPage: true })
 
     await page.getByTestId('revoke').click()
@@ -158,6 +164,8 @@ describe('console', () => {
     // The page reads the agent again once dark: revoked, nothing live; the plan's receipt stays.
     await expect.poll(() => page.getByTestId('agent-status').textContent()).toBe('revoked')
     await expect.poll(() => page.getByTestId('grants').locator('tbody tr').count()).toBe(0)
+    // The cut reached the sub-agent too.
+    await expect.poll(() => page.getByTestId('children').locator('tbody tr').allTextContents()).toEqual([expect.stringContaining(`${child}revoked`)])
     await page.getByTestId('receipt').getByRole('button', { name: 'Verify' }).click()
     await expect.poll(() => page.getByTestId('receipt-verdict').textContent()).toMatch(/^Verified: signature verified/)
     await page.screenshot({ path: join(artifactsDir, 'revoke-done.png'), fullPage: true })

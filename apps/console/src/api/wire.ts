@@ -16,6 +16,10 @@ export interface Agent {
   labels: Record<string, string>
   status_reason?: string
   created_at: string
+  /** The agent that spawned it, for a sub-agent. */
+  parent?: string
+  /** When a sub-agent with a TTL lapses. */
+  expires_at?: string
 }
 
 export interface Binding {

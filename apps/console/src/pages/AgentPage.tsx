@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { api, must } from '../api/client.js'
-import type { AgentDetail, AuditEvent, Grant, Verification } from '../api/wire.js'
+import type { Agent, AgentDetail, AuditEvent, Grant, Verification } from '../api/wire.js'
+import { href } from '../route.js'
 import { can, useMe } from '../session.js'
 import { useLoad } from '../use-load.js'
 import { planAgent, RevokeFlow } from './RevokeFlow.js'
@@ -21,29 +22,34 @@ async function exportAudit(handle: string): Promise<void> {
   URL.revokeObjectURL(url)
 }
 
-/** An agent: bindings, live grants with expiry, trust tier and why, its audit chain (verified), revoke. */
+/** An agent: bindings, live grants with expiry, its sub-agents, trust tier and why, its audit chain (verified), revoke. */
 export function AgentPage({ handle }: { handle: string }) {
   const me = useMe()
   const [revoking, setRevoking] = useState(false)
   const { data, error, reload } = useLoad(async () => {
     const path = { handle }
-    const [agent, grants, audit] = await Promise.all([
+    const [agent, grants, audit, children] = await Promise.all([
       must<AgentDetail>(api.GET('/v1/agents/{handle}', { params: { path } })),
       must<{ grants: Grant[] }>(api.GET('/v1/agents/{handle}/grants', { params: { path, query: { status: 'live' } } })),
       must<Audit>(api.GET('/v1/agents/{handle}/audit', { params: { path, query: { verify: '1' } } })),
+      must<{ children: Agent[] }>(api.GET('/v1/agents/{parent}/children', { params: { path: { parent: handle } } })),
     ])
-    return { agent, grants: grants.grants, audit }
+    return { agent, grants: grants.grants, audit, children: children.children }
   }, handle)
   if (error !== undefined) return <p className="error">{error}</p>
   if (data === undefined) return <p className="muted">Loading…</p>
-  const { agent, grants, audit } = data
+  const { agent, grants, audit, children } = data
   const verified = audit.verification.ok
   return (
     <section>
       <h1>
         <span className="mono">{agent.handle}</span> <span className={`badge ${agent.status}`} data-testid="agent-status">{agent.status}</span>
       </h1>
-      <p>Owner {agent.owner}{agent.status_reason === undefined ? '' : ` · ${agent.status_reason}`}</p>
+      <p>
+        Owner {agent.owner}{agent.status_reason === undefined ? '' : ` · ${agent.status_reason}`}
+        {agent.parent === undefined ? null : <> · sub-agent of <a href={href('agents', agent.parent)} className="mono">{agent.parent}</a></>}
+        {agent.expires_at === undefined ? null : ` · lapses ${agent.expires_at}`}
+      </p>
       {can(me, 'revoke') && agent.status !== 'revoked' && !revoking ? (
         <button type="button" className="danger" data-testid="revoke" onClick={() => setRevoking(true)}>Revoke…</button>
       ) : null}
@@ -70,6 +76,16 @@ export function AgentPage({ handle }: { handle: string }) {
           {grants.map((g) => <tr key={g.id}><td className="mono">{g.id}</td><td>{g.system}</td><td>{g.scopes.join(' ')}</td><td>{g.created_at}</td><td>{g.expires_at ?? '—'}</td></tr>)}
         </tbody>
       </table>
+
+      <h2>Sub-agents</h2>
+      {children.length === 0 ? <p className="muted">No sub-agents. A revoke or suspend of this agent reaches every one it spawns.</p> : (
+        <table data-testid="children">
+          <thead><tr><th>Handle</th><th>Status</th><th>Created</th><th>Lapses</th></tr></thead>
+          <tbody>
+            {children.map((c) => <tr key={c.handle}><td><a href={href('agents', c.handle)} className="mono">{c.handle}</a></td><td><span className={`badge ${c.status}`}>{c.status}</span></td><td>{c.created_at}</td><td>{c.expires_at ?? '—'}</td></tr>)}
+          </tbody>
+        </table>
+      )}
 
       <h2>
         Audit chain <span className={`badge ${verified ? 'ok' : 'broken'}`} data-testid="audit-badge">{verified ? `verified (${audit.verification.length ?? 0})` : `broken at ${audit.verification.broken_at ?? '?'}`}</span>{' '}
