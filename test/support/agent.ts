@@ -33,7 +33,7 @@ export async function newKeyPair(alg: 'EdDSA' | 'ES256' = 'EdDSA') {
 }
 
 /** Creates an agent through /v1, registers a fresh key, binds the given systems. */
-export async function createTestAgent(t: BrokerClient, options: { handle?: string; owner?: string; alg?: 'EdDSA' | 'ES256'; tier?: number; bindings?: Array<{ system: string; target: unknown; ceiling: string[]; min_tier?: number }> } = {}): Promise<TestAgent> {
+export async function createTestAgent(t: BrokerClient, options: { handle?: string; owner?: string; alg?: 'EdDSA' | 'ES256'; tier?: number; bindings?: Array<{ system: string; target: unknown; ceiling: string[]; min_tier?: number; delegable?: boolean }> } = {}): Promise<TestAgent> {
   const handle = options.handle ?? uniqueHandle()
   const alg = options.alg ?? 'EdDSA'
   const created = await t.admin('POST', '/v1/agents', { handle, owner: options.owner ?? 'owner@acme.dev', ...(options.tier === undefined ? {} : { tier: options.tier }) })

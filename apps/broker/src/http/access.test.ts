@@ -1,31 +1,7 @@
-import type { Express } from 'express'
 import { describe, expect, it } from 'vitest'
 import { SecretValue, type Lanyard } from '@lanyard/core'
-import type { AccessHandler } from './access.js'
 import { createApp, type AppDeps } from './app.js'
-
-interface Layer {
-  readonly handle: ((...args: unknown[]) => unknown) & { readonly stack?: readonly Layer[]; readonly access?: AccessHandler['access'] }
-  readonly rawPath?: string
-  readonly route?: { readonly path: string; readonly methods: Record<string, boolean>; readonly stack: readonly Layer[] }
-}
-
-/** Every route of the app: method, full path, and the roles its access handler declares (undefined: none). */
-function routeTable(app: Express): Array<{ method: string; path: string; roles: readonly string[] | undefined }> {
-  const rows: Array<{ method: string; path: string; roles: readonly string[] | undefined }> = []
-  const walk = (stack: readonly Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const declared = layer.route.stack.find((l) => l.handle.access !== undefined)?.handle.access
-        for (const method of Object.keys(layer.route.methods)) rows.push({ method: method.toUpperCase(), path: `${prefix}${layer.route.path}`, roles: declared?.roles })
-      } else if (layer.handle.stack) {
-        walk(layer.handle.stack, `${prefix}${layer.rawPath && layer.rawPath !== '/' ? layer.rawPath : ''}`)
-      }
-    }
-  }
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '')
-  return rows
-}
+import { routeTable } from './route-table.js'
 
 // Building the app wires routes only; nothing here is called.
 const unused = new Proxy({}, { get: () => () => undefined }) as never
@@ -100,7 +76,7 @@ const expected: Array<[method: string, path: string, roles: string[]]> = [
 ]
 
 describe('every /v1 route declares its roles', () => {
-  const v1 = routeTable(app).filter((r) => r.path.startsWith('/v1/'))
+  const v1 = routeTable(app).map((r) => ({ ...r, method: r.method.toUpperCase() })).filter((r) => r.path.startsWith('/v1/'))
 
   it('no /v1 admin route lacks a declared role', () => {
     const undeclared = v1.filter((r) => r.roles === undefined)

@@ -4,11 +4,13 @@ import type { Express } from 'express'
 export interface RouteEntry {
   readonly method: string
   readonly path: string
+  /** The roles its access handler declares (access.ts); undefined: it declares none. */
+  readonly roles: readonly string[] | undefined
 }
 
 interface Layer {
-  readonly route?: { readonly path: string; readonly methods: Record<string, boolean> }
-  readonly handle: { readonly stack?: readonly Layer[] }
+  readonly route?: { readonly path: string; readonly methods: Record<string, boolean>; readonly stack: readonly Layer[] }
+  readonly handle: { readonly stack?: readonly Layer[]; readonly access?: { readonly roles: readonly string[] } }
   readonly slash?: boolean
   path?: string
   match(path: string): boolean
@@ -24,7 +26,8 @@ export function routeTable(app: Express, mounts: readonly string[] = ['/v1']): R
   const walk = (stack: readonly Layer[], prefix: string) => {
     for (const layer of stack) {
       if (layer.route !== undefined) {
-        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') routes.push({ method, path: `${prefix}${layer.route.path}` })
+        const roles = layer.route.stack.find((l) => l.handle.access !== undefined)?.handle.access?.roles
+        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') routes.push({ method, path: `${prefix}${layer.route.path}`, roles })
       } else if (layer.handle.stack !== undefined) {
         const mount = layer.slash === true ? '' : mounts.find((m) => layer.match(`${m}/x`))
         if (mount !== undefined) walk(layer.handle.stack, `${prefix}${mount}`)
