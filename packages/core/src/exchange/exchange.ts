@@ -144,8 +144,14 @@ async function exchangeFor(deps: ExchangeDeps, agent: Agent, generation: number,
   const system = systems.get(request.system)
   if (system === undefined) throw new SystemUnknown(request.system)
   const binding = await store.getBinding(agent.handle, system.name)
-  if (binding === undefined) throw new BindingNotFound(agent.handle, system.name)
-  if (binding.status === 'revoked') throw new BindingRevoked(agent.handle, system.name, 'revoked')
+  if (binding === undefined || binding.status === 'revoked') {
+    // The agent read may be cached and trail the revocation that ended its bindings: the refusal
+    // names what happened to the agent (invalid_grant), as on the replica that revoked it.
+    const fresh = await deps.agents.fresh(agent.handle)
+    if (fresh !== undefined && fresh.status !== 'active') throw new AgentNotActive(agent.handle, fresh.status)
+    if (binding === undefined) throw new BindingNotFound(agent.handle, system.name)
+    throw new BindingRevoked(agent.handle, system.name, 'revoked')
+  }
   if (agent.tier < binding.minTier) throw new AgentNotActive(agent.handle, `at trust tier ${agent.tier}, below this binding's minimum of ${binding.minTier}`)
   // With an actor: the rule's scopes that the subject's ceiling covers, by the connector's own
   // narrowing rules (write covers read), are the ceiling of this exchange (#17).
