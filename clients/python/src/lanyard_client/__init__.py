@@ -8,26 +8,8 @@ httpx. Standard library plus ``cryptography``; thread-safe. See README.md.
 from .auth import BearerAuth, httpx_auth
 from .aws import aws_metadata
 from .client import GRANT_TYPE_JWT_BEARER, GRANT_TYPE_TOKEN_EXCHANGE, SYSTEM_RESOURCE_PREFIX, TOKEN_TYPE_JWT, AgentClient, Credential
-from .errors import (
-    AccessDenied,
-    ApprovalRequired,
-    BrokerUnreachable,
-    InvalidClient,
-    InvalidDpopProof,
-    InvalidGrant,
-    InvalidRequest,
-    InvalidResponse,
-    InvalidScope,
-    InvalidTarget,
-    KeyFileInvalid,
-    LanyardError,
-    RateLimited,
-    ServerError,
-    TemporarilyUnavailable,
-    Unavailable,
-    UnauthorizedClient,
-    UnsupportedGrantType,
-)
+from . import errors
+from .errors import *  # noqa: F403 (the typed errors, as errors.__all__ lists them)
 from .federation import github_actions_token
 from .mcp import discover_resource, mcp_auth
 from .keys import AgentKey, jwk_thumbprint, load_key, load_key_file
@@ -47,24 +29,7 @@ __all__ = [
     "jwk_thumbprint",
     "load_key",
     "load_key_file",
-    "LanyardError",
-    "InvalidRequest",
-    "InvalidClient",
-    "InvalidGrant",
-    "UnauthorizedClient",
-    "UnsupportedGrantType",
-    "InvalidScope",
-    "InvalidTarget",
-    "AccessDenied",
-    "ApprovalRequired",
-    "InvalidDpopProof",
-    "Unavailable",
-    "TemporarilyUnavailable",
-    "RateLimited",
-    "ServerError",
-    "BrokerUnreachable",
-    "InvalidResponse",
-    "KeyFileInvalid",
+    *errors.__all__,
     "GRANT_TYPE_JWT_BEARER",
     "GRANT_TYPE_TOKEN_EXCHANGE",
     "TOKEN_TYPE_JWT",
