@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTestAgent, jwtBearer, jwtType, tokenExchange, type TestAgent } from '../support/agent.js'
 import type { TestBroker } from '../support/broker.js'
-import { eventually, memorySystem } from '../support/memory.js'
-import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, startReplicas } from '../support/replicas.js'
+import { eventually } from '../support/memory.js'
+import { sharedRedisUrl, startCluster, startRaceReplicas } from '../support/replicas.js'
 
 // DESIGN, Consistency: "once a revoke has returned, no replica can record a new grant for that
 // agent: by construction, not by timing". Three replicas on one Redis (and on a Redis Cluster)
@@ -45,24 +45,8 @@ async function worker(at: TestBroker, replica: number, agent: TestAgent, token: 
 }
 
 async function revocationUnderLoad(redis: { urls: string[]; cluster: boolean }): Promise<void> {
-  const keyPrefix = runPrefix()
-  const mem = memorySystem('mem', { latencyMs: 5 })
-  const replicas = await startReplicas({
-    redisUrls: [redis.urls[0]!, redis.urls[0]!, redis.urls[0]!],
-    keyPrefix,
-    cluster: redis.cluster,
-    config: {
-      systems: [mem.system],
-      rateLimits: { exchange: { ratePerSecond: 100_000, burst: 100_000 }, authenticate: { ratePerSecond: 100_000, burst: 100_000 } },
-      // Every replica polls for tasks often, so the cascade is shared rather than the revoker's alone.
-      cascade: { pollMs: 50, leaseMs: 2000, backoffBaseMs: 50, backoffMaxMs: 200 },
-    },
-  })
-  cleanups.push(async () => {
-    await Promise.allSettled(replicas.map((replica) => replica.close()))
-    await deleteKeys(redis.urls, keyPrefix)
-  })
-  const [first, second, third] = replicas as [TestBroker, TestBroker, TestBroker]
+  const { replicas, mem } = await startRaceReplicas(redis, cleanups)
+  const [first, second, third] = replicas
   const agent = await createTestAgent(first, { bindings: [{ system: 'mem', target: { account: 'acme' }, ceiling: ['read'] }] })
 
   const attempts: Attempt[] = []

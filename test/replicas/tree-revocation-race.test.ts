@@ -2,9 +2,8 @@ import { performance } from 'node:perf_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createAgentClient } from '@lanyard/client'
 import { createTestAgent, jwtType, tokenExchange, uniqueHandle } from '../support/agent.js'
-import type { TestBroker } from '../support/broker.js'
-import { eventually, memorySystem } from '../support/memory.js'
-import { deleteKeys, runPrefix, sharedRedisUrl, startCluster, startReplicas } from '../support/replicas.js'
+import { eventually } from '../support/memory.js'
+import { sharedRedisUrl, startCluster, startRaceReplicas } from '../support/replicas.js'
 
 // #17 "A race": three replicas on one Redis; a grandchild exchanges on all three while its
 // grandparent is revoked through one of them. Nothing begun after the 202 is issued, and every
@@ -25,23 +24,8 @@ afterEach(async () => {
 })
 
 async function treeRace(redis: { urls: string[]; cluster: boolean }): Promise<void> {
-  const keyPrefix = runPrefix()
-  const mem = memorySystem('mem', { latencyMs: 5 })
-  const replicas = await startReplicas({
-    redisUrls: [redis.urls[0]!, redis.urls[0]!, redis.urls[0]!],
-    keyPrefix,
-    cluster: redis.cluster,
-    config: {
-      systems: [mem.system],
-      rateLimits: { exchange: { ratePerSecond: 100_000, burst: 100_000 }, authenticate: { ratePerSecond: 100_000, burst: 100_000 } },
-      cascade: { pollMs: 50, leaseMs: 2000, backoffBaseMs: 50, backoffMaxMs: 200 },
-    },
-  })
-  cleanups.push(async () => {
-    await Promise.allSettled(replicas.map((replica) => replica.close()))
-    await deleteKeys(redis.urls, keyPrefix)
-  })
-  const [first, second, third] = replicas as [TestBroker, TestBroker, TestBroker]
+  const { replicas, mem } = await startRaceReplicas(redis, cleanups)
+  const [first, second, third] = replicas
   const root = await createTestAgent(first, { handle: uniqueHandle('root'), bindings: [{ system: 'mem', target: { account: 'acme' }, ceiling: ['read'], delegable: true } as never] })
   const child = await first.admin('POST', `/v1/agents/${root.handle}/children`, { name: 'c', ceilings: { mem: ['read'] } }, await root.token())
   const childToken = await createAgentClient({ brokerUrl: first.url, handle: child.body.handle, privateKey: { ...child.body.private_jwk, alg: 'EdDSA' }, dpop: false }).token()

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
+import { deleteKeys, runPrefix } from '@lanyard/store-redis/testing'
 import { startTestBroker, type TestBroker } from './broker.js'
+import { memorySystem } from './memory.js'
 
 // Starting, killing and clustering redis-server processes is store-redis's own test harness;
 // the system suites use the same one rather than a second copy.
@@ -58,4 +60,30 @@ export async function redisCommand(url: string, command: string, ...args: Array<
   } finally {
     redis.disconnect()
   }
+}
+
+/**
+ * Three replicas of one deployment on `redis` (one Redis, or a Cluster's first seed), set up for
+ * a race against a revocation: one `mem` system with 5 ms of upstream latency, rate limits out
+ * of the way, and every replica polling for cascade tasks often (the cascade is shared, not the
+ * revoker's alone). `cleanups` gets their closing and the deletion of their keys.
+ */
+export async function startRaceReplicas(redis: { urls: string[]; cluster: boolean }, cleanups: Array<() => Promise<void>>): Promise<{ replicas: [TestBroker, TestBroker, TestBroker]; mem: ReturnType<typeof memorySystem> }> {
+  const keyPrefix = runPrefix()
+  const mem = memorySystem('mem', { latencyMs: 5 })
+  const replicas = await startReplicas({
+    redisUrls: [redis.urls[0]!, redis.urls[0]!, redis.urls[0]!],
+    keyPrefix,
+    cluster: redis.cluster,
+    config: {
+      systems: [mem.system],
+      rateLimits: { exchange: { ratePerSecond: 100_000, burst: 100_000 }, authenticate: { ratePerSecond: 100_000, burst: 100_000 } },
+      cascade: { pollMs: 50, leaseMs: 2000, backoffBaseMs: 50, backoffMaxMs: 200 },
+    },
+  })
+  cleanups.push(async () => {
+    await Promise.allSettled(replicas.map((replica) => replica.close()))
+    await deleteKeys(redis.urls, keyPrefix)
+  })
+  return { replicas: replicas as [TestBroker, TestBroker, TestBroker], mem }
 }
