@@ -44,6 +44,8 @@ export interface RedisKeys {
   readonly pendingGrants: string
   readonly revocation: (revocationId: string) => string
   readonly openRevocations: string
+  /** Every revocation id, scored by its creation time: the history (a superset, keys.ts (2)). */
+  readonly allRevocations: string
   readonly dueTasks: string
   readonly once: (key: string) => string
   readonly revokedToken: (jti: string) => string
@@ -111,6 +113,7 @@ export function redisKeys(prefix: string): RedisKeys {
     pendingGrants: `${prefix}:grants:pending`,
     revocation: (revocationId) => `${prefix}:revocation:${revocationId}`,
     openRevocations: `${prefix}:revocations:open`,
+    allRevocations: `${prefix}:revocations:all`,
     dueTasks: `${prefix}:tasks:due`,
     once: (key) => `${prefix}:once:${key}`,
     revokedToken: (jti) => `${prefix}:revoked-token:${jti}`,

@@ -92,6 +92,13 @@ export function createRevocationMethods(db: SqliteDatabase): RevocationStore {
       })
     },
 
+    async listRevocations({ before, limit }: { before?: Date; limit: number }): Promise<Revocation[]> {
+      return db.read(() => {
+        const ids = db.sql('SELECT id FROM revocations WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT ?').pluck().all(before?.getTime() ?? Number.MAX_SAFE_INTEGER, limit) as string[]
+        return ids.map((id) => readRevocation(db, id)!)
+      })
+    },
+
     async claimTasks(owner: string, now: Date, leaseMs: number, limit: number): Promise<RevocationTask[]> {
       return db.write(() => {
         const due = db.sql(

@@ -128,6 +128,7 @@ describe('createSqliteStore', () => {
       { version: 13, name: '0013-tiers.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 14, name: '0014-delegation.sql', applied_at: clock.now().getTime() - 60_000 },
       { version: 15, name: '0015-admins.sql', applied_at: clock.now().getTime() - 60_000 },
+      { version: 16, name: '0016-revocation-history.sql', applied_at: clock.now().getTime() - 60_000 },
     ])
     db.close()
   })
@@ -149,7 +150,7 @@ describe('createSqliteStore', () => {
     await store.close()
     const db = new BetterSqlite3(path)
     expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
-      ['0001-init.sql', '0002-webhooks.sql', '0003-revocation-outbox.sql', '0004-trust-rules.sql', '0005-binding-lifecycle.sql', '0006-presence.sql', '0008-audit-heads.sql', '0009-checkpoints.sql', '0012-approvals.sql', '0013-tiers.sql', '0014-delegation.sql', '0015-admins.sql'].map((name) => ({ version: Number(name.slice(0, 4)), name })),
+      ['0001-init.sql', '0002-webhooks.sql', '0003-revocation-outbox.sql', '0004-trust-rules.sql', '0005-binding-lifecycle.sql', '0006-presence.sql', '0008-audit-heads.sql', '0009-checkpoints.sql', '0012-approvals.sql', '0013-tiers.sql', '0014-delegation.sql', '0015-admins.sql', '0016-revocation-history.sql'].map((name) => ({ version: Number(name.slice(0, 4)), name })),
     )
     expect(db.prepare('SELECT applied_at FROM schema_migrations WHERE version = 5').pluck().get()).toBe(clock.now().getTime())
     db.close()

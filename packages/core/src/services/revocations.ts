@@ -60,6 +60,8 @@ export interface RevocationService {
   /** Revocation jobs started and finished, for webhooks. Returns an unsubscribe function. */
   onRevocation(listener: (event: RevocationEvent) => void): () => void
   getRevocation(id: string): Promise<Revocation>
+  /** The revocation history, newest first: `limit` of them created before `before`. */
+  listRevocations(query: { before?: Date; limit: number }): Promise<Revocation[]>
 }
 
 export interface RevocationServiceDeps {
@@ -222,5 +224,6 @@ export function createRevocationService(deps: RevocationServiceDeps): Revocation
       if (revocation === undefined) throw new RevocationNotFound(id)
       return revocation
     },
+    listRevocations: (query) => store.listRevocations(query),
   }
 }

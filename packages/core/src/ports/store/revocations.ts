@@ -56,6 +56,8 @@ export interface RevocationStore {
   getRevocation(id: string): Promise<Revocation | undefined>
   /** Revocations with pending tasks, oldest first. */
   listOpenRevocations(): Promise<Revocation[]>
+  /** The history: every revocation created before `before` (default: any), newest first, at most `limit`. */
+  listRevocations(query: { readonly before?: Date; readonly limit: number }): Promise<Revocation[]>
   /**
    * Leases up to `limit` pending tasks whose `nextAttemptAt` has come and whose lease is free
    * or expired. A task is leased to one owner at a time.

@@ -116,6 +116,7 @@ export function primitiveCases(kit: StoreKit): void {
         startRevocation: () => store.startRevocation(revocationStart({ kind: 'agent', handle: agent.handle }, revokeAgent), d('agent.revoked')),
         getRevocation: () => store.getRevocation(job.id),
         listOpenRevocations: () => store.listOpenRevocations(),
+        listRevocations: () => store.listRevocations({ limit: 10 }),
         claimTasks: () => store.claimTasks('worker-b', new Date(t.getTime() + leaseMs), leaseMs, 10),
         completeTask: () => store.completeTask('worker-a', job.id, live.id, revoked, t, d('grant.revoked')),
         retryTask: () => store.retryTask('worker-a', job.id, live.id, t, 'later'),

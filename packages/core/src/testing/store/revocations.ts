@@ -17,6 +17,24 @@ export function revocationCases(kit: StoreKit): void {
       clock = kit.clock
     })
 
+    it('listRevocations gives the history newest first, before a time and up to a limit, finished jobs and jobs without tasks included', async () => {
+      const quiet = await seed.agent()
+      const first = await store.startRevocation(revocationStart({ kind: 'agent', handle: quiet.handle }, { status: 'suspended', reason: 'first', from: ['active'] }), draft(clock, 'agent.suspended', quiet.handle))
+      clock.advance(1_000)
+      const busy = await seed.agent()
+      await seed.grant(await seed.binding(busy), 'live')
+      const second = await store.startRevocation(revocationStart({ kind: 'agent', handle: busy.handle }, revokeAgent), draft(clock, 'agent.revoked', busy.handle, { reason: 'second' }))
+      const mine = (list: readonly { id: string }[]) => list.map((r) => r.id).filter((id) => id === first.revocation.id || id === second.revocation.id)
+
+      const all = await store.listRevocations({ limit: 1_000 })
+      expect(mine(all)).toEqual([second.revocation.id, first.revocation.id])
+      expect(all.find((r) => r.id === second.revocation.id)).toEqual(await store.getRevocation(second.revocation.id))
+      expect(mine(await store.listRevocations({ before: second.revocation.createdAt, limit: 1_000 }))).toEqual([first.revocation.id])
+      const times = all.map((r) => r.createdAt.getTime())
+      expect(times).toEqual([...times].sort((a, b) => b - a))
+      expect(await store.listRevocations({ limit: 1 })).toHaveLength(1)
+    })
+
     it('startRevocation of an agent revokes it, bumps its generation and opens one task per live or pending grant, in one write', async () => {
       const agent = await seed.agent()
       const github = await seed.binding(agent, 'github-acme')
