@@ -176,7 +176,11 @@ describe('console', () => {
     expect(audit.body.events).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'agent.revoked', actor: expect.stringContaining('rita@acme.dev') })]))
 
     await page.goto(`${t.url}/console/#/revocations`)
-    await page.getByText('laptop stolen').waitFor()
+    await page.getByText('laptop stolen').first().waitFor()
+    // The history lists the sub-agent's own job too, though it had no task (GET /v1/revocations).
+    const history = await page.locator('table tbody tr').allTextContents()
+    expect(history.filter((row) => row.includes(victim.handle) && !row.includes(child))).toHaveLength(1)
+    expect(history.filter((row) => row.includes(child))).toHaveLength(1)
     await page.screenshot({ path: join(artifactsDir, 'revocations.png'), fullPage: true })
     await page.goto(`${t.url}/console/#/webhooks`)
     await page.getByText(`${github.url}/hooks/lanyard`).waitFor()

@@ -40,6 +40,7 @@ const expected: Array<[method: string, path: string, roles: string[]]> = [
   ['GET', '/v1/agents/:handle/audit', ownRead],
   ['DELETE', '/v1/agents/:handle/bindings/:system', ['admin', 'responder', 'owner']],
   ['DELETE', '/v1/agents/:handle/keys/:kid', ['admin', 'responder', 'owner']],
+  ['GET', '/v1/revocations', read],
   ['GET', '/v1/revocations/:id', ownRead],
   ['GET', '/v1/revocations/:id/receipt', ownRead],
   ['GET', '/v1/revocations/:id/progress', ownRead],

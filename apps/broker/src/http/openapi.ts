@@ -9,6 +9,7 @@ import { adminAuditQuery, checkpointsQuery } from './v1-audit.js'
 import { removeBody } from './v1-bindings.js'
 import { spawnBody } from './v1-children.js'
 import { delegationBody } from './v1-delegations.js'
+import { historyQuery } from './v1-revocations.js'
 import { presenceBody, reportsQuery } from './v1-presence.js'
 import { incidentBody, tierBody } from './v1-tiers.js'
 import { createBody as webhookBody } from './v1-webhooks.js'
@@ -97,6 +98,7 @@ export const operations: readonly Operation[] = [
   op('post', '/v1/agents/:handle/incidents', 'Record an incident against the trust tier', { body: incidentBody, status: 201 }),
   op('post', '/v1/agents/:handle/tier', 'Set the trust tier', { body: tierBody }),
   op('post', '/v1/owners/:owner/revoke', 'Revoke every agent of an owner', { body: reasonBody, status: 202 }),
+  op('get', '/v1/revocations', 'The revocation history, newest first', { query: historyQuery }),
   op('get', '/v1/revocations/:id', 'A revocation job and its tasks'),
   op('get', '/v1/revocations/:id/progress', "A revocation's progress, task by task (server-sent events)", { stream: true }),
   op('get', '/v1/revocations/:id/receipt', 'The signed receipt of a finished revocation'),

@@ -1,6 +1,8 @@
 import { Router } from 'express'
+import { z } from 'zod'
 import type { Lanyard } from '@lanyard/core'
-import { allowOwner, ownerReach, readers } from './access.js'
+import { allow, allowOwner, ownerReach, readers } from './access.js'
+import { parseInput } from './validate.js'
 import { revocationJson } from './wire.js'
 
 /** How often the job is read while a progress stream is open. */
@@ -8,7 +10,11 @@ const pollMs = 250
 /** A comment line now and then keeps proxies from closing a quiet stream. */
 const heartbeatMs = 15_000
 
+/** GET /v1/revocations: `limit` (1-200, default 50) jobs created before `before`, newest first. */
+export const historyQuery = z.object({ before: z.iso.datetime().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict()
+
 /**
+ * GET /v1/revocations: the history, newest first, with `next_before` for the page after.
  * GET /v1/revocations/{id}/progress: the cascade's progress as server-sent events, for the
  * console. `progress` carries the revocation (as GET /v1/revocations/{id}) each time a task
  * changes, the first one at once; `done` carries it once every task is finished (full dark),
@@ -18,6 +24,12 @@ const heartbeatMs = 15_000
 export function v1RevocationRoutes(lanyard: Lanyard): Router {
   const router = Router()
   const own = ownerReach(lanyard)
+  router.get('/revocations', allow(...readers), async (req, res) => {
+    const { before, limit } = parseInput(historyQuery, req.query, 'query')
+    const page = await lanyard.listRevocations({ ...(before === undefined ? {} : { before: new Date(before) }), limit })
+    const last = page.at(-1)
+    res.json({ revocations: page.map(revocationJson), ...(page.length === limit && last !== undefined ? { next_before: last.createdAt.toISOString() } : {}) })
+  })
   router.get('/revocations/:id/progress', allowOwner(own.revocation, ...readers), async (req, res) => {
     const first = await lanyard.getRevocation(req.params.id)
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' })

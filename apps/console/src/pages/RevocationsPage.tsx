@@ -1,19 +1,12 @@
 import { api, must } from '../api/client.js'
-import type { Agent, AuditEvent, Revocation } from '../api/wire.js'
+import type { Revocation } from '../api/wire.js'
 import { href } from '../route.js'
 import { useLoad } from '../use-load.js'
 import { Receipt } from './RevokeFlow.js'
 
-/**
- * Every revocation job found in the agents' audit chains: each finished task records its
- * `revocation_id` (core revocation/cascade.ts). Newest first.
- */
+/** The newest revocation jobs (GET /v1/revocations), newest first. */
 async function history(): Promise<Revocation[]> {
-  const { agents } = await must<{ agents: Agent[] }>(api.GET('/v1/agents', { params: { query: { limit: 500 } } }))
-  const chains = await Promise.all(agents.map(async (a) => (await must<{ events: AuditEvent[] }>(api.GET('/v1/agents/{handle}/audit', { params: { path: { handle: a.handle }, query: { limit: 10_000 } } }))).events))
-  const ids = new Set(chains.flat().map((e) => e.details.revocation_id).filter((id): id is string => typeof id === 'string'))
-  const jobs = await Promise.all([...ids].map((id) => must<Revocation>(api.GET('/v1/revocations/{id}', { params: { path: { id } } }))))
-  return jobs.sort((a, b) => b.created_at.localeCompare(a.created_at))
+  return (await must<{ revocations: Revocation[] }>(api.GET('/v1/revocations', { params: { query: { limit: 200 } } }))).revocations
 }
 
 /** Revocations: the history, and one job with its tasks and its verified receipt. */
@@ -35,7 +28,7 @@ export function RevocationsPage({ id }: { id: string | undefined }) {
   return (
     <section>
       <h1>Revocations</h1>
-      {data.length === 0 ? <p className="muted">No revocation has cascaded yet.</p> : null}
+      {data.length === 0 ? <p className="muted">No revocation yet.</p> : null}
       <table>
         <thead><tr><th>Revocation</th><th>Scope</th><th>Reason</th><th>By</th><th>Started</th><th>Full dark</th></tr></thead>
         <tbody>
