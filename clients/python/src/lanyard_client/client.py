@@ -20,15 +20,15 @@ import threading
 import time
 import urllib.parse
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from ._cache import ExpiringCache
 from ._http import Transport, request_json, urllib_transport
 from .errors import ApprovalRequired, InvalidDpopProof, InvalidGrant, InvalidResponse, KeyFileInvalid, LanyardError
 from .keys import AgentKey, b64url, generate_key, load_key, load_key_file
+from .credential import Credential, Scope, expiry_of, parse_time, require_string, normalise_scope
 
 if TYPE_CHECKING:
     from .auth import BearerAuth
@@ -46,74 +46,6 @@ ASSERTION_TTL_SECONDS = 60
 # The broker takes an agent's `reason` for an approval request up to this length (issue 15).
 REASON_MAX_CHARS = 500
 _HANDLE_TOKEN = ("handle-token",)
-
-Scope = Union[str, Iterable[str], None]
-
-
-@dataclass(frozen=True)
-class Credential:
-    """One exchanged credential: the RFC 8693 answer plus when to stop using it.
-
-    ``credential["aws_credentials"]`` (and any other member the system adds) reads the answer
-    as the broker sent it. ``repr`` never shows a secret.
-    """
-
-    access_token: str = field(repr=False)
-    token_type: str
-    issued_token_type: str
-    expires_at: datetime
-    """The earlier of ``expires_in`` and, for AWS, the session's own ``expiration``."""
-    scope: Tuple[str, ...]
-    grant_id: Optional[str]
-    response: Mapping[str, Any] = field(repr=False)
-
-    def __getitem__(self, member: str) -> Any:
-        return self.response[member]
-
-    def get(self, member: str, default: Any = None) -> Any:
-        return self.response.get(member, default)
-
-
-def normalise_scope(scope: Scope) -> Tuple[str, ...]:
-    """``"b a"``, ``["a", "b", "a"]`` -> ``("a", "b")``: the cache key must not depend on order
-    or spelling. Commas separate too, as on the CLI (``read,write``)."""
-    if scope is None:
-        return ()
-    words = [scope] if isinstance(scope, str) else list(scope)
-    out = set()
-    for word in words:
-        if not isinstance(word, str):
-            raise TypeError("scope must be a string or an iterable of strings")
-        out.update(part for part in word.replace(",", " ").split() if part)
-    return tuple(sorted(out))
-
-
-def _expires_at(body: Mapping[str, Any], now: float) -> float:
-    """``expires_in`` is RECOMMENDED, not required (RFC 6749 5.1): without it nothing is cached."""
-    seconds = body.get("expires_in")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        return now
-    return now + float(seconds)
-
-
-def _require_string(body: Mapping[str, Any], member: str) -> str:
-    value = body.get(member)
-    if not isinstance(value, str) or value == "":
-        raise InvalidResponse(f"the token response has no {member}")
-    return value
-
-
-def _parse_time(value: Any) -> Optional[float]:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
-
 
 class AgentClient:
     """An agent's client of one broker. Thread-safe; share one per process.
@@ -244,7 +176,7 @@ class AgentClient:
 
     def _mint_handle_token(self) -> Tuple[str, float]:
         body = self._post_token(lambda: {"grant_type": GRANT_TYPE_JWT_BEARER, "assertion": self.assertion()})
-        return _require_string(body, "access_token"), _expires_at(body, self._clock())
+        return require_string(body, "access_token"), expiry_of(body, self._clock())
 
     def token(self) -> str:
         """A handle token, signed by the broker; cached until ``refresh_skew_seconds`` before it expires."""
@@ -261,12 +193,12 @@ class AgentClient:
             form["scope"] = " ".join(scopes)
         form.update(extra)
         body = self._post_token(lambda: form)
-        access_token = _require_string(body, "access_token")
-        until = _expires_at(body, self._clock())
+        access_token = require_string(body, "access_token")
+        until = expiry_of(body, self._clock())
         # AWS session credentials carry their own expiry; the earlier of the two wins.
         aws = body.get("aws_credentials")
         if isinstance(aws, dict):
-            aws_until = _parse_time(aws.get("expiration"))
+            aws_until = parse_time(aws.get("expiration"))
             if aws_until is not None and aws_until < until:
                 until = aws_until
         granted = body.get("scope")
