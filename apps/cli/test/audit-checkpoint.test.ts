@@ -22,7 +22,7 @@ beforeAll(async () => {
 })
 afterAll(() => started?.close())
 
-it('audit --verify --checkpoint and audit verify-file --checkpoint catch a tail deleted together with the head', async () => {
+it('audit --verify --checkpoint and audit verify-file --checkpoint catch a tail deleted together with the head', { timeout: 120_000 }, async () => {
   const { dir, broker, env } = started
   await started.admin('POST', '/v1/agents', { handle, owner: 'sec@acme.test' })
   await started.admin('POST', `/v1/agents/${handle}/suspend`, { reason: 'first' })
