@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { Binding } from '../../bindings/binding.js'
 import type { Store } from '../../ports/store/index.js'
 import type { FakeClock } from '../fake-clock.js'
-import { auditActions, draft, liveSettlement, newBinding, newGrant, uniqueHandle, uniqueId, yieldTurns } from '../store-fixtures.js'
-import { ids, range, rejectsWith, revokeAgent, type StoreKit } from './kit.js'
+import { auditActions, draft, newBinding, newGrant, uniqueHandle, uniqueId } from '../store-fixtures.js'
+import { ids, raceExchangesWithRevocation, rejectsWith, revokeAgent, type StoreKit } from './kit.js'
 
 /** Bindings: BindingStore, and the binding side of beginGrant and startRevocation. */
 export function bindingCases(kit: StoreKit): void {
@@ -188,25 +188,8 @@ export function bindingCases(kit: StoreKit): void {
       const stores = await kit.replicas(3)
       const agent = await seed.agent()
       const binding = await seed.binding(agent, 'github-acme')
-      const exchanges = range(24).map(async (i) => {
-        const on = stores[i % stores.length]!
-        const grant = newGrant(clock, binding)
-        await yieldTurns((i * 7) % 13)
-        try {
-          await on.beginGrant(grant, agent.generation, draft(clock, 'grant.requested', grant.id))
-        } catch (error) {
-          expect(error).toMatchObject({ code: 'ERR_BINDING_REVOKED' })
-          return { id: grant.id, recorded: false }
-        }
-        await yieldTurns(i % 4)
-        await on.settleGrant(agent.handle, grant.id, liveSettlement(clock, grant.id), draft(clock, 'grant.issued', grant.id))
-        return { id: grant.id, recorded: true }
-      })
       const start = { ...kit.revocationStart({ kind: 'binding', handle: agent.handle, system: binding.system, bindingId: binding.id }), bindingChange: 'revoke' as const }
-      const revoking = yieldTurns(6).then(() => stores[1]!.startRevocation(start, draft(clock, 'binding.revoked', agent.handle)))
-      const [outcomes] = await Promise.all([Promise.all(exchanges), revoking])
-
-      const recorded = outcomes.filter((o) => o.recorded).map((o) => o.id).sort()
+      const recorded = await raceExchangesWithRevocation({ clock, stores, agent, binding, start, action: 'binding.revoked', refusal: 'ERR_BINDING_REVOKED' })
       expect(ids((await store.getRevocation(start.id))?.tasks ?? [])).toEqual(recorded)
       expect(ids(await store.listGrants(agent.handle))).toEqual(recorded)
       // And once it has committed, every replica refuses.

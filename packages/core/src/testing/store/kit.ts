@@ -5,7 +5,8 @@ import type { Grant } from '../../exchange/grant.js'
 import type { RevocationStart, StatusChange, Store, TaskResult, Webhook, WebhookDelivery } from '../../ports/store/index.js'
 import type { RevocationScope, RevocationTask } from '../../revocation/revocation.js'
 import type { FakeClock } from '../fake-clock.js'
-import type { Seeds } from '../store-fixtures.js'
+import type { Binding } from '../../bindings/binding.js'
+import { draft, liveSettlement, newGrant, yieldTurns, type Seeds } from '../store-fixtures.js'
 
 export interface StoreConformanceOptions {
   /** Shown in the suite name: `Store conformance: <name>`. */
@@ -59,4 +60,30 @@ export function ids(items: readonly (Grant | RevocationTask | Webhook | WebhookD
 
 export function range(count: number): number[] {
   return Array.from({ length: count }, (_, i) => i)
+}
+
+/**
+ * 24 exchanges on `stores` (round robin, staggered so that some begin before the revocation
+ * commits and settle after) racing `start` on `stores[1]`. Each either records its grant or is
+ * refused by `beginGrant` with `refusal`; returns the ids of the grants recorded, sorted.
+ */
+export async function raceExchangesWithRevocation(race: { clock: FakeClock; stores: readonly Store[]; agent: Agent; binding: Binding; start: RevocationStart; action: string; refusal: LanyardErrorCode }): Promise<string[]> {
+  const { clock, stores, agent, binding, start } = race
+  const exchanges = range(24).map(async (i) => {
+    const on = stores[i % stores.length]!
+    const grant = newGrant(clock, binding)
+    await yieldTurns((i * 7) % 13)
+    try {
+      await on.beginGrant(grant, agent.generation, draft(clock, 'grant.requested', grant.id))
+    } catch (error) {
+      expect(error).toMatchObject({ code: race.refusal })
+      return { id: grant.id, recorded: false }
+    }
+    await yieldTurns(i % 4)
+    await on.settleGrant(agent.handle, grant.id, liveSettlement(clock, grant.id), draft(clock, 'grant.issued', grant.id))
+    return { id: grant.id, recorded: true }
+  })
+  const revoking = yieldTurns(6).then(() => stores[1]!.startRevocation(start, draft(clock, race.action, agent.handle)))
+  const [outcomes] = await Promise.all([Promise.all(exchanges), revoking])
+  return outcomes.filter((o) => o.recorded).map((o) => o.id).sort()
 }

@@ -3,8 +3,8 @@ import type { Grant } from '../../exchange/grant.js'
 import { verifyAuditChain } from '../../audit/chain.js'
 import type { Store, TaskResult } from '../../ports/store/index.js'
 import type { FakeClock } from '../fake-clock.js'
-import { auditActions, draft, liveSettlement, newGrant, uniqueHandle, uniqueId, yieldTurns } from '../store-fixtures.js'
-import { revokeAgent, revoked, leaseMs, rejectsWith, ids, range, type StoreKit } from './kit.js'
+import { auditActions, draft, uniqueHandle, uniqueId } from '../store-fixtures.js'
+import { raceExchangesWithRevocation, revokeAgent, revoked, leaseMs, rejectsWith, ids, type StoreKit } from './kit.js'
 
 /** Revocation jobs, tasks and leases: RevocationStore. */
 export function revocationCases(kit: StoreKit): void {
@@ -116,26 +116,8 @@ export function revocationCases(kit: StoreKit): void {
       const stores = await replicas(3)
       const agent = await seed.agent()
       const binding = await seed.binding(agent)
-      // Exchanges racing one revoke, staggered so that some begin before it commits and settle after.
-      const exchanges = range(24).map(async (i) => {
-        const on = stores[i % stores.length]!
-        const grant = newGrant(clock, binding)
-        await yieldTurns((i * 7) % 13)
-        try {
-          await on.beginGrant(grant, agent.generation, draft(clock, 'grant.requested', grant.id))
-        } catch (error) {
-          expect(error).toMatchObject({ code: 'ERR_AGENT_NOT_ACTIVE' })
-          return { id: grant.id, recorded: false }
-        }
-        await yieldTurns(i % 4)
-        await on.settleGrant(agent.handle, grant.id, liveSettlement(clock, grant.id), draft(clock, 'grant.issued', grant.id))
-        return { id: grant.id, recorded: true }
-      })
       const start = revocationStart({ kind: 'agent', handle: agent.handle }, revokeAgent)
-      const revoking = yieldTurns(6).then(() => stores[1]!.startRevocation(start, draft(clock, 'agent.revoked', agent.handle)))
-      const [outcomes] = await Promise.all([Promise.all(exchanges), revoking])
-
-      const recorded = outcomes.filter((o) => o.recorded).map((o) => o.id).sort()
+      const recorded = await raceExchangesWithRevocation({ clock, stores, agent, binding, start, action: 'agent.revoked', refusal: 'ERR_AGENT_NOT_ACTIVE' })
       const revocation = await store.getRevocation(start.id)
       expect(ids(revocation?.tasks ?? [])).toEqual(recorded)
       expect(ids(await store.listGrants(agent.handle))).toEqual(recorded)
